@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+// Type-checks every workspace's tests (the build only covers src/).
+const { execFileSync } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+
+const root = path.join(__dirname, '..');
+const packages = ['shared', ...fs.readdirSync(path.join(root, 'services')).map((s) => `services/${s}`)];
+let failed = false;
+for (const pkg of packages) {
+  const config = path.join(root, pkg, 'tsconfig.test.json');
+  if (!fs.existsSync(config)) continue;
+  try {
+    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', config], { stdio: 'inherit' });
+  } catch {
+    failed = true;
+  }
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,164 @@
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
+import { z, ZodObject, type ZodType } from 'zod';
+import { HttpProblem, fieldErrorsFromZod } from './problem';
+import type { AuthenticatedUser } from './authenticate';
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+type Schema = ZodType | undefined;
+type Out<S extends Schema> = S extends ZodType ? z.output<S> : undefined;
+
+export interface ResponseSpec {
+  description: string;
+  /** JSON body schema; omit for an empty answer (204) or a non-JSON one. */
+  schema?: ZodType;
+  /** Defaults to application/json when a schema is given. */
+  contentType?: string;
+  headers?: Record<string, { description: string }>;
+}
+
+export interface RouteSpec<B extends Schema, Q extends Schema, P extends Schema> {
+  summary: string;
+  description?: string;
+  tags?: string[];
+  /** JSON request body. An object schema is made strict: unknown fields are rejected. */
+  body?: B;
+  /** Extra request media types the body may also arrive as (e.g. the OAuth2 password form). */
+  bodyMediaTypes?: string[];
+  query?: Q;
+  params?: P;
+  headers?: Record<string, { description: string; required?: boolean }>;
+  responses: Record<number, ResponseSpec>;
+  /** Routes are authenticated unless this is false. */
+  auth?: boolean;
+  /** Only callers with this role may pass (after authentication). */
+  role?: string;
+}
+
+export interface RouteInput<B extends Schema, Q extends Schema, P extends Schema> {
+  body: Out<B>;
+  query: Out<Q>;
+  params: Out<P>;
+  /** The verified caller; present on every authenticated route. */
+  user: AuthenticatedUser;
+}
+
+export type RouteHandler<B extends Schema, Q extends Schema, P extends Schema> = (
+  input: RouteInput<B, Q, P>,
+  req: Request,
+  res: Response,
+) => unknown;
+
+export interface RegisteredRoute {
+  method: Method;
+  path: string;
+  spec: RouteSpec<Schema, Schema, Schema>;
+}
+
+function strict<S extends ZodType>(schema: S): S {
+  return (schema instanceof ZodObject ? schema.strict() : schema) as S;
+}
+
+function parseOrThrow(schema: ZodType, value: unknown, location: string): unknown {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new HttpProblem(400, `The request ${location} is invalid`, {
+      errors: fieldErrorsFromZod(result.error, location),
+    });
+  }
+  return result.data;
+}
+
+/**
+ * An express router whose routes carry their own zod schemas. The same schemas validate
+ * each request (400 problem+json naming the field) and describe the route in /openapi.json,
+ * so the documentation cannot drift from the code. A handler's return value, if any, is sent
+ * as JSON with the route's first 2xx status.
+ */
+export class ApiRouter {
+  readonly router: Router = express.Router();
+  readonly routes: RegisteredRoute[] = [];
+
+  constructor(private readonly options: { authenticate?: RequestHandler } = {}) {}
+
+  get<Q extends Schema = undefined, P extends Schema = undefined>(
+    path: string,
+    spec: RouteSpec<undefined, Q, P>,
+    handler: RouteHandler<undefined, Q, P>,
+  ) {
+    return this.add('get', path, spec, handler);
+  }
+  post<B extends Schema = undefined, Q extends Schema = undefined, P extends Schema = undefined>(
+    path: string,
+    spec: RouteSpec<B, Q, P>,
+    handler: RouteHandler<B, Q, P>,
+  ) {
+    return this.add('post', path, spec, handler);
+  }
+  put<B extends Schema = undefined, Q extends Schema = undefined, P extends Schema = undefined>(
+    path: string,
+    spec: RouteSpec<B, Q, P>,
+    handler: RouteHandler<B, Q, P>,
+  ) {
+    return this.add('put', path, spec, handler);
+  }
+  patch<B extends Schema = undefined, Q extends Schema = undefined, P extends Schema = undefined>(
+    path: string,
+    spec: RouteSpec<B, Q, P>,
+    handler: RouteHandler<B, Q, P>,
+  ) {
+    return this.add('patch', path, spec, handler);
+  }
+  delete<B extends Schema = undefined, Q extends Schema = undefined, P extends Schema = undefined>(
+    path: string,
+    spec: RouteSpec<B, Q, P>,
+    handler: RouteHandler<B, Q, P>,
+  ) {
+    return this.add('delete', path, spec, handler);
+  }
+
+  private add<B extends Schema, Q extends Schema, P extends Schema>(
+    method: Method,
+    path: string,
+    spec: RouteSpec<B, Q, P>,
+    handler: RouteHandler<B, Q, P>,
+  ): this {
+    const body = spec.body ? strict(spec.body) : undefined;
+    const successStatus = Number(
+      Object.keys(spec.responses).find((s) => Number(s) >= 200 && Number(s) < 300) ?? 200,
+    );
+    const chain: RequestHandler[] = [];
+    if (spec.auth !== false) {
+      if (!this.options.authenticate)
+        throw new Error(`Route ${method.toUpperCase()} ${path} needs an authenticate middleware`);
+      chain.push(this.options.authenticate);
+      if (spec.role) {
+        const role = spec.role;
+        chain.push((req, _res, next) =>
+          next(req.user?.role === role ? undefined : new HttpProblem(403, `This needs the ${role} role`)),
+        );
+      }
+    }
+    chain.push(async (req, res) => {
+      const hasBody =
+        Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+      if (body && hasBody) {
+        const accepted = ['application/json', ...(spec.bodyMediaTypes ?? [])];
+        if (!req.is(accepted)) {
+          throw new HttpProblem(415, `The request body must be one of: ${accepted.join(', ')}`);
+        }
+      }
+      const input = {
+        body: body ? parseOrThrow(body, req.body ?? {}, 'body') : undefined,
+        query: spec.query ? parseOrThrow(spec.query, req.query, 'query') : undefined,
+        params: spec.params ? parseOrThrow(spec.params, req.params, 'params') : undefined,
+        user: req.user as AuthenticatedUser,
+      } as RouteInput<B, Q, P>;
+      const result = await handler(input, req, res);
+      if (result !== undefined && !res.headersSent) res.status(successStatus).json(result);
+      else if (!res.headersSent && successStatus === 204) res.status(204).end();
+    });
+    this.router[method](path, ...chain);
+    this.routes.push({ method, path, spec: { ...spec, body } as RouteSpec<Schema, Schema, Schema> });
+    return this;
+  }
+}

@@ -1,0 +1,146 @@
+import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import type { Request, RequestHandler } from 'express';
+import jwt from 'jsonwebtoken';
+import { extendContext } from '../context';
+import { HttpProblem } from './problem';
+
+export interface AuthenticatedUser {
+  id: string;
+  role: string;
+  /** The token's id, for audit logs. */
+  tokenId?: string;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    user?: AuthenticatedUser;
+  }
+}
+
+export interface JwksOptions {
+  jwksUrl: string;
+  /** How long fetched keys are trusted before a background refresh (default 10 min). */
+  cacheTtlMs?: number;
+  /** An unknown `kid` triggers a refetch at most this often, so forged kids cannot flood auth (default 10 s). */
+  minRefetchIntervalMs?: number;
+  fetchTimeoutMs?: number;
+}
+
+/**
+ * Fetches and caches the auth service's public keys. An unknown `kid` (a freshly rotated key)
+ * refetches once, rate-limited; a JWKS outage keeps serving the keys already known.
+ */
+export class JwksCache {
+  private keys = new Map<string, KeyObject>();
+  private fetchedAt = 0;
+  private lastAttemptAt = 0;
+  private inflight?: Promise<void>;
+
+  constructor(private readonly options: JwksOptions) {}
+
+  async getKey(kid: string): Promise<KeyObject | undefined> {
+    const ttl = this.options.cacheTtlMs ?? 600_000;
+    const stale = Date.now() - this.fetchedAt > ttl;
+    if (!this.keys.has(kid) || stale) {
+      const minInterval = this.options.minRefetchIntervalMs ?? 10_000;
+      if (this.keys.size === 0 || stale || Date.now() - this.lastAttemptAt >= minInterval) {
+        await this.refresh().catch(() => undefined);
+      }
+    }
+    return this.keys.get(kid);
+  }
+
+  refresh(): Promise<void> {
+    this.inflight ??= this.fetchKeys().finally(() => (this.inflight = undefined));
+    return this.inflight;
+  }
+
+  private async fetchKeys(): Promise<void> {
+    this.lastAttemptAt = Date.now();
+    const response = await fetch(this.options.jwksUrl, {
+      signal: AbortSignal.timeout(this.options.fetchTimeoutMs ?? 3000),
+    });
+    if (!response.ok) throw new Error(`JWKS answered ${response.status}`);
+    const body = (await response.json()) as {
+      keys?: Array<JsonWebKey & { kid?: string; use?: string; alg?: string }>;
+    };
+    const next = new Map<string, KeyObject>();
+    for (const jwk of body.keys ?? []) {
+      if (!jwk.kid || jwk.kty !== 'RSA' || (jwk.use && jwk.use !== 'sig') || (jwk.alg && jwk.alg !== 'RS256'))
+        continue;
+      next.set(jwk.kid, createPublicKey({ key: jwk, format: 'jwk' }));
+    }
+    this.keys = next;
+    this.fetchedAt = Date.now();
+  }
+}
+
+export interface TokenVerifierOptions extends JwksOptions {
+  issuer: string;
+  audience: string;
+}
+
+const INVALID = 'The access token is missing, invalid or expired';
+
+export function bearerToken(req: Request): string | undefined {
+  const header = req.headers.authorization;
+  if (!header) return undefined;
+  const [scheme, token] = header.split(' ');
+  return scheme?.toLowerCase() === 'bearer' && token ? token : undefined;
+}
+
+/** Verifies RS256 access tokens against the JWKS: signature, `iss`, `aud`, `exp`; nothing else is accepted. */
+export class TokenVerifier {
+  readonly jwks: JwksCache;
+
+  constructor(private readonly options: TokenVerifierOptions) {
+    this.jwks = new JwksCache(options);
+  }
+
+  async verify(token: string): Promise<AuthenticatedUser> {
+    const decoded = jwt.decode(token, { complete: true });
+    if (
+      !decoded ||
+      typeof decoded.payload === 'string' ||
+      decoded.header.alg !== 'RS256' ||
+      !decoded.header.kid
+    ) {
+      throw new HttpProblem(401, INVALID, {
+        headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+      });
+    }
+    const key = await this.jwks.getKey(decoded.header.kid);
+    if (!key)
+      throw new HttpProblem(401, INVALID, {
+        headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+      });
+    try {
+      const claims = jwt.verify(token, key, {
+        algorithms: ['RS256'],
+        issuer: this.options.issuer,
+        audience: this.options.audience,
+      }) as jwt.JwtPayload;
+      if (typeof claims.sub !== 'string' || typeof claims.role !== 'string') throw new Error('claims');
+      return { id: claims.sub, role: claims.role, tokenId: claims.jti };
+    } catch {
+      throw new HttpProblem(401, INVALID, {
+        headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+      });
+    }
+  }
+}
+
+/** Express middleware: a valid bearer token sets `req.user`, anything else answers 401. */
+export function authenticate(verifier: TokenVerifier): RequestHandler {
+  return async (req, _res, next) => {
+    const token = bearerToken(req);
+    if (!token) return next(new HttpProblem(401, INVALID, { headers: { 'WWW-Authenticate': 'Bearer' } }));
+    try {
+      req.user = await verifier.verify(token);
+      extendContext({ userId: req.user.id });
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
+}

@@ -1,0 +1,48 @@
+import express, { type Express, type RequestHandler, type Router } from 'express';
+import type { Logger } from 'pino';
+import type { ApiRouter } from './api-router';
+import { errorHandler, notFoundHandler } from './error-handler';
+import { httpMetrics, operationalRoutes, type Readiness } from './health';
+import { buildOpenApiDocument, type OpenApiInfo } from './openapi';
+import { requestContext } from './request-context';
+
+export interface ServiceAppOptions {
+  logger: Logger;
+  readiness: Readiness;
+  openapi: OpenApiInfo;
+  routers: ApiRouter[];
+  /** Largest JSON body accepted (default 100kb). */
+  bodyLimit?: string;
+  /** Middleware mounted before the routers (e.g. a form parser for OAuth2 login). */
+  before?: Array<RequestHandler | Router>;
+  /** Plain express routers mounted after the API routers (e.g. streaming endpoints). */
+  after?: Array<RequestHandler | Router>;
+}
+
+/**
+ * Builds a service's express app in the one shape every service shares: request id and
+ * logging, metrics, /healthz /readyz /metrics, JSON parsing, /openapi.json, the service's
+ * routers, then 404 and problem+json errors. Tests import the app and listen on port 0.
+ */
+export function createServiceApp(options: ServiceAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', true);
+  app.set('query parser', 'simple');
+  app.use(requestContext(options.logger));
+  app.use(httpMetrics);
+  app.use(operationalRoutes(options.readiness));
+  app.use(express.json({ limit: options.bodyLimit ?? '100kb' }));
+  for (const middleware of options.before ?? []) app.use(middleware);
+
+  let document: unknown;
+  app.get('/openapi.json', (_req, res) => {
+    document ??= buildOpenApiDocument(options.openapi, options.routers);
+    res.json(document);
+  });
+  for (const api of options.routers) app.use(api.router);
+  for (const middleware of options.after ?? []) app.use(middleware);
+  app.use(notFoundHandler);
+  app.use(errorHandler(options.logger));
+  return app;
+}

@@ -1,0 +1,4 @@
+export * from './database';
+export * from './http';
+export * from './wait-for';
+export * from './token-issuer';

@@ -1,0 +1,205 @@
+import { z } from 'zod';
+import jwt from 'jsonwebtoken';
+import { generateKeyPairSync } from 'node:crypto';
+import {
+  ApiRouter,
+  Readiness,
+  TokenVerifier,
+  authenticate,
+  createServiceApp,
+  notFound,
+  pageSchema,
+  paginationQuery,
+  positiveAmount,
+} from '../src';
+import {
+  TestTokenIssuer,
+  TEST_AUDIENCE,
+  TEST_ISSUER,
+  httpJson,
+  startHttpServer,
+  testLogger,
+  type RunningServer,
+} from '../src/testing';
+
+describe('service app: validation, errors, auth, OpenAPI', () => {
+  const issuer = new TestTokenIssuer();
+  let server: RunningServer;
+  let reached = 0;
+
+  beforeAll(async () => {
+    await issuer.start();
+    const verifier = new TokenVerifier({
+      jwksUrl: issuer.jwksUrl,
+      issuer: TEST_ISSUER,
+      audience: TEST_AUDIENCE,
+    });
+    const api = new ApiRouter({ authenticate: authenticate(verifier) });
+    api.post(
+      '/things',
+      {
+        summary: 'Create a thing',
+        body: z.object({ name: z.string().min(1), amount: positiveAmount }),
+        responses: {
+          201: {
+            description: 'Created',
+            schema: z.object({ name: z.string(), amount: z.string(), owner: z.string() }),
+          },
+        },
+      },
+      ({ body, user }) => {
+        reached++;
+        return { ...body, owner: user.id };
+      },
+    );
+    api.get(
+      '/things',
+      {
+        summary: 'List',
+        query: z.object(paginationQuery),
+        responses: { 200: { description: 'A page', schema: pageSchema(z.object({ n: z.number() })) } },
+      },
+      ({ query }) => ({ data: [{ n: query.limit }], next_cursor: null }),
+    );
+    api.get(
+      '/things/:id',
+      { summary: 'One', params: z.object({ id: z.uuid() }), responses: { 200: { description: 'ok' } } },
+      () => {
+        throw notFound('Thing');
+      },
+    );
+    api.get('/boom', { summary: 'Bug', auth: false, responses: { 200: { description: 'never' } } }, () => {
+      throw new Error('secret internal detail');
+    });
+    const app = createServiceApp({
+      logger: testLogger(),
+      readiness: new Readiness({ db: () => true }),
+      openapi: { title: 't', version: '1' },
+      routers: [api],
+    });
+    server = await startHttpServer(app);
+  });
+  afterAll(async () => {
+    await server.close();
+    await issuer.stop();
+  });
+
+  it('runs a valid, authenticated request and answers with the first 2xx', async () => {
+    const res = await httpJson('POST', `${server.url}/things`, {
+      token: issuer.token('u1'),
+      body: { name: 'a', amount: 12.5 },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toEqual({ name: 'a', amount: '12.5', owner: 'u1' });
+    expect(res.headers.get('x-request-id')).toMatch(/[0-9a-f-]{36}/);
+  });
+
+  it('rejects unknown and invalid fields with a 400 problem naming each field', async () => {
+    const before = reached;
+    const res = await httpJson('POST', `${server.url}/things`, {
+      token: issuer.token('u1'),
+      body: { name: '', amount: '1', role: 'admin' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    expect(res.body.errors).toEqual(
+      expect.arrayContaining([
+        { field: 'body.name', message: expect.any(String) },
+        { field: 'body.role', message: 'Unknown field' },
+      ]),
+    );
+    expect(res.body.request_id).toBeTruthy();
+    expect(reached).toBe(before);
+  });
+
+  it('answers malformed JSON, wrong media type and bad query values with 4xx problems', async () => {
+    const token = issuer.token('u1');
+    const bad = await httpJson('POST', `${server.url}/things`, {
+      token,
+      body: '{"name":',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.detail).toMatch(/not valid JSON/);
+    const text = await httpJson('POST', `${server.url}/things`, {
+      token,
+      body: 'name=a',
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect(text.status).toBe(415);
+    const limit = await httpJson('GET', `${server.url}/things?limit=500`, { token });
+    expect(limit.status).toBe(400);
+    expect(limit.body.errors[0].field).toBe('query.limit');
+    const ok = await httpJson('GET', `${server.url}/things?limit=7`, { token });
+    expect(ok.body.data).toEqual([{ n: 7 }]);
+  });
+
+  it('rejects missing, tampered, unsigned, wrong-audience and HS256 tokens', async () => {
+    const url = `${server.url}/things`;
+    const good = issuer.token('u1');
+    const [h, p] = good.split('.');
+    const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const attempts = [
+      undefined,
+      `${h}.${Buffer.from(JSON.stringify({ sub: 'u2', role: 'admin' })).toString('base64url')}.${good.split('.')[2]}`,
+      `${Buffer.from(JSON.stringify({ alg: 'none', kid: issuer.kid })).toString('base64url')}.${p}.`,
+      jwt.sign({ role: 'user' }, pair.privateKey, {
+        algorithm: 'RS256',
+        keyid: issuer.kid,
+        subject: 'u1',
+        issuer: TEST_ISSUER,
+        audience: TEST_AUDIENCE,
+      }),
+      jwt.sign({ role: 'user' }, 'public-key-as-secret', {
+        algorithm: 'HS256',
+        keyid: issuer.kid,
+        subject: 'u1',
+        issuer: TEST_ISSUER,
+        audience: TEST_AUDIENCE,
+      }),
+      issuer.token('u1', { expiresInSeconds: -10 }),
+    ];
+    for (const token of attempts) {
+      const res = await httpJson('POST', url, { token, body: { name: 'a', amount: '1' } });
+      expect(res.status).toBe(401);
+    }
+  });
+
+  it('renders operational errors as problems and hides bugs behind a generic 500', async () => {
+    const nf = await httpJson('GET', `${server.url}/things/3f0e7d3c-8a4b-4d1e-9c2a-1b2c3d4e5f60`, {
+      token: issuer.token('u1'),
+    });
+    expect(nf.status).toBe(404);
+    expect(nf.body.detail).toBe('Thing not found');
+    const boom = await httpJson('GET', `${server.url}/boom`);
+    expect(boom.status).toBe(500);
+    expect(JSON.stringify(boom.body)).not.toContain('secret');
+    const none = await httpJson('GET', `${server.url}/nope`);
+    expect(none.status).toBe(404);
+  });
+
+  it('serves health, readiness, metrics and an OpenAPI document built from the schemas', async () => {
+    expect((await httpJson('GET', `${server.url}/healthz`)).status).toBe(200);
+    expect((await httpJson('GET', `${server.url}/readyz`)).body).toEqual({
+      status: 'ready',
+      checks: { db: 'up' },
+    });
+    const metrics = await fetch(`${server.url}/metrics`);
+    expect(await metrics.text()).toContain('http_request_duration_seconds');
+    const doc = (await httpJson('GET', `${server.url}/openapi.json`)).body;
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.paths['/things'].post.requestBody.content['application/json'].schema.required).toEqual([
+      'name',
+      'amount',
+    ]);
+    expect(doc.paths['/things/{id}'].get.parameters[0]).toMatchObject({
+      name: 'id',
+      in: 'path',
+      required: true,
+    });
+    expect(doc.paths['/things'].get.parameters.map((p: { name: string }) => p.name)).toEqual([
+      'limit',
+      'cursor',
+    ]);
+  });
+});

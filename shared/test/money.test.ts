@@ -1,0 +1,71 @@
+import {
+  convertMinorUnits,
+  divideHalfEven,
+  formatMinorUnits,
+  percentOf,
+  positiveAmount,
+  toMinorUnits,
+} from '../src/money';
+
+describe('money', () => {
+  it("parses decimal strings into minor units by the currency's digits", () => {
+    expect(toMinorUnits('12.34', 'USD')).toBe(1234n);
+    expect(toMinorUnits('12.3', 'USD')).toBe(1230n);
+    expect(toMinorUnits('1200', 'JPY')).toBe(1200n);
+    expect(toMinorUnits('1.234', 'BHD')).toBe(1234n);
+    expect(toMinorUnits('-0.05', 'EUR')).toBe(-5n);
+    expect(toMinorUnits('1.00', 'USD')).toBe(100n);
+  });
+
+  it('rejects more decimals than the currency has', () => {
+    expect(() => toMinorUnits('1.5', 'JPY')).toThrow('JPY amounts have no decimal places');
+    expect(() => toMinorUnits('1.2345', 'BHD')).toThrow('at most 3');
+    expect(() => toMinorUnits('1.001', 'USD')).toThrow('at most 2');
+    expect(() => toMinorUnits('abc', 'USD')).toThrow('not a decimal');
+    expect(() => toMinorUnits('1', 'XXY')).toThrow('Unknown currency');
+  });
+
+  it('formats minor units back to decimal strings', () => {
+    expect(formatMinorUnits(1234n, 'USD')).toBe('12.34');
+    expect(formatMinorUnits(-5n, 'USD')).toBe('-0.05');
+    expect(formatMinorUnits(0n, 'USD')).toBe('0.00');
+    expect(formatMinorUnits(1200n, 'JPY')).toBe('1200');
+    expect(formatMinorUnits('1234', 'BHD')).toBe('1.234');
+  });
+
+  it('sums 0.1 + 0.2 exactly, ten thousand times', () => {
+    let total = 0n;
+    for (let i = 0; i < 10_000; i++) total += toMinorUnits('0.1', 'USD') + toMinorUnits('0.2', 'USD');
+    expect(formatMinorUnits(total, 'USD')).toBe('3000.00');
+  });
+
+  it('rounds half to even', () => {
+    expect(divideHalfEven(5n, 2n)).toBe(2n);
+    expect(divideHalfEven(7n, 2n)).toBe(4n);
+    expect(divideHalfEven(-5n, 2n)).toBe(-2n);
+    expect(divideHalfEven(-7n, 2n)).toBe(-4n);
+    expect(divideHalfEven(10n, 3n)).toBe(3n);
+    expect(divideHalfEven(11n, 3n)).toBe(4n);
+  });
+
+  it('converts between currencies with the rate, rounding once', () => {
+    expect(convertMinorUnits(1000n, 'JPY', 'USD', '0.0067')).toBe(670n);
+    expect(convertMinorUnits(1n, 'USD', 'JPY', '150.5')).toBe(2n); // 1.505 JPY → 2 (half-even of 1.505 is 2)
+    expect(convertMinorUnits(1000n, 'USD', 'BHD', '0.376')).toBe(3760n);
+  });
+
+  it('computes exact percentages', () => {
+    expect(percentOf(1n, 3n)).toBe('33.33');
+    expect(percentOf(2n, 3n)).toBe('66.67');
+    expect(percentOf(0n, 0n)).toBe('0.00');
+  });
+
+  it('accepts amounts as strings or numbers without float arithmetic', () => {
+    expect(positiveAmount.parse('12.34')).toBe('12.34');
+    expect(positiveAmount.parse(0.1)).toBe('0.1');
+    expect(positiveAmount.safeParse('0').success).toBe(false);
+    expect(positiveAmount.safeParse('-1').success).toBe(false);
+    expect(positiveAmount.safeParse(1e-7).success).toBe(false);
+    expect(positiveAmount.safeParse('1,5').success).toBe(false);
+  });
+});
