@@ -2,4 +2,6 @@ module.exports = {
   projects: ['<rootDir>/shared', '<rootDir>/services/*'],
   // Two cores: more workers than that only adds contention with PostgreSQL and RabbitMQ.
   maxWorkers: process.env.JEST_WORKERS ?? 2,
+  // A global option: it has no effect inside the per-project preset.
+  testTimeout: 60000,
 };

@@ -25,5 +25,4 @@ module.exports = (dir) => ({
     '^@finance/shared/(.*)$': path.join(__dirname, 'shared/src/$1'),
   },
   globalSetup: path.join(__dirname, 'shared/src/testing/global-setup.js'),
-  testTimeout: 60000,
 });

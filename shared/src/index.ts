@@ -13,3 +13,5 @@ export * from './http/health';
 export * from './http/pagination';
 export * from './http/service-app';
 export * from './data/data-source';
+export * from './events';
+export * from './data/sql';

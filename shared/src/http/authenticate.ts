@@ -90,7 +90,7 @@ export function bearerToken(req: Request): string | undefined {
 }
 
 /** Verifies RS256 access tokens against the JWKS: signature, `iss`, `aud`, `exp`; nothing else is accepted. */
-export class TokenVerifier {
+export class TokenVerifier implements AccessTokenVerifier {
   readonly jwks: JwksCache;
 
   constructor(private readonly options: TokenVerifierOptions) {
@@ -130,8 +130,13 @@ export class TokenVerifier {
   }
 }
 
+/** Anything that turns a bearer token into a verified caller (the shared verifier, or auth's own key ring). */
+export interface AccessTokenVerifier {
+  verify(token: string): Promise<AuthenticatedUser>;
+}
+
 /** Express middleware: a valid bearer token sets `req.user`, anything else answers 401. */
-export function authenticate(verifier: TokenVerifier): RequestHandler {
+export function authenticate(verifier: AccessTokenVerifier): RequestHandler {
   return async (req, _res, next) => {
     const token = bearerToken(req);
     if (!token) return next(new HttpProblem(401, INVALID, { headers: { 'WWW-Authenticate': 'Bearer' } }));

@@ -2,3 +2,4 @@ export * from './database';
 export * from './http';
 export * from './wait-for';
 export * from './token-issuer';
+export * from './events';

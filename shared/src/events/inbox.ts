@@ -1,0 +1,68 @@
+import type { EntityManager, MigrationInterface, QueryRunner } from 'typeorm';
+import type { FinanceEvent } from './contracts';
+
+export class CreateInbox1700000000200 implements MigrationInterface {
+  name = 'CreateInbox1700000000200';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    // Keyed by consumer too, so two consumers sharing one database each apply an event once.
+    await queryRunner.query(`
+      CREATE TABLE IF NOT EXISTS inbox (
+        consumer text NOT NULL,
+        event_id uuid NOT NULL,
+        type text NOT NULL,
+        received_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (consumer, event_id)
+      )`);
+    await queryRunner.query(`CREATE INDEX IF NOT EXISTS inbox_received_at ON inbox (received_at)`);
+    await queryRunner.query(`
+      CREATE TABLE IF NOT EXISTS aggregate_versions (
+        aggregate_type text NOT NULL,
+        aggregate_id text NOT NULL,
+        version integer NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (aggregate_type, aggregate_id)
+      )`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP TABLE IF EXISTS aggregate_versions`);
+    await queryRunner.query(`DROP TABLE IF EXISTS inbox`);
+  }
+}
+
+/** Spread into a consuming service's migrations. */
+export const inboxMigrations = [CreateInbox1700000000200];
+
+/** Records the event for this consumer; false when it was already recorded (a duplicate delivery). */
+export async function recordInInbox(manager: EntityManager, consumer: string, event: FinanceEvent): Promise<boolean> {
+  const inserted: unknown[] = await manager.query(
+    `INSERT INTO inbox (consumer, event_id, type) VALUES ($1, $2, $3)
+     ON CONFLICT DO NOTHING RETURNING event_id`,
+    [consumer, event.id, event.type],
+  );
+  return inserted.length === 1;
+}
+
+/** `ledger.transaction.created` → `ledger.transaction`: the aggregate an event type belongs to. */
+export function aggregateTypeOf(eventType: string): string {
+  return eventType.slice(0, eventType.lastIndexOf('.'));
+}
+
+/**
+ * For read models: records the event's aggregateVersion as the newest seen for its aggregate
+ * and returns true, or returns false (changing nothing) when an equal or newer version was
+ * already applied, so an event arriving late does not overwrite newer state. Call it inside
+ * the handler's transaction; the row lock also serialises concurrent events of one aggregate.
+ */
+export async function acceptAggregateVersion(manager: EntityManager, event: FinanceEvent): Promise<boolean> {
+  const accepted: unknown[] = await manager.query(
+    `INSERT INTO aggregate_versions (aggregate_type, aggregate_id, version) VALUES ($1, $2, $3)
+     ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE
+       SET version = EXCLUDED.version, updated_at = now()
+       WHERE aggregate_versions.version < EXCLUDED.version
+     RETURNING version`,
+    [aggregateTypeOf(event.type), event.aggregateId, event.aggregateVersion],
+  );
+  return accepted.length === 1;
+}
