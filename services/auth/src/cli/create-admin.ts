@@ -1,0 +1,58 @@
+/**
+ * Creates (or promotes) an admin account:
+ *   npm run create-admin -w services/auth -- --email a@example.com --username admin --password '…'
+ * The password may come from ADMIN_PASSWORD instead of the command line (kept out of `ps`).
+ * Uses the same DATABASE_URL as the service; the event it writes is published by the running service.
+ */
+import { parseArgs } from 'node:util';
+import { ensureDatabase, openDatabase } from '@finance/shared';
+import { loadAuthConfig } from '../config';
+import { PasswordHasher } from '../domain/passwords';
+import { AdminBootstrapError, ensureAdmin } from '../data/admin-bootstrap';
+import { authDataSource } from '../data/data-source';
+import { UserStore } from '../data/user-store';
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      email: { type: 'string' },
+      username: { type: 'string' },
+      password: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const password = values.password ?? process.env.ADMIN_PASSWORD;
+  if (values.help || !values.email || !values.username || !password) {
+    process.stderr.write(
+      'usage: create-admin --email <email> --username <name> [--password <password> | ADMIN_PASSWORD=…]\n',
+    );
+    return values.help ? 0 : 2;
+  }
+  const config = loadAuthConfig();
+  await ensureDatabase(config.DATABASE_URL);
+  const dataSource = await openDatabase(authDataSource(config.DATABASE_URL, 2));
+  try {
+    const outcome = await ensureAdmin(
+      { email: values.email, username: values.username, password },
+      { users: new UserStore(dataSource), passwords: new PasswordHasher(config.BCRYPT_ROUNDS) },
+    );
+    process.stdout.write(`admin ${values.email}: ${outcome}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof AdminBootstrapError) {
+      process.stderr.write(`create-admin: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`create-admin failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

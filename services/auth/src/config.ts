@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { configFields, loadConfig, parseConfig } from '@finance/shared';
+import { createPrivateKey } from 'node:crypto';
+
+/** Operators often paste a PEM into one line with literal `\n`; accept both spellings. */
+const pemPrivateKey = z
+  .string()
+  .transform((text) => text.replace(/\\n/g, '\n').trim())
+  .refine(
+    (pem) => {
+      try {
+        const key = createPrivateKey(pem);
+        return key.asymmetricKeyType === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'must be an RSA private key (PEM, at least 2048 bits)' },
+  );
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+export const authConfigSchema = z
+  .object({
+    PORT: configFields.port(3001),
+    NODE_ENV: configFields.nodeEnv,
+    LOG_LEVEL: configFields.logLevel,
+    DATABASE_URL: configFields.databaseUrl('finance_auth'),
+    AMQP_URL: configFields.amqpUrl,
+    DB_POOL_SIZE: configFields.dbPoolSize,
+    SHUTDOWN_TIMEOUT_MS: configFields.shutdownTimeoutMs,
+    JWT_PRIVATE_KEY: z
+      .string()
+      .optional()
+      .transform((v) => (v === undefined || v.trim() === '' ? undefined : v))
+      .pipe(pemPrivateKey.optional()),
+    JWT_ISSUER: configFields.jwtIssuer,
+    JWT_AUDIENCE: configFields.jwtAudience,
+    ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
+    REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+    BCRYPT_ROUNDS: z.coerce.number().int().min(4).max(15).default(12),
+    LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(10),
+    LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(50),
+    LOGIN_FAILURE_WINDOW_MINUTES: z.coerce.number().int().min(1).default(15),
+    ADMIN_EMAIL: optionalText,
+    ADMIN_USERNAME: optionalText,
+    ADMIN_PASSWORD: optionalText,
+  })
+  .superRefine((config, ctx) => {
+    if (config.NODE_ENV === 'production') {
+      // A generated key lives in the database; production keys come from a secret store.
+      if (!config.JWT_PRIVATE_KEY)
+        ctx.addIssue({ code: 'custom', path: ['JWT_PRIVATE_KEY'], message: 'is required in production' });
+      if (config.BCRYPT_ROUNDS < 12)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['BCRYPT_ROUNDS'],
+          message: 'must be at least 12 in production',
+        });
+    }
+    const admin = [config.ADMIN_EMAIL, config.ADMIN_USERNAME, config.ADMIN_PASSWORD];
+    if (admin.some(Boolean) && !admin.every(Boolean)) {
+      const missing = (['ADMIN_EMAIL', 'ADMIN_USERNAME', 'ADMIN_PASSWORD'] as const).find((k) => !config[k]);
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing ?? 'ADMIN_EMAIL'],
+        message: 'ADMIN_EMAIL, ADMIN_USERNAME and ADMIN_PASSWORD are set together',
+      });
+    }
+  });
+
+export type AuthConfig = z.output<typeof authConfigSchema>;
+
+/** For tests and tools: throws a ConfigError naming the variable. */
+export function parseAuthConfig(env: NodeJS.ProcessEnv): AuthConfig {
+  return parseConfig(authConfigSchema, env);
+}
+
+/** For the process entry: a bad variable stops the process with one line. */
+export function loadAuthConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
+  return loadConfig(authConfigSchema, env);
+}

@@ -1,0 +1,83 @@
+import { randomUUID, type KeyObject } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import type { Role } from './profile';
+
+export interface AccessTokenSettings {
+  issuer: string;
+  audience: string;
+  ttlSeconds: number;
+}
+
+export interface SigningKey {
+  kid: string;
+  privateKey: KeyObject;
+}
+
+export interface AccessTokenClaims {
+  userId: string;
+  role: Role;
+  tokenId: string;
+}
+
+/** RS256, short-lived; `sub` is the user id, `kid` names the key in the JWKS. */
+export function signAccessToken(
+  subject: { userId: string; role: Role },
+  key: SigningKey,
+  settings: AccessTokenSettings,
+): { token: string; tokenId: string } {
+  const tokenId = randomUUID();
+  const token = jwt.sign({ role: subject.role }, key.privateKey, {
+    algorithm: 'RS256',
+    keyid: key.kid,
+    subject: subject.userId,
+    issuer: settings.issuer,
+    audience: settings.audience,
+    expiresIn: settings.ttlSeconds,
+    jwtid: tokenId,
+  });
+  return { token, tokenId };
+}
+
+export class InvalidAccessToken extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'InvalidAccessToken';
+  }
+}
+
+/** The reason given when the token's `kid` is not in the key set (callers may refresh keys and retry). */
+export const UNKNOWN_KEY = 'unknown key';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The same rules every service applies through the JWKS: RS256 only (so neither `none` nor an
+ * HMAC "signed" with the public key passes), a known `kid`, and `iss`, `aud`, `exp`.
+ */
+export function verifyAccessToken(
+  token: string,
+  publicKeyOf: (kid: string) => KeyObject | undefined,
+  settings: Pick<AccessTokenSettings, 'issuer' | 'audience'>,
+): AccessTokenClaims {
+  const decoded = jwt.decode(token, { complete: true });
+  if (!decoded || typeof decoded.payload === 'string') throw new InvalidAccessToken('malformed');
+  if (decoded.header.alg !== 'RS256') throw new InvalidAccessToken('algorithm');
+  const kid = decoded.header.kid;
+  const key = kid ? publicKeyOf(kid) : undefined;
+  if (!key) throw new InvalidAccessToken(UNKNOWN_KEY);
+  let claims: jwt.JwtPayload;
+  try {
+    claims = jwt.verify(token, key, {
+      algorithms: ['RS256'],
+      issuer: settings.issuer,
+      audience: settings.audience,
+    }) as jwt.JwtPayload;
+  } catch (error) {
+    throw new InvalidAccessToken((error as Error).message);
+  }
+  const role = claims.role;
+  if (typeof claims.sub !== 'string' || !UUID.test(claims.sub)) throw new InvalidAccessToken('subject');
+  if (role !== 'user' && role !== 'admin') throw new InvalidAccessToken('role');
+  if (typeof claims.exp !== 'number') throw new InvalidAccessToken('expiry');
+  return { userId: claims.sub, role, tokenId: typeof claims.jti === 'string' ? claims.jti : '' };
+}

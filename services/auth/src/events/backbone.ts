@@ -1,0 +1,2 @@
+// The one place auth reaches the shared event backbone.
+export { publishEvent, outboxMigrations } from '@finance/shared';

@@ -1,0 +1,112 @@
+import { generateKeyPairSync } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { Readiness, databaseCheck, openDatabase } from '@finance/shared';
+import {
+  createTestDatabase,
+  dropTestDatabase,
+  httpJson,
+  startHttpServer,
+  testLogger,
+  type RunningServer,
+} from '@finance/shared/testing';
+import { buildApp } from '../src/app';
+import { parseAuthConfig, type AuthConfig } from '../src/config';
+import { authDataSource } from '../src/data/data-source';
+import { KeyRing } from '../src/data/key-ring';
+
+export interface RunningAuth {
+  url: string;
+  databaseUrl: string;
+  dataSource: DataSource;
+  config: AuthConfig;
+  keys: KeyRing;
+  server: RunningServer;
+  /** Another app instance (a second replica, or the same one restarted with other env) on the same database. */
+  startReplica(env?: Record<string, string>): Promise<{ url: string; keys: KeyRing; close(): Promise<void> }>;
+  close(): Promise<void>;
+}
+
+export function rsaPrivateKeyPem(): string {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+}
+
+async function startInstance(dataSource: DataSource, config: AuthConfig) {
+  const keys = new KeyRing(dataSource, {
+    accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+    privateKeyPem: config.JWT_PRIVATE_KEY,
+  });
+  await keys.activate();
+  const app = buildApp({
+    config,
+    dataSource,
+    logger: testLogger('auth'),
+    readiness: new Readiness({ db: databaseCheck(dataSource) }),
+    keys,
+  });
+  return { keys, server: await startHttpServer(app) };
+}
+
+/** The auth app on its own fresh database, listening on an ephemeral port; bcrypt cost 4 for speed. */
+export async function startAuth(label: string, env: Record<string, string> = {}): Promise<RunningAuth> {
+  const databaseUrl = await createTestDatabase(label);
+  const base = { NODE_ENV: 'test', BCRYPT_ROUNDS: '4', DATABASE_URL: databaseUrl };
+  const config = parseAuthConfig({ ...base, ...env });
+  const dataSource = await openDatabase(authDataSource(databaseUrl, 4));
+  const { keys, server } = await startInstance(dataSource, config);
+  const replicas: RunningServer[] = [];
+  return {
+    url: server.url,
+    databaseUrl,
+    dataSource,
+    config,
+    keys,
+    server,
+    async startReplica(replicaEnv = {}) {
+      const replica = await startInstance(dataSource, parseAuthConfig({ ...base, ...replicaEnv }));
+      replicas.push(replica.server);
+      return { url: replica.server.url, keys: replica.keys, close: () => replica.server.close() };
+    },
+    async close() {
+      await Promise.all([server, ...replicas].map((s) => s.close().catch(() => undefined)));
+      await dataSource.destroy();
+      await dropTestDatabase(databaseUrl);
+    },
+  };
+}
+
+let counter = 0;
+/** A unique, valid registration body. */
+export function newAccount(overrides: Record<string, unknown> = {}) {
+  counter += 1;
+  const tag = `${Date.now().toString(36)}${counter}`;
+  return {
+    email: `user${tag}@example.com`,
+    username: `user_${tag}`,
+    password: 'correct horse battery',
+    ...overrides,
+  } as { email: string; username: string; password: string } & Record<string, unknown>;
+}
+
+export async function registerAndLogin(url: string, overrides: Record<string, unknown> = {}) {
+  const account = newAccount(overrides);
+  const registered = await httpJson('POST', `${url}/auth/register`, { body: account });
+  if (registered.status !== 201) throw new Error(`register failed: ${JSON.stringify(registered.body)}`);
+  const login = await httpJson('POST', `${url}/auth/login`, {
+    body: { email: account.email, password: account.password },
+  });
+  if (login.status !== 200) throw new Error(`login failed: ${JSON.stringify(login.body)}`);
+  return {
+    account,
+    user: registered.body as { id: string; email: string; username: string; role: string },
+    accessToken: login.body.access_token as string,
+    refreshToken: login.body.refresh_token as string,
+  };
+}
+
+export function formBody(fields: Record<string, string>): { body: string; headers: Record<string, string> } {
+  return {
+    body: new URLSearchParams(fields).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  };
+}
