@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { accountBalance } from '../domain/balance';
+import { Account } from './entities';
+
+export async function findAccount(
+  manager: EntityManager,
+  userId: string,
+  id: string,
+  options: { lock?: 'update' | 'share' } = {},
+): Promise<Account | null> {
+  // Writers of transactions take a share lock, so an account cannot be archived or deleted under them.
+  const mode = options.lock === 'update' ? 'pessimistic_write' : 'pessimistic_read';
+  return manager.findOne(Account, { where: { id, userId }, ...(options.lock ? { lock: { mode } } : {}) });
+}
+
+/** Current balances (minor units) of the given accounts of one user. */
+export async function balancesOf(
+  manager: EntityManager,
+  userId: string,
+  accounts: Account[],
+): Promise<Map<string, bigint>> {
+  const balances = new Map<string, bigint>();
+  if (accounts.length === 0) return balances;
+  const rows: Array<{
+    id: string;
+    income: string;
+    expense: string;
+    transfers_out: string;
+    transfers_in: string;
+  }> = await manager.query(
+    `SELECT a.id,
+         coalesce(sum(t.amount_minor) FILTER (WHERE t.account_id = a.id AND t.transaction_type = 'income'), 0)::text AS income,
+         coalesce(sum(t.amount_minor) FILTER (WHERE t.account_id = a.id AND t.transaction_type = 'expense'), 0)::text AS expense,
+         coalesce(sum(t.amount_minor) FILTER (WHERE t.account_id = a.id AND t.transaction_type = 'transfer'), 0)::text AS transfers_out,
+         coalesce(sum(t.amount_minor) FILTER (WHERE t.to_account_id = a.id), 0)::text AS transfers_in
+       FROM accounts a
+       LEFT JOIN transactions t ON t.user_id = a.user_id AND (t.account_id = a.id OR t.to_account_id = a.id)
+       WHERE a.user_id = $1 AND a.id = ANY($2::uuid[])
+       GROUP BY a.id`,
+    [userId, accounts.map((a) => a.id)],
+  );
+  const opening = new Map(accounts.map((a) => [a.id, BigInt(a.openingBalanceMinor)]));
+  for (const row of rows) {
+    balances.set(
+      row.id,
+      accountBalance({
+        openingBalance: opening.get(row.id) ?? 0n,
+        income: BigInt(row.income),
+        expense: BigInt(row.expense),
+        transfersOut: BigInt(row.transfers_out),
+        transfersIn: BigInt(row.transfers_in),
+      }),
+    );
+  }
+  return balances;
+}
+
+export async function accountHasTransactions(
+  manager: EntityManager,
+  userId: string,
+  id: string,
+): Promise<boolean> {
+  const rows: unknown[] = await manager.query(
+    `SELECT 1 FROM transactions WHERE user_id = $1 AND (account_id = $2 OR to_account_id = $2) LIMIT 1`,
+    [userId, id],
+  );
+  return rows.length > 0;
+}
+
+export const DEFAULT_ACCOUNT_NAME = 'Main account';
+
+/**
+ * The user's default account (seed-V1 clients send no account_id), created on first need.
+ * Returns `created: true` when this call made it, so the caller publishes its event.
+ */
+export async function defaultAccountOf(
+  manager: EntityManager,
+  userId: string,
+  baseCurrency: string,
+): Promise<{ account: Account; created: boolean }> {
+  const now = new Date();
+  const inserted: Array<{ id: string }> = await manager.query(
+    `INSERT INTO accounts (id, user_id, name, type, currency, opening_balance_minor, archived, is_default, version, created_at, updated_at)
+     VALUES ($1, $2, $3, 'checking', $4, 0, false, true, 1, $5, $5)
+     ON CONFLICT (user_id) WHERE is_default DO NOTHING RETURNING id`,
+    [randomUUID(), userId, DEFAULT_ACCOUNT_NAME, baseCurrency, now],
+  );
+  const account = await manager.findOneOrFail(Account, { where: { userId, isDefault: true } });
+  return { account, created: inserted.length > 0 };
+}

@@ -1,0 +1,83 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { CategoryKind, TransactionType } from '../domain/categories';
+
+/** bigint minor units arrive as strings (parseInt8 off) and stay strings until BigInt(). */
+type MinorUnits = string;
+
+/** The user's base currency and timezone, copied from auth.user.* events. */
+@Entity({ name: 'user_profiles' })
+export class UserProfile {
+  @PrimaryColumn('uuid', { name: 'user_id' }) userId: string;
+  @Column('char', { name: 'base_currency', length: 3 }) baseCurrency: string;
+  @Column('text') timezone: string;
+  @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
+}
+
+export const ACCOUNT_TYPES = ['checking', 'savings', 'credit_card', 'cash', 'investment', 'loan'] as const;
+export type AccountType = (typeof ACCOUNT_TYPES)[number];
+
+@Entity({ name: 'accounts' })
+export class Account {
+  @PrimaryColumn('uuid') id: string;
+  @Column('uuid', { name: 'user_id' }) userId: string;
+  @Column('text') name: string;
+  @Column('text') type: AccountType;
+  @Column('char', { length: 3 }) currency: string;
+  @Column('bigint', { name: 'opening_balance_minor' }) openingBalanceMinor: MinorUnits;
+  @Column('boolean') archived: boolean;
+  /** The account seed-V1 clients' transactions land in when they send no account_id. */
+  @Column('boolean', { name: 'is_default' }) isDefault: boolean;
+  @Column('int') version: number;
+  @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
+  @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
+}
+
+@Entity({ name: 'categories' })
+export class Category {
+  @PrimaryColumn('uuid') id: string;
+  @Column('uuid', { name: 'user_id' }) userId: string;
+  @Column('text') name: string;
+  @Column('char', { length: 7 }) color: string;
+  @Column('text', { nullable: true }) icon: string | null;
+  @Column('text') kind: CategoryKind;
+  @Column('uuid', { name: 'parent_id', nullable: true }) parentId: string | null;
+  @Column('int') version: number;
+  @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
+  @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
+}
+
+@Entity({ name: 'transactions' })
+export class Transaction {
+  @PrimaryColumn('uuid') id: string;
+  @Column('uuid', { name: 'user_id' }) userId: string;
+  @Column('uuid', { name: 'account_id' }) accountId: string;
+  @Column('uuid', { name: 'to_account_id', nullable: true }) toAccountId: string | null;
+  @Column('uuid', { name: 'category_id', nullable: true }) categoryId: string | null;
+  @Column('text', { name: 'transaction_type' }) type: TransactionType;
+  @Column('bigint', { name: 'amount_minor' }) amountMinor: MinorUnits;
+  @Column('char', { length: 3 }) currency: string;
+  @Column('bigint', { name: 'base_amount_minor' }) baseAmountMinor: MinorUnits;
+  @Column('char', { name: 'base_currency', length: 3 }) baseCurrency: string;
+  @Column('text') description: string;
+  @Column('text', { nullable: true }) notes: string | null;
+  @Column('text', { nullable: true }) payee: string | null;
+  @Column('text', { array: true }) tags: string[];
+  /** A calendar date (PG `date`), read as 'YYYY-MM-DD'. */
+  @Column('date') date: string;
+  @Column('int') version: number;
+  @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
+  @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
+}
+
+/** A stored answer to a POST /transactions carrying an Idempotency-Key. */
+@Entity({ name: 'idempotency_keys' })
+export class IdempotencyKey {
+  @PrimaryColumn('uuid', { name: 'user_id' }) userId: string;
+  @PrimaryColumn('text') key: string;
+  @Column('text', { name: 'request_hash' }) requestHash: string;
+  @Column('int', { name: 'response_status', nullable: true }) responseStatus: number | null;
+  @Column('jsonb', { name: 'response_body', nullable: true }) responseBody: unknown;
+  @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
+}
+
+export const ledgerEntities = [UserProfile, Account, Category, Transaction, IdempotencyKey];

@@ -1,0 +1,100 @@
+import type { EntityManager, SelectQueryBuilder } from 'typeorm';
+import type { TransactionType } from '../domain/categories';
+import { sortPlan, type TransactionCursor, type TransactionSort } from '../domain/transaction-order';
+import { Transaction } from './entities';
+
+export async function findTransaction(
+  manager: EntityManager,
+  userId: string,
+  id: string,
+  options: { lock?: boolean } = {},
+): Promise<Transaction | null> {
+  return manager.findOne(Transaction, {
+    where: { id, userId },
+    ...(options.lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+  });
+}
+
+export interface TransactionFilter {
+  from?: string;
+  to?: string;
+  type?: TransactionType;
+  /** Matches both sides of a transfer. */
+  accountId?: string;
+  /** A category id, or null for uncategorised. */
+  categoryId?: string | null;
+  /** Base-currency minor units, inclusive. */
+  minBaseAmount?: bigint;
+  maxBaseAmount?: bigint;
+  text?: string;
+  tag?: string;
+}
+
+/** The search expression; written exactly as the trigram index `transactions_search` is. */
+const SEARCH_TEXT = `(t.description || ' ' || coalesce(t.payee, '') || ' ' || coalesce(t.notes, ''))`;
+
+function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** One keyset page (limit + 1 rows, so the caller knows whether another page exists). */
+export async function listTransactions(
+  manager: EntityManager,
+  userId: string,
+  filter: TransactionFilter,
+  sort: TransactionSort,
+  after: TransactionCursor | undefined,
+  limit: number,
+): Promise<Transaction[]> {
+  return transactionListQuery(manager, userId, filter, sort, after, limit).getMany();
+}
+
+/** The list query itself (exposed so tests can EXPLAIN exactly what the endpoint runs). */
+export function transactionListQuery(
+  manager: EntityManager,
+  userId: string,
+  filter: TransactionFilter,
+  sort: TransactionSort,
+  after: TransactionCursor | undefined,
+  limit: number,
+): SelectQueryBuilder<Transaction> {
+  const qb = manager.createQueryBuilder(Transaction, 't').where('t.user_id = :userId', { userId });
+  if (filter.from) qb.andWhere('t.date >= :from', { from: filter.from });
+  if (filter.to) qb.andWhere('t.date <= :to', { to: filter.to });
+  if (filter.type) qb.andWhere('t.transaction_type = :type', { type: filter.type });
+  if (filter.accountId)
+    qb.andWhere('(t.account_id = :accountId OR t.to_account_id = :accountId)', {
+      accountId: filter.accountId,
+    });
+  if (filter.categoryId === null) qb.andWhere('t.category_id IS NULL');
+  else if (filter.categoryId) qb.andWhere('t.category_id = :categoryId', { categoryId: filter.categoryId });
+  if (filter.minBaseAmount !== undefined)
+    qb.andWhere('t.base_amount_minor >= CAST(:minAmount AS bigint)', {
+      minAmount: filter.minBaseAmount.toString(),
+    });
+  if (filter.maxBaseAmount !== undefined)
+    qb.andWhere('t.base_amount_minor <= CAST(:maxAmount AS bigint)', {
+      maxAmount: filter.maxBaseAmount.toString(),
+    });
+  if (filter.text) qb.andWhere(`${SEARCH_TEXT} ILIKE :pattern`, { pattern: likePattern(filter.text) });
+  if (filter.tag) qb.andWhere('t.tags @> ARRAY[CAST(:tag AS text)]', { tag: filter.tag });
+
+  const plan = sortPlan(sort);
+  const column = `t.${plan.column}`;
+  const cast = plan.column === 'date' ? 'date' : 'bigint';
+  const direction = plan.descending ? 'DESC' : 'ASC';
+  if (after) {
+    qb.andWhere(
+      `(${column}, t.id) ${plan.descending ? '<' : '>'} (CAST(:key AS ${cast}), CAST(:afterId AS uuid))`,
+      {
+        key: after.k,
+        afterId: after.id,
+      },
+    );
+  }
+  const orderProperty = plan.column === 'date' ? 't.date' : 't.baseAmountMinor';
+  return qb
+    .orderBy(orderProperty, direction)
+    .addOrderBy('t.id', direction)
+    .limit(limit + 1);
+}

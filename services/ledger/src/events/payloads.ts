@@ -1,0 +1,35 @@
+import { formatMinorUnits } from '@finance/shared';
+import type { Account, Category, Transaction } from '../data/entities';
+
+/** Event payloads carry the full state after the change (camelCase, amounts as decimal strings). */
+export function accountState(a: Account) {
+  return {
+    name: a.name,
+    type: a.type,
+    currency: a.currency,
+    openingBalance: formatMinorUnits(a.openingBalanceMinor, a.currency),
+    archived: a.archived,
+  };
+}
+
+export function categoryState(c: Category) {
+  return { name: c.name, color: c.color, icon: c.icon, kind: c.kind, parentId: c.parentId };
+}
+
+export function transactionState(t: Transaction) {
+  return {
+    accountId: t.accountId,
+    toAccountId: t.toAccountId,
+    type: t.type,
+    amount: formatMinorUnits(t.amountMinor, t.currency),
+    currency: t.currency,
+    baseAmount: formatMinorUnits(t.baseAmountMinor, t.baseCurrency),
+    baseCurrency: t.baseCurrency,
+    categoryId: t.categoryId,
+    date: t.date,
+    description: t.description,
+    payee: t.payee,
+    notes: t.notes,
+    tags: t.tags,
+  };
+}

@@ -1,0 +1,84 @@
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import { HttpProblem, MoneyError, badRequest, preconditionFailed, toMinorUnits } from '@finance/shared';
+import { isCalendarDate } from '../domain/dates';
+
+export const idParams = z.object({ id: z.uuid().meta({ description: 'Resource id' }) });
+
+/** A calendar date: YYYY-MM-DD, or an ISO 8601 date-time whose date part is taken as written (seed-V1 clients). */
+export const calendarDateInput = z
+  .string()
+  .transform((value, ctx) => {
+    const date = value.trim().slice(0, 10);
+    const rest = value.trim().slice(10);
+    if (!isCalendarDate(date) || (rest !== '' && !/^T\d{2}:\d{2}/.test(rest))) {
+      ctx.addIssue({ code: 'custom', message: 'Must be a calendar date like 2024-05-31' });
+      return z.NEVER;
+    }
+    return date;
+  })
+  .meta({ description: 'Calendar date (YYYY-MM-DD)', example: '2024-05-31' });
+
+export const queryDate = z
+  .string()
+  .refine(isCalendarDate, { message: 'Must be a calendar date like 2024-05-31' })
+  .meta({ description: 'Calendar date (YYYY-MM-DD)', example: '2024-05-31' });
+
+/** ETags are strong and carry the row version: `"3"`. */
+export function setETag(res: Response, version: number): void {
+  res.set('ETag', `"${version}"`);
+}
+
+/**
+ * Honours If-Match: absent → the update proceeds; otherwise one of the listed tags (weak or
+ * strong, quoted or bare) must be the current version, or `*`.
+ */
+export function checkIfMatch(req: Request, currentVersion: number): void {
+  const header = req.header('if-match');
+  if (header === undefined) return;
+  const tags = header.split(',').map((tag) =>
+    tag
+      .trim()
+      .replace(/^W\//, '')
+      .replace(/^"(.*)"$/, '$1'),
+  );
+  if (tags.includes('*') || tags.includes(String(currentVersion))) return;
+  throw preconditionFailed(
+    `The resource has changed (current version ${currentVersion}); fetch it again and retry with its ETag`,
+  );
+}
+
+/** A decimal amount in a currency's minor units; too many decimals is a 400 naming the field. */
+export function minorUnitsOf(amount: string, currency: string, field: string): bigint {
+  try {
+    return toMinorUnits(amount, currency);
+  } catch (error) {
+    if (error instanceof MoneyError)
+      throw badRequest(`Invalid amount: ${error.message}`, [{ field, message: error.message }]);
+    throw error;
+  }
+}
+
+/** A 404 for an id the caller sent in a field: the same answer whether it is missing or someone else's. */
+export function notFoundIn(what: string, field: string): HttpProblem {
+  return new HttpProblem(404, `${what} not found`, {
+    errors: [{ field, message: `No such ${what.toLowerCase()}` }],
+  });
+}
+
+export const timestamps = {
+  created_at: z
+    .string()
+    .meta({ description: 'When it was created (ISO 8601)', example: '2024-05-31T12:00:00.000Z' }),
+  updated_at: z
+    .string()
+    .meta({ description: 'When it last changed (ISO 8601)', example: '2024-05-31T12:00:00.000Z' }),
+  version: z.number().int().meta({ description: 'Row version; also the ETag, for If-Match', example: 1 }),
+};
+
+export const etagHeader = { ETag: { description: 'The version, for If-Match' } };
+export const ifMatchHeader = {
+  'If-Match': {
+    description: 'The ETag last read; a stale one answers 412. Omit to overwrite unconditionally.',
+  },
+};

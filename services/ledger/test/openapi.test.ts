@@ -1,0 +1,62 @@
+import { LedgerHarness } from './support';
+
+describe('OpenAPI document and operations', () => {
+  let h: LedgerHarness;
+  beforeAll(async () => {
+    h = await LedgerHarness.start('openapi');
+  });
+  afterAll(() => h?.stop());
+
+  it('documents every endpoint with schemas', async () => {
+    const doc = (await h.call('GET', '/openapi.json', undefined)).body;
+    const operations = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(
+      ([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    expect(operations.sort()).toEqual(
+      [
+        'POST /accounts',
+        'GET /accounts',
+        'GET /accounts/{id}',
+        'PUT /accounts/{id}',
+        'DELETE /accounts/{id}',
+        'POST /categories',
+        'GET /categories',
+        'GET /categories/{id}',
+        'PUT /categories/{id}',
+        'DELETE /categories/{id}',
+        'POST /transactions',
+        'GET /transactions',
+        'GET /transactions/{id}',
+        'PUT /transactions/{id}',
+        'PATCH /transactions/{id}',
+        'DELETE /transactions/{id}',
+      ].sort(),
+    );
+    const listParams = doc.paths['/transactions'].get.parameters.map((p: { name: string }) => p.name);
+    expect(listParams).toEqual(
+      expect.arrayContaining([
+        'limit',
+        'cursor',
+        'sort',
+        'from',
+        'to',
+        'transaction_type',
+        'account_id',
+        'category_id',
+        'min_amount',
+        'max_amount',
+        'q',
+        'tag',
+      ]),
+    );
+    expect(JSON.stringify(doc.paths['/transactions'].post.requestBody)).toContain('transaction_type');
+  });
+
+  it('answers health and readiness', async () => {
+    expect((await h.call('GET', '/healthz', undefined)).status).toBe(200);
+    expect((await h.call('GET', '/readyz', undefined)).body).toEqual({
+      status: 'ready',
+      checks: { db: 'up' },
+    });
+  });
+});
