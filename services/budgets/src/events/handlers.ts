@@ -1,0 +1,266 @@
+import {
+  formatMinorUnits,
+  publishEvent,
+  toMinorUnits,
+  type EventConsumer,
+  type FinanceEvent,
+} from '@finance/shared';
+import type { EntityManager } from 'typeorm';
+import { reachedThresholds, type AlertThreshold } from '../domain/budget-analysis';
+import { windowContaining, type CalendarDate } from '../domain/budget-window';
+import { BUDGET_COLUMNS, toBudgetRecord, type BudgetRow } from '../data/budget-store';
+import { analyseBudgets, scheduleOf } from '../data/spending-analysis';
+
+/** The queue/inbox name of this service's consumer. */
+export const CONSUMER_SERVICE = 'budgets';
+
+type TransactionEvent = FinanceEvent<'ledger.transaction.created' | 'ledger.transaction.updated'>;
+
+/**
+ * Serialises a user's events so two concurrent transactions cannot each miss the threshold their
+ * sum crosses (each would otherwise see only its own addition under READ COMMITTED).
+ */
+async function lockUser(manager: EntityManager, userId: string): Promise<void> {
+  await manager.query(`SELECT pg_advisory_xact_lock(hashtext('budgets:user:' || $1))`, [userId]);
+}
+
+/**
+ * The read model keeps each transaction's version in its own row (with a tombstone on delete)
+ * rather than in the shared aggregate_versions table: a `deleted` event may carry the same
+ * version as the last update, and a delete must win that tie while a replayed update must not.
+ */
+async function storedVersion(manager: EntityManager, id: string): Promise<number | undefined> {
+  const rows: Array<{ version: number }> = await manager.query(
+    `SELECT version FROM spending_transactions WHERE id = $1 FOR UPDATE`,
+    [id],
+  );
+  return rows[0]?.version;
+}
+
+async function writeTransaction(
+  manager: EntityManager,
+  event: FinanceEvent<'ledger.transaction.created' | 'ledger.transaction.updated' | 'ledger.transaction.deleted'>,
+  deleted: boolean,
+): Promise<void> {
+  const p = event.payload;
+  await manager.query(
+    `INSERT INTO spending_transactions (id, user_id, category_id, type, base_amount_minor, base_currency, date, version, deleted)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+     ON CONFLICT (id) DO UPDATE SET user_id = EXCLUDED.user_id, category_id = EXCLUDED.category_id, type = EXCLUDED.type,
+       base_amount_minor = EXCLUDED.base_amount_minor, base_currency = EXCLUDED.base_currency, date = EXCLUDED.date,
+       version = EXCLUDED.version, deleted = EXCLUDED.deleted`,
+    [
+      event.aggregateId,
+      event.userId,
+      p.categoryId,
+      p.type,
+      toMinorUnits(p.baseAmount, p.baseCurrency).toString(),
+      p.baseCurrency,
+      p.date,
+      event.aggregateVersion,
+      deleted,
+    ],
+  );
+}
+
+/** `ledger.transaction.created/updated`: upsert the read model row (newer versions only), then check alerts. */
+export async function onTransactionChanged(event: TransactionEvent, manager: EntityManager): Promise<void> {
+  await lockUser(manager, event.userId);
+  const version = await storedVersion(manager, event.aggregateId);
+  if (version !== undefined && version >= event.aggregateVersion) return; // stale or duplicate
+  await writeTransaction(manager, event, false);
+  const p = event.payload;
+  if (p.type === 'expense')
+    await checkThresholds(manager, event.userId, { categoryId: p.categoryId, date: p.date, currency: p.baseCurrency });
+}
+
+/** `ledger.transaction.deleted`: leave a tombstone (a delete wins a tie with the same version). */
+export async function onTransactionDeleted(
+  event: FinanceEvent<'ledger.transaction.deleted'>,
+  manager: EntityManager,
+): Promise<void> {
+  await lockUser(manager, event.userId);
+  const version = await storedVersion(manager, event.aggregateId);
+  if (version !== undefined && version > event.aggregateVersion) return;
+  await writeTransaction(manager, event, true);
+}
+
+/**
+ * For each of the user's budgets covering this expense, judge the window containing its date;
+ * a threshold reached for the first time in that window is recorded in budget_alerts and
+ * announced in the same transaction. When a window jumps past both at once, only
+ * `exceeded` is announced (both are recorded, so 80 % is not announced later either).
+ */
+export async function checkThresholds(
+  manager: EntityManager,
+  userId: string,
+  spending: { categoryId: string | null; date: CalendarDate; currency: string },
+): Promise<void> {
+  const rows: BudgetRow[] = await manager.query(
+    `SELECT ${BUDGET_COLUMNS} FROM budgets
+     WHERE user_id = $1 AND currency = $2 AND (category_id IS NULL OR category_id = $3)
+       AND start_date <= $4::date AND (end_date IS NULL OR end_date >= $4::date)`,
+    [userId, spending.currency, spending.categoryId, spending.date],
+  );
+  const requests = rows.map(toBudgetRecord).flatMap((budget) => {
+    const window = windowContaining(scheduleOf(budget), spending.date);
+    return window ? [{ budget, window, historyCount: 0 }] : [];
+  });
+  const analyses = await analyseBudgets(manager, userId, requests, spending.date);
+  for (const { budget, current } of analyses) {
+    const available = current.limit + current.carriedOver;
+    const fresh: AlertThreshold[] = [];
+    for (const threshold of reachedThresholds(current.spent, available)) {
+      const inserted: unknown[] = await manager.query(
+        `INSERT INTO budget_alerts (budget_id, window_start, threshold) VALUES ($1, $2, $3)
+         ON CONFLICT DO NOTHING RETURNING threshold`,
+        [budget.id, current.window.start, threshold],
+      );
+      if (inserted.length === 1) fresh.push(threshold);
+    }
+    if (fresh.length === 0) continue;
+    const threshold: AlertThreshold = fresh.includes(100) ? 100 : 80;
+    await publishEvent(manager, {
+      type: threshold === 100 ? 'budgets.budget.exceeded' : 'budgets.budget.threshold-reached',
+      userId,
+      aggregateId: budget.id,
+      aggregateVersion: budget.version,
+      payload: {
+        budgetId: budget.id,
+        name: budget.name,
+        categoryId: budget.categoryId,
+        windowStart: current.window.start,
+        windowEnd: current.window.end,
+        // What was available in the window: the amount plus anything rolled over.
+        limit: formatMinorUnits(available, budget.currency),
+        spent: formatMinorUnits(current.spent, budget.currency),
+        // Nothing available (rollover ate it) has no ratio; any spending then counts as fully used.
+        percentUsed: current.percentUsed ?? '100.00',
+        currency: budget.currency,
+        threshold,
+      },
+    });
+  }
+}
+
+async function categoryVersion(manager: EntityManager, id: string): Promise<number | undefined> {
+  const rows: Array<{ version: number }> = await manager.query(
+    `SELECT version FROM known_categories WHERE id = $1 FOR UPDATE`,
+    [id],
+  );
+  return rows[0]?.version;
+}
+
+/** `ledger.category.created/updated`: the category exists and belongs to the event's user. */
+export async function onCategoryChanged(
+  event: FinanceEvent<'ledger.category.created' | 'ledger.category.updated'>,
+  manager: EntityManager,
+): Promise<void> {
+  const version = await categoryVersion(manager, event.aggregateId);
+  if (version !== undefined && version >= event.aggregateVersion) return;
+  await manager.query(
+    `INSERT INTO known_categories (id, user_id, deleted, version) VALUES ($1, $2, false, $3)
+     ON CONFLICT (id) DO UPDATE SET user_id = EXCLUDED.user_id, deleted = false, version = EXCLUDED.version`,
+    [event.aggregateId, event.userId, event.aggregateVersion],
+  );
+}
+
+/**
+ * `ledger.category.deleted`: with `reassignedTo` the category's budgets move to that category
+ * (its transactions move too, through the ledger's own `transaction.updated` events); without,
+ * the budgets are removed and `budgets.budget.removed` tells the user about each.
+ */
+export async function onCategoryDeleted(
+  event: FinanceEvent<'ledger.category.deleted'>,
+  manager: EntityManager,
+): Promise<void> {
+  await lockUser(manager, event.userId);
+  const version = await categoryVersion(manager, event.aggregateId);
+  if (version !== undefined && version > event.aggregateVersion) return;
+  await manager.query(
+    `INSERT INTO known_categories (id, user_id, deleted, version) VALUES ($1, $2, true, $3)
+     ON CONFLICT (id) DO UPDATE SET deleted = true, version = EXCLUDED.version`,
+    [event.aggregateId, event.userId, event.aggregateVersion],
+  );
+  const reassignedTo = event.payload.reassignedTo;
+  if (reassignedTo) {
+    await manager.query(
+      `UPDATE budgets SET category_id = $3, version = version + 1,
+         updated_at = date_trunc('milliseconds', clock_timestamp())
+       WHERE user_id = $1 AND category_id = $2`,
+      [event.userId, event.aggregateId, reassignedTo],
+    );
+    return;
+  }
+  const [removed]: [Array<{ id: string; name: string; version: number }>, number] = await manager.query(
+    `DELETE FROM budgets WHERE user_id = $1 AND category_id = $2 RETURNING id, name, version`,
+    [event.userId, event.aggregateId],
+  );
+  for (const budget of removed) {
+    await publishEvent(manager, {
+      type: 'budgets.budget.removed',
+      userId: event.userId,
+      aggregateId: budget.id,
+      aggregateVersion: budget.version + 1,
+      payload: { budgetId: budget.id, name: budget.name, reason: 'category-deleted', categoryId: event.aggregateId },
+    });
+  }
+}
+
+/** `auth.user.registered/updated`: the base currency (for new budgets) and timezone ("today"). */
+export async function onUserSettings(
+  event: FinanceEvent<'auth.user.registered' | 'auth.user.updated'>,
+  manager: EntityManager,
+): Promise<void> {
+  await manager.query(
+    `INSERT INTO user_settings (user_id, base_currency, timezone, version) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (user_id) DO UPDATE SET base_currency = EXCLUDED.base_currency, timezone = EXCLUDED.timezone,
+       version = EXCLUDED.version
+     WHERE user_settings.version < EXCLUDED.version`,
+    [event.userId, event.payload.baseCurrency, event.payload.timezone, event.aggregateVersion],
+  );
+}
+
+/** `auth.user.deleted`: purge the user's budgets (alerts cascade) and every read model row. */
+export async function onUserDeleted(event: FinanceEvent<'auth.user.deleted'>, manager: EntityManager): Promise<void> {
+  await lockUser(manager, event.userId);
+  for (const table of ['budgets', 'spending_transactions', 'known_categories', 'user_settings'])
+    await manager.query(`DELETE FROM ${table} WHERE user_id = $1`, [event.userId]);
+}
+
+/** Wires every handler into the consumer. */
+export function registerBudgetHandlers(consumer: EventConsumer): EventConsumer {
+  return consumer
+    .on<TransactionEvent['type']>(['ledger.transaction.created', 'ledger.transaction.updated'], onTransactionChanged)
+    .on('ledger.transaction.deleted', onTransactionDeleted)
+    .on<'ledger.category.created' | 'ledger.category.updated'>(
+      ['ledger.category.created', 'ledger.category.updated'],
+      onCategoryChanged,
+    )
+    .on('ledger.category.deleted', onCategoryDeleted)
+    .on<'auth.user.registered' | 'auth.user.updated'>(['auth.user.registered', 'auth.user.updated'], onUserSettings)
+    .on('auth.user.deleted', onUserDeleted);
+}
+
+/** Routes one event to its handler (what the consumer does per type; also used to replay events in tests). */
+export async function applyBudgetEvent(event: FinanceEvent, manager: EntityManager): Promise<void> {
+  switch (event.type) {
+    case 'ledger.transaction.created':
+    case 'ledger.transaction.updated':
+      return onTransactionChanged(event, manager);
+    case 'ledger.transaction.deleted':
+      return onTransactionDeleted(event, manager);
+    case 'ledger.category.created':
+    case 'ledger.category.updated':
+      return onCategoryChanged(event, manager);
+    case 'ledger.category.deleted':
+      return onCategoryDeleted(event, manager);
+    case 'auth.user.registered':
+    case 'auth.user.updated':
+      return onUserSettings(event, manager);
+    case 'auth.user.deleted':
+      return onUserDeleted(event, manager);
+    default:
+      return;
+  }
+}

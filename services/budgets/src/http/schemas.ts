@@ -1,0 +1,110 @@
+import { paginationQuery, positiveAmount } from '@finance/shared';
+import { z } from 'zod';
+import { budgetPeriods } from '../domain/budget-window';
+
+const calendarDate = z.iso.date().meta({ description: 'Calendar date, YYYY-MM-DD', example: '2026-01-25' });
+const money = z.string().meta({ description: 'Exact decimal amount in the budget currency', example: '450.00' });
+
+const budgetFields = {
+  name: z.string().trim().min(1).max(100).meta({ description: 'Defaults to e.g. "Monthly budget"' }),
+  category_id: z.uuid().nullable().meta({ description: 'A category of yours; null = all expenses' }),
+  amount: positiveAmount,
+  period: z.enum(budgetPeriods),
+  start_date: calendarDate.meta({ description: 'Anchors the windows; defaults to today (your timezone)' }),
+  end_date: calendarDate.nullable().meta({ description: 'Last day (cuts the last window short)' }),
+  rollover: z.boolean().meta({ description: "Carry each window's unspent amount (or overspend) into the next" }),
+};
+
+export const createBudgetBody = z.object({
+  name: budgetFields.name.optional(),
+  category_id: budgetFields.category_id.default(null),
+  amount: budgetFields.amount,
+  period: budgetFields.period,
+  start_date: budgetFields.start_date.optional(),
+  end_date: budgetFields.end_date.default(null),
+  rollover: budgetFields.rollover.default(false),
+});
+
+/** PUT replaces the budget: the same fields as creation, omitted optional ones reset to their defaults. */
+export const replaceBudgetBody = createBudgetBody;
+
+export const patchBudgetBody = z.object({
+  name: budgetFields.name.optional(),
+  category_id: budgetFields.category_id.optional(),
+  amount: budgetFields.amount.optional(),
+  period: budgetFields.period.optional(),
+  start_date: budgetFields.start_date.optional(),
+  end_date: budgetFields.end_date.optional(),
+  rollover: budgetFields.rollover.optional(),
+});
+
+export const budgetIdParams = z.object({ id: z.uuid() });
+
+export const listBudgetsQuery = z.object({
+  ...paginationQuery,
+  period: z.enum(budgetPeriods).optional(),
+  category_id: z.uuid().optional(),
+  active: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional()
+    .meta({ description: 'Only budgets active today (true) or not (false)' }),
+});
+
+export const budgetSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  category_id: z.uuid().nullable(),
+  amount: money,
+  currency: z.string(),
+  period: z.enum(budgetPeriods),
+  start_date: calendarDate,
+  end_date: calendarDate.nullable(),
+  rollover: z.boolean(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  version: z.number().int(),
+});
+
+const windowFiguresSchema = z.object({
+  window_start: calendarDate,
+  window_end: calendarDate,
+  limit: money.meta({ description: 'The budget amount for one window' }),
+  carried_over: money.meta({ description: 'Rolled over from earlier windows (negative after overspending)' }),
+  spent: money,
+  remaining: money.meta({ description: 'limit + carried_over − spent; negative when over' }),
+  percent_used: z
+    .string()
+    .nullable()
+    .meta({ description: 'spent / (limit + carried_over), 2 decimals; null when nothing is available' }),
+  status: z.enum(['under', 'near', 'over']).meta({ description: 'near ≥ 80 %, over > 100 %' }),
+});
+
+export const currentWindowSchema = windowFiguresSchema.extend({
+  days_left: z.number().int().meta({ description: "Days to the window's end, today included" }),
+  daily_allowance: money.meta({ description: 'remaining / days_left, rounded down' }),
+  projected_spend: money.meta({ description: 'Linear projection of spent at the current pace' }),
+});
+
+export const budgetDetailSchema = budgetSchema.merge(currentWindowSchema).extend({
+  history: z.array(windowFiguresSchema).meta({ description: 'Up to 6 earlier windows, oldest first' }),
+});
+
+export const budgetStatusSchema = z.object({
+  as_of: calendarDate.meta({ description: 'Today in your timezone' }),
+  budgets: z.array(
+    currentWindowSchema.extend({
+      budget_id: z.uuid(),
+      name: z.string(),
+      category_id: z.uuid().nullable(),
+      period: z.enum(budgetPeriods),
+      currency: z.string(),
+    }),
+  ),
+  summary: z.object({
+    over: z.number().int(),
+    near: z.number().int(),
+    under: z.number().int(),
+    total: z.number().int(),
+  }),
+});

@@ -1,0 +1,147 @@
+import {
+  Broker,
+  EVENTS_EXCHANGE,
+  EventConsumer,
+  OutboxRelay,
+  TokenVerifier,
+  authenticate,
+  type FinanceEvent,
+} from '@finance/shared';
+import {
+  TEST_AUDIENCE,
+  TEST_ISSUER,
+  TestTokenIssuer,
+  createTestDatabase,
+  deleteTestQueues,
+  dropTestDatabase,
+  httpJson,
+  startHttpServer,
+  startTestBroker,
+  testLogger,
+  uniqueName,
+  waitFor,
+  waitForInbox,
+  type RunningServer,
+} from '@finance/shared/testing';
+import type { DataSource } from 'typeorm';
+import { buildApp } from '../src/app';
+import { registerBudgetHandlers } from '../src/events/handlers';
+import { categoryEvent, newId, openTestDataSource, transactionEvent, userRegistered } from './fixtures';
+
+const RETRY_DELAYS_MS = [50, 100];
+
+/** The service as main.ts wires it: the real EventConsumer on RabbitMQ, and the outbox relay. */
+describe('budgets consumer over the real broker', () => {
+  const issuer = new TestTokenIssuer();
+  const service = uniqueName('budgets');
+  const observerQueue = uniqueName('budgets_observer');
+  let dbUrl: string;
+  let dataSource: DataSource;
+  let broker: Broker;
+  let relay: OutboxRelay;
+  let consumer: EventConsumer;
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    dbUrl = await createTestDatabase('budgets_consumer');
+    dataSource = await openTestDataSource(dbUrl);
+    broker = await startTestBroker('budgets');
+    // A queue standing in for the notifier, to see what the relay publishes.
+    await broker.withChannel(async (channel) => {
+      await channel.assertQueue(observerQueue, { exclusive: false, autoDelete: false });
+      await channel.bindQueue(observerQueue, EVENTS_EXCHANGE, 'budgets.budget.*');
+    });
+    relay = new OutboxRelay({ dataSource, broker, logger: testLogger() });
+    await relay.start();
+    consumer = registerBudgetHandlers(
+      new EventConsumer({ broker, dataSource, logger: testLogger(), service, prefetch: 20, maxAttempts: 3, retryDelaysMs: RETRY_DELAYS_MS }),
+    );
+    await consumer.start();
+    await issuer.start();
+    const verifier = new TokenVerifier({ jwksUrl: issuer.jwksUrl, issuer: TEST_ISSUER, audience: TEST_AUDIENCE });
+    server = await startHttpServer(
+      buildApp({ dataSource, logger: testLogger(), authenticate: authenticate(verifier), now: () => new Date('2026-03-10T11:00:00Z') }),
+    );
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await issuer.stop();
+    await consumer?.stop();
+    await relay?.stop();
+    await deleteTestQueues(broker, service, RETRY_DELAYS_MS.length).catch(() => undefined);
+    await broker.withChannel((channel) => channel.deleteQueue(observerQueue)).catch(() => undefined);
+    await broker?.stop();
+    await dataSource?.destroy();
+    await dropTestDatabase(dbUrl);
+  });
+
+  const publish = (event: FinanceEvent) => broker.publish(event.type, event);
+
+  it('applies every event once though the stream is replayed twice, and announces the threshold once', async () => {
+    const user = newId();
+    const food = newId();
+    const token = issuer.token(user);
+    const setup = [userRegistered(user, 'EUR', 'Europe/Berlin'), categoryEvent('ledger.category.created', user, food)];
+    for (const event of setup) await publish(event);
+    for (const event of setup) await waitForInbox(dataSource, service, event.id);
+
+    const created = await httpJson('POST', `${server.url}/budgets`, {
+      token,
+      body: { name: 'Food', category_id: food, amount: '100.00', period: 'monthly', start_date: '2026-02-25' },
+    });
+    expect(created.status).toBe(201);
+    const [a, b, c] = [newId(), newId(), newId()];
+    const events = [
+      transactionEvent('ledger.transaction.created', user, a, 1, { baseAmount: '45.00', categoryId: food, date: '2026-03-01' }),
+      transactionEvent('ledger.transaction.created', user, b, 1, { baseAmount: '40.00', categoryId: food, date: '2026-03-02' }),
+      transactionEvent('ledger.transaction.created', user, c, 1, { baseAmount: '30.00', categoryId: food, date: '2026-03-03' }),
+      transactionEvent('ledger.transaction.updated', user, c, 2, { baseAmount: '30.00', categoryId: food, date: '2026-02-20' }),
+      transactionEvent('ledger.transaction.updated', user, b, 2, { type: 'transfer', baseAmount: '40.00', categoryId: null, date: '2026-03-02' }),
+    ];
+    // First in order, as the ledger would publish them; then the whole stream replayed twice at once.
+    for (const event of events) {
+      await publish(event);
+      await waitForInbox(dataSource, service, event.id);
+    }
+    for (const event of [...events, ...events]) await publish(event);
+
+    const url = `${server.url}/budgets/${created.body.id}`;
+    await waitFor(
+      async () => {
+        const res = await httpJson('GET', url, { token });
+        return res.body.spent === '45.00' && consumer.stats.duplicates >= 2 * events.length;
+      },
+      { description: 'all events applied, the duplicates skipped' },
+    );
+    expect(consumer.stats.applied).toBe(setup.length + events.length);
+    const detail = (await httpJson('GET', url, { token })).body;
+    // c moved to February (before this window): its history shows it.
+    expect(detail).toMatchObject({ window_start: '2026-02-25', spent: '45.00', status: 'under' });
+
+    // 45 → 85 (near: 80 %) → 115 (over) while events arrived in order; each announced once.
+    const outbox: Array<{ type: string; sent: boolean }> = await dataSource.query(
+      `SELECT type, sent_at IS NOT NULL AS sent FROM outbox ORDER BY position`,
+    );
+    expect(outbox.map((o) => o.type)).toEqual(['budgets.budget.threshold-reached', 'budgets.budget.exceeded']);
+
+    // The relay published both to the exchange.
+    const received = await waitFor(
+      async () => {
+        const types: string[] = [];
+        await broker.withChannel(async (channel) => {
+          for (;;) {
+            const message = await channel.get(observerQueue, { noAck: false });
+            if (!message) break;
+            const event = JSON.parse(message.content.toString()) as FinanceEvent;
+            if (event.userId === user) types.push(event.type);
+            channel.ack(message);
+          }
+        });
+        return types.length >= 2 ? types : undefined;
+      },
+      { description: 'the relay to publish the threshold events' },
+    );
+    expect(received.sort()).toEqual(['budgets.budget.exceeded', 'budgets.budget.threshold-reached']);
+  });
+});
