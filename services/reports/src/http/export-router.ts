@@ -1,0 +1,109 @@
+import { ApiRouter, formatMinorUnits, type Logger } from '@finance/shared';
+import type { RequestHandler, Response } from 'express';
+import type { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { CSV_COLUMNS, CSV_HEADER, csvRecordLine } from '../domain/csv';
+import { exportBatch, type ExportRow } from '../data/export-queries';
+import { userSettings } from '../data/user-settings';
+import { rangeQuery, resolveRange } from './query-schemas';
+
+export const EXPORT_BATCH_SIZE = 2_000;
+
+export interface ExportDeps {
+  dataSource: DataSource;
+  authenticate: RequestHandler;
+  clock: () => Date;
+  logger: Logger;
+}
+
+function toCsvLine(row: ExportRow): string {
+  return csvRecordLine({
+    date: row.date,
+    transaction_type: row.type,
+    amount: formatMinorUnits(BigInt(row.amount_minor), row.currency),
+    currency: row.currency,
+    account: row.account ?? '',
+    to_account: row.to_account ?? '',
+    category: row.category ?? '',
+    description: row.description,
+    payee: row.payee ?? '',
+    notes: row.notes ?? '',
+    tags: row.tags.join(';'),
+  });
+}
+
+/** Resolves once the socket wants more, or the client went away (then there is no point going on). */
+function drained(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
+}
+
+export function exportRouter(deps: ExportDeps): ApiRouter {
+  const api = new ApiRouter({ authenticate: deps.authenticate });
+  api.get(
+    '/export/csv',
+    {
+      summary: 'Export transactions as CSV',
+      description: `RFC 4180 CSV (UTF-8, CRLF, header row), streamed in (date, id) order. Columns: ${CSV_COLUMNS.join(', ')} — exactly what POST /import/csv accepts. Amounts are positive decimals in the transaction's own currency; tags are joined with ";".`,
+      tags: ['Exports'],
+      query: z.strictObject({
+        ...rangeQuery,
+        account_id: z
+          .uuid()
+          .optional()
+          .meta({ description: 'Only this account (as source or transfer target)' }),
+        category_id: z.uuid().optional(),
+        transaction_type: z.enum(['income', 'expense', 'transfer']).optional(),
+      }),
+      responses: { 200: { description: 'The CSV file', contentType: 'text/csv' } },
+    },
+    async ({ query, user }, _req, res) => {
+      const settings = await userSettings(deps.dataSource, user.id);
+      const range = resolveRange(query, deps.clock(), settings.timezone);
+      const filters = {
+        ...range,
+        accountId: query.account_id,
+        categoryId: query.category_id,
+        type: query.transaction_type,
+      };
+      // The first batch is read before answering, so a database error is still a clean problem+json.
+      let batch = await exportBatch(deps.dataSource, user.id, filters, null, EXPORT_BATCH_SIZE);
+      res.status(200);
+      res.setHeader('content-type', 'text/csv; charset=utf-8');
+      res.setHeader(
+        'content-disposition',
+        `attachment; filename="transactions-${range.from}-to-${range.to}.csv"`,
+      );
+      res.setHeader('cache-control', 'no-store');
+      res.write(CSV_HEADER);
+      try {
+        for (;;) {
+          if (batch.length > 0 && !res.write(batch.map(toCsvLine).join(''))) await drained(res);
+          if (batch.length < EXPORT_BATCH_SIZE || res.destroyed) break;
+          const last = batch[batch.length - 1];
+          batch = await exportBatch(
+            deps.dataSource,
+            user.id,
+            filters,
+            { date: last.date, id: last.id },
+            EXPORT_BATCH_SIZE,
+          );
+        }
+        res.end();
+      } catch (error) {
+        // Headers are gone; cutting the connection tells the client the file is incomplete.
+        deps.logger.error({ err: error }, 'CSV export failed mid-stream');
+        res.destroy(error instanceof Error ? error : undefined);
+      }
+      return undefined;
+    },
+  );
+  return api;
+}

@@ -1,0 +1,135 @@
+import {
+  ApiRouter,
+  decodeCursor,
+  formatMinorUnits,
+  notFound,
+  pageSchema,
+  paginationQuery,
+  toPage,
+} from '@finance/shared';
+import type { RequestHandler, Response } from 'express';
+import type { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { savingsRate } from '../domain/analytics';
+import { localDate } from '../domain/calendar';
+import { generatedOn } from '../domain/display';
+import { listReports, reportPdf } from '../data/monthly-reports';
+import { userSettings } from '../data/user-settings';
+import { loadMonthlyReport, renderMonthlyReport } from '../pdf/monthly-report';
+import type { PdfRenderer } from '../pdf/renderer';
+
+export interface ReportsDeps {
+  dataSource: DataSource;
+  authenticate: RequestHandler;
+  clock: () => Date;
+  renderer: PdfRenderer;
+}
+
+const monthParam = z
+  .string()
+  .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'Must be a month YYYY-MM')
+  .meta({ example: '2026-02' });
+
+function sendPdf(res: Response, pdf: Buffer, fileName: string): void {
+  res.status(200);
+  res.setHeader('content-type', 'application/pdf');
+  res.setHeader('content-disposition', `attachment; filename="${fileName}"`);
+  res.setHeader('content-length', String(pdf.length));
+  res.end(pdf);
+}
+
+export function reportsRouter(deps: ReportsDeps): ApiRouter {
+  const db = deps.dataSource;
+  const api = new ApiRouter({ authenticate: deps.authenticate });
+
+  api.get(
+    '/export/pdf',
+    {
+      summary: 'Monthly report as PDF',
+      description:
+        'Totals, spending by category, daily spending, the last 6 months and the top 10 expenses of one month, rendered on demand. Default month: the current one in your timezone.',
+      tags: ['Exports'],
+      query: z.strictObject({ month: monthParam.optional() }),
+      responses: {
+        200: { description: 'The PDF', contentType: 'application/pdf' },
+        503: { description: 'The renderer did not finish in time' },
+      },
+    },
+    async ({ query, user }, _req, res) => {
+      const settings = await userSettings(db, user.id);
+      const now = deps.clock();
+      const month = query.month ?? localDate(now, settings.timezone).slice(0, 7);
+      const data = await loadMonthlyReport(db, user.id, month);
+      const pdf = await renderMonthlyReport(deps.renderer, data, generatedOn(now, settings.timezone));
+      sendPdf(res, pdf, `report-${month}.pdf`);
+      return undefined;
+    },
+  );
+
+  const storedReport = z.object({
+    id: z.uuid(),
+    month: z.string(),
+    created_at: z.string(),
+    currency: z.string(),
+    income: z.string(),
+    expense: z.string(),
+    net: z.string(),
+    savings_rate: z.string().nullable(),
+  });
+
+  api.get(
+    '/reports',
+    {
+      summary: 'Stored monthly reports',
+      description: 'Reports generated on the 1st of each month (in your timezone), newest month first.',
+      tags: ['Reports'],
+      query: z.strictObject(paginationQuery),
+      responses: { 200: { description: 'A page of reports', schema: pageSchema(storedReport) } },
+    },
+    async ({ query, user }) => {
+      const after = query.cursor
+        ? decodeCursor(query.cursor, z.object({ month: z.string(), id: z.uuid() }))
+        : undefined;
+      const rows = await listReports(db, user.id, after, query.limit);
+      return toPage(
+        rows,
+        query.limit,
+        (r) => ({ month: r.month, id: r.id }),
+        (r) => {
+          const income = BigInt(r.income_minor);
+          const expense = BigInt(r.expense_minor);
+          return {
+            id: r.id,
+            month: r.month,
+            created_at: r.created_at.toISOString(),
+            currency: r.currency,
+            income: formatMinorUnits(income, r.currency),
+            expense: formatMinorUnits(expense, r.currency),
+            net: formatMinorUnits(income - expense, r.currency),
+            savings_rate: savingsRate(income, expense),
+          };
+        },
+      );
+    },
+  );
+
+  api.get(
+    '/reports/:id/pdf',
+    {
+      summary: 'A stored monthly report',
+      tags: ['Reports'],
+      params: z.object({ id: z.uuid() }),
+      responses: {
+        200: { description: 'The PDF', contentType: 'application/pdf' },
+        404: { description: 'No such report of yours' },
+      },
+    },
+    async ({ params, user }, _req, res) => {
+      const report = await reportPdf(db, user.id, params.id);
+      if (!report) throw notFound('Report');
+      sendPdf(res, report.pdf, `report-${report.month}.pdf`);
+      return undefined;
+    },
+  );
+  return api;
+}

@@ -1,0 +1,200 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { percentOf } from '@finance/shared';
+import Handlebars from 'handlebars';
+import type { DataSource, EntityManager } from 'typeorm';
+import { UNCATEGORISED_LABEL, savingsRate } from '../domain/analytics';
+import { addDays, addMonths, monthBounds } from '../domain/calendar';
+import { compactAmount, displayAmount, monthName, shortDate } from '../domain/display';
+import { UNCATEGORISED } from '../events/handlers';
+import {
+  dailyExpense,
+  incomeExpenseByPeriod,
+  spendingByCategory,
+  topExpenses,
+} from '../data/analytics-queries';
+import { userSettings } from '../data/user-settings';
+import { barChart } from './charts/bars';
+import { donutChart } from './charts/donut';
+import type { PdfRenderer } from './renderer';
+
+type Db = DataSource | EntityManager;
+
+export interface MonthlyReportData {
+  month: string;
+  currency: string;
+  incomeMinor: bigint;
+  expenseMinor: bigint;
+  categories: Array<{ name: string; color: string; totalMinor: bigint; count: number }>;
+  daily: Array<{ date: string; expenseMinor: bigint }>;
+  lastSixMonths: Array<{ month: string; incomeMinor: bigint; expenseMinor: bigint }>;
+  topExpenses: Array<{
+    date: string;
+    description: string;
+    payee: string | null;
+    category: string;
+    color: string;
+    amountMinor: bigint;
+  }>;
+}
+
+/** Everything a monthly report shows, read from the roll-ups (and, for the top 10, that month's rows). */
+export async function loadMonthlyReport(db: Db, userId: string, month: string): Promise<MonthlyReportData> {
+  const { baseCurrency: currency } = await userSettings(db, userId);
+  const range = monthBounds(month);
+  const sixFrom = addMonths(range.from, -5);
+  const [categories, daily, periods, top] = await Promise.all([
+    spendingByCategory(db, userId, range),
+    dailyExpense(db, userId, range),
+    incomeExpenseByPeriod(db, userId, { from: sixFrom, to: range.to }, 'month'),
+    topExpenses(db, userId, range, 10),
+  ]);
+  const dailyByDate = new Map(daily.map((d) => [d.date, BigInt(d.total_minor)]));
+  const days: MonthlyReportData['daily'] = [];
+  for (let d = range.from; d <= range.to; d = addDays(d, 1))
+    days.push({ date: d, expenseMinor: dailyByDate.get(d) ?? 0n });
+  const lastSixMonths: MonthlyReportData['lastSixMonths'] = [];
+  for (let i = 0; i < 6; i++) {
+    const start = addMonths(sixFrom, i);
+    const of = (type: string) =>
+      BigInt(periods.find((p) => p.period_start === start && p.type === type)?.total_minor ?? 0);
+    lastSixMonths.push({ month: start.slice(0, 7), incomeMinor: of('income'), expenseMinor: of('expense') });
+  }
+  const current = lastSixMonths[5];
+  return {
+    month,
+    currency,
+    incomeMinor: current.incomeMinor,
+    expenseMinor: current.expenseMinor,
+    categories: categories
+      .map((c) => ({
+        name: c.category_key === UNCATEGORISED ? UNCATEGORISED_LABEL.name : (c.name ?? 'Unknown category'),
+        color:
+          c.category_key === UNCATEGORISED
+            ? UNCATEGORISED_LABEL.color
+            : (c.color ?? UNCATEGORISED_LABEL.color),
+        totalMinor: BigInt(c.total_minor),
+        count: c.count,
+      }))
+      .sort((a, b) =>
+        a.totalMinor === b.totalMinor ? a.name.localeCompare(b.name) : a.totalMinor > b.totalMinor ? -1 : 1,
+      ),
+    daily: days,
+    lastSixMonths,
+    topExpenses: top.map((t) => ({
+      date: t.date,
+      description: t.description,
+      payee: t.payee,
+      category: t.category_name ?? UNCATEGORISED_LABEL.name,
+      color: t.category_color ?? UNCATEGORISED_LABEL.color,
+      amountMinor: BigInt(t.base_amount_minor),
+    })),
+  };
+}
+
+function templatesDir(): string {
+  // Next to this file in src/; from dist/pdf the .hbs sources are found in ../../src/pdf/templates.
+  const candidates = [join(__dirname, 'templates'), resolve(__dirname, '../../src/pdf/templates')];
+  const found = candidates.find((dir) => existsSync(join(dir, 'monthly-report.hbs')));
+  if (!found) throw new Error(`monthly-report.hbs not found in ${candidates.join(' or ')}`);
+  return found;
+}
+
+let compiled: Handlebars.TemplateDelegate | undefined;
+function template(): Handlebars.TemplateDelegate {
+  if (!compiled) {
+    const dir = templatesDir();
+    const hbs = Handlebars.create();
+    for (const partial of ['budgets', 'goals']) {
+      hbs.registerPartial(partial, readFileSync(join(dir, `${partial}.hbs`), 'utf8'));
+    }
+    compiled = hbs.compile(readFileSync(join(dir, 'monthly-report.hbs'), 'utf8'), { strict: true });
+  }
+  return compiled;
+}
+
+const INCOME_COLOR = '#1E8E3E';
+const EXPENSE_COLOR = '#D93025';
+
+/** The report as a self-contained HTML page: inline CSS and SVG, no external resource at all. */
+export function monthlyReportHtml(data: MonthlyReportData, generatedOn: string): string {
+  const money = (minor: bigint) => displayAmount(minor, data.currency);
+  const net = data.incomeMinor - data.expenseMinor;
+  const rate = savingsRate(data.incomeMinor, data.expenseMinor);
+  const maxCategory = data.categories[0]?.totalMinor ?? 0n;
+  const view = {
+    monthLabel: monthName(data.month),
+    currency: data.currency,
+    generatedOn,
+    income: money(data.incomeMinor),
+    expense: money(data.expenseMinor),
+    net: money(net),
+    netNegative: net < 0n,
+    savingsRate: rate === null ? '—' : `${rate} %`,
+    hasSpending: data.categories.length > 0,
+    donut: donutChart(
+      data.categories.map((c) => ({ label: c.name, color: c.color, valueMinor: c.totalMinor })),
+      { size: 190, centerLabel: 'Spent', centerValue: money(data.expenseMinor) },
+    ),
+    categories: data.categories.slice(0, 12).map((c) => ({
+      name: c.name,
+      color: c.color,
+      total: money(c.totalMinor),
+      share: percentOf(c.totalMinor, data.expenseMinor, 1),
+      count: c.count,
+      barWidth: maxCategory === 0n ? '0' : percentOf(c.totalMinor, maxCategory, 1),
+    })),
+    moreCategories: Math.max(data.categories.length - 12, 0),
+    dailyChart: barChart(
+      data.daily.map((d) => ({ label: String(Number(d.date.slice(8))), values: [d.expenseMinor] })),
+      {
+        width: 620,
+        height: 170,
+        series: [{ name: 'Spending', color: '#5B6CF0' }],
+        formatAxis: (minor) => compactAmount(minor, data.currency),
+        labelEvery: 2,
+      },
+    ),
+    sixMonthChart: barChart(
+      data.lastSixMonths.map((m) => ({
+        label: new Intl.DateTimeFormat('en-GB', { month: 'short', year: '2-digit', timeZone: 'UTC' }).format(
+          new Date(`${m.month}-01T00:00:00Z`),
+        ),
+        values: [m.incomeMinor, m.expenseMinor],
+      })),
+      {
+        width: 620,
+        height: 190,
+        series: [
+          { name: 'Income', color: INCOME_COLOR },
+          { name: 'Expenses', color: EXPENSE_COLOR },
+        ],
+        formatAxis: (minor) => compactAmount(minor, data.currency),
+      },
+    ),
+    topExpenses: data.topExpenses.map((t, i) => ({
+      rank: i + 1,
+      date: shortDate(t.date),
+      description: t.description,
+      payee: t.payee ?? '',
+      category: t.category,
+      color: t.color,
+      amount: money(t.amountMinor),
+    })),
+    hasTopExpenses: data.topExpenses.length > 0,
+  };
+  return template()(view);
+}
+
+/** The footer Chromium prints on every page. */
+export function reportFooter(month: string): string {
+  return `<div style="width:100%;font-family:'Liberation Sans','DejaVu Sans',Arial,sans-serif;font-size:7.5px;color:#80868B;padding:0 14mm;display:flex;justify-content:space-between;"><span>Finance Tracker · Monthly report · ${monthName(month)}</span><span>Page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>`;
+}
+
+export async function renderMonthlyReport(
+  renderer: PdfRenderer,
+  data: MonthlyReportData,
+  generatedOn: string,
+): Promise<Buffer> {
+  return renderer.render(monthlyReportHtml(data, generatedOn), { footerTemplate: reportFooter(data.month) });
+}

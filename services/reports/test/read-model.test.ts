@@ -1,0 +1,314 @@
+import { randomUUID } from 'node:crypto';
+import { UNCATEGORISED } from '../src/events/handlers';
+import { rebuildRollups } from '../src/data/rollups';
+import { account, apply, category, event, openTestDb, transaction, user, type TestDb } from './support';
+
+describe('read model and daily roll-ups', () => {
+  let db: TestDb;
+  const userId = randomUUID();
+  const checking = randomUUID();
+  const savings = randomUUID();
+  const food = randomUUID();
+  const travel = randomUUID();
+
+  beforeAll(async () => {
+    db = await openTestDb('reports_read_model');
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  const rollups = async () =>
+    (await db.dataSource.query(
+      `SELECT to_char(date, 'YYYY-MM-DD') AS date, category_key, type, total_minor::text AS total, count
+       FROM daily_rollups WHERE user_id = $1 ORDER BY date, type, category_key`,
+      [userId],
+    )) as Array<{ date: string; category_key: string; type: string; total: string; count: number }>;
+  const accountRollups = async () =>
+    (await db.dataSource.query(
+      `SELECT account_id, to_char(date, 'YYYY-MM-DD') AS date, type, total_minor::text AS total, count
+       FROM daily_account_rollups WHERE user_id = $1 ORDER BY date, type, account_id`,
+      [userId],
+    )) as Array<{ account_id: string; date: string; type: string; total: string; count: number }>;
+
+  it('adds on created, moves on updated (− old, + new), subtracts on deleted', async () => {
+    const id = randomUUID();
+    const other = randomUUID();
+    const created = event(
+      'ledger.transaction.created',
+      userId,
+      id,
+      1,
+      transaction({ accountId: checking, amount: '12.34', categoryId: food, date: '2026-05-02' }),
+    );
+    await apply(
+      db.dataSource,
+      created,
+      event(
+        'ledger.transaction.created',
+        userId,
+        other,
+        1,
+        transaction({ accountId: checking, amount: '0.66', categoryId: food, date: '2026-05-02' }),
+      ),
+    );
+    expect(await rollups()).toEqual([
+      { date: '2026-05-02', category_key: food, type: 'expense', total: '1300', count: 2 },
+    ]);
+
+    await apply(
+      db.dataSource,
+      event(
+        'ledger.transaction.updated',
+        userId,
+        id,
+        2,
+        transaction({ accountId: checking, amount: '20.00', categoryId: travel, date: '2026-05-03' }),
+      ),
+    );
+    expect(await rollups()).toEqual([
+      { date: '2026-05-02', category_key: food, type: 'expense', total: '66', count: 1 },
+      { date: '2026-05-03', category_key: travel, type: 'expense', total: '2000', count: 1 },
+    ]);
+
+    await apply(
+      db.dataSource,
+      event(
+        'ledger.transaction.deleted',
+        userId,
+        id,
+        3,
+        transaction({ accountId: checking, amount: '20.00', categoryId: travel, date: '2026-05-03' }),
+      ),
+    );
+    // The emptied day disappears instead of lingering as a zero row.
+    expect(await rollups()).toEqual([
+      { date: '2026-05-02', category_key: food, type: 'expense', total: '66', count: 1 },
+    ]);
+    expect(await db.dataSource.query(`SELECT id FROM report_transactions WHERE id = $1`, [id])).toEqual([]);
+
+    await apply(
+      db.dataSource,
+      event(
+        'ledger.transaction.deleted',
+        userId,
+        other,
+        2,
+        transaction({ accountId: checking, amount: '0.66', categoryId: food, date: '2026-05-02' }),
+      ),
+    );
+    expect(await rollups()).toEqual([]);
+  });
+
+  it('ignores duplicates and events overtaken by a newer version, in any order', async () => {
+    const id = randomUUID();
+    const v1 = event(
+      'ledger.transaction.created',
+      userId,
+      id,
+      1,
+      transaction({ accountId: checking, amount: '5.00', date: '2026-06-01' }),
+    );
+    const v2 = event(
+      'ledger.transaction.updated',
+      userId,
+      id,
+      2,
+      transaction({ accountId: checking, amount: '7.00', date: '2026-06-01' }),
+    );
+    const v3 = event(
+      'ledger.transaction.updated',
+      userId,
+      id,
+      3,
+      transaction({ accountId: checking, amount: '9.00', date: '2026-06-02' }),
+    );
+    // v3 first, then the late v1 and v2, then v3 again.
+    await apply(db.dataSource, v3, v1, v2, v3, v1);
+    expect(await rollups()).toEqual([
+      { date: '2026-06-02', category_key: UNCATEGORISED, type: 'expense', total: '900', count: 1 },
+    ]);
+    const [row] = await db.dataSource.query(
+      `SELECT amount_minor::text AS amount, version FROM report_transactions WHERE id = $1`,
+      [id],
+    );
+    expect(row).toEqual({ amount: '900', version: 3 });
+
+    // A delete that overtook its update: the late update must not resurrect the row.
+    const gone = randomUUID();
+    await apply(
+      db.dataSource,
+      event(
+        'ledger.transaction.created',
+        userId,
+        gone,
+        1,
+        transaction({ accountId: checking, amount: '1.00', date: '2026-06-03' }),
+      ),
+      event(
+        'ledger.transaction.deleted',
+        userId,
+        gone,
+        3,
+        transaction({ accountId: checking, amount: '1.00', date: '2026-06-03' }),
+      ),
+      event(
+        'ledger.transaction.updated',
+        userId,
+        gone,
+        2,
+        transaction({ accountId: checking, amount: '2.00', date: '2026-06-03' }),
+      ),
+    );
+    expect((await rollups()).filter((r) => r.date === '2026-06-03')).toEqual([]);
+
+    await db.dataSource.query(`DELETE FROM report_transactions WHERE user_id = $1`, [userId]);
+    await db.dataSource.query(`DELETE FROM daily_rollups WHERE user_id = $1`, [userId]);
+    await db.dataSource.query(`DELETE FROM daily_account_rollups WHERE user_id = $1`, [userId]);
+  });
+
+  it('keeps transfers out of income/expense and books them per account', async () => {
+    const id = randomUUID();
+    await apply(
+      db.dataSource,
+      event(
+        'ledger.transaction.created',
+        userId,
+        id,
+        1,
+        transaction({
+          accountId: checking,
+          toAccountId: savings,
+          type: 'transfer',
+          amount: '100.00',
+          date: '2026-07-01',
+        }),
+      ),
+    );
+    expect(await rollups()).toEqual([]);
+    expect(await accountRollups()).toEqual(
+      expect.arrayContaining([
+        { account_id: checking, date: '2026-07-01', type: 'transfer_out', total: '10000', count: 1 },
+        { account_id: savings, date: '2026-07-01', type: 'transfer_in', total: '10000', count: 1 },
+      ]),
+    );
+    // Turned into an expense: the transfer rows go, the expense appears.
+    await apply(
+      db.dataSource,
+      event(
+        'ledger.transaction.updated',
+        userId,
+        id,
+        2,
+        transaction({ accountId: checking, type: 'expense', amount: '100.00', date: '2026-07-01' }),
+      ),
+    );
+    expect(await accountRollups()).toEqual([
+      { account_id: checking, date: '2026-07-01', type: 'expense', total: '10000', count: 1 },
+    ]);
+    expect(await rollups()).toHaveLength(1);
+  });
+
+  it('incremental roll-ups equal a rebuild from the transactions after a random history', async () => {
+    const someone = randomUUID();
+    const accounts = [randomUUID(), randomUUID()];
+    const categories = [randomUUID(), randomUUID(), null];
+    const ids = Array.from({ length: 30 }, () => randomUUID());
+    const versions = new Map<string, number>();
+    let seed = 42;
+    const pick = <T>(items: T[]): T => {
+      seed = (seed * 16807) % 2147483647;
+      return items[seed % items.length];
+    };
+    for (let step = 0; step < 200; step++) {
+      const id = pick(ids);
+      const version = (versions.get(id) ?? 0) + 1;
+      versions.set(id, version);
+      const type = pick(['income', 'expense', 'expense', 'transfer'] as const);
+      const payload = transaction({
+        accountId: pick(accounts),
+        toAccountId: type === 'transfer' ? pick(accounts) : null,
+        type,
+        amount: `${pick([1, 7, 19, 250])}.${pick(['00', '05', '99'])}`,
+        categoryId: type === 'transfer' ? null : pick(categories),
+        date: `2026-08-0${pick([1, 2, 3])}`,
+      });
+      const kind = version === 1 ? 'created' : pick(['updated', 'updated', 'deleted'] as const);
+      await apply(db.dataSource, event(`ledger.transaction.${kind}`, someone, id, version, payload));
+      if (kind === 'deleted') versions.set(id, version + 100); // a new life for the id starts above the delete
+    }
+    const snapshot = async () => [
+      await db.dataSource.query(
+        `SELECT date, category_key, type, total_minor, count FROM daily_rollups WHERE user_id = $1 ORDER BY 1, 2, 3`,
+        [someone],
+      ),
+      await db.dataSource.query(
+        `SELECT account_id, date, category_key, type, total_minor, count FROM daily_account_rollups WHERE user_id = $1 ORDER BY 1, 2, 3, 4`,
+        [someone],
+      ),
+    ];
+    const incremental = await snapshot();
+    expect(incremental[0].length).toBeGreaterThan(3);
+    await rebuildRollups(db.dataSource, someone);
+    expect(await snapshot()).toEqual(incremental);
+  }, 30_000);
+
+  it('categories and accounts: newest version wins, deleted ones are kept flagged', async () => {
+    await apply(
+      db.dataSource,
+      event('ledger.category.updated', userId, food, 2, category('Food & drink', '#FF7043')),
+      event('ledger.category.created', userId, food, 1, category('Food', '#000000')),
+      event('ledger.category.deleted', userId, travel, 3, {
+        ...category('Travel', '#0288D1'),
+        reassignedTo: null,
+      }),
+      event('ledger.category.updated', userId, travel, 2, category('Trips', '#0288D1')),
+      event('ledger.account.created', userId, checking, 1, account('Checking', 'NZD', '10.50')),
+      event('ledger.account.created', userId, checking, 1, account('Duplicate', 'NZD', '99')),
+    );
+    const categories = await db.dataSource.query(
+      `SELECT id, name, color, deleted FROM report_categories WHERE user_id = $1 ORDER BY name`,
+      [userId],
+    );
+    expect(categories).toEqual([
+      { id: food, name: 'Food & drink', color: '#FF7043', deleted: false },
+      { id: travel, name: 'Travel', color: '#0288D1', deleted: true },
+    ]);
+    const [acct] = await db.dataSource.query(
+      `SELECT name, opening_balance_minor::text AS opening FROM report_accounts WHERE id = $1`,
+      [checking],
+    );
+    expect(acct).toEqual({ name: 'Checking', opening: '1050' });
+  });
+
+  it('reads an unknown timezone as UTC rather than failing later', async () => {
+    const someone = randomUUID();
+    await apply(
+      db.dataSource,
+      event('auth.user.registered', someone, someone, 1, { ...user('EUR', 'Mars/Olympus_Mons') }),
+    );
+    const [row] = await db.dataSource.query(
+      `SELECT timezone, base_currency FROM user_settings WHERE user_id = $1`,
+      [someone],
+    );
+    expect(row).toEqual({ timezone: 'UTC', base_currency: 'EUR' });
+  });
+
+  it('purges everything about a deleted user', async () => {
+    await apply(db.dataSource, event('auth.user.deleted', userId, userId, 9, {}));
+    for (const table of [
+      'report_transactions',
+      'report_categories',
+      'report_accounts',
+      'daily_rollups',
+      'daily_account_rollups',
+      'user_settings',
+    ]) {
+      const [{ count }] = await db.dataSource.query(
+        `SELECT count(*)::int AS count FROM ${table} WHERE user_id = $1`,
+        [userId],
+      );
+      expect({ table, count }).toEqual({ table, count: 0 });
+    }
+  });
+});
