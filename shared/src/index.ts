@@ -15,3 +15,4 @@ export * from './http/service-app';
 export * from './data/data-source';
 export * from './events';
 export * from './data/sql';
+export * from './service';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { configFields, loadConfig, parseConfig } from '@finance/shared';
+import { loadConfig, parseConfig, serviceConfigFields } from '@finance/shared';
 import { createPrivateKey } from 'node:crypto';
 
 /** Operators often paste a PEM into one line with literal `\n`; accept both spellings. */
@@ -25,20 +25,12 @@ const optionalText = z
 
 export const authConfigSchema = z
   .object({
-    PORT: configFields.port(3001),
-    NODE_ENV: configFields.nodeEnv,
-    LOG_LEVEL: configFields.logLevel,
-    DATABASE_URL: configFields.databaseUrl('finance_auth'),
-    AMQP_URL: configFields.amqpUrl,
-    DB_POOL_SIZE: configFields.dbPoolSize,
-    SHUTDOWN_TIMEOUT_MS: configFields.shutdownTimeoutMs,
+    ...serviceConfigFields({ port: 3001, database: 'finance_auth' }),
     JWT_PRIVATE_KEY: z
       .string()
       .optional()
       .transform((v) => (v === undefined || v.trim() === '' ? undefined : v))
       .pipe(pemPrivateKey.optional()),
-    JWT_ISSUER: configFields.jwtIssuer,
-    JWT_AUDIENCE: configFields.jwtAudience,
     ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
     REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
     BCRYPT_ROUNDS: z.coerce.number().int().min(4).max(15).default(12),

@@ -1,18 +1,9 @@
-import { configFields } from '@finance/shared';
+import { serviceConfigFields } from '@finance/shared';
 import cron from 'node-cron';
 import { z } from 'zod';
 
 export const reportsConfigSchema = z.object({
-  PORT: configFields.port(3006),
-  NODE_ENV: configFields.nodeEnv,
-  LOG_LEVEL: configFields.logLevel,
-  DATABASE_URL: configFields.databaseUrl('finance_reports'),
-  DB_POOL_SIZE: configFields.dbPoolSize,
-  AMQP_URL: configFields.amqpUrl,
-  JWKS_URL: configFields.jwksUrl,
-  JWT_ISSUER: configFields.jwtIssuer,
-  JWT_AUDIENCE: configFields.jwtAudience,
-  SHUTDOWN_TIMEOUT_MS: configFields.shutdownTimeoutMs,
+  ...serviceConfigFields({ port: 3006, database: 'finance_reports' }),
   CHROMIUM_PATH: z.string().min(1).default('/usr/bin/chromium'),
   PDF_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
   PDF_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(15_000),

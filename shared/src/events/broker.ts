@@ -1,5 +1,11 @@
 import { EventEmitter } from 'node:events';
-import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Options } from 'amqplib';
+import amqp, {
+  type Channel,
+  type ChannelModel,
+  type ConfirmChannel,
+  type ConsumeMessage,
+  type Options,
+} from 'amqplib';
 import type { Logger } from 'pino';
 import { declareExchange, EVENTS_EXCHANGE } from './topology';
 
@@ -136,7 +142,12 @@ export class Broker extends EventEmitter {
     await this.publishRaw('', queue, content, options);
   }
 
-  async publishRaw(exchange: string, routingKey: string, content: Buffer, options: Options.Publish): Promise<void> {
+  async publishRaw(
+    exchange: string,
+    routingKey: string,
+    content: Buffer,
+    options: Options.Publish,
+  ): Promise<void> {
     const session = this.session;
     if (!session || session.lost) throw new BrokerUnavailableError();
     await new Promise<void>((resolve, reject) => {
@@ -150,7 +161,10 @@ export class Broker extends EventEmitter {
         else resolve();
       };
       const timer = setTimeout(
-        () => settle(new Error(`no confirm from the broker within ${this.options.confirmTimeoutMs ?? 10_000} ms`)),
+        () =>
+          settle(
+            new Error(`no confirm from the broker within ${this.options.confirmTimeoutMs ?? 10_000} ms`),
+          ),
         this.options.confirmTimeoutMs ?? 10_000,
       );
       session.pending.add(settle);
@@ -202,7 +216,9 @@ export class Broker extends EventEmitter {
   private async subscribe(session: Session, active: ActiveConsumer): Promise<void> {
     if (active.cancelled) return;
     const channel = await session.connection.createChannel();
-    channel.on('error', (error) => this.logger.warn({ err: error, queue: active.registration.queue }, 'consumer channel error'));
+    channel.on('error', (error) =>
+      this.logger.warn({ err: error, queue: active.registration.queue }, 'consumer channel error'),
+    );
     // A consumer channel closed by the server (not by us) means the subscription is gone: reconnect.
     channel.on('close', () => {
       if (active.channel === channel && !active.cancelled) this.lose(session, 'consumer channel closed');
@@ -260,7 +276,12 @@ export class Broker extends EventEmitter {
       // Without it Nagle's algorithm holds small frames back ~40 ms (delayed ACK): the latency budget is a few ms.
       noDelay: true,
     });
-    const session: Session = { connection, confirm: undefined as unknown as ConfirmChannel, lost: false, pending: new Set() };
+    const session: Session = {
+      connection,
+      confirm: undefined as unknown as ConfirmChannel,
+      lost: false,
+      pending: new Set(),
+    };
     connection.on('error', (error) => this.logger.warn({ err: error }, 'broker connection error'));
     connection.on('close', () => this.lose(session, 'connection closed'));
     try {

@@ -9,7 +9,10 @@ import { eventsConsumed } from './metrics';
 import { DEFAULT_RETRY_DELAYS_MS, declareServiceQueues, serviceQueues, type ServiceQueues } from './topology';
 
 /** Applies one event's effect inside the given transaction (the same one that records it in the inbox). */
-export type EventHandler<T extends EventType> = (event: FinanceEvent<T>, manager: EntityManager) => Promise<void>;
+export type EventHandler<T extends EventType> = (
+  event: FinanceEvent<T>,
+  manager: EntityManager,
+) => Promise<void>;
 
 export interface EventConsumerOptions {
   broker: Broker;
@@ -90,11 +93,18 @@ export class EventConsumer {
   }
 
   /** Declares the queues (bound to the handled types) and starts consuming; survives reconnects. */
+  /** The event types a handler is registered for. */
+  get handledTypes(): EventType[] {
+    return [...this.handlers.keys()];
+  }
+
   async start(): Promise<void> {
     if (this.handlers.size === 0) throw new Error(`${this.options.service} consumer has no handlers`);
     const routingKeys = [...this.handlers.keys()];
     await this.options.broker.addTopology((channel) =>
-      declareServiceQueues(channel, this.options.service, routingKeys, this.retryDelaysMs).then(() => undefined),
+      declareServiceQueues(channel, this.options.service, routingKeys, this.retryDelaysMs).then(
+        () => undefined,
+      ),
     );
     this.handle = await this.options.broker.consume({
       queue: this.queues.work,
@@ -188,7 +198,9 @@ export class EventConsumer {
     const errorText = truncate(error instanceof Error ? error.message : String(error));
     const failureHeaders = {
       [DeliveryHeaders.attempts]: attempts,
-      [DeliveryHeaders.firstFailedAt]: String(headers[DeliveryHeaders.firstFailedAt] ?? new Date().toISOString()),
+      [DeliveryHeaders.firstFailedAt]: String(
+        headers[DeliveryHeaders.firstFailedAt] ?? new Date().toISOString(),
+      ),
       [DeliveryHeaders.lastError]: errorText,
       [DeliveryHeaders.originalRoutingKey]: originalRoutingKey(message),
     };
@@ -214,7 +226,10 @@ export class EventConsumer {
         });
         this.stats.retried++;
         this.count(event.type, 'retried');
-        this.logger.warn({ ...log, retryInMs: this.retryDelaysMs[stage] }, 'event handler failed; will retry');
+        this.logger.warn(
+          { ...log, retryInMs: this.retryDelaysMs[stage] },
+          'event handler failed; will retry',
+        );
       }
       this.ack(message, channel);
     } catch (sendError) {

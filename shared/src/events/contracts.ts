@@ -150,7 +150,9 @@ export const eventPayloadSchemas = {
   'budgets.budget.exceeded': budgetThreshold,
   'budgets.budget.removed': budgetRemoved,
 
-  'goals.goal.milestone-reached': goalProgress.extend({ milestone: z.union([z.literal(25), z.literal(50), z.literal(75)]) }),
+  'goals.goal.milestone-reached': goalProgress.extend({
+    milestone: z.union([z.literal(25), z.literal(50), z.literal(75)]),
+  }),
   'goals.goal.completed': goalProgress,
 
   'reports.monthly.ready': monthlyReportReady,
@@ -203,6 +205,7 @@ export function parseEvent(raw: unknown): FinanceEvent {
   const envelope = envelopeSchema.safeParse(raw);
   if (!envelope.success) throw new InvalidEventError(`invalid envelope: ${z.prettifyError(envelope.error)}`);
   const payload = eventPayloadSchemas[envelope.data.type].safeParse(envelope.data.payload);
-  if (!payload.success) throw new InvalidEventError(`invalid ${envelope.data.type} payload: ${z.prettifyError(payload.error)}`);
+  if (!payload.success)
+    throw new InvalidEventError(`invalid ${envelope.data.type} payload: ${z.prettifyError(payload.error)}`);
   return { ...envelope.data, payload: payload.data } as FinanceEvent;
 }

@@ -34,7 +34,8 @@ function describe(message: GetMessage): DeadLetter {
     routingKey: text(headers[DeliveryHeaders.originalRoutingKey]),
     reason: text(headers[DeliveryHeaders.deadLetterReason]),
     lastError: text(headers[DeliveryHeaders.lastError]),
-    attempts: headers[DeliveryHeaders.attempts] === undefined ? null : Number(headers[DeliveryHeaders.attempts]),
+    attempts:
+      headers[DeliveryHeaders.attempts] === undefined ? null : Number(headers[DeliveryHeaders.attempts]),
     firstFailedAt: text(headers[DeliveryHeaders.firstFailedAt]),
     deadLetteredAt: text(headers[DeliveryHeaders.deadLetteredAt]),
     headers,
@@ -67,7 +68,11 @@ export type ReplaySelection = { eventId: string } | { all: true };
  * with the attempt count reset. Each is acked from the dead-letter queue only after the broker
  * confirmed the copy; the inbox makes a replay of an already-applied event harmless.
  */
-export async function replayDeadLetters(broker: Broker, service: string, selection: ReplaySelection): Promise<DeadLetter[]> {
+export async function replayDeadLetters(
+  broker: Broker,
+  service: string,
+  selection: ReplaySelection,
+): Promise<DeadLetter[]> {
   const queues = serviceQueues(service, 0);
   return broker.withChannel(async (channel) => {
     const { messageCount } = await channel.checkQueue(queues.deadLetter);

@@ -35,7 +35,11 @@ export class CreateInbox1700000000200 implements MigrationInterface {
 export const inboxMigrations = [CreateInbox1700000000200];
 
 /** Records the event for this consumer; false when it was already recorded (a duplicate delivery). */
-export async function recordInInbox(manager: EntityManager, consumer: string, event: FinanceEvent): Promise<boolean> {
+export async function recordInInbox(
+  manager: EntityManager,
+  consumer: string,
+  event: FinanceEvent,
+): Promise<boolean> {
   const inserted: unknown[] = await manager.query(
     `INSERT INTO inbox (consumer, event_id, type) VALUES ($1, $2, $3)
      ON CONFLICT DO NOTHING RETURNING event_id`,

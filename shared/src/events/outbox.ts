@@ -26,8 +26,12 @@ export class CreateOutbox1700000000100 implements MigrationInterface {
         last_error text,
         sent_at timestamptz
       )`);
-    await queryRunner.query(`CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (position) WHERE sent_at IS NULL`);
-    await queryRunner.query(`CREATE INDEX IF NOT EXISTS outbox_sent ON outbox (sent_at) WHERE sent_at IS NOT NULL`);
+    await queryRunner.query(
+      `CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (position) WHERE sent_at IS NULL`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX IF NOT EXISTS outbox_sent ON outbox (sent_at) WHERE sent_at IS NOT NULL`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
@@ -44,7 +48,10 @@ export const outboxMigrations = [CreateOutbox1700000000100];
  * work context's — the HTTP request id or the consumed event's — else the event's own id).
  * An event that breaks its contract throws, rolling the business change back with it.
  */
-export async function publishEvent<T extends EventType>(manager: EntityManager, event: NewEvent<T>): Promise<FinanceEvent<T>> {
+export async function publishEvent<T extends EventType>(
+  manager: EntityManager,
+  event: NewEvent<T>,
+): Promise<FinanceEvent<T>> {
   if (!manager.queryRunner?.isTransactionActive)
     throw new Error('publishEvent must run inside a transaction (dataSource.transaction(manager => ...))');
   const id = randomUUID();
@@ -126,7 +133,9 @@ export class OutboxRelay {
       this.scheduleListen();
     });
     this.timers.push(setInterval(() => this.wake(), this.options.pollIntervalMs ?? 1_000).unref());
-    this.timers.push(setInterval(() => void this.prune(), this.options.pruneIntervalMs ?? 60 * 60 * 1000).unref());
+    this.timers.push(
+      setInterval(() => void this.prune(), this.options.pruneIntervalMs ?? 60 * 60 * 1000).unref(),
+    );
     void this.prune();
     this.wake();
   }
@@ -197,7 +206,9 @@ export class OutboxRelay {
       if (rows.length === 0) return { claimed: 0, brokerLost: false };
       // One channel keeps publish order; confirms are awaited together.
       const results = await Promise.allSettled(
-        rows.map((row) => broker.publish(row.type, row.envelope, { messageId: row.event_id, type: row.type })),
+        rows.map((row) =>
+          broker.publish(row.type, row.envelope, { messageId: row.event_id, type: row.type }),
+        ),
       );
       const sent: string[] = [];
       let brokerLost = false;
@@ -211,7 +222,10 @@ export class OutboxRelay {
           brokerLost = true;
         } else {
           const delayMs = Math.min(this.options.maxBackoffMs ?? 30_000, 250 * 2 ** row.attempts);
-          this.logger.warn({ err: result.reason, eventId: row.event_id, attempts: row.attempts + 1 }, 'outbox publish failed');
+          this.logger.warn(
+            { err: result.reason, eventId: row.event_id, attempts: row.attempts + 1 },
+            'outbox publish failed',
+          );
           await manager.query(
             `UPDATE outbox SET attempts = attempts + 1, last_error = $2,
                     next_attempt_at = now() + ($3::bigint * interval '1 millisecond')

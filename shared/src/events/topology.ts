@@ -16,7 +16,10 @@ export interface ServiceQueues {
   deadLetter: string;
 }
 
-export function serviceQueues(service: string, retryStages: number = DEFAULT_RETRY_DELAYS_MS.length): ServiceQueues {
+export function serviceQueues(
+  service: string,
+  retryStages: number = DEFAULT_RETRY_DELAYS_MS.length,
+): ServiceQueues {
   return {
     work: `${service}.events`,
     retry: Array.from({ length: retryStages }, (_, index) => `${service}.events.retry.${index + 1}`),
@@ -61,7 +64,11 @@ export async function declareServiceQueues(
 }
 
 /** Deletes a service's queues (tests clean up after themselves with it). */
-export async function deleteServiceQueues(channel: Channel, service: string, retryStages: number): Promise<void> {
+export async function deleteServiceQueues(
+  channel: Channel,
+  service: string,
+  retryStages: number,
+): Promise<void> {
   const queues = serviceQueues(service, retryStages);
   for (const queue of [queues.work, ...queues.retry, queues.deadLetter]) await channel.deleteQueue(queue);
 }

@@ -74,12 +74,10 @@ export function operationalRoutes(readiness: Readiness): Router {
   });
   router.get('/readyz', async (_req, res) => {
     const report = await readiness.report();
-    res
-      .status(report.ready ? 200 : 503)
-      .json({
-        status: report.ready ? 'ready' : readiness.isDraining ? 'draining' : 'not ready',
-        checks: report.checks,
-      });
+    res.status(report.ready ? 200 : 503).json({
+      status: report.ready ? 'ready' : readiness.isDraining ? 'draining' : 'not ready',
+      checks: report.checks,
+    });
   });
   router.get('/metrics', async (_req, res) => {
     res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());

@@ -15,7 +15,10 @@ const run = promisify(execFile);
  * test files running in parallel never consume each other's messages.
  */
 export function uniqueName(label: string): string {
-  return `t_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase().slice(0, 30)}_${randomBytes(4).toString('hex')}`;
+  return `t_${label
+    .replace(/[^a-z0-9]/gi, '_')
+    .toLowerCase()
+    .slice(0, 30)}_${randomBytes(4).toString('hex')}`;
 }
 
 /** A started Broker on the test RabbitMQ with a unique connection name (fast reconnects). */
@@ -42,10 +45,18 @@ export async function queueDepth(broker: Broker, queue: string): Promise<number>
 }
 
 /** Waits until `consumer` (a service name) has recorded the event in its inbox, i.e. applied it. */
-export async function waitForInbox(dataSource: DataSource, consumer: string, eventId: string, timeoutMs = 15_000): Promise<void> {
+export async function waitForInbox(
+  dataSource: DataSource,
+  consumer: string,
+  eventId: string,
+  timeoutMs = 15_000,
+): Promise<void> {
   await waitFor(
     async () => {
-      const rows: unknown[] = await dataSource.query(`SELECT 1 FROM inbox WHERE consumer = $1 AND event_id = $2`, [consumer, eventId]);
+      const rows: unknown[] = await dataSource.query(
+        `SELECT 1 FROM inbox WHERE consumer = $1 AND event_id = $2`,
+        [consumer, eventId],
+      );
       return rows.length === 1;
     },
     { timeoutMs, description: `${consumer} to apply event ${eventId}` },

@@ -12,7 +12,16 @@ import {
   type EventType,
   type FinanceEvent,
 } from '@finance/shared';
-import { deleteTestQueues, queueDepth, startTestBroker, testLogger, uniqueName, waitFor, waitForCount, waitForInbox } from '@finance/shared/testing';
+import {
+  deleteTestQueues,
+  queueDepth,
+  startTestBroker,
+  testLogger,
+  uniqueName,
+  waitFor,
+  waitForCount,
+  waitForInbox,
+} from '@finance/shared/testing';
 import { countOf, openTestStore, transactionCreated, type TestStore } from './fixture';
 
 const RETRY_DELAYS_MS = [20, 50, 100];
@@ -55,15 +64,14 @@ function newConsumer(label: string, options: { maxAttempts?: number } = {}): Eve
 
 /** The test effect: one row per application (no unique key, so a double application would show). */
 async function recordEffect(event: FinanceEvent, manager: import('typeorm').EntityManager): Promise<void> {
-  await manager.query(`INSERT INTO effects (event_id, user_id, aggregate_id, correlation_id) VALUES ($1, $2, $3, $4)`, [
-    event.id,
-    event.userId,
-    event.aggregateId,
-    currentContext().correlationId ?? null,
-  ]);
+  await manager.query(
+    `INSERT INTO effects (event_id, user_id, aggregate_id, correlation_id) VALUES ($1, $2, $3, $4)`,
+    [event.id, event.userId, event.aggregateId, currentContext().correlationId ?? null],
+  );
 }
 
-const effectsOf = (userId: string) => countOf(store.dataSource, `SELECT count(*) FROM effects WHERE user_id = $1`, [userId]);
+const effectsOf = (userId: string) =>
+  countOf(store.dataSource, `SELECT count(*) FROM effects WHERE user_id = $1`, [userId]);
 
 async function publishMany(userId: string, count: number, perTransaction = 100): Promise<FinanceEvent[]> {
   const events: FinanceEvent[] = [];
@@ -84,7 +92,10 @@ it('applies 1,000 events exactly once although every one is delivered twice', as
     const events = await publishMany(userId, 1_000);
     // The duplicates: every event published once more, as a relay retry after a lost ack would.
     await Promise.all(events.map((event) => broker.publish(event.type, event)));
-    await waitFor(() => consumer.stats.duplicates >= 1_000, { timeoutMs: 45_000, description: '1,000 duplicates skipped' });
+    await waitFor(() => consumer.stats.duplicates >= 1_000, {
+      timeoutMs: 45_000,
+      description: '1,000 duplicates skipped',
+    });
     await expect(effectsOf(userId)).resolves.toBe(1_000);
     await expect(
       countOf(store.dataSource, `SELECT count(DISTINCT event_id) FROM effects WHERE user_id = $1`, [userId]),
@@ -102,7 +113,10 @@ it('runs handlers with the event correlation id in the work context (so logs car
       publishEvent(manager, { ...transactionCreated(randomUUID()), correlationId: 'req-correlated' }),
     );
     await waitForInbox(store.dataSource, consumer.queues.work.replace(/\.events$/, ''), event.id);
-    const [row]: { correlation_id: string }[] = await store.dataSource.query(`SELECT correlation_id FROM effects WHERE event_id = $1`, [event.id]);
+    const [row]: { correlation_id: string }[] = await store.dataSource.query(
+      `SELECT correlation_id FROM effects WHERE event_id = $1`,
+      [event.id],
+    );
     expect(row.correlation_id).toBe('req-correlated');
   } finally {
     await consumer.stop();
@@ -114,13 +128,16 @@ it('dead-letters a poison event after N attempts while the others flow, and a re
   const poisonAggregate = randomUUID();
   let fixed = false;
   let poisonAttempts = 0;
-  const consumer = newConsumer('poison', { maxAttempts: 3 }).on('ledger.transaction.created', async (event, manager) => {
-    if (event.aggregateId === poisonAggregate && !fixed) {
-      poisonAttempts++;
-      throw new Error('cannot apply this one');
-    }
-    await recordEffect(event, manager);
-  });
+  const consumer = newConsumer('poison', { maxAttempts: 3 }).on(
+    'ledger.transaction.created',
+    async (event, manager) => {
+      if (event.aggregateId === poisonAggregate && !fixed) {
+        poisonAttempts++;
+        throw new Error('cannot apply this one');
+      }
+      await recordEffect(event, manager);
+    },
+  );
   await consumer.start();
   const service = consumer.queues.work.replace(/\.events$/, '');
   try {
@@ -128,8 +145,12 @@ it('dead-letters a poison event after N attempts while the others flow, and a re
       publishEvent(manager, transactionCreated(userId, { aggregateId: poisonAggregate })),
     );
     await publishMany(userId, 20, 5);
-    await waitForCount(store.dataSource, `SELECT count(*) FROM effects WHERE user_id = $1`, 20, { params: [userId] });
-    await waitFor(async () => (await queueDepth(broker, consumer.queues.deadLetter)) === 1, { description: 'poison dead-lettered' });
+    await waitForCount(store.dataSource, `SELECT count(*) FROM effects WHERE user_id = $1`, 20, {
+      params: [userId],
+    });
+    await waitFor(async () => (await queueDepth(broker, consumer.queues.deadLetter)) === 1, {
+      description: 'poison dead-lettered',
+    });
     expect(poisonAttempts).toBe(3);
 
     const [letter] = await listDeadLetters(broker, service);
@@ -149,7 +170,9 @@ it('dead-letters a poison event after N attempts while the others flow, and a re
     const replayed = await replayDeadLetters(broker, service, { eventId: poison.id });
     expect(replayed.map((entry) => entry.eventId)).toEqual([poison.id]);
     await waitForInbox(store.dataSource, service, poison.id);
-    await expect(countOf(store.dataSource, `SELECT count(*) FROM effects WHERE event_id = $1`, [poison.id])).resolves.toBe(1);
+    await expect(
+      countOf(store.dataSource, `SELECT count(*) FROM effects WHERE event_id = $1`, [poison.id]),
+    ).resolves.toBe(1);
     await expect(effectsOf(userId)).resolves.toBe(21);
     await expect(queueDepth(broker, consumer.queues.deadLetter)).resolves.toBe(0);
   } finally {
@@ -164,17 +187,29 @@ it('dead-letters bad JSON and a broken contract with the reason, and keeps consu
   try {
     // Sent straight to this consumer's queue so that other test files' consumers never see them.
     await broker.sendToQueue(consumer.queues.work, Buffer.from('{not json'), { messageId: 'bad-json' });
-    const wrongSchema = { ...transactionCreated(randomUUID()), id: randomUUID(), version: 1, occurredAt: new Date().toISOString(), correlationId: 'c' };
+    const wrongSchema = {
+      ...transactionCreated(randomUUID()),
+      id: randomUUID(),
+      version: 1,
+      occurredAt: new Date().toISOString(),
+      correlationId: 'c',
+    };
     (wrongSchema.payload as { amount: unknown }).amount = 12.34;
     await broker.sendToQueue(consumer.queues.work, Buffer.from(JSON.stringify(wrongSchema)));
 
-    const good = await store.dataSource.transaction((manager) => publishEvent(manager, transactionCreated(randomUUID())));
+    const good = await store.dataSource.transaction((manager) =>
+      publishEvent(manager, transactionCreated(randomUUID())),
+    );
     await waitForInbox(store.dataSource, service, good.id);
-    await waitFor(async () => (await queueDepth(broker, consumer.queues.deadLetter)) === 2, { description: 'two dead letters' });
+    await waitFor(async () => (await queueDepth(broker, consumer.queues.deadLetter)) === 2, {
+      description: 'two dead letters',
+    });
     const letters = await listDeadLetters(broker, service);
     const reasons = letters.map((letter) => letter.reason ?? '');
     expect(reasons.some((reason) => reason.startsWith('invalid JSON'))).toBe(true);
-    expect(reasons.some((reason) => /invalid ledger\.transaction\.created payload[\s\S]*amount/.test(reason))).toBe(true);
+    expect(
+      reasons.some((reason) => /invalid ledger\.transaction\.created payload[\s\S]*amount/.test(reason)),
+    ).toBe(true);
     expect(letters.find((letter) => letter.reason?.startsWith('invalid JSON'))?.body).toBe('{not json');
   } finally {
     await consumer.stop();
@@ -182,25 +217,34 @@ it('dead-letters bad JSON and a broken contract with the reason, and keeps consu
 });
 
 it('ignores an event older than the aggregate version the read model holds', async () => {
-  const consumer = newConsumer('ordering').on(['ledger.transaction.created', 'ledger.transaction.updated'], async (event, manager) => {
-    if (!(await acceptAggregateVersion(manager, event))) return;
-    await manager.query(
-      `INSERT INTO transaction_view (id, user_id, description, version) VALUES ($1, $2, $3, $4)
+  const consumer = newConsumer('ordering').on(
+    ['ledger.transaction.created', 'ledger.transaction.updated'],
+    async (event, manager) => {
+      if (!(await acceptAggregateVersion(manager, event))) return;
+      await manager.query(
+        `INSERT INTO transaction_view (id, user_id, description, version) VALUES ($1, $2, $3, $4)
        ON CONFLICT (id) DO UPDATE SET description = EXCLUDED.description, version = EXCLUDED.version`,
-      [event.aggregateId, event.userId, event.payload.description, event.aggregateVersion],
-    );
-  });
+        [event.aggregateId, event.userId, event.payload.description, event.aggregateVersion],
+      );
+    },
+  );
   await consumer.start();
   const service = consumer.queues.work.replace(/\.events$/, '');
   try {
     const userId = randomUUID();
     const aggregateId = randomUUID();
     const newer = await store.dataSource.transaction((manager) =>
-      publishEvent(manager, { ...transactionCreated(userId, { aggregateId, aggregateVersion: 2, description: 'v2' }), type: 'ledger.transaction.updated' }),
+      publishEvent(manager, {
+        ...transactionCreated(userId, { aggregateId, aggregateVersion: 2, description: 'v2' }),
+        type: 'ledger.transaction.updated',
+      }),
     );
     await waitForInbox(store.dataSource, service, newer.id);
     const older = await store.dataSource.transaction((manager) =>
-      publishEvent(manager, transactionCreated(userId, { aggregateId, aggregateVersion: 1, description: 'v1' })),
+      publishEvent(
+        manager,
+        transactionCreated(userId, { aggregateId, aggregateVersion: 1, description: 'v1' }),
+      ),
     );
     await waitForInbox(store.dataSource, service, older.id);
     const rows: { description: string; version: number }[] = await store.dataSource.query(
@@ -216,8 +260,13 @@ it('ignores an event older than the aggregate version the read model holds', asy
 it('acceptAggregateVersion accepts only newer versions, per aggregate type', async () => {
   const aggregateId = randomUUID();
   const event = (type: EventType, aggregateVersion: number) =>
-    ({ ...transactionCreated(randomUUID(), { aggregateId, aggregateVersion }), type, id: randomUUID() }) as unknown as FinanceEvent;
-  const accept = (e: FinanceEvent) => store.dataSource.transaction((manager) => acceptAggregateVersion(manager, e));
+    ({
+      ...transactionCreated(randomUUID(), { aggregateId, aggregateVersion }),
+      type,
+      id: randomUUID(),
+    }) as unknown as FinanceEvent;
+  const accept = (e: FinanceEvent) =>
+    store.dataSource.transaction((manager) => acceptAggregateVersion(manager, e));
   await expect(accept(event('ledger.transaction.created', 1))).resolves.toBe(true);
   await expect(accept(event('ledger.transaction.updated', 3))).resolves.toBe(true);
   await expect(accept(event('ledger.transaction.updated', 2))).resolves.toBe(false);
@@ -235,7 +284,14 @@ it('acks and ignores a valid event of a type it has no handler for', async () =>
   const consumer = newConsumer('unknown').on('ledger.transaction.created', recordEffect);
   await consumer.start();
   try {
-    const stray = { ...transactionCreated(randomUUID()), type: 'ledger.transaction.deleted', id: randomUUID(), version: 1, occurredAt: new Date().toISOString(), correlationId: 'c' };
+    const stray = {
+      ...transactionCreated(randomUUID()),
+      type: 'ledger.transaction.deleted',
+      id: randomUUID(),
+      version: 1,
+      occurredAt: new Date().toISOString(),
+      correlationId: 'c',
+    };
     await broker.sendToQueue(consumer.queues.work, Buffer.from(JSON.stringify(stray)));
     await waitFor(() => consumer.stats.ignored === 1, { description: 'stray event ignored' });
     await expect(queueDepth(broker, consumer.queues.deadLetter)).resolves.toBe(0);
@@ -257,7 +313,9 @@ it('stop() waits for the handlers in progress, whose effects commit and are acke
   });
   const userOfDrain = randomUUID();
   await consumer.start();
-  const event = await store.dataSource.transaction((manager) => publishEvent(manager, transactionCreated(userOfDrain)));
+  const event = await store.dataSource.transaction((manager) =>
+    publishEvent(manager, transactionCreated(userOfDrain)),
+  );
   await waitFor(() => started, { description: 'handler started' });
   let stopped = false;
   const stopping = consumer.stop().then(() => (stopped = true));
@@ -265,11 +323,17 @@ it('stop() waits for the handlers in progress, whose effects commit and are acke
   expect(stopped).toBe(false);
   release();
   await stopping;
-  await expect(countOf(store.dataSource, `SELECT count(*) FROM effects WHERE event_id = $1`, [event.id])).resolves.toBe(1);
+  await expect(
+    countOf(store.dataSource, `SELECT count(*) FROM effects WHERE event_id = $1`, [event.id]),
+  ).resolves.toBe(1);
   // Acked before the channel closed: it did not go back to the queue (which may hold other test files' events).
   const waiting = await broker.withChannel(async (channel) => {
     const ids: string[] = [];
-    for (let message = await channel.get(consumer.queues.work); message; message = await channel.get(consumer.queues.work))
+    for (
+      let message = await channel.get(consumer.queues.work);
+      message;
+      message = await channel.get(consumer.queues.work)
+    )
       ids.push((JSON.parse(message.content.toString()) as { id: string }).id);
     return ids;
   });
@@ -287,5 +351,7 @@ it('prunes inbox entries older than the retention, only its own', async () => {
     [service, randomUUID(), randomUUID()],
   );
   await expect(consumer.pruneInbox()).resolves.toBe(1);
-  await expect(countOf(store.dataSource, `SELECT count(*) FROM inbox WHERE consumer IN ($1, 'someone-else')`, [service])).resolves.toBe(2);
+  await expect(
+    countOf(store.dataSource, `SELECT count(*) FROM inbox WHERE consumer IN ($1, 'someone-else')`, [service]),
+  ).resolves.toBe(2);
 });

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
-import { createDataSource, inboxMigrations, openDatabase, outboxMigrations, type NewEvent } from '@finance/shared';
+import {
+  createDataSource,
+  inboxMigrations,
+  openDatabase,
+  outboxMigrations,
+  type NewEvent,
+} from '@finance/shared';
 import { createTestDatabase, dropTestDatabase } from '@finance/shared/testing';
 
 /** What the test handlers write: one row per applied event, plus a small read model. */
@@ -8,8 +14,12 @@ class CreateTestTables1700000000900 implements MigrationInterface {
   name = 'CreateTestTables1700000000900';
   async up(queryRunner: QueryRunner): Promise<void> {
     // No unique constraint on purpose: an event applied twice would show up as two rows.
-    await queryRunner.query(`CREATE TABLE effects (event_id uuid NOT NULL, user_id uuid NOT NULL, aggregate_id text NOT NULL, correlation_id text)`);
-    await queryRunner.query(`CREATE TABLE transaction_view (id text PRIMARY KEY, user_id uuid NOT NULL, description text NOT NULL, version integer NOT NULL)`);
+    await queryRunner.query(
+      `CREATE TABLE effects (event_id uuid NOT NULL, user_id uuid NOT NULL, aggregate_id text NOT NULL, correlation_id text)`,
+    );
+    await queryRunner.query(
+      `CREATE TABLE transaction_view (id text PRIMARY KEY, user_id uuid NOT NULL, description text NOT NULL, version integer NOT NULL)`,
+    );
     await queryRunner.query(`CREATE TABLE accounts (id uuid PRIMARY KEY, name text NOT NULL)`);
   }
   async down(): Promise<void> {}

@@ -78,12 +78,20 @@ describe('publishEvent', () => {
         await publishEvent(manager, invalid);
       }),
     ).rejects.toThrow(InvalidEventError);
-    await expect(countOf(store.dataSource, `SELECT count(*) FROM accounts WHERE id = $1`, [accountId])).resolves.toBe(0);
-    await expect(countOf(store.dataSource, `SELECT count(*) FROM outbox WHERE envelope->>'aggregateId' = $1`, [accountId])).resolves.toBe(0);
+    await expect(
+      countOf(store.dataSource, `SELECT count(*) FROM accounts WHERE id = $1`, [accountId]),
+    ).resolves.toBe(0);
+    await expect(
+      countOf(store.dataSource, `SELECT count(*) FROM outbox WHERE envelope->>'aggregateId' = $1`, [
+        accountId,
+      ]),
+    ).resolves.toBe(0);
   });
 
   it('refuses to run outside a transaction', async () => {
-    await expect(publishEvent(store.dataSource.manager, accountCreated(randomUUID(), randomUUID()))).rejects.toThrow(/transaction/);
+    await expect(
+      publishEvent(store.dataSource.manager, accountCreated(randomUUID(), randomUUID())),
+    ).rejects.toThrow(/transaction/);
   });
 
   it('fills id, version, occurredAt and takes the correlation id from the work context (the request id)', async () => {
@@ -93,12 +101,17 @@ describe('publishEvent', () => {
     expect(event.correlationId).toBe('req-42');
     expect(event.version).toBe(1);
     expect(Number.isNaN(Date.parse(event.occurredAt))).toBe(false);
-    const [row]: { envelope: FinanceEvent }[] = await store.dataSource.query(`SELECT envelope FROM outbox WHERE event_id = $1`, [event.id]);
+    const [row]: { envelope: FinanceEvent }[] = await store.dataSource.query(
+      `SELECT envelope FROM outbox WHERE event_id = $1`,
+      [event.id],
+    );
     expect(row.envelope).toEqual(event);
   });
 
   it('uses the event id as correlation id when no work context is active', async () => {
-    const event = await store.dataSource.transaction((manager) => publishEvent(manager, transactionCreated(randomUUID())));
+    const event = await store.dataSource.transaction((manager) =>
+      publishEvent(manager, transactionCreated(randomUUID())),
+    );
     expect(event.correlationId).toBe(event.id);
   });
 });
@@ -116,11 +129,15 @@ describe('OutboxRelay', () => {
           throw new Error('business rule failed');
         }),
       ).rejects.toThrow('business rule failed');
-      const committed = await store.dataSource.transaction((manager) => publishEvent(manager, accountCreated(userId, randomUUID())));
+      const committed = await store.dataSource.transaction((manager) =>
+        publishEvent(manager, accountCreated(userId, randomUUID())),
+      );
       await waitFor(async () => (await pendingCount()) === 0, { description: 'outbox drained' });
       const received = await drainTap(tap, userId);
       expect(received.map((event) => event.id)).toEqual([committed.id]);
-      await expect(countOf(store.dataSource, `SELECT count(*) FROM outbox WHERE envelope->>'userId' = $1`, [userId])).resolves.toBe(1);
+      await expect(
+        countOf(store.dataSource, `SELECT count(*) FROM outbox WHERE envelope->>'userId' = $1`, [userId]),
+      ).resolves.toBe(1);
     } finally {
       await relay.stop();
     }
@@ -133,13 +150,19 @@ describe('OutboxRelay', () => {
     const ids: string[] = [];
     for (let batch = 0; batch < total / 10; batch++) {
       await store.dataSource.transaction(async (manager) => {
-        for (let index = 0; index < 10; index++) ids.push((await publishEvent(manager, transactionCreated(userId))).id);
+        for (let index = 0; index < 10; index++)
+          ids.push((await publishEvent(manager, transactionCreated(userId))).id);
       });
     }
     const secondBroker = await startTestBroker('outbox-2');
     const relays = [
       new OutboxRelay({ dataSource: store.dataSource, broker, logger: testLogger(), batchSize: 10 }),
-      new OutboxRelay({ dataSource: store.dataSource, broker: secondBroker, logger: testLogger(), batchSize: 10 }),
+      new OutboxRelay({
+        dataSource: store.dataSource,
+        broker: secondBroker,
+        logger: testLogger(),
+        batchSize: 10,
+      }),
     ];
     try {
       await Promise.all(relays.map((relay) => relay.start()));
@@ -157,14 +180,28 @@ describe('OutboxRelay', () => {
 
   it('keeps events while the broker is away and publishes them when it is back', async () => {
     const tap = await tapQueue('ledger.account.created');
-    const lonelyBroker = new Broker({ url: 'amqp://guest:guest@127.0.0.1:1', logger: testLogger(), connectionName: uniqueName('nowhere') });
-    const relay = new OutboxRelay({ dataSource: store.dataSource, broker: lonelyBroker, logger: testLogger() });
+    const lonelyBroker = new Broker({
+      url: 'amqp://guest:guest@127.0.0.1:1',
+      logger: testLogger(),
+      connectionName: uniqueName('nowhere'),
+    });
+    const relay = new OutboxRelay({
+      dataSource: store.dataSource,
+      broker: lonelyBroker,
+      logger: testLogger(),
+    });
     await relay.start();
     const userId = randomUUID();
-    const event = await store.dataSource.transaction((manager) => publishEvent(manager, accountCreated(userId, randomUUID())));
+    const event = await store.dataSource.transaction((manager) =>
+      publishEvent(manager, accountCreated(userId, randomUUID())),
+    );
     relay.wake();
     await relay.stop();
-    await expect(countOf(store.dataSource, `SELECT count(*) FROM outbox WHERE event_id = $1 AND sent_at IS NULL`, [event.id])).resolves.toBe(1);
+    await expect(
+      countOf(store.dataSource, `SELECT count(*) FROM outbox WHERE event_id = $1 AND sent_at IS NULL`, [
+        event.id,
+      ]),
+    ).resolves.toBe(1);
 
     const relayWithBroker = new OutboxRelay({ dataSource: store.dataSource, broker, logger: testLogger() });
     await relayWithBroker.start();
@@ -177,8 +214,13 @@ describe('OutboxRelay', () => {
   });
 
   it('prunes sent rows older than the retention, and only those', async () => {
-    const event = await store.dataSource.transaction((manager) => publishEvent(manager, transactionCreated(randomUUID())));
-    await store.dataSource.query(`UPDATE outbox SET sent_at = now() - interval '8 days' WHERE event_id = $1`, [event.id]);
+    const event = await store.dataSource.transaction((manager) =>
+      publishEvent(manager, transactionCreated(randomUUID())),
+    );
+    await store.dataSource.query(
+      `UPDATE outbox SET sent_at = now() - interval '8 days' WHERE event_id = $1`,
+      [event.id],
+    );
     const before = await countOf(store.dataSource, `SELECT count(*) FROM outbox`);
     const relay = new OutboxRelay({ dataSource: store.dataSource, broker, logger: testLogger() });
     await expect(relay.prune()).resolves.toBe(1);

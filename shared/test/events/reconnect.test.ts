@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Broker, BrokerUnavailableError, EventConsumer, OutboxRelay, publishEvent, type FinanceEvent } from '@finance/shared';
+import {
+  Broker,
+  BrokerUnavailableError,
+  EventConsumer,
+  OutboxRelay,
+  publishEvent,
+  type FinanceEvent,
+} from '@finance/shared';
 import {
   closeConnectionFromServer,
   deleteTestQueues,
@@ -34,7 +41,8 @@ afterAll(async () => {
 async function publishMany(userId: string, count: number): Promise<void> {
   for (let start = 0; start < count; start += 50) {
     await store.dataSource.transaction(async (manager) => {
-      for (let index = start; index < start + 50; index++) await publishEvent(manager, transactionCreated(userId));
+      for (let index = start; index < start + 50; index++)
+        await publishEvent(manager, transactionCreated(userId));
     });
   }
 }
@@ -48,13 +56,23 @@ it('loses nothing and applies nothing twice when the broker closes both connecti
     prefetch: 10,
     retryDelaysMs: [50],
   }).on('ledger.transaction.created', async (event: FinanceEvent<'ledger.transaction.created'>, manager) => {
-    await manager.query(`INSERT INTO effects (event_id, user_id, aggregate_id) VALUES ($1, $2, $3)`, [event.id, event.userId, event.aggregateId]);
+    await manager.query(`INSERT INTO effects (event_id, user_id, aggregate_id) VALUES ($1, $2, $3)`, [
+      event.id,
+      event.userId,
+      event.aggregateId,
+    ]);
   });
-  const relay = new OutboxRelay({ dataSource: store.dataSource, broker: publisherBroker, logger: testLogger(), batchSize: 20 });
+  const relay = new OutboxRelay({
+    dataSource: store.dataSource,
+    broker: publisherBroker,
+    logger: testLogger(),
+    batchSize: 20,
+  });
   await consumer.start();
   await relay.start();
   const userId = randomUUID();
-  const effects = () => countOf(store.dataSource, `SELECT count(*) FROM effects WHERE user_id = $1`, [userId]);
+  const effects = () =>
+    countOf(store.dataSource, `SELECT count(*) FROM effects WHERE user_id = $1`, [userId]);
   const disconnections = { publisher: 0, consumer: 0 };
   publisherBroker.on('disconnected', () => disconnections.publisher++);
   consumerBroker.on('disconnected', () => disconnections.consumer++);
@@ -67,11 +85,20 @@ it('loses nothing and applies nothing twice when the broker closes both connecti
     ]);
     // Committed while the connections are down or coming back: the outbox holds them.
     await publishMany(userId, 250);
-    await waitForCount(store.dataSource, `SELECT count(*) FROM effects WHERE user_id = $1`, 500, { params: [userId], timeoutMs: 40_000 });
-    await waitFor(async () => (await countOf(store.dataSource, `SELECT count(*) FROM outbox WHERE sent_at IS NULL`)) === 0, {
-      description: 'outbox drained',
+    await waitForCount(store.dataSource, `SELECT count(*) FROM effects WHERE user_id = $1`, 500, {
+      params: [userId],
+      timeoutMs: 40_000,
     });
-    await expect(countOf(store.dataSource, `SELECT count(DISTINCT event_id) FROM effects WHERE user_id = $1`, [userId])).resolves.toBe(500);
+    await waitFor(
+      async () =>
+        (await countOf(store.dataSource, `SELECT count(*) FROM outbox WHERE sent_at IS NULL`)) === 0,
+      {
+        description: 'outbox drained',
+      },
+    );
+    await expect(
+      countOf(store.dataSource, `SELECT count(DISTINCT event_id) FROM effects WHERE user_id = $1`, [userId]),
+    ).resolves.toBe(500);
     await expect(effects()).resolves.toBe(500);
     expect(disconnections).toEqual({ publisher: 1, consumer: 1 });
     expect(publisherBroker.isConnected && consumerBroker.isConnected).toBe(true);
@@ -90,7 +117,9 @@ it('without a reachable broker: reports not connected, refuses to publish, and s
   });
   await broker.start({ waitForConnection: false });
   expect(broker.isConnected).toBe(false);
-  await expect(broker.publish('ledger.transaction.created', {})).rejects.toBeInstanceOf(BrokerUnavailableError);
+  await expect(broker.publish('ledger.transaction.created', {})).rejects.toBeInstanceOf(
+    BrokerUnavailableError,
+  );
   const stopping = Date.now();
   await broker.stop();
   // The 10 s back-off wait is interrupted, not sat out.

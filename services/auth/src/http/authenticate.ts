@@ -30,7 +30,9 @@ export class KeyRingVerifier implements AccessTokenVerifier {
       return { id: claims.userId, role: claims.role, tokenId: claims.tokenId };
     } catch (error) {
       if (!(error instanceof InvalidAccessToken)) throw error;
-      throw new HttpProblem(401, INVALID, { headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } });
+      throw new HttpProblem(401, INVALID, {
+        headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+      });
     }
   }
 }

@@ -111,7 +111,11 @@ export async function updateBudget(
   return rows[0] ? toBudgetRecord(rows[0]) : undefined;
 }
 
-export async function findBudget(manager: EntityManager, userId: string, id: string): Promise<BudgetRecord | undefined> {
+export async function findBudget(
+  manager: EntityManager,
+  userId: string,
+  id: string,
+): Promise<BudgetRecord | undefined> {
   const rows: BudgetRow[] = await manager.query(
     `SELECT ${BUDGET_COLUMNS} FROM budgets WHERE user_id = $1 AND id = $2`,
     [userId, id],
@@ -134,10 +138,10 @@ export async function findBudgetAndTimezone(
 }
 
 export async function deleteBudget(manager: EntityManager, userId: string, id: string): Promise<boolean> {
-  const [, count]: [unknown, number] = await manager.query(`DELETE FROM budgets WHERE user_id = $1 AND id = $2`, [
-    userId,
-    id,
-  ]);
+  const [, count]: [unknown, number] = await manager.query(
+    `DELETE FROM budgets WHERE user_id = $1 AND id = $2`,
+    [userId, id],
+  );
   return count > 0;
 }
 
@@ -151,7 +155,11 @@ export interface BudgetFilter {
 }
 
 /** One keyset page (limit + 1 rows) ordered by creation, oldest first. */
-export async function listBudgets(manager: EntityManager, userId: string, filter: BudgetFilter): Promise<BudgetRecord[]> {
+export async function listBudgets(
+  manager: EntityManager,
+  userId: string,
+  filter: BudgetFilter,
+): Promise<BudgetRecord[]> {
   const where = ['user_id = $1'];
   const params: unknown[] = [userId];
   const param = (value: unknown) => {
@@ -166,7 +174,9 @@ export async function listBudgets(manager: EntityManager, userId: string, filter
     where.push(filter.active.value ? active : `NOT ${active}`);
   }
   if (filter.after)
-    where.push(`(created_at, id) > (${param(filter.after.createdAt)}::timestamptz, ${param(filter.after.id)}::uuid)`);
+    where.push(
+      `(created_at, id) > (${param(filter.after.createdAt)}::timestamptz, ${param(filter.after.id)}::uuid)`,
+    );
   const rows: BudgetRow[] = await manager.query(
     `SELECT ${BUDGET_COLUMNS} FROM budgets WHERE ${where.join(' AND ')}
      ORDER BY created_at, id LIMIT ${param(filter.limit + 1)}`,
@@ -176,7 +186,11 @@ export async function listBudgets(manager: EntityManager, userId: string, filter
 }
 
 /** Every budget of the user active on `on`, for the status overview. */
-export async function activeBudgets(manager: EntityManager, userId: string, on: CalendarDate): Promise<BudgetRecord[]> {
+export async function activeBudgets(
+  manager: EntityManager,
+  userId: string,
+  on: CalendarDate,
+): Promise<BudgetRecord[]> {
   const rows: BudgetRow[] = await manager.query(
     `SELECT ${BUDGET_COLUMNS} FROM budgets
      WHERE user_id = $1 AND start_date <= $2::date AND (end_date IS NULL OR end_date >= $2::date)
@@ -191,7 +205,10 @@ export interface UserSettingsRecord {
   timezone: string;
 }
 
-export async function findUserSettings(manager: EntityManager, userId: string): Promise<UserSettingsRecord | undefined> {
+export async function findUserSettings(
+  manager: EntityManager,
+  userId: string,
+): Promise<UserSettingsRecord | undefined> {
   const rows: Array<{ base_currency: string; timezone: string }> = await manager.query(
     `SELECT base_currency, timezone FROM user_settings WHERE user_id = $1`,
     [userId],

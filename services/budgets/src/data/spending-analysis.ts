@@ -6,7 +6,12 @@ import {
   type CurrentWindowFigures,
   type WindowFigures,
 } from '../domain/budget-analysis';
-import { previousWindows, type BudgetSchedule, type BudgetWindow, type CalendarDate } from '../domain/budget-window';
+import {
+  previousWindows,
+  type BudgetSchedule,
+  type BudgetWindow,
+  type CalendarDate,
+} from '../domain/budget-window';
 import type { BudgetRecord } from './budget-store';
 
 export interface BudgetAnalysisRequest {
@@ -85,7 +90,9 @@ export async function analyseBudgets(
   return plans.map((plan) => {
     const mine = rows.filter((r) => r.key === plan.key);
     const spentBefore = mine.filter((r) => r.day === null).reduce((sum, r) => sum + BigInt(r.total), 0n);
-    const daily = mine.filter((r) => r.day !== null).map((r) => ({ date: r.day as string, total: BigInt(r.total) }));
+    const daily = mine
+      .filter((r) => r.day !== null)
+      .map((r) => ({ date: r.day as string, total: BigInt(r.total) }));
     const { budget } = plan.request;
     const figures = seriesFigures(budget.amountMinor, budget.rollover, {
       windows: sumByWindow(plan.windows, daily),

@@ -56,7 +56,12 @@ export interface CurrentWindowFigures extends WindowFigures {
   projectedSpend: bigint;
 }
 
-export function figuresFor(window: BudgetWindow, limit: bigint, carriedOver: bigint, spent: bigint): WindowFigures {
+export function figuresFor(
+  window: BudgetWindow,
+  limit: bigint,
+  carriedOver: bigint,
+  spent: bigint,
+): WindowFigures {
   const available = limit + carriedOver;
   return {
     window,
@@ -73,7 +78,8 @@ export function currentFigures(figures: WindowFigures, today: CalendarDate): Cur
   const { window } = figures;
   const daysElapsed = Math.min(window.days, Math.max(0, daysBetween(window.start, today) + 1));
   // Today is both elapsed (its spending is in) and left (it can still be spent).
-  const daysLeft = today < window.start ? window.days : today > window.end ? 0 : window.days - daysElapsed + 1;
+  const daysLeft =
+    today < window.start ? window.days : today > window.end ? 0 : window.days - daysElapsed + 1;
   const dailyAllowance = figures.remaining > 0n && daysLeft > 0 ? figures.remaining / BigInt(daysLeft) : 0n;
   const projectedSpend =
     daysElapsed === 0

@@ -174,7 +174,11 @@ export function windowContaining(schedule: BudgetSchedule, date: CalendarDate): 
 }
 
 /** Up to `count` windows before `window`, oldest first (fewer near start_date). */
-export function previousWindows(schedule: BudgetSchedule, window: BudgetWindow, count: number): BudgetWindow[] {
+export function previousWindows(
+  schedule: BudgetSchedule,
+  window: BudgetWindow,
+  count: number,
+): BudgetWindow[] {
   const out: BudgetWindow[] = [];
   for (let index = Math.max(0, window.index - count); index < window.index; index++) {
     const w = windowAt(schedule, index);

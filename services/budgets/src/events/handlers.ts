@@ -39,7 +39,9 @@ async function storedVersion(manager: EntityManager, id: string): Promise<number
 
 async function writeTransaction(
   manager: EntityManager,
-  event: FinanceEvent<'ledger.transaction.created' | 'ledger.transaction.updated' | 'ledger.transaction.deleted'>,
+  event: FinanceEvent<
+    'ledger.transaction.created' | 'ledger.transaction.updated' | 'ledger.transaction.deleted'
+  >,
   deleted: boolean,
 ): Promise<void> {
   const p = event.payload;
@@ -71,7 +73,11 @@ export async function onTransactionChanged(event: TransactionEvent, manager: Ent
   await writeTransaction(manager, event, false);
   const p = event.payload;
   if (p.type === 'expense')
-    await checkThresholds(manager, event.userId, { categoryId: p.categoryId, date: p.date, currency: p.baseCurrency });
+    await checkThresholds(manager, event.userId, {
+      categoryId: p.categoryId,
+      date: p.date,
+      currency: p.baseCurrency,
+    });
 }
 
 /** `ledger.transaction.deleted`: leave a tombstone (a delete wins a tie with the same version). */
@@ -202,7 +208,12 @@ export async function onCategoryDeleted(
       userId: event.userId,
       aggregateId: budget.id,
       aggregateVersion: budget.version + 1,
-      payload: { budgetId: budget.id, name: budget.name, reason: 'category-deleted', categoryId: event.aggregateId },
+      payload: {
+        budgetId: budget.id,
+        name: budget.name,
+        reason: 'category-deleted',
+        categoryId: event.aggregateId,
+      },
     });
   }
 }
@@ -222,7 +233,10 @@ export async function onUserSettings(
 }
 
 /** `auth.user.deleted`: purge the user's budgets (alerts cascade) and every read model row. */
-export async function onUserDeleted(event: FinanceEvent<'auth.user.deleted'>, manager: EntityManager): Promise<void> {
+export async function onUserDeleted(
+  event: FinanceEvent<'auth.user.deleted'>,
+  manager: EntityManager,
+): Promise<void> {
   await lockUser(manager, event.userId);
   for (const table of ['budgets', 'spending_transactions', 'known_categories', 'user_settings'])
     await manager.query(`DELETE FROM ${table} WHERE user_id = $1`, [event.userId]);
@@ -231,14 +245,20 @@ export async function onUserDeleted(event: FinanceEvent<'auth.user.deleted'>, ma
 /** Wires every handler into the consumer. */
 export function registerBudgetHandlers(consumer: EventConsumer): EventConsumer {
   return consumer
-    .on<TransactionEvent['type']>(['ledger.transaction.created', 'ledger.transaction.updated'], onTransactionChanged)
+    .on<TransactionEvent['type']>(
+      ['ledger.transaction.created', 'ledger.transaction.updated'],
+      onTransactionChanged,
+    )
     .on('ledger.transaction.deleted', onTransactionDeleted)
     .on<'ledger.category.created' | 'ledger.category.updated'>(
       ['ledger.category.created', 'ledger.category.updated'],
       onCategoryChanged,
     )
     .on('ledger.category.deleted', onCategoryDeleted)
-    .on<'auth.user.registered' | 'auth.user.updated'>(['auth.user.registered', 'auth.user.updated'], onUserSettings)
+    .on<'auth.user.registered' | 'auth.user.updated'>(
+      ['auth.user.registered', 'auth.user.updated'],
+      onUserSettings,
+    )
     .on('auth.user.deleted', onUserDeleted);
 }
 

@@ -111,13 +111,18 @@ export function budgetsRouter(deps: BudgetsRouterDeps): ApiRouter {
     try {
       return toMinorUnits(amount, currency);
     } catch (error) {
-      if (error instanceof MoneyError) throw badRequest(error.message, [{ field: 'body.amount', message: error.message }]);
+      if (error instanceof MoneyError)
+        throw badRequest(error.message, [{ field: 'body.amount', message: error.message }]);
       throw error;
     }
   }
 
   /** A budget's category must be one of the caller's own, live categories, as the ledger told us. */
-  async function checkCategory(manager: EntityManager, userId: string, categoryId: string | null): Promise<void> {
+  async function checkCategory(
+    manager: EntityManager,
+    userId: string,
+    categoryId: string | null,
+  ): Promise<void> {
     if (categoryId === null) return;
     const standing = await categoryStanding(manager, userId, categoryId);
     if (standing === 'unknown')
@@ -157,9 +162,13 @@ export function budgetsRouter(deps: BudgetsRouterDeps): ApiRouter {
       return db.transaction(async (manager) => {
         const settings = await findUserSettings(manager, user.id);
         if (!settings)
-          throw new HttpProblem(409, 'Your account settings have not reached the budgets service yet; retry shortly', {
-            headers: { 'Retry-After': '1' },
-          });
+          throw new HttpProblem(
+            409,
+            'Your account settings have not reached the budgets service yet; retry shortly',
+            {
+              headers: { 'Retry-After': '1' },
+            },
+          );
         const fields: BudgetFields = {
           name: body.name ?? defaultName(body.period),
           categoryId: body.category_id,
@@ -182,7 +191,9 @@ export function budgetsRouter(deps: BudgetsRouterDeps): ApiRouter {
       summary: 'List your budgets',
       tags: ['budgets'],
       query: listBudgetsQuery,
-      responses: { 200: { description: 'A page of budgets, oldest first', schema: pageSchema(budgetSchema) } },
+      responses: {
+        200: { description: 'A page of budgets, oldest first', schema: pageSchema(budgetSchema) },
+      },
     },
     async ({ query, user }) => {
       const manager = db.manager;
@@ -190,7 +201,10 @@ export function budgetsRouter(deps: BudgetsRouterDeps): ApiRouter {
       const rows = await listBudgets(manager, user.id, {
         period: query.period,
         categoryId: query.category_id,
-        active: query.active === undefined ? undefined : { on: await todayFor(manager, user.id), value: query.active },
+        active:
+          query.active === undefined
+            ? undefined
+            : { on: await todayFor(manager, user.id), value: query.active },
         after: after ? { createdAt: after.c, id: after.id } : undefined,
         limit: query.limit,
       });
@@ -291,7 +305,8 @@ export function budgetsRouter(deps: BudgetsRouterDeps): ApiRouter {
       replace(user.id, params.id, (existing) => ({
         name: body.name ?? existing.name,
         categoryId: body.category_id === undefined ? existing.categoryId : body.category_id,
-        amountMinor: body.amount === undefined ? existing.amountMinor : amountIn(body.amount, existing.currency),
+        amountMinor:
+          body.amount === undefined ? existing.amountMinor : amountIn(body.amount, existing.currency),
         period: body.period ?? existing.period,
         startDate: body.start_date ?? existing.startDate,
         endDate: body.end_date === undefined ? existing.endDate : body.end_date,
@@ -327,7 +342,11 @@ export function budgetsRouter(deps: BudgetsRouterDeps): ApiRouter {
       const analyses = await analyseBudgets(
         manager,
         user.id,
-        budgets.map((budget) => ({ budget, window: referenceWindow(scheduleOf(budget), today), historyCount: 0 })),
+        budgets.map((budget) => ({
+          budget,
+          window: referenceWindow(scheduleOf(budget), today),
+          historyCount: 0,
+        })),
         today,
       );
       const items = analyses.map(({ budget, current }) => ({

@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { budgetPeriods } from '../domain/budget-window';
 
 const calendarDate = z.iso.date().meta({ description: 'Calendar date, YYYY-MM-DD', example: '2026-01-25' });
-const money = z.string().meta({ description: 'Exact decimal amount in the budget currency', example: '450.00' });
+const money = z
+  .string()
+  .meta({ description: 'Exact decimal amount in the budget currency', example: '450.00' });
 
 const budgetFields = {
   name: z.string().trim().min(1).max(100).meta({ description: 'Defaults to e.g. "Monthly budget"' }),
@@ -12,7 +14,9 @@ const budgetFields = {
   period: z.enum(budgetPeriods),
   start_date: calendarDate.meta({ description: 'Anchors the windows; defaults to today (your timezone)' }),
   end_date: calendarDate.nullable().meta({ description: 'Last day (cuts the last window short)' }),
-  rollover: z.boolean().meta({ description: "Carry each window's unspent amount (or overspend) into the next" }),
+  rollover: z
+    .boolean()
+    .meta({ description: "Carry each window's unspent amount (or overspend) into the next" }),
 };
 
 export const createBudgetBody = z.object({

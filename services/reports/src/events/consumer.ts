@@ -6,7 +6,17 @@ import { handlers } from './dispatch';
 /** Names this service's queues and inbox rows. */
 export const CONSUMER_SERVICE = 'reports';
 
-/** The consumer of every ledger and auth event the read model needs, one handler per type. */
+/** Registers a handler for every ledger and auth event the read model needs. */
+export function registerReportsHandlers(consumer: EventConsumer): EventConsumer {
+  for (const [type, handler] of Object.entries(handlers) as Array<
+    [EventType, NonNullable<(typeof handlers)[EventType]>]
+  >) {
+    consumer.on(type, handler);
+  }
+  return consumer;
+}
+
+/** A consumer of every ledger and auth event the read model needs (tests give it their own queues). */
 export function createReportsConsumer(deps: {
   broker: Broker;
   dataSource: DataSource;
@@ -15,16 +25,7 @@ export function createReportsConsumer(deps: {
   service?: string;
   retryDelaysMs?: number[];
 }): EventConsumer {
-  const consumer = new EventConsumer({
-    prefetch: 20,
-    maxAttempts: 5,
-    ...deps,
-    service: deps.service ?? CONSUMER_SERVICE,
-  });
-  for (const [type, handler] of Object.entries(handlers) as Array<
-    [EventType, NonNullable<(typeof handlers)[EventType]>]
-  >) {
-    consumer.on(type, handler);
-  }
-  return consumer;
+  return registerReportsHandlers(
+    new EventConsumer({ prefetch: 20, maxAttempts: 5, ...deps, service: deps.service ?? CONSUMER_SERVICE }),
+  );
 }

@@ -15,18 +15,14 @@ export const calendarDateParam = z
   .meta({ example: '2026-01-31' });
 
 export const rangeQuery = {
-  from: calendarDateParam
-    .optional()
-    .meta({
-      description:
-        "First day (inclusive). Default: the 1st of to's month, or of the current month in your timezone",
-    }),
-  to: calendarDateParam
-    .optional()
-    .meta({
-      description:
-        "Last day (inclusive). Default: the last day of from's month, or of the current month in your timezone",
-    }),
+  from: calendarDateParam.optional().meta({
+    description:
+      "First day (inclusive). Default: the 1st of to's month, or of the current month in your timezone",
+  }),
+  to: calendarDateParam.optional().meta({
+    description:
+      "Last day (inclusive). Default: the last day of from's month, or of the current month in your timezone",
+  }),
 };
 
 export const granularityParam = z

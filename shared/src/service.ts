@@ -1,0 +1,171 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { Express, RequestHandler } from 'express';
+import type { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { configFields } from './config';
+import { databaseCheck, ensureDatabase, openDatabase } from './data/data-source';
+import { Broker } from './events/broker';
+import { EventConsumer } from './events/consumer';
+import { OutboxRelay } from './events/outbox';
+import { authenticate, TokenVerifier } from './http/authenticate';
+import { Readiness } from './http/health';
+import { createLogger, type Logger } from './logger';
+import { createShutdown, exitOnSignals } from './shutdown';
+
+/**
+ * The environment every database-backed service reads; a service spreads these into its own
+ * zod schema and adds what is particular to it.
+ */
+export function serviceConfigFields(defaults: { port: number; database: string }) {
+  return {
+    PORT: configFields.port(defaults.port),
+    NODE_ENV: configFields.nodeEnv,
+    LOG_LEVEL: configFields.logLevel,
+    DATABASE_URL: configFields.databaseUrl(defaults.database),
+    DB_POOL_SIZE: configFields.dbPoolSize,
+    AMQP_URL: configFields.amqpUrl,
+    JWKS_URL: configFields.jwksUrl,
+    JWT_ISSUER: configFields.jwtIssuer,
+    JWT_AUDIENCE: configFields.jwtAudience,
+    SHUTDOWN_TIMEOUT_MS: configFields.shutdownTimeoutMs,
+    /** Events one replica handles at once. */
+    EVENTS_PREFETCH: z.coerce.number().int().min(1).max(1000).default(20),
+    /** Handler failures before an event goes to the dead-letter queue. */
+    EVENTS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  };
+}
+
+type ServiceConfigFields = ReturnType<typeof serviceConfigFields>;
+export type ServiceConfig = { [K in keyof ServiceConfigFields]: z.output<ServiceConfigFields[K]> };
+
+/** What a service's wiring gets: everything shared is already built. */
+export interface ServiceContext<C extends ServiceConfig> {
+  config: C;
+  logger: Logger;
+  dataSource: DataSource;
+  broker: Broker;
+  readiness: Readiness;
+  /** Register event handlers on it (`consumer.on(type, handler)`); it starts only if any are registered. */
+  consumer: EventConsumer;
+  /** Verifies access tokens from the auth service's JWKS (RS256, iss, aud, exp). */
+  authenticate: RequestHandler;
+}
+
+export interface ServiceWiring {
+  app: Express;
+  /** Jobs, browsers… closed after HTTP drained and before the broker and the database. */
+  closers?: Array<{ name: string; close: () => Promise<unknown> | unknown }>;
+}
+
+export interface StartServiceOptions<C extends ServiceConfig> {
+  name: string;
+  config: C;
+  logger?: Logger;
+  createDataSource: (config: C) => DataSource;
+  wire: (context: ServiceContext<C>) => Promise<ServiceWiring> | ServiceWiring;
+  /** Names the consumer's queues and inbox rows; defaults to the service name (tests make it unique). */
+  consumerName?: string;
+  /** Interface to listen on (default: all). */
+  host?: string;
+}
+
+export interface RunningService {
+  name: string;
+  url: string;
+  server: Server;
+  dataSource: DataSource;
+  broker: Broker;
+  consumer: EventConsumer;
+  relay: OutboxRelay;
+  logger: Logger;
+  /** Graceful stop: readiness red, HTTP drains, then jobs, consumer, relay, broker, database. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a service the one way all services start: its database (created if missing, migrated
+ * under a lock), the broker (a service keeps serving while RabbitMQ is away: events wait in
+ * the outbox and /readyz says so), the outbox relay, the event consumer, then HTTP.
+ * `main.ts` calls it with the loaded config; tests call it in-process with their own.
+ */
+export async function startService<C extends ServiceConfig>(
+  options: StartServiceOptions<C>,
+): Promise<RunningService> {
+  const { name, config } = options;
+  const logger = options.logger ?? createLogger(name, config.LOG_LEVEL);
+
+  await ensureDatabase(config.DATABASE_URL);
+  const dataSource = await openDatabase(options.createDataSource(config));
+
+  const consumerName = options.consumerName ?? name;
+  const broker = new Broker({ url: config.AMQP_URL, logger, connectionName: consumerName });
+  const relay = new OutboxRelay({ dataSource, broker, logger });
+  const consumer = new EventConsumer({
+    broker,
+    dataSource,
+    logger,
+    service: consumerName,
+    prefetch: config.EVENTS_PREFETCH,
+    maxAttempts: config.EVENTS_MAX_ATTEMPTS,
+  });
+  const readiness = new Readiness({ db: databaseCheck(dataSource) });
+  readiness.add('broker', () => broker.isConnected);
+  const verifier = new TokenVerifier({
+    jwksUrl: config.JWKS_URL,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  });
+
+  const wiring = await options.wire({
+    config,
+    logger,
+    dataSource,
+    broker,
+    readiness,
+    consumer,
+    authenticate: authenticate(verifier),
+  });
+
+  await broker.start({ waitForConnection: false });
+  await relay.start();
+  if (consumer.handledTypes.length > 0) await consumer.start();
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = wiring.app.listen(config.PORT, options.host ?? '0.0.0.0', () => resolve(listening));
+    listening.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  logger.info({ port }, `${name} listening`);
+
+  const stop = createShutdown({
+    logger,
+    readiness,
+    servers: [server],
+    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    closers: [
+      ...(wiring.closers ?? []),
+      {
+        name: 'event consumer',
+        close: () => (consumer.handledTypes.length > 0 ? consumer.stop() : undefined),
+      },
+      { name: 'outbox relay', close: () => relay.stop() },
+      { name: 'broker', close: () => broker.stop() },
+      { name: 'database', close: () => dataSource.destroy() },
+    ],
+  });
+  return { name, url: `http://127.0.0.1:${port}`, server, dataSource, broker, consumer, relay, logger, stop };
+}
+
+/** The process entry of a service: start it, stop it on SIGTERM/SIGINT, exit 1 with one line if it cannot start. */
+export function runMain(name: string, start: () => Promise<RunningService>): void {
+  start().then(
+    (service) => exitOnSignals(service.stop, service.logger),
+    (error: unknown) => {
+      process.stderr.write(
+        `${name} failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      process.exit(1);
+    },
+  );
+}
