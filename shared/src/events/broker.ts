@@ -59,6 +59,8 @@ interface Session {
   confirm: ConfirmChannel;
   lost: boolean;
   pending: Set<(error: Error) => void>;
+  /** Topology and subscriptions already set up on this connection. */
+  applied: Set<TopologySetup | ActiveConsumer>;
 }
 
 /**
@@ -126,7 +128,10 @@ export class Broker extends EventEmitter {
   async addTopology(setup: TopologySetup): Promise<void> {
     this.topology.push(setup);
     const session = this.session;
-    if (session && !session.lost) await setup(session.confirm);
+    if (session && !session.lost) {
+      session.applied.add(setup);
+      await setup(session.confirm);
+    }
   }
 
   /** Publishes an event envelope to `finance.events` and waits for the broker's confirm. */
@@ -197,7 +202,10 @@ export class Broker extends EventEmitter {
     const active: ActiveConsumer = { registration, cancelled: false };
     this.consumers.add(active);
     const session = this.session;
-    if (session && !session.lost) await this.subscribe(session, active);
+    if (session && !session.lost) {
+      session.applied.add(active);
+      await this.subscribe(session, active);
+    }
     return {
       cancel: async () => {
         active.cancelled = true;
@@ -281,6 +289,7 @@ export class Broker extends EventEmitter {
       confirm: undefined as unknown as ConfirmChannel,
       lost: false,
       pending: new Set(),
+      applied: new Set(),
     };
     connection.on('error', (error) => this.logger.warn({ err: error }, 'broker connection error'));
     connection.on('close', () => this.lose(session, 'connection closed'));
@@ -288,8 +297,7 @@ export class Broker extends EventEmitter {
       session.confirm = await connection.createConfirmChannel();
       session.confirm.on('error', (error) => this.logger.warn({ err: error }, 'publish channel error'));
       session.confirm.on('close', () => this.lose(session, 'publish channel closed'));
-      for (const setup of this.topology) await setup(session.confirm);
-      for (const active of this.consumers) await this.subscribe(session, active);
+      await this.catchUp(session);
       if (session.lost) throw new Error('connection lost while setting it up');
     } catch (error) {
       session.lost = true;
@@ -301,9 +309,32 @@ export class Broker extends EventEmitter {
       await connection.close().catch(() => undefined);
       return;
     }
+    // No await between the last catch-up and this line: whatever addTopology/consume registers
+    // from here on sees the session and applies itself.
     this.session = session;
     this.logger.info('broker connected');
     this.emit('connected');
+  }
+
+  /**
+   * Declares every topology and subscribes every consumer not yet set up on this connection,
+   * again until none is left: a service registering its queues while the connection is being
+   * set up (it starts without waiting for the broker) must not fall into the gap and lose
+   * its binding until the next reconnect.
+   */
+  private async catchUp(session: Session): Promise<void> {
+    for (;;) {
+      const setup = this.topology.find((candidate) => !session.applied.has(candidate));
+      if (setup) {
+        session.applied.add(setup);
+        await setup(session.confirm);
+        continue;
+      }
+      const active = [...this.consumers].find((candidate) => !session.applied.has(candidate));
+      if (!active) return;
+      session.applied.add(active);
+      await this.subscribe(session, active);
+    }
   }
 
   private lose(session: Session, reason: string): void {

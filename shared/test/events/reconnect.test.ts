@@ -11,6 +11,7 @@ import {
   closeConnectionFromServer,
   deleteTestQueues,
   startTestBroker,
+  testAmqpUrl,
   testLogger,
   uniqueName,
   waitFor,
@@ -124,4 +125,39 @@ it('without a reachable broker: reports not connected, refuses to publish, and s
   await broker.stop();
   // The 10 s back-off wait is interrupted, not sat out.
   expect(Date.now() - stopping).toBeLessThan(5_000);
+});
+
+it('declares queues and subscriptions registered while the connection is still being set up', async () => {
+  // A service starts without waiting for the broker and registers its queues right after; wherever
+  // that lands in the connection's set-up, the queue must exist once the broker says connected.
+  // Each delay lands the second registration at a different point of that set-up.
+  const missing: number[] = [];
+  for (let delayMs = 0; delayMs <= 12; delayMs++) {
+    const first = uniqueName('setup_first');
+    const second = uniqueName('setup_second');
+    const broker = new Broker({ url: testAmqpUrl(), logger: testLogger(), connectionName: first });
+    await broker.start({ waitForConnection: false });
+    try {
+      await broker.addTopology(async (channel) => {
+        await channel.assertQueue(first, { autoDelete: true });
+      });
+      await broker.consume({ queue: first, prefetch: 1, onMessage: () => undefined });
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await broker.addTopology(async (channel) => {
+        await channel.assertQueue(second, { autoDelete: true });
+      });
+      await broker.whenConnected();
+      const exists = await consumerBroker.withChannel((channel) =>
+        channel.checkQueue(second).then(
+          () => true,
+          () => false,
+        ),
+      );
+      if (!exists) missing.push(delayMs);
+      await consumerBroker.withChannel((channel) => channel.deleteQueue(second)).catch(() => undefined);
+    } finally {
+      await broker.stop();
+    }
+  }
+  expect(missing).toEqual([]);
 });
