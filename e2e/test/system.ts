@@ -27,8 +27,15 @@ export interface System {
   stop(): Promise<void>;
 }
 
-/** The whole system in this process: four services on fresh databases, the real broker, the gateway in front. */
-export async function startSystem(label: string): Promise<System> {
+/**
+ * The whole system in this process: four services on fresh databases, the real broker, the gateway
+ * in front. `extra` adds environment to auth (an admin account, say) or the gateway (a higher rate
+ * limit for a walk of thousands of requests).
+ */
+export async function startSystem(
+  label: string,
+  extra: { auth?: Record<string, string>; gateway?: Record<string, string> } = {},
+): Promise<System> {
   const databases = {
     auth: await createTestDatabase(`${label}_auth`),
     ledger: await createTestDatabase(`${label}_ledger`),
@@ -43,7 +50,12 @@ export async function startSystem(label: string): Promise<System> {
   };
 
   const auth = await startAuth(
-    parseConfig(authConfigSchema, { ...common, DATABASE_URL: databases.auth, BCRYPT_ROUNDS: '4' }),
+    parseConfig(authConfigSchema, {
+      ...common,
+      DATABASE_URL: databases.auth,
+      BCRYPT_ROUNDS: '4',
+      ...extra.auth,
+    }),
   );
   const jwks = { JWKS_URL: `${auth.url}/.well-known/jwks.json` };
   const [ledger, budgets, reports] = await Promise.all([
@@ -65,6 +77,7 @@ export async function startSystem(label: string): Promise<System> {
     BUDGETS_URL: budgets.url,
     REPORTS_URL: reports.url,
     AUTH_RATE_LIMIT_PER_MINUTE: '1000',
+    ...extra.gateway,
   });
   const gateway: RunningServer = await startHttpServer(
     buildGateway(gatewayConfig, { logger: testLogger('gateway') }),

@@ -1,6 +1,6 @@
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { z, ZodObject, type ZodType } from 'zod';
-import { HttpProblem, fieldErrorsFromZod } from './problem';
+import { HttpProblem, fieldErrorsFromZod, unstorableTextProblem } from './problem';
 import type { AuthenticatedUser } from './authenticate';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -59,6 +59,9 @@ function strict<S extends ZodType>(schema: S): S {
 }
 
 function parseOrThrow(schema: ZodType, value: unknown, location: string): unknown {
+  // Checked before the schema, so no route can pass such text on to PostgreSQL (which refuses a NUL).
+  const unstorable = unstorableTextProblem(value, location);
+  if (unstorable) throw unstorable;
   const result = schema.safeParse(value);
   if (!result.success) {
     throw new HttpProblem(400, `The request ${location} is invalid`, {

@@ -1,18 +1,34 @@
 import { z, type ZodType } from 'zod';
-import { HttpProblem } from './problem';
+import { HttpProblem, findUnstorableText } from './problem';
 
 export const MAX_PAGE_SIZE = 200;
 export const DEFAULT_PAGE_SIZE = 50;
 
+/**
+ * A whole number in a query string, written only with digits. `z.coerce.number()` reads `Number(text)`,
+ * which also takes " 5", "0x10", "1e2" and "" (→ 0); a client sending those made a mistake (400).
+ */
+export function queryInteger<S extends ZodType<number, number | undefined>>(schema: S) {
+  return z.preprocess(
+    (value) => (typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value),
+    schema,
+  );
+}
+
+/**
+ * An instant inside a cursor. z.iso.datetime() alone lets a forged cursor carry year 0000, which
+ * PostgreSQL's timestamptz refuses (a 500); the cursor is then simply invalid (400).
+ */
+export const cursorTimestamp = z.iso
+  .datetime()
+  .refine((text) => !text.startsWith('0000') && !Number.isNaN(Date.parse(text)), 'Not a usable instant');
+
 /** `?limit=` (1–200, default 50) and an opaque `?cursor=`; spread into a route's query schema. */
 export const paginationQuery = {
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_PAGE_SIZE)
-    .default(DEFAULT_PAGE_SIZE)
-    .meta({ description: `Page size, 1–${MAX_PAGE_SIZE}` }),
+  // The default sits inside, where the OpenAPI document still sees it.
+  limit: queryInteger(z.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE)).meta({
+    description: `Page size, 1–${MAX_PAGE_SIZE}`,
+  }),
   cursor: z
     .string()
     .max(1024)
@@ -38,8 +54,10 @@ export function encodeCursor(position: unknown): string {
 /** Decodes and validates a cursor; a malformed or tampered one is the client's mistake (400). */
 export function decodeCursor<S extends ZodType>(cursor: string, schema: S): z.output<S> {
   try {
-    const parsed = schema.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
-    if (parsed.success) return parsed.data;
+    const position: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const parsed = schema.safeParse(position);
+    // A forged cursor may smuggle a NUL or a lone surrogate, which PostgreSQL refuses (500).
+    if (parsed.success && findUnstorableText(position) === undefined) return parsed.data;
   } catch {
     // falls through to the problem below
   }

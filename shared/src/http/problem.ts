@@ -98,3 +98,43 @@ function joinPath(location: string | undefined, path: readonly PropertyKey[]): s
   if (!location) return joined || '(root)';
   return joined ? (joined.startsWith('[') ? `${location}${joined}` : `${location}.${joined}`) : location;
 }
+
+/**
+ * The path (`['notes']`, `['tags', 0]`) of the first string in `value`, key or value, that
+ * PostgreSQL cannot store as text: one with a NUL character (22021) or that is not well-formed
+ * UTF-16 (a lone surrogate, silently turned into U+FFFD). Undefined when there is none.
+ */
+export function findUnstorableText(value: unknown): PropertyKey[] | undefined {
+  // Iterative, so a body nested thousands deep cannot overflow the stack (a 500 of its own).
+  const pending: Array<{ value: unknown; path: PropertyKey[] }> = [{ value, path: [] }];
+  while (pending.length > 0) {
+    const { value: item, path } = pending.pop() as { value: unknown; path: PropertyKey[] };
+    if (typeof item === 'string') {
+      if (!isStorableText(item)) return path;
+    } else if (Array.isArray(item)) {
+      item.forEach((child, i) => pending.push({ value: child, path: [...path, i] }));
+    } else if (item !== null && typeof item === 'object') {
+      for (const [key, child] of Object.entries(item)) {
+        if (!isStorableText(key)) return [...path, key];
+        pending.push({ value: child, path: [...path, key] });
+      }
+    }
+  }
+  return undefined;
+}
+
+function isStorableText(text: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  return !/\u0000/.test(text) && !/\p{Surrogate}/u.test(text.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ''));
+}
+
+/** {@link findUnstorableText} as the 400 a request gets for it, naming the field. */
+export function unstorableTextProblem(value: unknown, location: string): HttpProblem | undefined {
+  const path = findUnstorableText(value);
+  if (!path) return undefined;
+  return new HttpProblem(400, `The request ${location} is invalid`, {
+    errors: [
+      { field: joinPath(location, path), message: 'Must not contain NUL characters or unpaired surrogates' },
+    ],
+  });
+}

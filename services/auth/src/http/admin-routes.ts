@@ -8,6 +8,7 @@ import {
   pageSchema,
   paginationQuery,
   toPage,
+  cursorTimestamp,
 } from '@finance/shared';
 import type { UserStore } from '../data/user-store';
 import { adminUpdateBody, adminUserParams, presentUser, userSchema } from './schemas';
@@ -18,7 +19,7 @@ async function requireCurrentAdmin(users: UserStore, id: string): Promise<void> 
   if (!caller || !caller.isActive || caller.role !== 'admin') throw forbidden('This needs the admin role');
 }
 
-const cursorSchema = z.object({ createdAt: z.iso.datetime(), id: z.uuid() });
+const cursorSchema = z.object({ createdAt: cursorTimestamp, id: z.uuid() });
 
 export function addAdminRoutes(api: ApiRouter, deps: { users: UserStore }): void {
   api.get(

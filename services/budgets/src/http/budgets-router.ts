@@ -10,6 +10,7 @@ import {
   toPage,
   toMinorUnits,
   unprocessable,
+  cursorTimestamp,
 } from '@finance/shared';
 import type { RequestHandler } from 'express';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -51,7 +52,7 @@ export interface BudgetsRouterDeps {
 const HISTORY_WINDOWS = 6;
 /** When the user's settings have not arrived from auth yet, "today" is taken in UTC. */
 const FALLBACK_TIMEZONE = 'UTC';
-const cursorSchema = z.object({ c: z.iso.datetime(), id: z.uuid() });
+const cursorSchema = z.object({ c: cursorTimestamp, id: z.uuid() });
 
 export function presentBudget(b: BudgetRecord): z.output<typeof budgetSchema> {
   return {
@@ -109,7 +110,14 @@ export function budgetsRouter(deps: BudgetsRouterDeps): ApiRouter {
 
   function amountIn(amount: string, currency: string): bigint {
     try {
-      return toMinorUnits(amount, currency);
+      const minor = toMinorUnits(amount, currency);
+      // With 4 minor digits (CLF) 15 integer digits pass PostgreSQL's bigint: a 400, not a failed INSERT.
+      if (minor > 9_223_372_036_854_775_807n) {
+        throw badRequest('The amount is too large', [
+          { field: 'body.amount', message: `Too large for ${currency}` },
+        ]);
+      }
+      return minor;
     } catch (error) {
       if (error instanceof MoneyError)
         throw badRequest(error.message, [{ field: 'body.amount', message: error.message }]);

@@ -2,7 +2,11 @@ import { paginationQuery, positiveAmount } from '@finance/shared';
 import { z } from 'zod';
 import { budgetPeriods } from '../domain/budget-window';
 
-const calendarDate = z.iso.date().meta({ description: 'Calendar date, YYYY-MM-DD', example: '2026-01-25' });
+const calendarDate = z.iso
+  .date()
+  // z.iso.date() takes year 0000, which PostgreSQL's date refuses (a 500 otherwise).
+  .refine((date) => !date.startsWith('0000'), 'There is no year 0')
+  .meta({ description: 'Calendar date, YYYY-MM-DD', example: '2026-01-25' });
 const money = z
   .string()
   .meta({ description: 'Exact decimal amount in the budget currency', example: '450.00' });

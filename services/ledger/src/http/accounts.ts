@@ -13,6 +13,7 @@ import {
   pageSchema,
   paginationQuery,
   toPage,
+  cursorTimestamp,
 } from '@finance/shared';
 import { accountHasTransactions, balancesOf, findAccount } from '../data/accounts';
 import { ACCOUNT_TYPES, Account } from '../data/entities';
@@ -77,7 +78,7 @@ async function presentOne(manager: EntityManager, a: Account) {
   return present(a, balances.get(a.id) ?? BigInt(a.openingBalanceMinor));
 }
 
-const cursorSchema = z.object({ c: z.iso.datetime(), id: z.uuid() });
+const cursorSchema = z.object({ c: cursorTimestamp, id: z.uuid() });
 
 export function accountsRouter(dataSource: DataSource, authenticate: RequestHandler): ApiRouter {
   const api = new ApiRouter({ authenticate });

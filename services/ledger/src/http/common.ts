@@ -48,10 +48,19 @@ export function checkIfMatch(req: Request, currentVersion: number): void {
   );
 }
 
+/** The largest amount a bigint column holds, in minor units. */
+const MAX_MINOR_UNITS = 9_223_372_036_854_775_807n;
+
 /** A decimal amount in a currency's minor units; too many decimals is a 400 naming the field. */
 export function minorUnitsOf(amount: string, currency: string, field: string): bigint {
   try {
-    return toMinorUnits(amount, currency);
+    const minor = toMinorUnits(amount, currency);
+    // 15 integer digits fit every currency's shape check, but with 4 minor digits (CLF) they pass
+    // PostgreSQL's bigint: refuse here rather than fail the INSERT with a 500.
+    if (minor > MAX_MINOR_UNITS || minor < -MAX_MINOR_UNITS) {
+      throw badRequest('Invalid amount: too large', [{ field, message: `Too large for ${currency}` }]);
+    }
+    return minor;
   } catch (error) {
     if (error instanceof MoneyError)
       throw badRequest(`Invalid amount: ${error.message}`, [{ field, message: error.message }]);

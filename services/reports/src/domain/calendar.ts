@@ -98,5 +98,8 @@ export function isValidTimezone(timezone: string): boolean {
 
 /** A real calendar date (rejects 2025-02-30). */
 export function isCalendarDate(text: string): boolean {
-  return /^\d{4}-\d{2}-\d{2}$/.test(text) && iso(toUtc(text)) === text;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || text.startsWith('0000')) return false; // PostgreSQL has no year 0
+  const date = toUtc(text);
+  // A month 13 makes an Invalid Date, whose toISOString throws: check before formatting it.
+  return !Number.isNaN(date.getTime()) && iso(date) === text;
 }

@@ -1,4 +1,4 @@
-import { ApiRouter, notFound } from '@finance/shared';
+import { ApiRouter, notFound, queryInteger } from '@finance/shared';
 import type { RequestHandler } from 'express';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
@@ -220,13 +220,9 @@ export function analyticsRouter(deps: AnalyticsDeps): ApiRouter {
       tags,
       query: z.strictObject({
         period: z.enum(['week', 'month', 'year']).default('month'),
-        periods: z.coerce
-          .number()
-          .int()
-          .min(1)
-          .max(24)
-          .default(3)
-          .meta({ description: 'How many past periods the average spans' }),
+        periods: queryInteger(z.number().int().min(1).max(24).default(3)).meta({
+          description: 'How many past periods the average spans',
+        }),
       }),
       responses: {
         200: {

@@ -28,6 +28,7 @@ export interface ReportsDeps {
 const monthParam = z
   .string()
   .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'Must be a month YYYY-MM')
+  .refine((month) => !month.startsWith('0000'), 'There is no year 0') // PostgreSQL refuses it
   .meta({ example: '2026-02' });
 
 function sendPdf(res: Response, pdf: Buffer, fileName: string): void {

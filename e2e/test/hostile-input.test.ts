@@ -1,0 +1,822 @@
+import { httpJson } from '@finance/shared/testing';
+import { startSystem, type System } from './system';
+import {
+  createHoldings,
+  login,
+  rawRequest,
+  registerAndLogin,
+  snapshot,
+  type Holdings,
+  type Person,
+  type RawAnswer,
+} from './hostile-support';
+
+/**
+ * Walks every operation of the gateway's merged OpenAPI document with hostile input and a valid
+ * token. The bar: every answer is a 4xx problem+json (never a 5xx, never a success), a field
+ * error names its field, and neither the caller's nor another user's data changed.
+ */
+
+interface JsonSchema {
+  type?: string | string[];
+  enum?: unknown[];
+  const?: unknown;
+  anyOf?: JsonSchema[];
+  pattern?: string;
+  format?: string;
+  maxLength?: number;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+}
+interface Parameter {
+  name: string;
+  in: 'path' | 'query' | 'header';
+  required?: boolean;
+  schema: JsonSchema;
+}
+interface Operation {
+  parameters?: Parameter[];
+  requestBody?: { content: Record<string, { schema: JsonSchema }> };
+}
+
+/** One hostile request and what its answer must name. */
+interface HostileCase {
+  operation: string;
+  label: string;
+  path: string;
+  body?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+  token?: string;
+  /** The field the problem's errors[] must name when it is a field error (400/422). */
+  field?: string;
+  /**
+   * A forged cursor of the right shape is indistinguishable from a real one (cursors are not
+   * signed): it may position the page anywhere among the caller's own rows, but never 5xx.
+   */
+  mayPass?: boolean;
+}
+
+const HUGE = 'x'.repeat(10 * 1024);
+const BAD_DATES = [
+  '2025-02-30',
+  '2025-13-01',
+  'yesterday',
+  '0000-01-01',
+  '2025-1-1',
+  '2025-02-30T10:00:00Z',
+  HUGE,
+];
+const BAD_UUIDS = ['not-a-uuid', '../../etc/passwd', 'zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz', ''];
+// Raw JSON texts: 1e400 cannot be written by JSON.stringify.
+const BAD_AMOUNTS = [
+  '"1e5"',
+  '1e400',
+  '-1e400',
+  '1e21',
+  '"0x10"',
+  '"NaN"',
+  '"Infinity"',
+  '""',
+  '"12.34.5"',
+  '"1,000"',
+  '"99999999999999999999"',
+  '"1.123456789"',
+  '"1.5"', // the caller's currency is JPY: no decimals
+];
+const NOT_POSITIVE = ['"-5"', '-5', '"0"', '0', '"0.00"', '"-0"'];
+
+const typesOf = (schema: JsonSchema): Set<string> => {
+  const out = new Set<string>();
+  for (const s of schema.anyOf ?? [schema]) {
+    if (s.enum || s.const !== undefined) out.add('string');
+    for (const t of Array.isArray(s.type) ? s.type : s.type ? [s.type] : []) out.add(t);
+  }
+  return out;
+};
+const flatten = (schema: JsonSchema) => (schema.anyOf ?? [schema]).find((s) => s.type !== 'null') ?? schema;
+const isUuid = (schema: JsonSchema) =>
+  /0-9a-fA-F\]\{8\}/.test(flatten(schema).pattern ?? '') || flatten(schema).format === 'uuid';
+const isDate = (name: string, schema: JsonSchema) =>
+  flatten(schema).format === 'date' || ['date', 'start_date', 'end_date', 'from', 'to'].includes(name);
+const isAmount = (name: string) => /amount|opening_balance/.test(name);
+const POSITIVE_AMOUNTS = new Set(['amount']);
+
+/** JSON texts a field of this schema must refuse. */
+function hostileValues(name: string, schema: JsonSchema): Array<[string, string]> {
+  const types = typesOf(schema);
+  const out: Array<[string, string]> = [];
+  if (!types.has('string')) out.push(['a string', '"text"']);
+  if (!types.has('number') && !types.has('integer')) out.push(['a number', '12345']);
+  if (!types.has('boolean')) out.push(['a boolean', 'true']);
+  if (!types.has('object')) out.push(['an object', '{"nested":{"deep":[1,2,3]}}']);
+  if (!types.has('array')) out.push(['an array', '["x"]']);
+  if (!types.has('null')) out.push(['null', 'null']);
+  if (types.has('string')) {
+    out.push(['a 10 kB string', JSON.stringify(HUGE)]);
+    out.push(['a NUL character', JSON.stringify('before\u0000after')]);
+    out.push(['a lone surrogate', '"before\\ud800after"']);
+  }
+  const flat = flatten(schema);
+  if (flat.enum)
+    out.push(
+      ['an unknown enum value', '"bogus"'],
+      ['an enum value in capitals', JSON.stringify(String(flat.enum[0]).toUpperCase())],
+    );
+  if (isUuid(schema))
+    for (const bad of BAD_UUIDS) out.push([`uuid ${bad.slice(0, 20)}`, JSON.stringify(bad)]);
+  if (isDate(name, schema))
+    for (const bad of BAD_DATES) out.push([`date ${bad.slice(0, 24)}`, JSON.stringify(bad)]);
+  if (isAmount(name)) {
+    for (const bad of BAD_AMOUNTS) out.push([`amount ${bad}`, bad]);
+    if (POSITIVE_AMOUNTS.has(name)) for (const bad of NOT_POSITIVE) out.push([`amount ${bad}`, bad]);
+  }
+  if (types.has('array')) {
+    out.push(['an array of 21 items', JSON.stringify(Array.from({ length: 21 }, (_, i) => `t${i}`))]);
+    out.push(['an array of numbers', '[1,2]']);
+    out.push(['an array with an empty string', '[""]']);
+  }
+  return out;
+}
+
+/** Query parameter values this parameter must refuse. */
+function hostileQueryValues(parameter: Parameter): string[] {
+  const schema = parameter.schema;
+  const name = parameter.name;
+  const flat = flatten(schema);
+  const out: string[] = [];
+  if ((typesOf(schema).has('integer') || typesOf(schema).has('number')) && !isAmount(name)) {
+    out.push('abc', '0', '-1', '1.5', '1e400', '0x10', '', '999999999999999999999', ' 5');
+    if (name === 'limit') out.push('201');
+    if (name === 'periods') out.push('25');
+  }
+  if (flat.enum) out.push('bogus', '', String(flat.enum[0]).toUpperCase());
+  if (isUuid(schema))
+    out.push('not-a-uuid', '%00', '..%2F..%2Fetc', '%C3%A9t%C3%A9', 'zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz');
+  if (isDate(name, schema) && name !== 'date') out.push(...BAD_DATES.map(encodeURIComponent));
+  if (name === 'month') out.push('2025-13', '0000-01', 'yesterday', '2025-1', HUGE);
+  if (isAmount(name)) out.push(...['1e5', '0x10', 'NaN', '1e400', '12.34.5', '99999999999999999999', HUGE]);
+  if (name === 'cursor')
+    out.push(
+      'garbage!!',
+      HUGE,
+      Buffer.from('{}').toString('base64url'),
+      Buffer.from('[]').toString('base64url'),
+      Buffer.from('null').toString('base64url'),
+      '%00',
+    );
+  if (name === 'q' || name === 'tag') out.push(HUGE, '%00', 'a%00b');
+  // Repeating a parameter makes an array of it: never what a schema of one value expects.
+  const short = out.find((v) => v.length < 100) ?? 'x';
+  out.push(`${short}&${name}=${short}`);
+  return out;
+}
+
+/** Leaves of a decoded cursor replaced one at a time by something of another shape. */
+function forgedCursors(real: string): string[] {
+  const decoded: unknown = JSON.parse(Buffer.from(real, 'base64url').toString('utf8'));
+  const encode = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+  const out: string[] = [];
+  const replacements: unknown[] = [
+    '2025-02-30',
+    '0000-01-01',
+    'not-a-uuid',
+    'x'.repeat(500),
+    -1,
+    1e308,
+    '99999999999999999999999999',
+    '9223372036854775808',
+    null,
+    { nested: true },
+    ['a'],
+    'a\u0000b',
+    '294277-01-01T00:00:00Z',
+    '0000-01-01T00:00:00Z',
+    '0000-01-01T00:00:00.000Z',
+  ];
+  const walk = (value: unknown, replace: (v: unknown) => unknown) => {
+    if (value !== null && typeof value === 'object') {
+      for (const key of Object.keys(value)) {
+        const container = value as Record<string, unknown>;
+        walk(container[key], (v) => {
+          const copy = Array.isArray(value) ? [...value] : { ...container };
+          (copy as Record<string, unknown>)[key] = v;
+          return replace(copy);
+        });
+      }
+      return;
+    }
+    for (const replacement of replacements) out.push(encode(replace(replacement)));
+  };
+  walk(decoded, (v) => v);
+  return out;
+}
+
+describe('hostile input through the gateway', () => {
+  let system: System;
+  let api: string;
+  let alice: Person;
+  let bob: Person;
+  let admin: Person;
+  let mine: Holdings;
+  let theirs: Holdings;
+  let document: { paths: Record<string, Record<string, Operation>> };
+
+  beforeAll(async () => {
+    system = await startSystem('hostile', {
+      auth: { ADMIN_EMAIL: 'root@example.com', ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'root password 1' },
+      gateway: { RATE_LIMIT_PER_MINUTE: '1000000' },
+    });
+    api = system.gateway;
+    [alice, bob] = await Promise.all([
+      registerAndLogin(api, 'alice', { base_currency: 'JPY' }),
+      registerAndLogin(api, 'bob', { base_currency: 'BHD' }),
+    ]);
+    admin = {
+      username: 'root',
+      userId: '',
+      password: 'root password 1',
+      token: await login(api, 'root', 'root password 1'),
+    };
+    [mine, theirs] = await Promise.all([
+      createHoldings(api, alice, 'JPY', 'Alice'),
+      createHoldings(api, bob, 'BHD', 'Bob'),
+    ]);
+    document = (await httpJson('GET', `${api}/openapi.json`)).body;
+  });
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  /** A request body each operation accepts, and whose token it is sent with. */
+  function templates(): Record<string, { path: string; body?: Record<string, unknown>; token: string }> {
+    const today = '2026-01-20';
+    const transaction = {
+      account_id: mine.accounts[0],
+      amount: '1500',
+      currency: 'JPY',
+      transaction_type: 'expense',
+      description: 'hostile',
+      notes: 'n',
+      date: today,
+      category_id: mine.categories.groceries,
+      payee: 'p',
+      tags: ['a'],
+      to_account_id: null,
+    };
+    const budget = {
+      name: 'Hostile',
+      category_id: mine.categories.own,
+      amount: '5000',
+      period: 'monthly',
+      start_date: '2026-01-01',
+      end_date: '2026-12-31',
+      rollover: true,
+    };
+    const account = {
+      name: 'Hostile',
+      type: 'cash',
+      currency: 'JPY',
+      opening_balance: '100',
+      archived: false,
+    };
+    const category = {
+      name: 'Hostile',
+      color: '#ABCDEF',
+      icon: 'x',
+      kind: 'expense',
+      parent_id: mine.categories.own,
+    };
+    const a = alice.token;
+    return {
+      'GET /.well-known/jwks.json': { path: '/.well-known/jwks.json', token: a },
+      'POST /accounts': { path: '/accounts', body: account, token: a },
+      'GET /accounts': { path: '/accounts', token: a },
+      'GET /accounts/{id}': { path: `/accounts/${mine.accounts[0]}`, token: a },
+      'PUT /accounts/{id}': { path: `/accounts/${mine.accounts[1]}`, body: account, token: a },
+      'DELETE /accounts/{id}': { path: `/accounts/${mine.accounts[0]}`, token: a },
+      'GET /admin/users': { path: '/admin/users', token: admin.token },
+      'PATCH /admin/users/{id}': {
+        path: `/admin/users/${bob.userId}`,
+        body: { is_active: true, role: 'user' },
+        token: admin.token,
+      },
+      'GET /analytics/budget-status': { path: '/analytics/budget-status', token: a },
+      'GET /analytics/cashflow': { path: '/analytics/cashflow', token: a },
+      'GET /analytics/income-vs-expense': { path: '/analytics/income-vs-expense', token: a },
+      'GET /analytics/spending': { path: '/analytics/spending', token: a },
+      'GET /analytics/trends': { path: '/analytics/trends', token: a },
+      'POST /auth/login': {
+        path: '/auth/login',
+        body: { username: 'alice', password: 'not her password' },
+        token: '',
+      },
+      'POST /auth/logout': { path: '/auth/logout', body: { refresh_token: 'r'.repeat(43) }, token: '' },
+      'POST /auth/refresh': { path: '/auth/refresh', body: { refresh_token: 'r'.repeat(43) }, token: '' },
+      'POST /auth/register': {
+        path: '/auth/register',
+        body: {
+          email: 'newcomer@example.com',
+          username: 'newcomer',
+          password: 'correct horse battery',
+          base_currency: 'EUR',
+          timezone: 'Europe/Paris',
+        },
+        token: '',
+      },
+      'POST /budgets': { path: '/budgets', body: budget, token: a },
+      'GET /budgets': { path: '/budgets', token: a },
+      'GET /budgets/{id}': { path: `/budgets/${mine.budgets[0]}`, token: a },
+      'PUT /budgets/{id}': { path: `/budgets/${mine.budgets[0]}`, body: budget, token: a },
+      'PATCH /budgets/{id}': { path: `/budgets/${mine.budgets[0]}`, body: budget, token: a },
+      'DELETE /budgets/{id}': { path: `/budgets/${mine.budgets[1]}`, token: a },
+      'POST /categories': { path: '/categories', body: { ...category, parent_id: null }, token: a },
+      'GET /categories': { path: '/categories', token: a },
+      'GET /categories/{id}': { path: `/categories/${mine.categories.own}`, token: a },
+      'PUT /categories/{id}': { path: `/categories/${mine.categories.child}`, body: category, token: a },
+      'DELETE /categories/{id}': { path: `/categories/${mine.categories.child}`, token: a },
+      'GET /export/csv': { path: '/export/csv', token: a },
+      'GET /export/pdf': { path: '/export/pdf', token: a },
+      'GET /reports': { path: '/reports', token: a },
+      'GET /reports/{id}/pdf': { path: `/reports/${mine.budgets[0]}/pdf`, token: a },
+      'POST /transactions': { path: '/transactions', body: transaction, token: a },
+      'GET /transactions': { path: '/transactions', token: a },
+      'GET /transactions/{id}': { path: `/transactions/${mine.transactions[0]}`, token: a },
+      'PUT /transactions/{id}': {
+        path: `/transactions/${mine.transactions[0]}`,
+        body: transaction,
+        token: a,
+      },
+      'PATCH /transactions/{id}': {
+        path: `/transactions/${mine.transactions[0]}`,
+        body: transaction,
+        token: a,
+      },
+      'DELETE /transactions/{id}': { path: `/transactions/${mine.transactions[1]}`, token: a },
+      'GET /users/me': { path: '/users/me', token: a },
+      'PUT /users/me': {
+        path: '/users/me',
+        body: { email: 'alice@example.com', username: 'alice', base_currency: 'JPY', timezone: 'UTC' },
+        token: a,
+      },
+      // A wrong password, so that even an input wrongly accepted cannot delete alice.
+      'DELETE /users/me': { path: '/users/me', body: { password: 'not her password' }, token: a },
+      'PUT /users/me/password': {
+        path: '/users/me/password',
+        body: { current_password: 'not her password', new_password: 'another good password' },
+        token: a,
+      },
+    };
+  }
+
+  /** The other user's id for each foreign key a request may carry. */
+  function foreignIds(field: string): string | undefined {
+    return {
+      account_id: theirs.accounts[0],
+      to_account_id: theirs.accounts[1],
+      category_id: theirs.categories.own,
+      parent_id: theirs.categories.own,
+      reassign_to: theirs.categories.groceries,
+    }[field];
+  }
+  function theirPath(key: string): string | undefined {
+    const [, path] = key.split(' ');
+    if (!path.includes('{id}')) return undefined;
+    const id = path.startsWith('/accounts')
+      ? theirs.accounts[0]
+      : path.startsWith('/transactions')
+        ? theirs.transactions[0]
+        : path.startsWith('/budgets')
+          ? theirs.budgets[0]
+          : path.startsWith('/categories')
+            ? theirs.categories.own
+            : undefined;
+    return id ? path.replace('{id}', id) : undefined;
+  }
+
+  async function casesFor(key: string, operation: Operation): Promise<HostileCase[]> {
+    const template = templates()[key];
+    const cases: HostileCase[] = [];
+    const add = (c: Omit<HostileCase, 'operation' | 'token'>) =>
+      cases.push({ operation: key, token: template.token, ...c });
+    const [method, openapiPath] = key.split(' ');
+    const parameters = operation.parameters ?? [];
+
+    // Path parameters.
+    if (openapiPath.includes('{id}')) {
+      const prefix = template.path.slice(
+        0,
+        template.path.indexOf(openapiPath.split('{id}')[0]) + openapiPath.indexOf('{id}'),
+      );
+      const suffix = openapiPath.split('{id}')[1];
+      const rawIds = [
+        'not-a-uuid',
+        '%00',
+        '..%2F..%2Fetc',
+        '%2e%2e',
+        '%C3%A9t%C3%A9-%F0%9F%92%B8',
+        '%E0%A4%A',
+        '%C0%AF',
+        'a'.repeat(5000),
+        '00000000-0000-0000-0000-000000000000',
+        'ffffffff-ffff-ffff-ffff-ffffffffffff',
+        '7e1b1f3a-0000-4000-8000-000000000000',
+      ];
+      const body = template.body ? JSON.stringify(template.body) : undefined;
+      for (const id of rawIds)
+        add({
+          label: `path id ${id.slice(0, 30)}`,
+          path: `${prefix}${id}${suffix}`,
+          body,
+          field: 'params.id',
+        });
+      const theirs = theirPath(key);
+      if (theirs) add({ label: "another user's id in the path", path: theirs, body });
+    }
+    if (openapiPath === '/transactions/{id}' && method === 'GET') {
+      add({ label: 'a ../ path', path: '/transactions/../accounts' });
+      add({ label: 'a ../ path to another service', path: '/transactions/../../admin/users' });
+    }
+
+    // Query parameters.
+    for (const parameter of parameters.filter((p) => p.in === 'query')) {
+      for (const value of hostileQueryValues(parameter)) {
+        add({
+          label: `query ${parameter.name}=${value.slice(0, 30)}`,
+          path: `${template.path}?${parameter.name}=${value}`,
+          field: `query.${parameter.name}`,
+        });
+      }
+      const foreign = foreignIds(parameter.name);
+      // Filtering by another user's id may answer 404 or an empty page, never their rows.
+      if (foreign && method === 'GET')
+        add({
+          label: `another user's ${parameter.name}`,
+          path: `${template.path}?${parameter.name}=${foreign}`,
+          mayPass: true,
+        });
+      if (foreign && method === 'DELETE')
+        add({
+          label: `another user's ${parameter.name}`,
+          path: `${template.path}?${parameter.name}=${foreign}`,
+        });
+      if (parameter.name === 'cursor') {
+        // Every sort order has its own cursor shape (a date, an amount): forge each of them.
+        const sort = parameters.find((p) => p.name === 'sort');
+        const sorts = sort
+          ? ((flatten(sort.schema).enum as string[] | undefined) ?? ['-date', 'date', '-amount', 'amount'])
+          : [''];
+        for (const order of sorts) {
+          const query = order ? `sort=${order}&limit=1` : 'limit=1';
+          const page = await httpJson('GET', `${api}${template.path}?${query}`, { token: template.token });
+          if (typeof page.body?.next_cursor !== 'string') continue;
+          for (const forged of forgedCursors(page.body.next_cursor)) {
+            add({
+              label: `forged cursor ${Buffer.from(forged, 'base64url').toString().slice(0, 60)}`,
+              path: `${template.path}?${query}&cursor=${forged}`,
+              field: 'query.cursor',
+              mayPass: true,
+            });
+          }
+        }
+      }
+    }
+
+    // Headers.
+    if (parameters.some((p) => p.in === 'header' && p.name === 'If-Match') && template.body) {
+      for (const tag of [
+        '"abc"',
+        'W/"-1"',
+        '"99999999999999999999999"',
+        '"0"',
+        '"1.5"',
+        'x'.repeat(4000),
+        '"98", "99"',
+        '""',
+      ]) {
+        add({
+          label: `If-Match ${tag.slice(0, 20)}`,
+          path: template.path,
+          body: JSON.stringify(template.body),
+          headers: { 'if-match': tag },
+        });
+      }
+    } else if (parameters.some((p) => p.in === 'header' && p.name === 'If-Match')) {
+      for (const tag of ['"abc"', 'W/"-1"', '"99999999999999999999999"', 'x'.repeat(4000)]) {
+        add({ label: `If-Match ${tag.slice(0, 20)}`, path: template.path, headers: { 'if-match': tag } });
+      }
+    }
+
+    if (parameters.some((p) => p.in === 'header' && p.name === 'Idempotency-Key') && template.body) {
+      for (const idempotencyKey of ['', ' ', 'k'.repeat(256), 'k'.repeat(5000)]) {
+        add({
+          label: `Idempotency-Key of ${idempotencyKey.length} chars with an invalid body`,
+          path: template.path,
+          body: JSON.stringify({ ...template.body, amount: '-1' }),
+          headers: { 'idempotency-key': idempotencyKey },
+        });
+      }
+      for (const idempotencyKey of ['k'.repeat(256), 'k'.repeat(5000)]) {
+        add({
+          label: `Idempotency-Key of ${idempotencyKey.length} chars`,
+          path: template.path,
+          body: JSON.stringify(template.body),
+          headers: { 'idempotency-key': idempotencyKey },
+        });
+      }
+    }
+
+    // Bodies.
+    const schema = operation.requestBody?.content['application/json']?.schema;
+    if (schema && template.body) {
+      const base = template.body;
+      const withField = (field: string, raw: string) => {
+        const marker = '"__HOSTILE__"';
+        return JSON.stringify({ ...base, [field]: '__HOSTILE__' }).replace(marker, raw);
+      };
+      for (const [field, fieldSchema] of Object.entries(schema.properties ?? {})) {
+        for (const [label, raw] of hostileValues(field, fieldSchema)) {
+          add({
+            label: `body ${field} = ${label}`,
+            path: template.path,
+            body: withField(field, raw),
+            field: `body.${field}`,
+          });
+        }
+        const foreign = foreignIds(field);
+        if (foreign && !(field === 'to_account_id' && base.transaction_type !== 'transfer')) {
+          const body = {
+            ...base,
+            [field]: foreign,
+            ...(field === 'to_account_id' ? { transaction_type: 'transfer', category_id: null } : {}),
+          };
+          add({ label: `another user's ${field}`, path: template.path, body: JSON.stringify(body) });
+        }
+      }
+      if (base.to_account_id === null && base.account_id) {
+        const transfer = {
+          ...base,
+          transaction_type: 'transfer',
+          category_id: null,
+          to_account_id: theirs.accounts[0],
+        };
+        add({
+          label: "a transfer to another user's account",
+          path: template.path,
+          body: JSON.stringify(transfer),
+        });
+      }
+      for (const field of schema.required ?? []) {
+        const { [field]: _dropped, ...rest } = base;
+        add({
+          label: `body without ${field}`,
+          path: template.path,
+          body: JSON.stringify(rest),
+          field: `body.${field}`,
+        });
+      }
+      add({
+        label: 'an unknown field',
+        path: template.path,
+        body: JSON.stringify({ ...base, user_id: bob.userId }),
+        field: 'body.user_id',
+      });
+      add({
+        label: 'a role field',
+        path: template.path,
+        body: JSON.stringify({ ...base, is_admin: true }),
+        field: 'body.is_admin',
+      });
+      add({
+        label: 'a __proto__ field',
+        path: template.path,
+        body: JSON.stringify(base).replace(/^\{/, '{"__proto__":{"isAdmin":true},'),
+        field: 'body.__proto__',
+      });
+      add({
+        label: 'a constructor field',
+        path: template.path,
+        body: JSON.stringify(base).replace(/^\{/, '{"constructor":{"prototype":{"x":1}},'),
+        field: 'body.constructor',
+      });
+      for (const [label, raw] of [
+        ['a null body', 'null'],
+        ['an array body', JSON.stringify([base])],
+        ['a string body', '"text"'],
+        ['a number body', '42'],
+        ['a truncated body', JSON.stringify(base).slice(0, -3)],
+        ['a body nested 5000 deep', `{"deep":${'['.repeat(5000)}${']'.repeat(5000)}}`],
+        ['duplicate keys, the last one hostile', JSON.stringify(base).replace(/\}$/, ',"amount":{"x":1}}')],
+      ]) {
+        add({ label, path: template.path, body: raw });
+      }
+      if ((schema.required ?? []).length > 0)
+        add({ label: 'an empty JSON object', path: template.path, body: '{}' });
+      const json = JSON.stringify(base);
+      add({ label: 'text/plain', path: template.path, body: json, contentType: 'text/plain' });
+      add({
+        label: 'JSON in UTF-16',
+        path: template.path,
+        body: json,
+        contentType: 'application/json; charset=utf-16',
+      });
+      add({
+        label: 'multipart',
+        path: template.path,
+        body: '--x\r\n\r\nhi\r\n--x--',
+        contentType: 'multipart/form-data; boundary=x',
+      });
+      add({ label: 'XML', path: template.path, body: '<a/>', contentType: 'application/xml' });
+      if (key !== 'POST /auth/login') {
+        add({
+          label: 'a form',
+          path: template.path,
+          body: 'amount=1&name=x',
+          contentType: 'application/x-www-form-urlencoded',
+        });
+      }
+    }
+    return cases;
+  }
+
+  function judge(c: HostileCase, answer: RawAnswer): string | undefined {
+    const where = `${c.operation} [${c.label}] → ${answer.status}`;
+    const leaked = [
+      bob.userId,
+      ...theirs.accounts,
+      ...theirs.transactions,
+      ...theirs.budgets,
+      theirs.categories.own,
+      'Bob ',
+    ];
+    if (c.token !== admin.token && leaked.some((secret) => answer.text.includes(secret)))
+      return `${where}: shows another user's data`;
+    if (c.mayPass && answer.status === 200) return undefined;
+    if (answer.status < 400 || answer.status >= 500) return `${where}: ${answer.text.slice(0, 200)}`;
+    if (answer.status === 429) return `${where}: rate-limited, the service never judged it`;
+    if (!answer.contentType.startsWith('application/problem+json'))
+      return `${where}: content-type ${answer.contentType}`;
+    const problem = answer.json as { status?: number; errors?: Array<{ field: string }> } | undefined;
+    if (problem?.status !== answer.status) return `${where}: problem status ${problem?.status}`;
+    if (c.field && (answer.status === 400 || answer.status === 422)) {
+      const fields = (problem.errors ?? []).map((e) => e.field);
+      const named = fields.some(
+        (f) => f === c.field || f.startsWith(`${c.field}.`) || f.startsWith(`${c.field}[`),
+      );
+      // A bad path id may legitimately be refused by the gateway before any service parses it.
+      if (!named && !(c.field === 'params.id' && fields.length === 0))
+        return `${where}: errors name ${JSON.stringify(fields)}, not ${c.field}`;
+    }
+    return undefined;
+  }
+
+  it('answers every hostile input on every documented operation with a 4xx problem and changes nothing', async () => {
+    const table = templates();
+    const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods)
+        .filter(([method]) => ['get', 'post', 'put', 'patch', 'delete'].includes(method))
+        .map(([method, operation]) => [`${method.toUpperCase()} ${path}`, operation] as const),
+    );
+    // A new operation must get a template here before this test passes: nothing escapes the walk.
+    expect(operations.map(([key]) => key).filter((key) => !table[key])).toEqual([]);
+    expect(operations.length).toBeGreaterThanOrEqual(40);
+
+    const failures: string[] = [];
+    let count = 0;
+    for (const [key, operation] of operations) {
+      const before = await Promise.all([snapshot(api, alice, mine), snapshot(api, bob, theirs)]);
+      const cases = await casesFor(key, operation);
+      count += cases.length;
+      // Sixteen at a time: fast, yet each case stays on its own connection and answer.
+      for (let i = 0; i < cases.length; i += 16) {
+        const batch = cases.slice(i, i + 16);
+        const answers = await Promise.all(
+          batch.map((c) =>
+            rawRequest(key.split(' ')[0], api, c.path, {
+              token: c.token,
+              body: c.body,
+              contentType: c.contentType,
+              headers: c.headers,
+            }),
+          ),
+        );
+        batch.forEach((c, j) => {
+          const failure = judge(c, answers[j]);
+          if (failure) failures.push(failure);
+        });
+      }
+      const after = await Promise.all([snapshot(api, alice, mine), snapshot(api, bob, theirs)]);
+      try {
+        expect(after).toEqual(before);
+      } catch (error) {
+        failures.push(`${key}: data changed: ${(error as Error).message.slice(0, 1500)}`);
+      }
+    }
+    console.log(`hostile cases sent: ${count} over ${operations.length} operations`);
+    expect(failures).toEqual([]);
+    // Some 2,000 requests; alone it takes ~25 s, but two cores are shared with other suites.
+  }, 120_000);
+
+  /** One request's answer must be a 4xx problem naming `field` (when given). */
+  async function expectProblem(
+    answer: { status: number; headers: Headers; body: { errors?: Array<{ field: string }> } },
+    status: number,
+    field?: string,
+  ) {
+    expect(answer.status).toBe(status);
+    expect(answer.headers.get('content-type')).toContain('application/problem+json');
+    if (field) expect((answer.body.errors ?? []).map((e) => e.field)).toContain(field);
+  }
+
+  it('refuses more decimals than BHD has, for transactions and budgets, and stores nothing', async () => {
+    const before = await snapshot(api, bob, theirs);
+    const token = bob.token;
+    const tx = await httpJson('POST', `${api}/transactions`, {
+      token,
+      body: {
+        account_id: theirs.accounts[0],
+        amount: '1.2345',
+        transaction_type: 'expense',
+        date: '2026-01-15',
+      },
+    });
+    await expectProblem(tx, 400, 'body.amount');
+    const budget = await httpJson('POST', `${api}/budgets`, {
+      token,
+      body: { amount: '10.0001', period: 'monthly' },
+    });
+    await expectProblem(budget, 400, 'body.amount');
+    const account = await httpJson('POST', `${api}/accounts`, {
+      token,
+      body: { name: 'x', type: 'cash', currency: 'BHD', opening_balance: '0.0001' },
+    });
+    await expectProblem(account, 400, 'body.opening_balance');
+    expect(await snapshot(api, bob, theirs)).toEqual(before);
+  });
+
+  it('refuses an amount too large for bigint minor units instead of failing in PostgreSQL', async () => {
+    const before = await snapshot(api, alice, mine);
+    // 15 integer digits pass the shape check; CLF has 4 minor digits, so this is past 2^63 - 1.
+    const account = await httpJson('POST', `${api}/accounts`, {
+      token: alice.token,
+      body: { name: 'Huge', type: 'cash', currency: 'CLF', opening_balance: '999999999999999.9999' },
+    });
+    await expectProblem(account, 400, 'body.opening_balance');
+    expect(await snapshot(api, alice, mine)).toEqual(before);
+  });
+
+  it('reads a padded amount exactly or refuses it, never through floating point', async () => {
+    const res = await httpJson('POST', `${api}/transactions`, {
+      token: alice.token,
+      body: { account_id: mine.accounts[0], amount: ' 12', transaction_type: 'expense', date: '2026-01-16' },
+    });
+    if (res.status === 201) expect(res.body.amount).toBe('12');
+    else await expectProblem(res, 400, 'body.amount');
+  });
+
+  it('finds unicode text with q, and answers a very long q without a 5xx', async () => {
+    const created = await httpJson('POST', `${api}/transactions`, {
+      token: alice.token,
+      body: {
+        account_id: mine.accounts[0],
+        amount: '5',
+        transaction_type: 'expense',
+        description: 'Café 💸 naïve',
+      },
+    });
+    expect(created.status).toBe(201);
+    for (const q of ['café', 'CAFÉ', '💸', 'naïve']) {
+      const res = await httpJson('GET', `${api}/transactions?q=${encodeURIComponent(q)}`, {
+        token: alice.token,
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.data.map((t: { id: string }) => t.id)).toEqual([created.body.id]);
+    }
+    const long = await rawRequest('GET', api, `/transactions?q=${'é'.repeat(1000)}`, { token: alice.token });
+    expect(long.status).toBeGreaterThanOrEqual(200);
+    expect(long.status).toBeLessThan(500);
+    const none = await rawRequest('GET', api, `/transactions/%F0%9F%92%B8`, { token: alice.token });
+    expect(none.status).toBe(400);
+    expect(none.contentType).toContain('application/problem+json');
+  });
+
+  it('answers constraint clashes a client can cause (duplicates, races, rows in use) with 409, not 500', async () => {
+    const token = alice.token;
+    const race = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        httpJson('POST', `${api}/categories`, { token, body: { name: 'Racing', color: '#111111' } }),
+      ),
+    );
+    expect(race.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
+    const sameNameOtherCase = await httpJson('POST', `${api}/categories`, {
+      token,
+      body: { name: 'RACING', color: '#111111' },
+    });
+    await expectProblem(sameNameOtherCase, 409, 'body.name');
+    const taken = await httpJson('PUT', `${api}/users/me`, { token, body: { username: 'bob' } });
+    await expectProblem(taken, 409, 'body.username');
+    const inUse = await httpJson('DELETE', `${api}/accounts/${mine.accounts[0]}`, { token });
+    expect(inUse.status).toBe(409);
+    expect(inUse.headers.get('content-type')).toContain('application/problem+json');
+  });
+});
