@@ -1,0 +1,365 @@
+#!/usr/bin/env node
+// `npm start`: from a fresh clone to a running system in one command.
+// Installs dependencies if missing, builds (incrementally), checks PostgreSQL and RabbitMQ answer,
+// then supervises every service as a child process with prefixed logs until Ctrl-C / SIGTERM.
+// Each service creates its own database and runs its migrations when it starts.
+'use strict';
+const { spawn, spawnSync } = require('child_process');
+const fs = require('fs');
+const http = require('http');
+const net = require('net');
+const path = require('path');
+const { root, runnableServices, describe } = require('./lib/services');
+const { formatLogLine, paint, colours } = require('./lib/log-format');
+
+const env = process.env;
+const settings = {
+  // The server-level URL: each service gets the same server with its own database name.
+  postgresUrl: env.POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
+  amqpUrl: env.AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672',
+  nodeEnv: env.NODE_ENV || 'development',
+  logLevel: env.LOG_LEVEL || 'info',
+  readyTimeoutMs: Number(env.READY_TIMEOUT_MS || 45_000),
+  // Longer than a service's own SHUTDOWN_TIMEOUT_MS default (10 s), so a clean drain is never cut short.
+  stopGraceMs: Number(env.STOP_GRACE_MS || 12_000),
+  // JSON log lines as they are (for piping into a log tool) instead of the pretty form.
+  rawLogs: env.RAW_LOGS === '1' || env.RAW_LOGS === 'true',
+};
+
+const START_HINTS = {
+  postgres:
+    'start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start   (or: docker compose up -d postgres rabbitmq)',
+  rabbitmq: 'start it with: rabbitmq-server -detached   (or: docker compose up -d postgres rabbitmq)',
+};
+
+function say(message, colour = 'cyan') {
+  process.stdout.write(`${paint(colour, '[start]')} ${message}\n`);
+}
+
+function fail(message) {
+  process.stderr.write(`${paint('red', '[start]')} ${message}\n`);
+  process.exit(1);
+}
+
+function run(command, args, what) {
+  const started = Date.now();
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env });
+  if (result.error) fail(`${what} could not run: ${result.error.message}`);
+  if (result.status !== 0) fail(`${what} failed (exit ${result.status}); see the output above.`);
+  say(`${what} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+// ---------------------------------------------------------------- dependencies and build
+
+function install() {
+  // npm writes node_modules/.package-lock.json last: without it an earlier install did not finish.
+  if (fs.existsSync(path.join(root, 'node_modules', '.package-lock.json'))) return;
+  say('dependencies are not installed: running npm ci (no browser download: Debian chromium is used)');
+  env.PUPPETEER_SKIP_DOWNLOAD = '1';
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const started = Date.now();
+  const result = spawnSync(npm, ['ci'], { cwd: root, stdio: ['inherit', 'inherit', 'pipe'], env });
+  const errors = String(result.stderr ?? '');
+  process.stderr.write(errors);
+  if (result.status === 0) return say(`npm ci done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  // npm 11's `npm ci` rejects a lockfile without other platforms' optional binaries, which is what
+  // npm 11's `npm install` writes (npm/cli#8320); npm 10 installs from the same lockfile.
+  if (/Missing: .* from lock file/.test(errors)) {
+    say('npm ci rejected the lockfile over optional platform binaries: retrying with npm 10', 'yellow');
+    run(npm, ['exec', '--yes', '--', 'npm@10', 'ci'], 'npm ci (npm 10)');
+    return;
+  }
+  fail(`npm ci failed (exit ${result.status}); see the output above.`);
+}
+
+function build(services) {
+  // Only services with an entry point: a folder still being written would fail the whole build.
+  const configs = services.map((s) => `services/${s.name}/tsconfig.json`);
+  const tsc = require.resolve('typescript/bin/tsc', { paths: [root] });
+  say(`building ${services.map((s) => s.name).join(', ')} (tsc -b, incremental)`);
+  run(process.execPath, [tsc, '-b', ...configs], 'build');
+}
+
+// ---------------------------------------------------------------- infrastructure checks
+
+function tcpAnswers(host, port, timeoutMs = 2000) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port: Number(port), timeout: timeoutMs });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => (socket.destroy(), resolve(false)));
+  });
+}
+
+function redact(url) {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
+
+async function checkPostgres() {
+  const url = new URL(settings.postgresUrl);
+  const where = `${url.hostname}:${url.port || 5432}`;
+  if (!(await tcpAnswers(url.hostname, url.port || 5432))) {
+    return `PostgreSQL is not answering on ${where} (POSTGRES_URL=${redact(settings.postgresUrl)}); ${START_HINTS.postgres}`;
+  }
+  const { Client } = require(require.resolve('pg', { paths: [root] }));
+  const client = new Client({ connectionString: settings.postgresUrl, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return null;
+  } catch (error) {
+    return `PostgreSQL on ${where} accepts connections but SELECT 1 failed: ${error.message}`;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function checkRabbitMq() {
+  const url = new URL(settings.amqpUrl);
+  const where = `${url.hostname}:${url.port || 5672}`;
+  if (!(await tcpAnswers(url.hostname, url.port || 5672))) {
+    return `RabbitMQ is not answering on ${where} (AMQP_URL=${redact(settings.amqpUrl)}); ${START_HINTS.rabbitmq}`;
+  }
+  const amqp = require(require.resolve('amqplib', { paths: [root] }));
+  try {
+    const connection = await amqp.connect(settings.amqpUrl, { timeout: 3000 });
+    await connection.close();
+    return null;
+  } catch (error) {
+    return `RabbitMQ on ${where} accepts TCP but an AMQP connection failed: ${error.message}`;
+  }
+}
+
+function portFree(port) {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '0.0.0.0', exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+// ---------------------------------------------------------------- the services
+
+function databaseUrl(database) {
+  const url = new URL(settings.postgresUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+function serviceEnvironment(service, services) {
+  const common = {
+    PORT: String(service.port),
+    NODE_ENV: settings.nodeEnv,
+    LOG_LEVEL: settings.logLevel,
+    JWKS_URL: env.JWKS_URL || 'http://127.0.0.1:3001/.well-known/jwks.json',
+  };
+  if (service.database) {
+    common.DATABASE_URL = databaseUrl(service.database);
+    common.AMQP_URL = settings.amqpUrl;
+  }
+  if (service.name === 'gateway') {
+    // Each running service on its local port (the gateway has the same defaults; this keeps them in step).
+    for (const upstream of services) {
+      if (upstream.name !== 'gateway')
+        common[upstream.upstreamVariable] = `http://127.0.0.1:${upstream.port}`;
+    }
+  }
+  // The supervisor's own settings must not leak into children under another meaning.
+  const inherited = { ...env };
+  for (const name of ['PORT', 'DATABASE_URL', 'POSTGRES_URL']) delete inherited[name];
+  return { ...inherited, ...common, FORCE_COLOR: '0' };
+}
+
+class Supervisor {
+  constructor(services) {
+    this.services = services;
+    this.children = new Map();
+    this.lastLines = new Map();
+    this.stopping = null;
+    const width = Math.max(...services.map((s) => s.name.length));
+    this.prefixes = new Map(
+      services.map((s, i) => [s.name, paint(colours[i % colours.length], `[${s.name.padEnd(width)}]`)]),
+    );
+  }
+
+  start(service) {
+    const entry = path.join(root, 'services', service.name, 'dist', 'main.js');
+    const child = spawn(process.execPath, ['--enable-source-maps', entry], {
+      cwd: root,
+      env: serviceEnvironment(service, this.services),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.children.set(service.name, child);
+    this.lastLines.set(service.name, []);
+    this.pipe(service.name, child.stdout, process.stdout);
+    this.pipe(service.name, child.stderr, process.stderr);
+    child.once('exit', (code, signal) => this.exited(service.name, code, signal));
+  }
+
+  pipe(name, stream, out) {
+    let buffered = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk) => {
+      buffered += chunk;
+      let newline;
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        this.line(name, buffered.slice(0, newline), out);
+        buffered = buffered.slice(newline + 1);
+      }
+    });
+    stream.on('end', () => buffered && this.line(name, buffered, out));
+  }
+
+  line(name, text, out) {
+    const last = this.lastLines.get(name);
+    last.push(text);
+    if (last.length > 20) last.shift();
+    out.write(`${this.prefixes.get(name)} ${settings.rawLogs ? text : formatLogLine(text)}\n`);
+  }
+
+  exited(name, code, signal) {
+    this.children.delete(name);
+    if (this.stopping) return;
+    const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+    process.stderr.write(`${paint('red', '[start]')} ${name} ${how}; stopping everything\n`);
+    this.stop(1);
+  }
+
+  /** SIGTERM to every child, SIGKILL to those still running after the grace period; then exit. */
+  stop(exitCode) {
+    if (this.stopping) return this.stopping;
+    this.stopping = new Promise((resolve) => {
+      if (this.children.size === 0) return resolve();
+      say(`stopping ${[...this.children.keys()].join(', ')}`, 'yellow');
+      const killer = setTimeout(() => {
+        for (const [name, child] of this.children) {
+          say(`${name} did not stop within ${settings.stopGraceMs} ms: SIGKILL`, 'red');
+          child.kill('SIGKILL');
+        }
+      }, settings.stopGraceMs);
+      const check = () => {
+        if (this.children.size === 0) {
+          clearTimeout(killer);
+          resolve();
+        }
+      };
+      for (const [, child] of this.children) {
+        child.once('exit', () => setImmediate(check));
+        child.kill('SIGTERM');
+      }
+    }).then(() => {
+      say('all services stopped', exitCode ? 'red' : 'yellow');
+      process.exit(exitCode);
+    });
+    return this.stopping;
+  }
+
+  killNow() {
+    for (const [, child] of this.children) child.kill('SIGKILL');
+  }
+}
+
+function readyzStatus(port) {
+  return new Promise((resolve) => {
+    const request = http.get({ host: '127.0.0.1', port, path: '/readyz', timeout: 2000 }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode, body }));
+    });
+    request.on('timeout', () => request.destroy(new Error('timed out')));
+    request.on('error', (error) => resolve({ status: 0, body: error.message }));
+  });
+}
+
+async function waitUntilReady(supervisor, service) {
+  const deadline = Date.now() + settings.readyTimeoutMs;
+  let last = { status: 0, body: '' };
+  while (Date.now() < deadline) {
+    if (supervisor.stopping) return false;
+    last = await readyzStatus(service.port);
+    if (last.status === 200) return true;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  if (supervisor.stopping) return false;
+  const answer = last.status ? `${last.status} ${last.body.slice(0, 300)}` : last.body;
+  process.stderr.write(
+    `${paint('red', '[start]')} ${service.name} is not ready after ${settings.readyTimeoutMs / 1000} s ` +
+      `(GET http://127.0.0.1:${service.port}/readyz → ${answer}). Its last log lines:\n`,
+  );
+  for (const text of supervisor.lastLines.get(service.name) ?? []) {
+    process.stderr.write(`    ${formatLogLine(text)}\n`);
+  }
+  return false;
+}
+
+async function main() {
+  const started = Date.now();
+  const names = runnableServices(root);
+  if (names.length === 0) fail('no service has a src/main.ts yet: nothing to start.');
+  const services = names.map((name) => describe(name, names));
+  for (const s of services.filter((s) => !s.known)) {
+    say(
+      `${s.name} is not in scripts/lib/services.js; using port ${s.port} and database ${s.database}`,
+      'yellow',
+    );
+  }
+
+  install();
+  // Infrastructure first: it is the likeliest problem and the quickest to check.
+  const problems = (await Promise.all([checkPostgres(), checkRabbitMq()])).filter(Boolean);
+  for (const problem of problems) process.stderr.write(`${paint('red', '[start]')} ${problem}\n`);
+  if (problems.length) process.exit(1);
+  build(services);
+
+  for (const service of services) {
+    if (!(await portFree(service.port))) {
+      fail(`port ${service.port} (${service.name}) is already in use: is another \`npm start\` running?`);
+    }
+  }
+
+  const supervisor = new Supervisor(services);
+  let firstSignalAt = 0;
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, () => {
+      // A signal sent to the whole process group arrives here and at the children at once, and
+      // tools repeat it; only a deliberate second Ctrl-C (after a moment) means "kill now".
+      if (firstSignalAt && Date.now() - firstSignalAt < 2000) return;
+      if (firstSignalAt) {
+        say('second interrupt: killing now', 'red');
+        supervisor.killNow();
+        process.exit(1);
+      }
+      firstSignalAt = Date.now();
+      say(`${signal} received`, 'yellow');
+      supervisor.stop(0);
+    });
+  }
+  // Never leave orphans behind, whatever way this process ends.
+  process.on('exit', () => supervisor.killNow());
+
+  say(`starting ${services.map((s) => `${s.name}:${s.port}`).join(' ')}`);
+  for (const service of services) supervisor.start(service);
+
+  const ready = await Promise.all(services.map((service) => waitUntilReady(supervisor, service)));
+  if (supervisor.stopping) return;
+  if (!ready.every(Boolean)) {
+    supervisor.stop(1);
+    return;
+  }
+
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  say(`all ${services.length} services ready in ${seconds} s`, 'green');
+  if (services.some((s) => s.name === 'gateway')) {
+    say(paint('bold', 'gateway: http://localhost:8080    docs: http://localhost:8080/docs'), 'green');
+  } else {
+    say(
+      `no gateway yet; services answer directly: ${services.map((s) => `http://localhost:${s.port}`).join(' ')}`,
+    );
+  }
+  say('Ctrl-C stops everything', 'green');
+}
+
+main().catch((error) => fail(error.stack || String(error)));
