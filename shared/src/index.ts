@@ -12,6 +12,7 @@ export * from './http/authenticate';
 export * from './http/health';
 export * from './http/pagination';
 export * from './http/service-app';
+export * from './http/client-errors';
 export * from './data/data-source';
 export * from './events';
 export * from './data/sql';

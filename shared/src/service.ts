@@ -9,9 +9,13 @@ import { Broker } from './events/broker';
 import { EventConsumer } from './events/consumer';
 import { OutboxRelay } from './events/outbox';
 import { authenticate, TokenVerifier } from './http/authenticate';
+import { answerClientErrorsAsProblems } from './http/client-errors';
 import { Readiness } from './http/health';
 import { createLogger, type Logger } from './logger';
 import { createShutdown, exitOnSignals } from './shutdown';
+
+/** How long a service keeps an idle keep-alive connection open; the gateway's agent drops its idle sockets sooner. */
+export const UPSTREAM_KEEP_ALIVE_MS = 65_000;
 
 /**
  * The environment every database-backed service reads; a service spreads these into its own
@@ -135,6 +139,11 @@ export async function startService<C extends ServiceConfig>(
     const listening = wiring.app.listen(config.PORT, options.host ?? '0.0.0.0', () => resolve(listening));
     listening.once('error', reject);
   });
+  // Longer than the gateway's idle keep-alive sockets (60 s): the gateway, not the service, closes
+  // an idle connection, so it never sends a request on a socket the service is closing (a 502).
+  answerClientErrorsAsProblems(server);
+  server.keepAliveTimeout = UPSTREAM_KEEP_ALIVE_MS;
+  server.headersTimeout = UPSTREAM_KEEP_ALIVE_MS + 1_000;
   const { port } = server.address() as AddressInfo;
   logger.info({ port }, `${name} listening`);
 

@@ -1,6 +1,7 @@
 import { createClient } from 'redis';
 import {
   Readiness,
+  answerClientErrorsAsProblems,
   createLogger,
   createShutdown,
   exitOnSignals,
@@ -74,6 +75,7 @@ async function main(): Promise<void> {
   // which makes them reuse sockets the gateway is closing; keep connections a bit longer.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  answerClientErrorsAsProblems(server);
 
   const shutdown = createShutdown({
     logger,

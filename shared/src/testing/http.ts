@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import pino from 'pino';
+import { answerClientErrorsAsProblems } from '../http/client-errors';
 
 export interface RunningServer {
   url: string;
@@ -11,6 +12,7 @@ export interface RunningServer {
 /** Listens on an ephemeral loopback port, as tests talk to the real app over HTTP. */
 export async function startHttpServer(handler: RequestListener): Promise<RunningServer> {
   const server = createServer(handler);
+  answerClientErrorsAsProblems(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

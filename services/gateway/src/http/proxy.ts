@@ -82,7 +82,9 @@ function armTimeouts(proxyReq: ClientRequest, timeoutMs: number, upstream: Upstr
  */
 export function upstreamProxy(upstream: Upstream, options: ProxyOptions): RequestHandler {
   const AgentClass = upstream.url.startsWith('https:') ? HttpsAgent : HttpAgent;
-  const agent = new AgentClass({ keepAlive: true, maxSockets: 256, maxFreeSockets: 32 });
+  // `timeout` closes idle sockets after 60 s, before the services close theirs (65 s,
+  // UPSTREAM_KEEP_ALIVE_MS): a request is never written to a socket the service is closing.
+  const agent = new AgentClass({ keepAlive: true, maxSockets: 256, maxFreeSockets: 32, timeout: 60_000 });
   const timers = new WeakMap<IncomingMessage, StopTimer>();
 
   const proxy = createProxyMiddleware<Request, Response>({
