@@ -19,6 +19,7 @@ import {
   httpJson,
   startHttpServer,
   testLogger,
+  waitFor,
   type RunningServer,
 } from '../src/testing';
 
@@ -158,6 +159,7 @@ describe('service app: validation, errors, auth, OpenAPI', () => {
         audience: TEST_AUDIENCE,
       }),
       issuer.token('u1', { expiresInSeconds: -10 }),
+      issuer.token('u1', { expiresInSeconds: null }),
     ];
     for (const token of attempts) {
       const res = await httpJson('POST', url, { token, body: { name: 'a', amount: '1' } });
@@ -201,5 +203,47 @@ describe('service app: validation, errors, auth, OpenAPI', () => {
       'limit',
       'cursor',
     ]);
+  });
+});
+
+describe('TokenVerifier cache of verified tokens', () => {
+  const issuer = new TestTokenIssuer();
+  beforeAll(() => issuer.start());
+  afterAll(() => issuer.stop());
+  const verifierFor = () =>
+    new TokenVerifier({ jwksUrl: issuer.jwksUrl, issuer: TEST_ISSUER, audience: TEST_AUDIENCE, minRefetchIntervalMs: 0 });
+  const statusOf = (promise: Promise<unknown>) =>
+    promise.then(
+      () => 200,
+      (error: { status?: number }) => error.status,
+    );
+
+  it('accepts a verified token again only until its exp', async () => {
+    const verifier = verifierFor();
+    const token = issuer.token('u1', { expiresInSeconds: 2 });
+    expect(await verifier.verify(token)).toMatchObject({ id: 'u1', role: 'user' });
+    expect(await verifier.verify(token)).toMatchObject({ id: 'u1' });
+    // jsonwebtoken rounds exp to whole seconds: wait on the condition, at most a few seconds.
+    await waitFor(async () => (await statusOf(verifier.verify(token))) === 401, { timeoutMs: 5_000 });
+  });
+
+  it('answers a tampered copy of a cached token with 401', async () => {
+    const verifier = verifierFor();
+    const genuine = issuer.token('u3');
+    expect(await verifier.verify(genuine)).toMatchObject({ id: 'u3', role: 'user' });
+    const [header, payload, signature] = genuine.split('.');
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    const promoted = Buffer.from(JSON.stringify({ ...claims, role: 'admin' })).toString('base64url');
+    expect(await statusOf(verifier.verify(`${header}.${promoted}.${signature}`))).toBe(401);
+    expect(await verifier.verify(genuine)).toMatchObject({ role: 'user' });
+  });
+
+  it('drops a cached token once its key has left the JWKS', async () => {
+    const verifier = verifierFor();
+    const token = issuer.token('u2');
+    expect(await verifier.verify(token)).toMatchObject({ id: 'u2' });
+    issuer.retireKey();
+    await verifier.jwks.refresh();
+    expect(await statusOf(verifier.verify(token))).toBe(401);
   });
 });

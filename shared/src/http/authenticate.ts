@@ -50,6 +50,11 @@ export class JwksCache {
     return this.keys.get(kid);
   }
 
+  /** Whether the key set as last fetched still holds `kid` (no fetch). */
+  holds(kid: string): boolean {
+    return this.keys.has(kid);
+  }
+
   refresh(): Promise<void> {
     this.inflight ??= this.fetchKeys().finally(() => (this.inflight = undefined));
     return this.inflight;
@@ -92,12 +97,40 @@ export function bearerToken(req: Request): string | undefined {
 /** Verifies RS256 access tokens against the JWKS: signature, `iss`, `aud`, `exp`; nothing else is accepted. */
 export class TokenVerifier implements AccessTokenVerifier {
   readonly jwks: JwksCache;
+  /**
+   * Tokens whose signature and claims were already checked, by the exact token string, until
+   * their `exp` and only while their key is still in the JWKS: a client sends the same token for
+   * up to 15 minutes, and checking the RS256 signature again for every request is the largest
+   * CPU cost of authentication (docs/performance.md). Oldest entries go first when it is full.
+   */
+  private readonly verified = new Map<string, { user: AuthenticatedUser; kid: string; expiresAtMs: number }>();
+  private readonly maxCachedTokens: number;
 
-  constructor(private readonly options: TokenVerifierOptions) {
+  constructor(private readonly options: TokenVerifierOptions & { maxCachedTokens?: number }) {
     this.jwks = new JwksCache(options);
+    this.maxCachedTokens = options.maxCachedTokens ?? 5_000;
   }
 
   async verify(token: string): Promise<AuthenticatedUser> {
+    const cached = this.verified.get(token);
+    if (cached) {
+      if (Date.now() < cached.expiresAtMs && this.jwks.holds(cached.kid)) return cached.user;
+      this.verified.delete(token);
+    }
+    const { user, kid, expiresAtMs } = await this.verifySignature(token);
+    if (this.maxCachedTokens > 0) {
+      if (this.verified.size >= this.maxCachedTokens) {
+        const oldest = this.verified.keys().next().value;
+        if (oldest !== undefined) this.verified.delete(oldest);
+      }
+      this.verified.set(token, { user, kid, expiresAtMs });
+    }
+    return user;
+  }
+
+  private async verifySignature(
+    token: string,
+  ): Promise<{ user: AuthenticatedUser; kid: string; expiresAtMs: number }> {
     const decoded = jwt.decode(token, { complete: true });
     if (
       !decoded ||
@@ -120,8 +153,13 @@ export class TokenVerifier implements AccessTokenVerifier {
         issuer: this.options.issuer,
         audience: this.options.audience,
       }) as jwt.JwtPayload;
-      if (typeof claims.sub !== 'string' || typeof claims.role !== 'string') throw new Error('claims');
-      return { id: claims.sub, role: claims.role, tokenId: claims.jti };
+      if (typeof claims.sub !== 'string' || typeof claims.role !== 'string' || typeof claims.exp !== 'number')
+        throw new Error('claims');
+      return {
+        user: { id: claims.sub, role: claims.role, tokenId: claims.jti },
+        kid: decoded.header.kid,
+        expiresAtMs: claims.exp * 1000,
+      };
     } catch {
       throw new HttpProblem(401, INVALID, {
         headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },

@@ -14,6 +14,7 @@ export class TestTokenIssuer {
   private readonly privateKey: KeyObject;
   private readonly publicKey: KeyObject;
   private server?: RunningServer;
+  private keyServed = true;
 
   constructor() {
     const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -25,7 +26,7 @@ export class TestTokenIssuer {
     const jwk = { ...this.publicKey.export({ format: 'jwk' }), kid: this.kid, use: 'sig', alg: 'RS256' };
     this.server = await startHttpServer((_req, res) => {
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ keys: [jwk] }));
+      res.end(JSON.stringify({ keys: this.keyServed ? [jwk] : [] }));
     });
     return this;
   }
@@ -35,16 +36,22 @@ export class TestTokenIssuer {
     return `${this.server.url}/.well-known/jwks.json`;
   }
 
-  token(userId: string, options: { role?: string; expiresInSeconds?: number } = {}): string {
+  /** `expiresInSeconds: null` signs a token without `exp` (which verifiers must refuse). */
+  token(userId: string, options: { role?: string; expiresInSeconds?: number | null } = {}): string {
     return jwt.sign({ role: options.role ?? 'user' }, this.privateKey, {
       algorithm: 'RS256',
       keyid: this.kid,
       subject: userId,
       issuer: TEST_ISSUER,
       audience: TEST_AUDIENCE,
-      expiresIn: options.expiresInSeconds ?? 900,
+      ...(options.expiresInSeconds === null ? {} : { expiresIn: options.expiresInSeconds ?? 900 }),
       jwtid: randomUUID(),
     });
+  }
+
+  /** Takes the key out of the JWKS, as a rotation does once its tokens may no longer be used. */
+  retireKey(): void {
+    this.keyServed = false;
   }
 
   async stop(): Promise<void> {
