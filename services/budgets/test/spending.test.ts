@@ -34,7 +34,16 @@ describe('spending analysis, thresholds and event handling', () => {
   const alice = newId();
   const groceries = newId();
   const rent = newId();
-  const tx = { t1: newId(), t2: newId(), t3: newId(), t4: newId(), t5: newId(), t6: newId(), t7: newId(), t8: newId() };
+  const tx = {
+    t1: newId(),
+    t2: newId(),
+    t3: newId(),
+    t4: newId(),
+    t5: newId(),
+    t6: newId(),
+    t7: newId(),
+    t8: newId(),
+  };
   const budgets: Record<'groceries' | 'overall' | 'rent' | 'ended' | 'future', string> = {
     groceries: '',
     overall: '',
@@ -62,7 +71,11 @@ describe('spending analysis, thresholds and event handling', () => {
     dbUrl = await createTestDatabase('budgets_spending');
     dataSource = await openTestDataSource(dbUrl);
     await issuer.start();
-    const verifier = new TokenVerifier({ jwksUrl: issuer.jwksUrl, issuer: TEST_ISSUER, audience: TEST_AUDIENCE });
+    const verifier = new TokenVerifier({
+      jwksUrl: issuer.jwksUrl,
+      issuer: TEST_ISSUER,
+      audience: TEST_AUDIENCE,
+    });
     server = await startHttpServer(
       buildApp({
         dataSource,
@@ -79,10 +92,32 @@ describe('spending analysis, thresholds and event handling', () => {
       expect(res.status).toBe(201);
       return res.body.id as string;
     };
-    budgets.groceries = await create({ name: 'Groceries', category_id: groceries, amount: '100', period: 'monthly', start_date: '2026-01-25' });
-    budgets.overall = await create({ name: 'Everything', amount: '40', period: 'monthly', start_date: '2026-03-01' });
-    budgets.rent = await create({ name: 'Rent', category_id: rent, amount: '3.50', period: 'monthly', start_date: '2026-03-01' });
-    budgets.ended = await create({ amount: '1', period: 'monthly', start_date: '2026-01-01', end_date: '2026-02-28' });
+    budgets.groceries = await create({
+      name: 'Groceries',
+      category_id: groceries,
+      amount: '100',
+      period: 'monthly',
+      start_date: '2026-01-25',
+    });
+    budgets.overall = await create({
+      name: 'Everything',
+      amount: '40',
+      period: 'monthly',
+      start_date: '2026-03-01',
+    });
+    budgets.rent = await create({
+      name: 'Rent',
+      category_id: rent,
+      amount: '3.50',
+      period: 'monthly',
+      start_date: '2026-03-01',
+    });
+    budgets.ended = await create({
+      amount: '1',
+      period: 'monthly',
+      start_date: '2026-01-01',
+      end_date: '2026-02-28',
+    });
     budgets.future = await create({ amount: '1', period: 'monthly', start_date: '2026-04-01' });
   });
 
@@ -94,30 +129,125 @@ describe('spending analysis, thresholds and event handling', () => {
   });
 
   it('counts only expenses in the budget currency, category and window', async () => {
-    await send(transactionEvent('ledger.transaction.created', alice, tx.t1, 1, { baseAmount: '30.00', categoryId: groceries, date: '2026-03-01' }));
-    await send(transactionEvent('ledger.transaction.created', alice, tx.t2, 1, { baseAmount: '12.34', categoryId: groceries, date: '2026-02-10' }));
-    await send(transactionEvent('ledger.transaction.created', alice, tx.t3, 1, { type: 'income', baseAmount: '500', categoryId: groceries, date: '2026-03-02' }));
-    await send(transactionEvent('ledger.transaction.created', alice, tx.t4, 1, { type: 'transfer', baseAmount: '70', categoryId: null, date: '2026-03-02' }));
-    await send(transactionEvent('ledger.transaction.created', alice, tx.t5, 1, { baseAmount: '5.55', categoryId: rent, date: '2026-03-03' }));
-    await send(transactionEvent('ledger.transaction.created', alice, tx.t6, 1, { baseAmount: '9.99', baseCurrency: 'USD', categoryId: groceries, date: '2026-03-03' }));
-    await send(transactionEvent('ledger.transaction.created', alice, tx.t7, 1, { baseAmount: '1.00', categoryId: groceries, date: '2026-03-25' }));
+    await send(
+      transactionEvent('ledger.transaction.created', alice, tx.t1, 1, {
+        baseAmount: '30.00',
+        categoryId: groceries,
+        date: '2026-03-01',
+      }),
+    );
+    await send(
+      transactionEvent('ledger.transaction.created', alice, tx.t2, 1, {
+        baseAmount: '12.34',
+        categoryId: groceries,
+        date: '2026-02-10',
+      }),
+    );
+    await send(
+      transactionEvent('ledger.transaction.created', alice, tx.t3, 1, {
+        type: 'income',
+        baseAmount: '500',
+        categoryId: groceries,
+        date: '2026-03-02',
+      }),
+    );
+    await send(
+      transactionEvent('ledger.transaction.created', alice, tx.t4, 1, {
+        type: 'transfer',
+        baseAmount: '70',
+        categoryId: null,
+        date: '2026-03-02',
+      }),
+    );
+    await send(
+      transactionEvent('ledger.transaction.created', alice, tx.t5, 1, {
+        baseAmount: '5.55',
+        categoryId: rent,
+        date: '2026-03-03',
+      }),
+    );
+    await send(
+      transactionEvent('ledger.transaction.created', alice, tx.t6, 1, {
+        baseAmount: '9.99',
+        baseCurrency: 'USD',
+        categoryId: groceries,
+        date: '2026-03-03',
+      }),
+    );
+    await send(
+      transactionEvent('ledger.transaction.created', alice, tx.t7, 1, {
+        baseAmount: '1.00',
+        categoryId: groceries,
+        date: '2026-03-25',
+      }),
+    );
 
     const g = await detail(budgets.groceries);
-    expect(g).toMatchObject({ window_start: '2026-02-25', window_end: '2026-03-24', limit: '100.00', spent: '30.00' });
+    expect(g).toMatchObject({
+      window_start: '2026-02-25',
+      window_end: '2026-03-24',
+      limit: '100.00',
+      spent: '30.00',
+    });
     expect(g.history).toEqual([
-      { window_start: '2026-01-25', window_end: '2026-02-24', limit: '100.00', carried_over: '0.00', spent: '12.34', remaining: '87.66', percent_used: '12.34', status: 'under' },
+      {
+        window_start: '2026-01-25',
+        window_end: '2026-02-24',
+        limit: '100.00',
+        carried_over: '0.00',
+        spent: '12.34',
+        remaining: '87.66',
+        percent_used: '12.34',
+        status: 'under',
+      },
     ]);
     const all = await detail(budgets.overall);
     // 30.00 + 5.55 + 1.00 (the 25th is still March); income, the transfer and USD spending never count.
-    expect(all).toMatchObject({ window_start: '2026-03-01', window_end: '2026-03-31', spent: '36.55', status: 'near' });
+    expect(all).toMatchObject({
+      window_start: '2026-03-01',
+      window_end: '2026-03-31',
+      spent: '36.55',
+      status: 'near',
+    });
   });
 
   it('follows a transaction moving date across windows, category, type, and being deleted', async () => {
-    await send(transactionEvent('ledger.transaction.updated', alice, tx.t2, 2, { baseAmount: '12.34', categoryId: groceries, date: '2026-03-05' }));
-    await send(transactionEvent('ledger.transaction.updated', alice, tx.t5, 2, { baseAmount: '5.55', categoryId: groceries, date: '2026-03-03' }));
-    await send(transactionEvent('ledger.transaction.updated', alice, tx.t3, 2, { type: 'expense', baseAmount: '20.00', categoryId: groceries, date: '2026-03-02' }));
-    await send(transactionEvent('ledger.transaction.deleted', alice, tx.t1, 2, { baseAmount: '30.00', categoryId: groceries, date: '2026-03-01' }));
-    await send(transactionEvent('ledger.transaction.created', alice, tx.t8, 1, { baseAmount: '3.00', categoryId: rent, date: '2026-03-10' }));
+    await send(
+      transactionEvent('ledger.transaction.updated', alice, tx.t2, 2, {
+        baseAmount: '12.34',
+        categoryId: groceries,
+        date: '2026-03-05',
+      }),
+    );
+    await send(
+      transactionEvent('ledger.transaction.updated', alice, tx.t5, 2, {
+        baseAmount: '5.55',
+        categoryId: groceries,
+        date: '2026-03-03',
+      }),
+    );
+    await send(
+      transactionEvent('ledger.transaction.updated', alice, tx.t3, 2, {
+        type: 'expense',
+        baseAmount: '20.00',
+        categoryId: groceries,
+        date: '2026-03-02',
+      }),
+    );
+    await send(
+      transactionEvent('ledger.transaction.deleted', alice, tx.t1, 2, {
+        baseAmount: '30.00',
+        categoryId: groceries,
+        date: '2026-03-01',
+      }),
+    );
+    await send(
+      transactionEvent('ledger.transaction.created', alice, tx.t8, 1, {
+        baseAmount: '3.00',
+        categoryId: rent,
+        date: '2026-03-10',
+      }),
+    );
 
     const g = await detail(budgets.groceries);
     // 12.34 + 5.55 + 20.00 in 2026-02-25..03-24; day 14 of 28, 15 days left including today.
@@ -149,13 +279,22 @@ describe('spending analysis, thresholds and event handling', () => {
       daily_allowance: '0.00',
       projected_spend: '129.86',
     });
-    expect(byId[budgets.rent]).toMatchObject({ spent: '3.00', remaining: '0.50', percent_used: '85.71', status: 'near' });
+    expect(byId[budgets.rent]).toMatchObject({
+      spent: '3.00',
+      remaining: '0.50',
+      percent_used: '85.71',
+      status: 'near',
+    });
     expect(status.body.summary).toEqual({ over: 1, near: 1, under: 1, total: 3 });
   });
 
   it('publishes each threshold once per window through the outbox', async () => {
     const events = await outbox();
-    const summary = events.map((e) => [e.type, e.envelope.aggregateId, (e.envelope.payload as { threshold: number }).threshold]);
+    const summary = events.map((e) => [
+      e.type,
+      e.envelope.aggregateId,
+      (e.envelope.payload as { threshold: number }).threshold,
+    ]);
     expect(summary).toEqual([
       // The ended budget (1.00, Jan–Feb, everything) was exceeded in February by t2's 12.34.
       ['budgets.budget.exceeded', budgets.ended, 100],
@@ -167,32 +306,81 @@ describe('spending analysis, thresholds and event handling', () => {
     ]);
     expect(events[3].envelope).toMatchObject({
       userId: alice,
-      payload: { budgetId: budgets.overall, windowStart: '2026-03-01', windowEnd: '2026-03-31', limit: '40.00', spent: '48.89', percentUsed: '122.22', currency: 'EUR', name: 'Everything', categoryId: null },
+      payload: {
+        budgetId: budgets.overall,
+        windowStart: '2026-03-01',
+        windowEnd: '2026-03-31',
+        limit: '40.00',
+        spent: '48.89',
+        percentUsed: '122.22',
+        currency: 'EUR',
+        name: 'Everything',
+        categoryId: null,
+      },
     });
-    const alerts = await dataSource.query(`SELECT budget_id, window_start::text, threshold FROM budget_alerts ORDER BY 1, 3`);
+    const alerts = await dataSource.query(
+      `SELECT budget_id, window_start::text, threshold FROM budget_alerts ORDER BY 1, 3`,
+    );
     expect(alerts).toHaveLength(6);
   });
 
   it('ignores duplicates, stale and out-of-order events: replaying everything twice changes nothing', async () => {
-    const before = [await detail(budgets.groceries), await detail(budgets.overall), await detail(budgets.rent)];
+    const before = [
+      await detail(budgets.groceries),
+      await detail(budgets.overall),
+      await detail(budgets.rent),
+    ];
     const outboxBefore = (await outbox()).length;
     // Same envelopes again: the inbox skips them.
     for (const event of [...delivered]) expect(await deliver(dataSource, event)).toBe(false);
     // Re-published copies with fresh ids, in reverse order: the version guard skips them.
-    for (const event of [...delivered].reverse()) await deliver(dataSource, { ...event, id: newId() } as FinanceEvent);
+    for (const event of [...delivered].reverse())
+      await deliver(dataSource, { ...event, id: newId() } as FinanceEvent);
     // A late update older than the delete must not revive t1.
-    await deliver(dataSource, transactionEvent('ledger.transaction.updated', alice, tx.t1, 1, { baseAmount: '999', categoryId: groceries, date: '2026-03-01' }));
-    const after = [await detail(budgets.groceries), await detail(budgets.overall), await detail(budgets.rent)];
+    await deliver(
+      dataSource,
+      transactionEvent('ledger.transaction.updated', alice, tx.t1, 1, {
+        baseAmount: '999',
+        categoryId: groceries,
+        date: '2026-03-01',
+      }),
+    );
+    const after = [
+      await detail(budgets.groceries),
+      await detail(budgets.overall),
+      await detail(budgets.rent),
+    ];
     expect(after).toEqual(before);
     expect((await outbox()).length).toBe(outboxBefore);
   });
 
   it('applies an update that arrives before its create, and a delete racing its update', async () => {
     const t = newId();
-    await deliver(dataSource, transactionEvent('ledger.transaction.updated', alice, t, 2, { baseAmount: '2.00', categoryId: groceries, date: '2026-03-06' }));
-    await deliver(dataSource, transactionEvent('ledger.transaction.created', alice, t, 1, { baseAmount: '50.00', categoryId: groceries, date: '2026-03-06' }));
+    await deliver(
+      dataSource,
+      transactionEvent('ledger.transaction.updated', alice, t, 2, {
+        baseAmount: '2.00',
+        categoryId: groceries,
+        date: '2026-03-06',
+      }),
+    );
+    await deliver(
+      dataSource,
+      transactionEvent('ledger.transaction.created', alice, t, 1, {
+        baseAmount: '50.00',
+        categoryId: groceries,
+        date: '2026-03-06',
+      }),
+    );
     expect((await detail(budgets.groceries)).spent).toBe('39.89');
-    await deliver(dataSource, transactionEvent('ledger.transaction.deleted', alice, t, 3, { baseAmount: '2.00', categoryId: groceries, date: '2026-03-06' }));
+    await deliver(
+      dataSource,
+      transactionEvent('ledger.transaction.deleted', alice, t, 3, {
+        baseAmount: '2.00',
+        categoryId: groceries,
+        date: '2026-03-06',
+      }),
+    );
     expect((await detail(budgets.groceries)).spent).toBe('37.89');
   });
 
@@ -212,7 +400,15 @@ describe('spending analysis, thresholds and event handling', () => {
       ['2026-03-02', '10.00', 'expense'],
     ];
     for (const [date, baseAmount, type] of items)
-      await deliver(dataSource, transactionEvent('ledger.transaction.created', rolf, newId(), 1, { type, baseAmount, categoryId: null, date }));
+      await deliver(
+        dataSource,
+        transactionEvent('ledger.transaction.created', rolf, newId(), 1, {
+          type,
+          baseAmount,
+          categoryId: null,
+          date,
+        }),
+      );
     const got = await httpJson('GET', `${server.url}/budgets/${res.body.id}`, { token: rolfToken });
     // Jan: 30 unspent → Feb has 80, spends 90 → March carries 2×50 − 110 = −10: 40 available, 10 spent.
     expect(got.body).toMatchObject({
@@ -228,8 +424,26 @@ describe('spending analysis, thresholds and event handling', () => {
       projected_spend: '31.00',
     });
     expect(got.body.history).toEqual([
-      { window_start: '2026-01-01', window_end: '2026-01-31', limit: '50.00', carried_over: '0.00', spent: '20.00', remaining: '30.00', percent_used: '40.00', status: 'under' },
-      { window_start: '2026-02-01', window_end: '2026-02-28', limit: '50.00', carried_over: '30.00', spent: '90.00', remaining: '-10.00', percent_used: '112.50', status: 'over' },
+      {
+        window_start: '2026-01-01',
+        window_end: '2026-01-31',
+        limit: '50.00',
+        carried_over: '0.00',
+        spent: '20.00',
+        remaining: '30.00',
+        percent_used: '40.00',
+        status: 'under',
+      },
+      {
+        window_start: '2026-02-01',
+        window_end: '2026-02-28',
+        limit: '50.00',
+        carried_over: '30.00',
+        spent: '90.00',
+        remaining: '-10.00',
+        percent_used: '112.50',
+        status: 'over',
+      },
     ]);
   });
 
@@ -238,9 +452,15 @@ describe('spending analysis, thresholds and event handling', () => {
     const beaToken = issuer.token(bea);
     const [food, snacks, hobby] = [newId(), newId(), newId()];
     await deliver(dataSource, userRegistered(bea));
-    for (const c of [food, snacks, hobby]) await deliver(dataSource, categoryEvent('ledger.category.created', bea, c));
+    for (const c of [food, snacks, hobby])
+      await deliver(dataSource, categoryEvent('ledger.category.created', bea, c));
     const create = async (category_id: string) =>
-      (await httpJson('POST', `${server.url}/budgets`, { token: beaToken, body: { name: 'B', category_id, amount: '10', period: 'weekly' } })).body.id as string;
+      (
+        await httpJson('POST', `${server.url}/budgets`, {
+          token: beaToken,
+          body: { name: 'B', category_id, amount: '10', period: 'weekly' },
+        })
+      ).body.id as string;
     const snackBudget = await create(snacks);
     const hobbyBudget = await create(hobby);
     // A stale "updated" after the delete must not bring the category back.
@@ -250,8 +470,13 @@ describe('spending analysis, thresholds and event handling', () => {
 
     const moved = await httpJson('GET', `${server.url}/budgets/${snackBudget}`, { token: beaToken });
     expect(moved.body).toMatchObject({ category_id: food, version: 2 });
-    expect((await httpJson('GET', `${server.url}/budgets/${hobbyBudget}`, { token: beaToken })).status).toBe(404);
-    const again = await httpJson('POST', `${server.url}/budgets`, { token: beaToken, body: { category_id: snacks, amount: '1', period: 'daily' } });
+    expect((await httpJson('GET', `${server.url}/budgets/${hobbyBudget}`, { token: beaToken })).status).toBe(
+      404,
+    );
+    const again = await httpJson('POST', `${server.url}/budgets`, {
+      token: beaToken,
+      body: { category_id: snacks, amount: '1', period: 'daily' },
+    });
     expect(again.status).toBe(422);
     const removed = (await outbox()).filter((e) => e.type === 'budgets.budget.removed');
     expect(removed.map((e) => e.envelope.payload)).toEqual([
@@ -263,8 +488,18 @@ describe('spending analysis, thresholds and event handling', () => {
   it('forgets everything about a deleted user', async () => {
     const gone = newId();
     await deliver(dataSource, userRegistered(gone));
-    await deliver(dataSource, transactionEvent('ledger.transaction.created', gone, newId(), 1, { baseAmount: '1', categoryId: null, date: '2026-03-01' }));
-    await httpJson('POST', `${server.url}/budgets`, { token: issuer.token(gone), body: { amount: '5', period: 'daily' } });
+    await deliver(
+      dataSource,
+      transactionEvent('ledger.transaction.created', gone, newId(), 1, {
+        baseAmount: '1',
+        categoryId: null,
+        date: '2026-03-01',
+      }),
+    );
+    await httpJson('POST', `${server.url}/budgets`, {
+      token: issuer.token(gone),
+      body: { amount: '5', period: 'daily' },
+    });
     await deliver(dataSource, userRegistered(gone, 'EUR', 'UTC', 2));
     const countRows = async () => {
       const [row] = await dataSource.query(
@@ -275,8 +510,46 @@ describe('spending analysis, thresholds and event handling', () => {
       return Number(row.n);
     };
     expect(await countRows()).toBe(3);
-    await deliver(dataSource, { ...userRegistered(gone), type: 'auth.user.deleted', payload: {} } as FinanceEvent);
+    await deliver(dataSource, {
+      ...userRegistered(gone),
+      type: 'auth.user.deleted',
+      payload: {},
+    } as FinanceEvent);
     expect(await countRows()).toBe(0);
-    expect((await httpJson('GET', `${server.url}/budgets`, { token: issuer.token(gone) })).body.data).toEqual([]);
+    expect((await httpJson('GET', `${server.url}/budgets`, { token: issuer.token(gone) })).body.data).toEqual(
+      [],
+    );
+  });
+
+  it('announces a threshold that only the sum of concurrently applied expenses crosses', async () => {
+    const cy = newId();
+    const food = newId();
+    await deliver(dataSource, userRegistered(cy, 'EUR', 'UTC'));
+    await deliver(dataSource, categoryEvent('ledger.category.created', cy, food));
+    const created = await httpJson('POST', `${server.url}/budgets`, {
+      token: issuer.token(cy),
+      body: { category_id: food, amount: '100', period: 'monthly', start_date: '2026-03-01' },
+    });
+    expect(created.status).toBe(201);
+    // 45 + 45 = 90 %: neither expense alone reaches 80 %; applied at once, one must see the other.
+    for (let round = 0; round < 5; round++) {
+      const day = `2026-0${4 + round}-15`;
+      await Promise.all(
+        [0, 1].map(() =>
+          deliver(
+            dataSource,
+            transactionEvent('ledger.transaction.created', cy, newId(), 1, {
+              baseAmount: '45',
+              categoryId: food,
+              date: day,
+            }),
+          ),
+        ),
+      );
+    }
+    const reached = (await outbox()).filter((e) => e.envelope.userId === cy);
+    expect(reached.map((e) => [e.type, (e.envelope.payload as { windowStart: string }).windowStart])).toEqual(
+      [4, 5, 6, 7, 8].map((month) => ['budgets.budget.threshold-reached', `2026-0${month}-01`]),
+    );
   });
 });

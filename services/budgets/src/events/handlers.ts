@@ -25,32 +25,32 @@ async function lockUser(manager: EntityManager, userId: string): Promise<void> {
 }
 
 /**
- * The read model keeps each transaction's version in its own row (with a tombstone on delete)
- * rather than in the shared aggregate_versions table: a `deleted` event may carry the same
- * version as the last update, and a delete must win that tie while a replayed update must not.
+ * Upserts the read model row in one statement, only over an older version: the version check and
+ * the write are one round trip, and the row lock it takes is the only lock until the threshold
+ * check. The read model keeps each transaction's version in its own row (with a tombstone on
+ * delete) rather than in the shared aggregate_versions table: a `deleted` event may carry the
+ * same version as the last update, and a delete must win that tie while a replayed update must
+ * not. Returns whether the row was written.
  */
-async function storedVersion(manager: EntityManager, id: string): Promise<number | undefined> {
-  const rows: Array<{ version: number }> = await manager.query(
-    `SELECT version FROM spending_transactions WHERE id = $1 FOR UPDATE`,
-    [id],
-  );
-  return rows[0]?.version;
-}
-
 async function writeTransaction(
   manager: EntityManager,
   event: FinanceEvent<
     'ledger.transaction.created' | 'ledger.transaction.updated' | 'ledger.transaction.deleted'
   >,
   deleted: boolean,
-): Promise<void> {
+): Promise<boolean> {
   const p = event.payload;
-  await manager.query(
+  const newer = deleted
+    ? 'spending_transactions.version <= EXCLUDED.version'
+    : 'spending_transactions.version < EXCLUDED.version';
+  const written: unknown[] = await manager.query(
     `INSERT INTO spending_transactions (id, user_id, category_id, type, base_amount_minor, base_currency, date, version, deleted)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
      ON CONFLICT (id) DO UPDATE SET user_id = EXCLUDED.user_id, category_id = EXCLUDED.category_id, type = EXCLUDED.type,
        base_amount_minor = EXCLUDED.base_amount_minor, base_currency = EXCLUDED.base_currency, date = EXCLUDED.date,
-       version = EXCLUDED.version, deleted = EXCLUDED.deleted`,
+       version = EXCLUDED.version, deleted = EXCLUDED.deleted
+     WHERE ${newer}
+     RETURNING 1`,
     [
       event.aggregateId,
       event.userId,
@@ -63,14 +63,12 @@ async function writeTransaction(
       deleted,
     ],
   );
+  return written.length === 1;
 }
 
 /** `ledger.transaction.created/updated`: upsert the read model row (newer versions only), then check alerts. */
 export async function onTransactionChanged(event: TransactionEvent, manager: EntityManager): Promise<void> {
-  await lockUser(manager, event.userId);
-  const version = await storedVersion(manager, event.aggregateId);
-  if (version !== undefined && version >= event.aggregateVersion) return; // stale or duplicate
-  await writeTransaction(manager, event, false);
+  if (!(await writeTransaction(manager, event, false))) return; // stale or duplicate
   const p = event.payload;
   if (p.type === 'expense')
     await checkThresholds(manager, event.userId, {
@@ -85,9 +83,6 @@ export async function onTransactionDeleted(
   event: FinanceEvent<'ledger.transaction.deleted'>,
   manager: EntityManager,
 ): Promise<void> {
-  await lockUser(manager, event.userId);
-  const version = await storedVersion(manager, event.aggregateId);
-  if (version !== undefined && version > event.aggregateVersion) return;
   await writeTransaction(manager, event, true);
 }
 
@@ -108,6 +103,10 @@ export async function checkThresholds(
        AND start_date <= $4::date AND (end_date IS NULL OR end_date >= $4::date)`,
     [userId, spending.currency, spending.categoryId, spending.date],
   );
+  if (rows.length === 0) return;
+  // Taken after this event's row is written, before summing: of two concurrent expenses whose sum
+  // crosses a threshold, the second to get the lock sees the first (committed) and announces it.
+  await lockUser(manager, userId);
   const requests = rows.map(toBudgetRecord).flatMap((budget) => {
     const window = windowContaining(scheduleOf(budget), spending.date);
     return window ? [{ budget, window, historyCount: 0 }] : [];
