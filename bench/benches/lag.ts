@@ -1,3 +1,4 @@
+import { OUTBOX_CLAIM_LEASE_MS } from '@finance/shared';
 import type { Bench } from '../lib/context';
 import type { SeededUser } from '../lib/seed';
 import { load } from '../lib/load';
@@ -104,12 +105,14 @@ export const lagBench: Bench = {
         budgets = await consumerCommits(system, 'budgets');
         reports = await consumerCommits(system, 'reports');
       }
-      // Where the lag goes: commit → the relay's claim of the row (outbox.sent_at is the claiming
-      // transaction's start), then claim → broker → consumer commit.
+      // Where the lag goes: commit → the relay's claim of the row (a claim moves next_attempt_at a
+      // lease ahead of the claiming statement's now(); rows published at the first attempt), then
+      // claim → broker → consumer commit.
       const claimed = await withPg(system.databases.ledger, (db) =>
         db.query<{ event_id: string; at: string }>(
-          `SELECT event_id, (extract(epoch FROM sent_at) * 1000)::float8 AS at FROM outbox WHERE event_id = ANY($1)`,
-          [[...published.keys()]],
+          `SELECT event_id, (extract(epoch FROM next_attempt_at) * 1000)::float8 - $2 AS at
+             FROM outbox WHERE event_id = ANY($1) AND attempts = 0`,
+          [[...published.keys()], OUTBOX_CLAIM_LEASE_MS],
         ),
       );
       const claimAt = new Map(claimed.rows.map((r) => [r.event_id, Number(r.at)]));

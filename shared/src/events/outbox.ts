@@ -7,6 +7,15 @@ import { Broker, BrokerUnavailableError } from './broker';
 import { eventsPublished } from './metrics';
 import { parseEvent, type EventType, type FinanceEvent, type NewEvent } from './contracts';
 
+/**
+ * How long a relay holds the rows it claimed before another may take them: far above a broker's
+ * confirm time; a relay that dies holding rows delays them by at most this.
+ */
+export const OUTBOX_CLAIM_LEASE_MS = 30_000;
+
+/** Batches a relay keeps published but not yet confirmed. */
+const MAX_BATCHES_AWAITING_CONFIRMS = 8;
+
 /** The PostgreSQL NOTIFY channel that wakes the relay right after a commit. */
 export const OUTBOX_CHANNEL = 'finance_outbox';
 
@@ -104,9 +113,10 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Publishes committed outbox rows in order on the broker's confirm channel and marks them sent
- * only after the broker's ack. Rows are claimed with FOR UPDATE SKIP LOCKED, so several relays
- * (one per replica) never publish the same row twice while all are healthy. Woken by
- * LISTEN/NOTIFY right after commits, by a reconnected broker, and by a poll.
+ * only after the broker's ack. Rows are leased in one statement (FOR UPDATE SKIP LOCKED, then
+ * `next_attempt_at` a lease ahead), so several relays (one per replica) never publish the same row
+ * twice while all are healthy, and no transaction waits on the broker. Woken by LISTEN/NOTIFY right
+ * after commits, by a reconnected broker, and by a poll.
  */
 export class OutboxRelay {
   /** Events this relay had confirmed by the broker (tests and metrics). */
@@ -118,6 +128,8 @@ export class OutboxRelay {
   private listener?: Client;
   private listenAttempts = 0;
   private timers: NodeJS.Timeout[] = [];
+  /** Published batches waiting for the broker's confirms, then for their rows to be marked. */
+  private readonly settling = new Set<Promise<void>>();
   private readonly onBrokerConnected = () => this.wake();
 
   constructor(private readonly options: OutboxRelayOptions) {
@@ -146,6 +158,7 @@ export class OutboxRelay {
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
     await this.running;
+    while (this.settling.size > 0) await Promise.allSettled([...this.settling]);
     const listener = this.listener;
     this.listener = undefined;
     await listener?.end().catch(() => undefined);
@@ -185,8 +198,12 @@ export class OutboxRelay {
         const batchSize = this.options.batchSize ?? 100;
         for (;;) {
           if (this.stopping || !this.options.broker.isConnected) break;
-          const { claimed, brokerLost } = await this.publishBatch(batchSize);
-          if (claimed < batchSize || brokerLost) break;
+          // Bounded: a broker slow to confirm holds at most this many batches in memory.
+          while (this.settling.size >= MAX_BATCHES_AWAITING_CONFIRMS) await Promise.race(this.settling);
+          const rows = await this.claim(batchSize);
+          if (rows.length === 0) break;
+          this.settle(rows);
+          if (rows.length < batchSize) break;
         }
       } catch (error) {
         this.logger.error({ err: error }, 'outbox relay round failed');
@@ -194,51 +211,83 @@ export class OutboxRelay {
     } while (this.again && !this.stopping);
   }
 
-  private async publishBatch(batchSize: number): Promise<{ claimed: number; brokerLost: boolean }> {
+  /**
+   * Leases the oldest due rows to this relay in one statement: their `next_attempt_at` moves a
+   * lease ahead, so no other relay (FOR UPDATE SKIP LOCKED while claiming, the lease after) takes
+   * them, and a relay that dies holding them only delays them by the lease. No transaction stays
+   * open while the broker confirms.
+   */
+  private async claim(batchSize: number): Promise<OutboxRow[]> {
+    // TypeORM answers an UPDATE with [rows, affected count].
+    const [rows]: [OutboxRow[], number] = await this.options.dataSource.query(
+      `UPDATE outbox SET next_attempt_at = now() + ($2::bigint * interval '1 millisecond')
+        WHERE position IN (
+          SELECT position FROM outbox
+           WHERE sent_at IS NULL AND next_attempt_at <= now()
+           ORDER BY position LIMIT $1 FOR UPDATE SKIP LOCKED)
+        RETURNING position, event_id, type, envelope, attempts`,
+      [batchSize, OUTBOX_CLAIM_LEASE_MS],
+    );
+    // RETURNING has no order: publish in commit order.
+    return rows.sort((a, b) => (BigInt(a.position) < BigInt(b.position) ? -1 : 1));
+  }
+
+  /**
+   * Publishes the rows now, in order on the one confirm channel, and marks them once the broker
+   * has confirmed, in the background: the next batch is claimed and published meanwhile instead of
+   * waiting for this one's confirms (order across batches holds: same channel, published in turn).
+   */
+  private settle(rows: OutboxRow[]): void {
     const { broker } = this.options;
-    return this.options.dataSource.transaction(async (manager) => {
-      const rows: OutboxRow[] = await manager.query(
-        `SELECT position, event_id, type, envelope, attempts FROM outbox
-          WHERE sent_at IS NULL AND next_attempt_at <= now()
-          ORDER BY position LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [batchSize],
-      );
-      if (rows.length === 0) return { claimed: 0, brokerLost: false };
-      // One channel keeps publish order; confirms are awaited together.
-      const results = await Promise.allSettled(
-        rows.map((row) =>
-          broker.publish(row.type, row.envelope, { messageId: row.event_id, type: row.type }),
-        ),
-      );
-      const sent: string[] = [];
-      let brokerLost = false;
-      for (const [index, result] of results.entries()) {
-        const row = rows[index];
-        if (result.status === 'fulfilled') {
-          sent.push(row.position);
-          eventsPublished.inc({ type: row.type });
-        } else if (result.reason instanceof BrokerUnavailableError) {
-          // Not the row's fault: it stays pending and goes out when the broker is back.
-          brokerLost = true;
-        } else {
-          const delayMs = Math.min(this.options.maxBackoffMs ?? 30_000, 250 * 2 ** row.attempts);
-          this.logger.warn(
-            { err: result.reason, eventId: row.event_id, attempts: row.attempts + 1 },
-            'outbox publish failed',
-          );
-          await manager.query(
-            `UPDATE outbox SET attempts = attempts + 1, last_error = $2,
-                    next_attempt_at = now() + ($3::bigint * interval '1 millisecond')
-              WHERE position = $1`,
-            [row.position, String((result.reason as Error)?.message ?? result.reason), delayMs],
-          );
-        }
+    const published = rows.map((row) =>
+      broker.publish(row.type, row.envelope, { messageId: row.event_id, type: row.type }),
+    );
+    const settling: Promise<void> = this.record(rows, published)
+      .catch((error) => {
+        // The rows stay leased and are published again when the lease runs out (at least once).
+        this.logger.error({ err: error }, 'outbox could not record publish results');
+      })
+      .finally(() => this.settling.delete(settling));
+    this.settling.add(settling);
+  }
+
+  private async record(rows: OutboxRow[], published: Promise<void>[]): Promise<void> {
+    const results = await Promise.allSettled(published);
+    const sent: string[] = [];
+    const brokerGone: string[] = [];
+    for (const [index, result] of results.entries()) {
+      const row = rows[index];
+      if (result.status === 'fulfilled') {
+        sent.push(row.position);
+        eventsPublished.inc({ type: row.type });
+      } else if (result.reason instanceof BrokerUnavailableError) {
+        // Not the row's fault: due again at once; the broker's reconnect wakes the relay.
+        brokerGone.push(row.position);
+      } else {
+        const delayMs = Math.min(this.options.maxBackoffMs ?? 30_000, 250 * 2 ** row.attempts);
+        this.logger.warn(
+          { err: result.reason, eventId: row.event_id, attempts: row.attempts + 1 },
+          'outbox publish failed',
+        );
+        await this.options.dataSource.query(
+          `UPDATE outbox SET attempts = attempts + 1, last_error = $2,
+                  next_attempt_at = now() + ($3::bigint * interval '1 millisecond')
+            WHERE position = $1`,
+          [row.position, String((result.reason as Error)?.message ?? result.reason), delayMs],
+        );
       }
-      if (sent.length > 0)
-        await manager.query(`UPDATE outbox SET sent_at = now() WHERE position = ANY($1::bigint[])`, [sent]);
-      this.publishedCount += sent.length;
-      return { claimed: rows.length, brokerLost };
-    });
+    }
+    if (sent.length > 0)
+      await this.options.dataSource.query(
+        `UPDATE outbox SET sent_at = now() WHERE position = ANY($1::bigint[])`,
+        [sent],
+      );
+    if (brokerGone.length > 0)
+      await this.options.dataSource.query(
+        `UPDATE outbox SET next_attempt_at = now() WHERE position = ANY($1::bigint[]) AND sent_at IS NULL`,
+        [brokerGone],
+      );
+    this.publishedCount += sent.length;
   }
 
   private async listen(): Promise<void> {

@@ -213,6 +213,42 @@ describe('OutboxRelay', () => {
     }
   });
 
+  it('leaves rows leased by a relay that died alone until the lease ends, then publishes them once', async () => {
+    const tap = await tapQueue('ledger.account.created');
+    const userId = randomUUID();
+    const event = await store.dataSource.transaction((manager) =>
+      publishEvent(manager, accountCreated(userId, randomUUID())),
+    );
+    // What a relay's claim leaves behind when its process dies before the broker confirmed.
+    await store.dataSource.query(
+      `UPDATE outbox SET next_attempt_at = now() + interval '1500 milliseconds' WHERE event_id = $1`,
+      [event.id],
+    );
+    const relay = new OutboxRelay({
+      dataSource: store.dataSource,
+      broker,
+      logger: testLogger(),
+      pollIntervalMs: 100,
+    });
+    await relay.start();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await drainTap(tap, userId)).toEqual([]);
+      await waitFor(
+        async () =>
+          (await countOf(
+            store.dataSource,
+            `SELECT count(*) FROM outbox WHERE event_id = $1 AND sent_at IS NOT NULL`,
+            [event.id],
+          )) === 1,
+        { description: 'the row published after its lease', timeoutMs: 10_000 },
+      );
+      expect((await drainTap(tap, userId)).map((received) => received.id)).toEqual([event.id]);
+    } finally {
+      await relay.stop();
+    }
+  });
+
   it('prunes sent rows older than the retention, and only those', async () => {
     const event = await store.dataSource.transaction((manager) =>
       publishEvent(manager, transactionCreated(randomUUID())),
