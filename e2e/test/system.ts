@@ -84,6 +84,10 @@ export async function startSystem(
   );
 
   const services = { auth, ledger, budgets, reports };
+  // Services start without waiting for the broker; a consumer's queue exists only once its
+  // connection is up, and an event published before that reaches no queue (docs/events.md). Real
+  // deployments start consumers long before users act; a test acts at once, so it waits.
+  await Promise.all(Object.values(services).map((service) => service.broker.whenConnected()));
   return {
     gateway: gateway.url,
     services,
