@@ -120,24 +120,32 @@ export const lagBench: Bench = {
       const claimToBudgets = [...claimAt].flatMap(([id, at]) =>
         budgets.has(id) ? [budgets.get(id)! - at] : [],
       );
-      // And the consumer's side: its transaction starts (inbox.received_at is now() of that
+      // And each consumer's side: its transaction starts (inbox.received_at is now() of that
       // transaction) after the broker delivered; from there to its commit is the handler.
-      const received = await withPg(system.databases.budgets, (db) =>
-        db.query<{ event_id: string; at: string }>(
-          `SELECT event_id, (extract(epoch FROM received_at) * 1000)::float8 AS at FROM inbox WHERE consumer = $1 AND event_id = ANY($2)`,
-          [system.consumerNames.budgets, [...published.keys()]],
-        ),
-      );
-      const receivedAt = new Map(received.rows.map((r) => [r.event_id, Number(r.at)]));
-      const claimToReceived = [...claimAt].flatMap(([id, at]) =>
-        receivedAt.has(id) ? [receivedAt.get(id)! - at] : [],
-      );
-      const receivedToCommit = [...receivedAt].flatMap(([id, at]) =>
-        budgets.has(id) ? [budgets.get(id)! - at] : [],
-      );
+      const split: string[] = [];
+      for (const [service, effects] of [
+        ['budgets', budgets],
+        ['reports', reports],
+      ] as const) {
+        const received = await withPg(system.databases[service], (db) =>
+          db.query<{ event_id: string; at: string }>(
+            `SELECT event_id, (extract(epoch FROM received_at) * 1000)::float8 AS at FROM inbox WHERE consumer = $1 AND event_id = ANY($2)`,
+            [system.consumerNames[service], [...published.keys()]],
+          ),
+        );
+        const receivedAt = new Map(received.rows.map((r) => [r.event_id, Number(r.at)]));
+        const toStart = [...claimAt].flatMap(([id, at]) =>
+          receivedAt.has(id) ? [receivedAt.get(id)! - at] : [],
+        );
+        const toCommit = [...receivedAt].flatMap(([id, at]) =>
+          effects.has(id) ? [effects.get(id)! - at] : [],
+        );
+        split.push(
+          `claim → ${service} transaction start p50 ${round(percentile(toStart, 50))} ms, its start → commit p50 ${round(percentile(toCommit, 50))} ms`,
+        );
+      }
       ctx.note(
-        `${rate}/s: ledger commit → relay claim p50 ${round(percentile(toClaim, 50))} ms; relay claim → budgets commit p50 ${round(percentile(claimToBudgets, 50))} ms ` +
-          `(claim → budgets transaction start p50 ${round(percentile(claimToReceived, 50))} ms, its start → commit p50 ${round(percentile(receivedToCommit, 50))} ms)`,
+        `${rate}/s: ledger commit → relay claim p50 ${round(percentile(toClaim, 50))} ms; relay claim → budgets commit p50 ${round(percentile(claimToBudgets, 50))} ms (${split.join('; ')})`,
       );
       for (const [service, effects] of [
         ['budgets', budgets],
