@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Client, type ClientConfig } from 'pg';
 import type { Logger } from 'pino';
-import type { DataSource, EntityManager, MigrationInterface, QueryRunner } from 'typeorm';
+import type {
+  DataSource,
+  EntityManager,
+  EntitySubscriberInterface,
+  MigrationInterface,
+  QueryRunner,
+  TransactionCommitEvent,
+  TransactionRollbackEvent,
+} from 'typeorm';
 import { currentContext } from '../context';
 import { Broker, BrokerUnavailableError } from './broker';
 import { eventsPublished } from './metrics';
@@ -76,6 +84,25 @@ export async function publishEvent<T extends EventType>(
     aggregateVersion: event.aggregateVersion,
     payload: event.payload,
   }) as FinanceEvent<T>;
+  const relay = localRelays.get(manager.connection);
+  if (relay) {
+    // A relay runs in this process: the row is written already leased to it, and handed to it the
+    // moment the transaction commits (OutboxCommitHook), with no NOTIFY and no claim in between. If
+    // the process dies first, the lease runs out and any relay publishes it (docs/events.md).
+    const [row]: Array<{ position: string }> = await manager.query(
+      `INSERT INTO outbox (event_id, type, envelope, next_attempt_at)
+       VALUES ($1, $2, $3, clock_timestamp() + ($4::bigint * interval '1 millisecond')) RETURNING position`,
+      [envelope.id, envelope.type, JSON.stringify(envelope), OUTBOX_CLAIM_LEASE_MS],
+    );
+    awaitingCommit(manager.queryRunner).rows.push({
+      position: String(row.position),
+      event_id: envelope.id,
+      type: envelope.type,
+      envelope: envelope as unknown as Record<string, unknown>,
+      attempts: 0,
+    });
+    return envelope;
+  }
   // One round trip for the row and the relay's wake-up (bench/: a write path is a chain of round
   // trips). The NOTIFY is delivered at commit (dropped on rollback); several in one transaction collapse.
   await manager.query(
@@ -84,6 +111,50 @@ export async function publishEvent<T extends EventType>(
     [envelope.id, envelope.type, JSON.stringify(envelope), OUTBOX_CHANNEL],
   );
   return envelope;
+}
+
+/** The relay running in this process for a data source, if any: publishEvent hands rows to it. */
+const localRelays = new WeakMap<DataSource, OutboxRelay>();
+
+interface AwaitingCommit {
+  rows: OutboxRow[];
+  /** A savepoint was rolled back: some rows may not exist; hand them to the relay's claim instead. */
+  uncertain: boolean;
+}
+
+function awaitingCommit(queryRunner: QueryRunner): AwaitingCommit {
+  return ((queryRunner.data as { outbox?: AwaitingCommit }).outbox ??= { rows: [], uncertain: false });
+}
+
+function takeAwaitingCommit(queryRunner: QueryRunner): AwaitingCommit | undefined {
+  const data = queryRunner.data as { outbox?: AwaitingCommit };
+  const taken = data.outbox;
+  data.outbox = undefined;
+  return taken;
+}
+
+/**
+ * Hands a transaction's outbox rows to the relay once it has really committed (TypeORM also
+ * reports a released savepoint as a commit), and forgets them on rollback. Never returns a
+ * promise: TypeORM would make the commit wait for it.
+ */
+class OutboxCommitHook implements EntitySubscriberInterface {
+  constructor(private readonly relay: OutboxRelay) {}
+
+  afterTransactionCommit(event: TransactionCommitEvent): void {
+    if (event.queryRunner.isTransactionActive) return;
+    const awaiting = takeAwaitingCommit(event.queryRunner);
+    if (awaiting && awaiting.rows.length > 0) this.relay.committed(awaiting);
+  }
+
+  afterTransactionRollback(event: TransactionRollbackEvent): void {
+    if (event.queryRunner.isTransactionActive) {
+      const awaiting = (event.queryRunner.data as { outbox?: AwaitingCommit }).outbox;
+      if (awaiting) awaiting.uncertain = true;
+      return;
+    }
+    takeAwaitingCommit(event.queryRunner);
+  }
 }
 
 export interface OutboxRelayOptions {
@@ -131,6 +202,7 @@ export class OutboxRelay {
   /** Published batches waiting for the broker's confirms, then for their rows to be marked. */
   private readonly settling = new Set<Promise<void>>();
   private readonly onBrokerConnected = () => this.wake();
+  private readonly commitHook = new OutboxCommitHook(this);
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.logger = options.logger.child({ component: 'outbox-relay' });
@@ -139,6 +211,11 @@ export class OutboxRelay {
   async start(): Promise<void> {
     this.stopping = false;
     this.options.broker.on('connected', this.onBrokerConnected);
+    const { dataSource } = this.options;
+    if (!localRelays.has(dataSource)) {
+      localRelays.set(dataSource, this);
+      dataSource.subscribers.push(this.commitHook);
+    }
     await this.listen().catch((error) => {
       // Not fatal: the poll keeps things moving while LISTEN reconnects.
       this.logger.warn({ err: error }, 'outbox LISTEN failed; retrying');
@@ -155,6 +232,12 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.stopping = true;
     this.options.broker.off('connected', this.onBrokerConnected);
+    const { dataSource } = this.options;
+    if (localRelays.get(dataSource) === this) {
+      localRelays.delete(dataSource);
+      const index = dataSource.subscribers.indexOf(this.commitHook);
+      if (index >= 0) dataSource.subscribers.splice(index, 1);
+    }
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
     await this.running;
@@ -162,6 +245,28 @@ export class OutboxRelay {
     const listener = this.listener;
     this.listener = undefined;
     await listener?.end().catch(() => undefined);
+  }
+
+  /**
+   * Rows of a transaction that just committed, leased to this relay by publishEvent: published at
+   * once. When a savepoint was rolled back some may not exist, and when stopping they are not
+   * ours to publish: their lease is released for a claim instead.
+   */
+  committed(awaiting: AwaitingCommit): void {
+    const rows = awaiting.rows;
+    if (!awaiting.uncertain && !this.stopping && this.options.broker.isConnected) {
+      this.settle(rows);
+      return;
+    }
+    this.options.dataSource
+      .query(
+        `UPDATE outbox SET next_attempt_at = now() WHERE position = ANY($1::bigint[]) AND sent_at IS NULL`,
+        [rows.map((row) => row.position)],
+      )
+      .then(() => this.wake())
+      .catch((error) =>
+        this.logger.warn({ err: error }, 'outbox could not release leased rows; the lease will'),
+      );
   }
 
   /** Runs a drain now, or right after the one in progress. */

@@ -27,6 +27,7 @@ class CreateTestTables1700000000900 implements MigrationInterface {
 
 export interface TestStore {
   dataSource: DataSource;
+  url: string;
   close(): Promise<void>;
 }
 
@@ -41,6 +42,7 @@ export async function openTestStore(label: string): Promise<TestStore> {
   await openDatabase(dataSource);
   return {
     dataSource,
+    url,
     close: async () => {
       await dataSource.destroy();
       await dropTestDatabase(url);

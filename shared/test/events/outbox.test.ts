@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import {
   Broker,
   EVENTS_EXCHANGE,
   InvalidEventError,
+  OUTBOX_CHANNEL,
   OutboxRelay,
   publishEvent,
   runWithContext,
@@ -244,6 +246,60 @@ describe('OutboxRelay', () => {
         { description: 'the row published after its lease', timeoutMs: 10_000 },
       );
       expect((await drainTap(tap, userId)).map((received) => received.id)).toEqual([event.id]);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('hands a committed event to the relay in this process at once: no NOTIFY, no claim', async () => {
+    const tap = await tapQueue('ledger.account.created');
+    const listener = new Client({ connectionString: store.url });
+    await listener.connect();
+    const notifications: string[] = [];
+    listener.on('notification', (message) => notifications.push(message.channel));
+    await listener.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    // Its poll is too slow to matter and nothing wakes it: only the commit hand-over can publish.
+    const relay = new OutboxRelay({
+      dataSource: store.dataSource,
+      broker,
+      logger: testLogger(),
+      pollIntervalMs: 600_000,
+    });
+    await relay.start();
+    try {
+      const userId = randomUUID();
+      const event = await store.dataSource.transaction((manager) =>
+        publishEvent(manager, accountCreated(userId, randomUUID())),
+      );
+      await waitFor(async () => (await pendingCount()) === 0, { description: 'the event marked sent' });
+      expect((await drainTap(tap, userId)).map((received) => received.id)).toEqual([event.id]);
+      // A round trip on the listener's connection delivers any notification sent before it.
+      await listener.query('SELECT 1');
+      expect(notifications).toEqual([]);
+    } finally {
+      await relay.stop();
+      await listener.end();
+    }
+  });
+
+  it('publishes what a transaction kept after rolling a savepoint back, and nothing of the savepoint', async () => {
+    const tap = await tapQueue('ledger.account.created');
+    const relay = new OutboxRelay({ dataSource: store.dataSource, broker, logger: testLogger() });
+    await relay.start();
+    try {
+      const userId = randomUUID();
+      const kept = await store.dataSource.transaction(async (manager) => {
+        const outer = await publishEvent(manager, accountCreated(userId, randomUUID()));
+        await manager
+          .transaction(async (inner) => {
+            await publishEvent(inner, accountCreated(userId, randomUUID()));
+            throw new Error('roll the savepoint back');
+          })
+          .catch(() => undefined);
+        return outer;
+      });
+      await waitFor(async () => (await pendingCount()) === 0, { description: 'outbox drained' });
+      expect((await drainTap(tap, userId)).map((received) => received.id)).toEqual([kept.id]);
     } finally {
       await relay.stop();
     }
