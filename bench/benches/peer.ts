@@ -1,10 +1,8 @@
 import { execSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Client } from 'pg';
-import { createReportsDataSource } from '../../services/reports/src/data/data-source';
-import { rebuildRollups } from '../../services/reports/src/data/rollups';
 import type { Bench, BenchContext } from '../lib/context';
+import { bulkLoad, rebuildReportRollups } from '../lib/seed';
 import { median, percentile, round, timed } from '../lib/stats';
 import { call, registerUser, ROOT, withPg, type ServiceName, type System } from '../lib/system';
 
@@ -327,40 +325,6 @@ const ROWS = `
   LATERAL (SELECT overlay(overlay(md5($7::text || ':' || r.n) PLACING '4' FROM 13) PLACING '8' FROM 17)::uuid AS id,
                   ($8::uuid[])[r.category] AS category_id) g`;
 
-/** bench/lib/seed.ts's `bulkLoad` (not exported there): PostgreSQL's "Populating a Database" recipe. */
-async function bulkLoad(
-  db: Client,
-  table: string,
-  adding: number,
-  insert: () => Promise<unknown>,
-): Promise<void> {
-  const present = await db.query<{ rows: number }>(
-    `SELECT greatest(reltuples, 0)::float8 AS rows FROM pg_class WHERE oid = $1::regclass`,
-    [table],
-  );
-  if (adding < Number(present.rows[0]?.rows ?? 0)) {
-    await insert();
-    await db.query(`ANALYZE ${table}`);
-    return;
-  }
-  const { rows } = await db.query<{ name: string; definition: string }>(
-    `SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS definition
-     FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-     WHERE i.indrelid = $1::regclass AND NOT i.indisprimary AND NOT i.indisunique`,
-    [table],
-  );
-  await db.query(`SET maintenance_work_mem = '256MB'`);
-  await db.query(`SET session_replication_role = replica`);
-  try {
-    for (const index of rows) await db.query(`DROP INDEX "${index.name}"`);
-    await insert();
-  } finally {
-    for (const index of rows) await db.query(index.definition);
-    await db.query(`SET session_replication_role = DEFAULT`);
-  }
-  await db.query(`ANALYZE ${table}`);
-}
-
 /**
  * The same rows into the ledger and into each read model, in parallel, as bench/lib/seed.ts
  * does (the documented replay path: what consuming their events would have left), reports'
@@ -394,14 +358,7 @@ async function replay(system: System, user: OurUser, w: Workload): Promise<void>
           ),
         ),
       );
-      const dataSource = createReportsDataSource({ url: system.databases.reports, poolSize: 2 });
-      await dataSource.initialize();
-      try {
-        await rebuildRollups(dataSource, user.id);
-        await dataSource.query('ANALYZE');
-      } finally {
-        await dataSource.destroy();
-      }
+      await rebuildReportRollups(system, user.id);
     })(),
     withPg(system.databases.budgets, (db) =>
       bulkLoad(db, 'spending_transactions', n, () =>

@@ -62,7 +62,7 @@ const ROWS = `
  * the user's own account and categories by construction. The indexes come back from their own
  * definitions (`pg_get_indexdef`), so the schema ends exactly as the migrations left it.
  */
-async function bulkLoad(
+export async function bulkLoad(
   db: Client,
   table: string,
   adding: number,
@@ -96,6 +96,18 @@ async function bulkLoad(
   await db.query(`ANALYZE ${table}`);
 }
 
+/** Reports' own repair path over what was just loaded: its daily roll-ups, then fresh statistics. */
+export async function rebuildReportRollups(system: System, userId: string): Promise<void> {
+  const dataSource = createReportsDataSource({ url: system.databases.reports, poolSize: 2 });
+  await dataSource.initialize();
+  try {
+    await rebuildRollups(dataSource, userId);
+    await dataSource.query('ANALYZE');
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
 export async function seedLedger(system: System, user: SeededUser): Promise<number> {
   const { ms } = await timed(() =>
     withPg(system.databases.ledger, (db) =>
@@ -124,14 +136,7 @@ export async function seedReports(system: System, user: SeededUser): Promise<num
         ),
       ),
     );
-    const dataSource = createReportsDataSource({ url: system.databases.reports, poolSize: 2 });
-    await dataSource.initialize();
-    try {
-      await rebuildRollups(dataSource, user.id);
-      await dataSource.query('ANALYZE');
-    } finally {
-      await dataSource.destroy();
-    }
+    await rebuildReportRollups(system, user.id);
   });
   return ms;
 }
