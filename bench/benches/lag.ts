@@ -108,6 +108,20 @@ export const lagBench: Bench = {
       // (inbox.received_at is now() of that transaction: relay, broker, delivery), then the
       // handler's transaction to its commit.
       const split: string[] = [];
+      // The publishing side alone: outbox.sent_at is now() of the relay's UPDATE after the
+      // broker's confirm, so commit → sent_at bounds commit → publish → confirm from above.
+      const sent = await withPg(system.databases.ledger, (db) =>
+        db.query<{ event_id: string; at: string }>(
+          `SELECT event_id, (extract(epoch FROM sent_at) * 1000)::float8 AS at FROM outbox WHERE event_id = ANY($1) AND sent_at IS NOT NULL`,
+          [[...published.keys()]],
+        ),
+      );
+      const toConfirmed = sent.rows.flatMap((r) =>
+        published.has(r.event_id) ? [Number(r.at) - published.get(r.event_id)!] : [],
+      );
+      split.push(
+        `ledger commit → broker confirmed (outbox sent_at) p50 ${round(percentile(toConfirmed, 50))} ms`,
+      );
       for (const [service, effects] of [
         ['budgets', budgets],
         ['reports', reports],
