@@ -50,7 +50,14 @@ async function main() {
       if (letters.length === 0) console.log(`${service}.events.dlq is empty`);
       letters.forEach((letter, index) =>
         console.log(
-          [index + 1, letter.eventId ?? '-', letter.type ?? '-', `attempts=${letter.attempts ?? '-'}`, letter.deadLetteredAt ?? '-', letter.lastError ?? letter.reason ?? '-'].join('\t'),
+          [
+            index + 1,
+            letter.eventId ?? '-',
+            letter.type ?? '-',
+            `attempts=${letter.attempts ?? '-'}`,
+            letter.deadLetteredAt ?? '-',
+            letter.lastError ?? letter.reason ?? '-',
+          ].join('\t'),
         ),
       );
     } else if (command === 'inspect') {

@@ -5,13 +5,19 @@ const fs = require('fs');
 const path = require('path');
 
 const root = path.join(__dirname, '..');
-const packages = ['shared', 'e2e', ...fs.readdirSync(path.join(root, 'services')).map((s) => `services/${s}`)];
+const packages = [
+  'shared',
+  'e2e',
+  ...fs.readdirSync(path.join(root, 'services')).map((s) => `services/${s}`),
+];
 let failed = false;
 for (const pkg of packages) {
   const config = path.join(root, pkg, 'tsconfig.test.json');
   if (!fs.existsSync(config)) continue;
   try {
-    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', config], { stdio: 'inherit' });
+    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', config], {
+      stdio: 'inherit',
+    });
   } catch {
     failed = true;
   }

@@ -796,7 +796,9 @@ describe('hostile input through the gateway', () => {
     expect(long.status).toBeGreaterThanOrEqual(200);
     expect(long.status).toBeLessThan(500);
     // Past Node's 16 KB header limit the parser refuses it before express: still a problem+json.
-    const huge = await rawRequest('GET', api, `/transactions?q=${'x'.repeat(20_000)}`, { token: alice.token });
+    const huge = await rawRequest('GET', api, `/transactions?q=${'x'.repeat(20_000)}`, {
+      token: alice.token,
+    });
     expect(huge.status).toBe(431);
     expect(huge.contentType).toContain('application/problem+json');
     expect(huge.json).toMatchObject({ status: 431, title: 'Request Header Fields Too Large' });

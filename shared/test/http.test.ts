@@ -211,7 +211,12 @@ describe('TokenVerifier cache of verified tokens', () => {
   beforeAll(() => issuer.start());
   afterAll(() => issuer.stop());
   const verifierFor = () =>
-    new TokenVerifier({ jwksUrl: issuer.jwksUrl, issuer: TEST_ISSUER, audience: TEST_AUDIENCE, minRefetchIntervalMs: 0 });
+    new TokenVerifier({
+      jwksUrl: issuer.jwksUrl,
+      issuer: TEST_ISSUER,
+      audience: TEST_AUDIENCE,
+      minRefetchIntervalMs: 0,
+    });
   const statusOf = (promise: Promise<unknown>) =>
     promise.then(
       () => 200,

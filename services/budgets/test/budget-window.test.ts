@@ -153,7 +153,13 @@ describe('budget figures', () => {
     expect(currentFigures(figuresFor(march, 100n, 0n, 5n), '2026-03-02').projectedSpend).toBe(78n);
     expect(currentFigures(figuresFor(march, 100n, 0n, 3n), '2026-03-02').projectedSpend).toBe(46n);
     const over = currentFigures(figuresFor(march, 100n, 0n, 150n), '2026-03-31');
-    expect(over).toMatchObject({ remaining: -50n, status: 'over', daysLeft: 1, dailyAllowance: 0n, percentUsed: '150.00' });
+    expect(over).toMatchObject({
+      remaining: -50n,
+      status: 'over',
+      daysLeft: 1,
+      dailyAllowance: 0n,
+      percentUsed: '150.00',
+    });
     const ended = currentFigures(figuresFor(march, 100n, 0n, 10n), '2026-04-02');
     expect(ended).toMatchObject({ daysLeft: 0, daysElapsed: 31, projectedSpend: 10n });
   });
@@ -177,7 +183,15 @@ describe('budget figures', () => {
     expect(plain.map((f) => f.carriedOver)).toEqual([0n, 0n, 0n]);
     expect(plain[1].status).toBe('over');
     // An overspend that eats more than the next limit leaves nothing available.
-    const deep = seriesFigures(1000n, true, { windows: [{ window: windowAt(s, 1)!, spent: 10n }], spentBefore: 3000n });
-    expect(deep[0]).toMatchObject({ carriedOver: -2000n, remaining: -1010n, percentUsed: null, status: 'over' });
+    const deep = seriesFigures(1000n, true, {
+      windows: [{ window: windowAt(s, 1)!, spent: 10n }],
+      spentBefore: 3000n,
+    });
+    expect(deep[0]).toMatchObject({
+      carriedOver: -2000n,
+      remaining: -1010n,
+      percentUsed: null,
+      status: 'over',
+    });
   });
 });

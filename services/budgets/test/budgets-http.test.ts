@@ -12,7 +12,14 @@ import {
 } from '@finance/shared/testing';
 import type { DataSource } from 'typeorm';
 import { buildApp } from '../src/app';
-import { categoryDeleted, categoryEvent, deliver, newId, openTestDataSource, userRegistered } from './fixtures';
+import {
+  categoryDeleted,
+  categoryEvent,
+  deliver,
+  newId,
+  openTestDataSource,
+  userRegistered,
+} from './fixtures';
 
 describe('budgets HTTP API: CRUD, validation, ownership', () => {
   const issuer = new TestTokenIssuer();
@@ -32,7 +39,11 @@ describe('budgets HTTP API: CRUD, validation, ownership', () => {
     dbUrl = await createTestDatabase('budgets_http');
     dataSource = await openTestDataSource(dbUrl);
     await issuer.start();
-    const verifier = new TokenVerifier({ jwksUrl: issuer.jwksUrl, issuer: TEST_ISSUER, audience: TEST_AUDIENCE });
+    const verifier = new TokenVerifier({
+      jwksUrl: issuer.jwksUrl,
+      issuer: TEST_ISSUER,
+      audience: TEST_AUDIENCE,
+    });
     const app = buildApp({
       dataSource,
       logger: testLogger(),
@@ -64,7 +75,12 @@ describe('budgets HTTP API: CRUD, validation, ownership', () => {
   const post = (body: unknown, as = token) => httpJson('POST', `${server.url}/budgets`, { token: as, body });
 
   it('creates a budget in the base currency, with defaults, and reads it back', async () => {
-    const res = await post({ category_id: groceries, amount: '450.5', period: 'monthly', start_date: '2026-01-25' });
+    const res = await post({
+      category_id: groceries,
+      amount: '450.5',
+      period: 'monthly',
+      start_date: '2026-01-25',
+    });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
       name: 'Monthly budget',
@@ -79,11 +95,21 @@ describe('budgets HTTP API: CRUD, validation, ownership', () => {
     });
     const got = await httpJson('GET', `${server.url}/budgets/${res.body.id}`, { token });
     expect(got.status).toBe(200);
-    expect(got.body).toMatchObject({ id: res.body.id, amount: '450.50', window_start: '2026-02-25', window_end: '2026-03-24' });
+    expect(got.body).toMatchObject({
+      id: res.body.id,
+      amount: '450.50',
+      window_start: '2026-02-25',
+      window_end: '2026-03-24',
+    });
     // start_date defaults to today in the user's timezone (Berlin is already on the 10th).
     const overall = await post({ amount: 1000, period: 'weekly', name: 'Everything', rollover: true });
     expect(overall.status).toBe(201);
-    expect(overall.body).toMatchObject({ category_id: null, start_date: '2026-03-10', amount: '1000.00', rollover: true });
+    expect(overall.body).toMatchObject({
+      category_id: null,
+      start_date: '2026-03-10',
+      amount: '1000.00',
+      rollover: true,
+    });
     const byCategory = await httpJson('GET', `${server.url}/budgets?category_id=${groceries}`, { token });
     expect(byCategory.body.data.map((b: { id: string }) => b.id)).toEqual([res.body.id]);
   });
@@ -137,23 +163,50 @@ describe('budgets HTTP API: CRUD, validation, ownership', () => {
   });
 
   it('replaces, patches and deletes a budget; another user gets 404 everywhere', async () => {
-    const created = await post({ name: 'Food', category_id: groceries, amount: '200', period: 'monthly', start_date: '2026-03-01' });
+    const created = await post({
+      name: 'Food',
+      category_id: groceries,
+      amount: '200',
+      period: 'monthly',
+      start_date: '2026-03-01',
+    });
     const url = `${server.url}/budgets/${created.body.id}`;
     const bobToken = issuer.token(bob);
     expect((await httpJson('GET', url, { token: bobToken })).status).toBe(404);
-    expect((await httpJson('PUT', url, { token: bobToken, body: { amount: '1', period: 'daily' } })).status).toBe(404);
+    expect(
+      (await httpJson('PUT', url, { token: bobToken, body: { amount: '1', period: 'daily' } })).status,
+    ).toBe(404);
     expect((await httpJson('PATCH', url, { token: bobToken, body: { amount: '1' } })).status).toBe(404);
     expect((await httpJson('DELETE', url, { token: bobToken })).status).toBe(404);
 
     const put = await httpJson('PUT', url, {
       token,
-      body: { name: 'Rent', category_id: rent, amount: '900', period: 'monthly', start_date: '2026-03-01', rollover: true },
+      body: {
+        name: 'Rent',
+        category_id: rent,
+        amount: '900',
+        period: 'monthly',
+        start_date: '2026-03-01',
+        rollover: true,
+      },
     });
     expect(put.status).toBe(200);
-    expect(put.body).toMatchObject({ name: 'Rent', category_id: rent, amount: '900.00', rollover: true, version: 2 });
+    expect(put.body).toMatchObject({
+      name: 'Rent',
+      category_id: rent,
+      amount: '900.00',
+      rollover: true,
+      version: 2,
+    });
     const patch = await httpJson('PATCH', url, { token, body: { amount: '950.25', end_date: '2026-12-31' } });
     expect(patch.status).toBe(200);
-    expect(patch.body).toMatchObject({ name: 'Rent', amount: '950.25', end_date: '2026-12-31', rollover: true, version: 3 });
+    expect(patch.body).toMatchObject({
+      name: 'Rent',
+      amount: '950.25',
+      end_date: '2026-12-31',
+      rollover: true,
+      version: 3,
+    });
     const badPatch = await httpJson('PATCH', url, { token, body: { end_date: '2026-01-01' } });
     expect(badPatch.status).toBe(400);
     expect(badPatch.body.errors[0].field).toBe('body.end_date');
@@ -187,11 +240,10 @@ describe('budgets HTTP API: CRUD, validation, ownership', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { status: number; body: { data: Array<{ id: string }>; next_cursor: string | null } } = await httpJson(
-        'GET',
-        `${server.url}/budgets?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
-        { token: daveToken },
-      );
+      const page: { status: number; body: { data: Array<{ id: string }>; next_cursor: string | null } } =
+        await httpJson('GET', `${server.url}/budgets?limit=2${cursor ? `&cursor=${cursor}` : ''}`, {
+          token: daveToken,
+        });
       expect(page.status).toBe(200);
       expect(page.body.data.length).toBeLessThanOrEqual(2);
       seen.push(...page.body.data.map((b) => b.id));
@@ -221,6 +273,8 @@ describe('budgets HTTP API: CRUD, validation, ownership', () => {
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(['/budgets', '/budgets/{id}', '/analytics/budget-status']),
     );
-    expect(Object.keys(doc.paths['/budgets/{id}'])).toEqual(expect.arrayContaining(['get', 'put', 'patch', 'delete']));
+    expect(Object.keys(doc.paths['/budgets/{id}'])).toEqual(
+      expect.arrayContaining(['get', 'put', 'patch', 'delete']),
+    );
   });
 });

@@ -14,6 +14,8 @@ describe('budgets configuration', () => {
 
   it('names the bad variable', () => {
     expect(() => parseConfig(budgetsConfigSchema, { PORT: 'eighty' })).toThrow(ConfigError);
-    expect(() => parseConfig(budgetsConfigSchema, { DATABASE_URL: 'mysql://x/y' })).toThrow(/DATABASE_URL is invalid/);
+    expect(() => parseConfig(budgetsConfigSchema, { DATABASE_URL: 'mysql://x/y' })).toThrow(
+      /DATABASE_URL is invalid/,
+    );
   });
 });

@@ -54,13 +54,30 @@ describe('budgets consumer over the real broker', () => {
     relay = new OutboxRelay({ dataSource, broker, logger: testLogger() });
     await relay.start();
     consumer = registerBudgetHandlers(
-      new EventConsumer({ broker, dataSource, logger: testLogger(), service, prefetch: 20, maxAttempts: 3, retryDelaysMs: RETRY_DELAYS_MS }),
+      new EventConsumer({
+        broker,
+        dataSource,
+        logger: testLogger(),
+        service,
+        prefetch: 20,
+        maxAttempts: 3,
+        retryDelaysMs: RETRY_DELAYS_MS,
+      }),
     );
     await consumer.start();
     await issuer.start();
-    const verifier = new TokenVerifier({ jwksUrl: issuer.jwksUrl, issuer: TEST_ISSUER, audience: TEST_AUDIENCE });
+    const verifier = new TokenVerifier({
+      jwksUrl: issuer.jwksUrl,
+      issuer: TEST_ISSUER,
+      audience: TEST_AUDIENCE,
+    });
     server = await startHttpServer(
-      buildApp({ dataSource, logger: testLogger(), authenticate: authenticate(verifier), now: () => new Date('2026-03-10T11:00:00Z') }),
+      buildApp({
+        dataSource,
+        logger: testLogger(),
+        authenticate: authenticate(verifier),
+        now: () => new Date('2026-03-10T11:00:00Z'),
+      }),
     );
   });
 
@@ -82,22 +99,52 @@ describe('budgets consumer over the real broker', () => {
     const user = newId();
     const food = newId();
     const token = issuer.token(user);
-    const setup = [userRegistered(user, 'EUR', 'Europe/Berlin'), categoryEvent('ledger.category.created', user, food)];
+    const setup = [
+      userRegistered(user, 'EUR', 'Europe/Berlin'),
+      categoryEvent('ledger.category.created', user, food),
+    ];
     for (const event of setup) await publish(event);
     for (const event of setup) await waitForInbox(dataSource, service, event.id);
 
     const created = await httpJson('POST', `${server.url}/budgets`, {
       token,
-      body: { name: 'Food', category_id: food, amount: '100.00', period: 'monthly', start_date: '2026-02-25' },
+      body: {
+        name: 'Food',
+        category_id: food,
+        amount: '100.00',
+        period: 'monthly',
+        start_date: '2026-02-25',
+      },
     });
     expect(created.status).toBe(201);
     const [a, b, c] = [newId(), newId(), newId()];
     const events = [
-      transactionEvent('ledger.transaction.created', user, a, 1, { baseAmount: '45.00', categoryId: food, date: '2026-03-01' }),
-      transactionEvent('ledger.transaction.created', user, b, 1, { baseAmount: '40.00', categoryId: food, date: '2026-03-02' }),
-      transactionEvent('ledger.transaction.created', user, c, 1, { baseAmount: '30.00', categoryId: food, date: '2026-03-03' }),
-      transactionEvent('ledger.transaction.updated', user, c, 2, { baseAmount: '30.00', categoryId: food, date: '2026-02-20' }),
-      transactionEvent('ledger.transaction.updated', user, b, 2, { type: 'transfer', baseAmount: '40.00', categoryId: null, date: '2026-03-02' }),
+      transactionEvent('ledger.transaction.created', user, a, 1, {
+        baseAmount: '45.00',
+        categoryId: food,
+        date: '2026-03-01',
+      }),
+      transactionEvent('ledger.transaction.created', user, b, 1, {
+        baseAmount: '40.00',
+        categoryId: food,
+        date: '2026-03-02',
+      }),
+      transactionEvent('ledger.transaction.created', user, c, 1, {
+        baseAmount: '30.00',
+        categoryId: food,
+        date: '2026-03-03',
+      }),
+      transactionEvent('ledger.transaction.updated', user, c, 2, {
+        baseAmount: '30.00',
+        categoryId: food,
+        date: '2026-02-20',
+      }),
+      transactionEvent('ledger.transaction.updated', user, b, 2, {
+        type: 'transfer',
+        baseAmount: '40.00',
+        categoryId: null,
+        date: '2026-03-02',
+      }),
     ];
     // First in order, as the ledger would publish them; then the whole stream replayed twice at once.
     for (const event of events) {
@@ -123,7 +170,10 @@ describe('budgets consumer over the real broker', () => {
     const outbox: Array<{ type: string; sent: boolean }> = await dataSource.query(
       `SELECT type, sent_at IS NOT NULL AS sent FROM outbox ORDER BY position`,
     );
-    expect(outbox.map((o) => o.type)).toEqual(['budgets.budget.threshold-reached', 'budgets.budget.exceeded']);
+    expect(outbox.map((o) => o.type)).toEqual([
+      'budgets.budget.threshold-reached',
+      'budgets.budget.exceeded',
+    ]);
 
     // The relay published both to the exchange.
     const received = await waitFor(

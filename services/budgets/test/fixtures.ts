@@ -39,12 +39,23 @@ export async function deliver(dataSource: DataSource, event: FinanceEvent): Prom
   });
 }
 
-export function userRegistered(userId: string, baseCurrency = 'EUR', timezone = 'Europe/Berlin', version = 1) {
+export function userRegistered(
+  userId: string,
+  baseCurrency = 'EUR',
+  timezone = 'Europe/Berlin',
+  version = 1,
+) {
   return envelope('auth.user.registered', {
     userId,
     aggregateId: userId,
     aggregateVersion: version,
-    payload: { email: `${userId}@example.test`, username: userId.slice(0, 8), baseCurrency, timezone, role: 'user' },
+    payload: {
+      email: `${userId}@example.test`,
+      username: userId.slice(0, 8),
+      baseCurrency,
+      timezone,
+      role: 'user',
+    },
   });
 }
 
@@ -62,12 +73,24 @@ export function categoryEvent(
   });
 }
 
-export function categoryDeleted(userId: string, categoryId: string, reassignedTo: string | null, version = 2) {
+export function categoryDeleted(
+  userId: string,
+  categoryId: string,
+  reassignedTo: string | null,
+  version = 2,
+) {
   return envelope('ledger.category.deleted', {
     userId,
     aggregateId: categoryId,
     aggregateVersion: version,
-    payload: { name: 'Groceries', color: '#00aa00', icon: null, kind: 'expense', parentId: null, reassignedTo },
+    payload: {
+      name: 'Groceries',
+      color: '#00aa00',
+      icon: null,
+      kind: 'expense',
+      parentId: null,
+      reassignedTo,
+    },
   });
 }
 

@@ -103,7 +103,10 @@ export class TokenVerifier implements AccessTokenVerifier {
    * up to 15 minutes, and checking the RS256 signature again for every request is the largest
    * CPU cost of authentication (docs/performance.md). Oldest entries go first when it is full.
    */
-  private readonly verified = new Map<string, { user: AuthenticatedUser; kid: string; expiresAtMs: number }>();
+  private readonly verified = new Map<
+    string,
+    { user: AuthenticatedUser; kid: string; expiresAtMs: number }
+  >();
   private readonly maxCachedTokens: number;
 
   constructor(private readonly options: TokenVerifierOptions & { maxCachedTokens?: number }) {
