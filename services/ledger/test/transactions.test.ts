@@ -1,3 +1,5 @@
+import { draftReferences } from '../src/data/draft-references';
+import { saveProfile } from '../src/data/profiles';
 import { LedgerHarness, fieldsOf, type TestUser } from './support';
 
 describe('transactions', () => {
@@ -477,5 +479,47 @@ describe('transactions', () => {
     const res = await post(user, { amount: '1', transaction_type: 'expense' });
     const expected = new Intl.DateTimeFormat('en-CA', { timeZone: 'Pacific/Kiritimati' }).format(new Date());
     expect(res.body.date).toBe(expected);
+  });
+  it("reads a write's account, target account, category and profile in one statement, share-locked and scoped to the user", async () => {
+    const lockedElsewhere = async (table: string, id: string) => {
+      // Another connection asking for the lock an archive or a delete takes.
+      const runner = h.dataSource.createQueryRunner();
+      await runner.startTransaction();
+      try {
+        await runner.query(`SELECT 1 FROM ${table} WHERE id = $1 FOR UPDATE NOWAIT`, [id]);
+        return false;
+      } catch (error) {
+        return /could not obtain lock/.test(String(error));
+      } finally {
+        await runner.rollbackTransaction();
+        await runner.release();
+      }
+    };
+    await saveProfile(h.dataSource.manager, bob.id, { baseCurrency: 'EUR', timezone: 'Europe/Paris' });
+    await h.dataSource.transaction(async (manager) => {
+      const mine = await draftReferences(manager, alice.id, {
+        accountIds: [aliceAccount.id, aliceSavings.id],
+        categoryId: groceries.id,
+      });
+      expect([...mine.accounts.keys()].sort()).toEqual([aliceAccount.id, aliceSavings.id].sort());
+      expect(mine.accounts.get(aliceAccount.id)).toMatchObject({
+        name: 'Checking',
+        currency: 'USD',
+        archived: false,
+      });
+      expect(mine.category).toMatchObject({ id: groceries.id, name: 'Groceries', kind: 'expense' });
+      expect(mine.profile.baseCurrency).toBe('USD');
+      expect(await lockedElsewhere('accounts', aliceSavings.id)).toBe(true);
+      expect(await lockedElsewhere('categories', groceries.id)).toBe(true);
+      // Someone else's ids are simply not there (the caller answers 404), and nothing of theirs is locked.
+      const foreign = await draftReferences(manager, bob.id, {
+        accountIds: [aliceAccount.id],
+        categoryId: groceries.id,
+      });
+      expect(foreign.profile).toEqual({ baseCurrency: 'EUR', timezone: 'Europe/Paris' });
+      expect(foreign.accounts.size).toBe(0);
+      expect(foreign.category).toBeUndefined();
+    });
+    expect(await lockedElsewhere('accounts', aliceSavings.id)).toBe(false);
   });
 });

@@ -19,6 +19,7 @@ import {
 } from '@finance/shared';
 import { defaultAccountOf, findAccount } from '../data/accounts';
 import { findCategory } from '../data/categories';
+import { type AccountReference, draftReferences } from '../data/draft-references';
 import { Transaction } from '../data/entities';
 import { claimKey, recordAnswer, storedAnswer } from '../data/idempotency';
 import { profileOf } from '../data/profiles';
@@ -179,10 +180,13 @@ async function resolveDraft(
   });
   if (shape.length) throw badRequest('The request body is invalid', shape);
 
-  const profile = await profileOf(manager, userId);
-  let account;
+  const { profile, accounts, category } = await draftReferences(manager, userId, {
+    accountIds: [draft.accountId, draft.toAccountId].filter((id): id is string => Boolean(id)),
+    categoryId: draft.categoryId,
+  });
+  let account: AccountReference | undefined;
   if (draft.accountId) {
-    account = await findAccount(manager, userId, draft.accountId, { lock: 'share' });
+    account = accounts.get(draft.accountId);
     if (!account) throw notFoundIn('Account', 'body.account_id');
   } else {
     const found = await defaultAccountOf(manager, userId, profile.baseCurrency);
@@ -195,7 +199,7 @@ async function resolveDraft(
       throw badRequest('The request body is invalid', [
         { field: 'body.to_account_id', message: 'Must differ from account_id' },
       ]);
-    toAccount = await findAccount(manager, userId, draft.toAccountId, { lock: 'share' });
+    toAccount = accounts.get(draft.toAccountId);
     if (!toAccount) throw notFoundIn('Account', 'body.to_account_id');
   }
   for (const [a, field] of [
@@ -218,7 +222,6 @@ async function resolveDraft(
   if (money) throw unprocessable(money.message, [money]);
 
   if (draft.categoryId) {
-    const category = await findCategory(manager, userId, draft.categoryId, { lock: 'share' });
     if (!category) throw notFoundIn('Category', 'body.category_id');
     if (!categoryFits(category.kind, draft.type))
       throw unprocessable(
