@@ -1,8 +1,7 @@
 import type { Bench } from '../lib/context';
-import type { ServiceName } from '../lib/system';
+import { SERVICE_NAMES } from '../lib/system';
 
 const MB = 1024 * 1024;
-const SERVICES: ServiceName[] = ['gateway', 'auth', 'ledger', 'budgets', 'reports'];
 
 /**
  * 8. Resident memory of each service process idle (right after start, before any bench) and
@@ -13,7 +12,7 @@ export const footprintBench: Bench = {
   title: '8. footprint: RSS per service idle / after load; cold start to all-ready',
   async run(ctx) {
     const system = await ctx.system();
-    for (const name of SERVICES) {
+    for (const name of SERVICE_NAMES) {
       const idle = ctx.idleRss.get(name);
       const now = system.rss(name);
       const node = Math.round(now.node / MB);

@@ -1,10 +1,20 @@
-import { execSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { formatMinorUnits, toMinorUnits } from '@finance/shared';
 import type { Bench, BenchContext } from '../lib/context';
+import { timedGet } from '../lib/latency';
 import { bulkLoad, rebuildReportRollups } from '../lib/seed';
 import { median, percentile, round, timed } from '../lib/stats';
-import { call, registerUser, ROOT, withPg, type ServiceName, type System } from '../lib/system';
+import {
+  call,
+  postgresBackendPids,
+  registerUser,
+  ROOT,
+  SERVICE_NAMES,
+  withPg,
+  type System,
+} from '../lib/system';
 
 /**
  * 9. A peer, side by side: the same workload in Actual Budget's engine (@actual-app/api) and in
@@ -28,7 +38,6 @@ const ACTUAL_VERSION = process.env.PEER_ACTUAL_VERSION ?? '26.9.0';
 const LOAD_BUDGET_MS = Number(process.env.PEER_LOAD_BUDGET_S ?? 420) * 1000;
 const WARMUP = 3;
 const MB = 1024 * 1024;
-const SERVICES: ServiceName[] = ['gateway', 'auth', 'ledger', 'budgets', 'reports'];
 
 const YEAR = { from: '2025-01-01', to: '2025-12-31' };
 const TWO_YEARS = { from: '2024-01-01', to: '2025-12-31' };
@@ -307,11 +316,11 @@ function columns(w: Workload): unknown[] {
   const amount: number[] = [];
   const date: string[] = [];
   const payee: string[] = [];
-  for (const [a, t, c, cents, d, p] of w.rows) {
+  for (const [a, t, c, amountCents, d, p] of w.rows) {
     account.push(a + 1);
     category.push(t === 'income' ? w.categories.length + 1 : c === null ? null : c + 1);
     type.push(t);
-    amount.push(cents);
+    amount.push(amountCents);
     date.push(d);
     payee.push(p);
   }
@@ -380,10 +389,10 @@ async function postAll(system: System, user: OurUser, w: Workload): Promise<void
   let next = 0;
   const worker = async () => {
     while (next < w.rows.length) {
-      const [a, t, c, cents, date, payee] = w.rows[next++];
+      const [a, t, c, amountCents, date, payee] = w.rows[next++];
       await call('POST', `${system.gateway}/transactions`, user.token, {
         account_id: user.accountIds[a],
-        amount: (cents / 100).toFixed(2),
+        amount: formatMinorUnits(amountCents, 'USD'),
         transaction_type: t,
         description: payee,
         payee,
@@ -457,23 +466,16 @@ class OurPeakMemory {
   }
 
   private sample(): void {
-    const services = SERVICES.reduce((sum, name) => sum + this.system.rss(name).node, 0);
-    const backends = execSync(`pgrep -f 'postgres: .* ${this.system.run}_' || true`)
-      .toString()
-      .split('\n')
-      .filter(Boolean)
-      .map(Number);
-    const postgres = backends.reduce((sum, pid) => sum + pss(pid), 0);
+    const services = SERVICE_NAMES.reduce((sum, name) => sum + this.system.rss(name).node, 0);
+    const postgres = postgresBackendPids(this.system).reduce((sum, pid) => sum + pss(pid), 0);
     if (services + postgres > this.peak.total) this.peak = { total: services + postgres, services, postgres };
   }
 }
 
 // ── Queries, side by side ───────────────────────────────────────────────────────────────────
 
-function cents(decimal: string): number {
-  const [whole, fraction = ''] = decimal.split('.');
-  return Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
-}
+/** Our decimal strings in cents, as Actual keeps amounts (the totals stay far below 2^53). */
+const cents = (decimal: string): number => Number(toMinorUnits(decimal, 'USD'));
 
 /** Both sides must give the same answer before either is timed: the workloads are the same. */
 async function crossCheck(system: System, user: OurUser, engine: ActualEngine): Promise<string> {
@@ -509,7 +511,8 @@ async function crossCheck(system: System, user: OurUser, engine: ActualEngine): 
   };
   if (JSON.stringify(ours) !== JSON.stringify(actual))
     throw new Error(`the two sides disagree: ours ${JSON.stringify(ours)}, Actual ${JSON.stringify(actual)}`);
-  return `both answer spending ${ours.spendingCents / 100} over ${ours.spendingCount} expenses in ${ours.categories} categories, income ${ours.incomeCents / 100} / expense ${ours.expenseCents / 100}`;
+  const usd = (minor: number) => formatMinorUnits(minor, 'USD');
+  return `both answer spending ${usd(ours.spendingCents)} over ${ours.spendingCount} expenses in ${ours.categories} categories, income ${usd(ours.incomeCents)} / expense ${usd(ours.expenseCents)}`;
 }
 
 /** Alternates ours and Actual request by request (and which goes first), after WARMUP rounds. */
@@ -522,16 +525,7 @@ async function sideBySide(
 ): Promise<{ ours: number[]; actual: number[] }> {
   const ours: number[] = [];
   const actual: number[] = [];
-  const timeOurs = async () => {
-    const started = process.hrtime.bigint();
-    const res = await fetch(`${system.gateway}${query.path}`, {
-      headers: { authorization: `Bearer ${user.token}` },
-    });
-    await res.arrayBuffer();
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    if (res.status !== 200) throw new Error(`${query.path} → ${res.status}`);
-    return ms;
-  };
+  const timeOurs = () => timedGet(`${system.gateway}${query.path}`, user.token);
   const timeActual = async () =>
     (await engine.request<QueryReply>({ cmd: 'query', name: query.key, ...query.range })).ms;
   for (let i = 0; i < rounds + WARMUP; i++) {

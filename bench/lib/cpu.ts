@@ -3,20 +3,13 @@
  * process, of this run's PostgreSQL backends, of RabbitMQ and of the load generator, divided by
  * the requests served. On a 2-core machine, the sum bounds the throughput of the whole system.
  */
-import { execSync } from 'node:child_process';
-import { readCpuMs, type ServiceName, type System } from './system';
-
-const SERVICES: ServiceName[] = ['gateway', 'auth', 'ledger', 'budgets', 'reports'];
-
-function pids(pattern: string): number[] {
-  return execSync(`pgrep -f '${pattern}' || true`).toString().split('\n').filter(Boolean).map(Number);
-}
+import { SERVICE_NAMES, pidsMatching, postgresBackendPids, readCpuMs, type System } from './system';
 
 function snapshot(system: System): Map<string, number> {
   const taken = new Map<string, number>();
-  for (const name of SERVICES) taken.set(name, system.cpuMs(name));
-  for (const pid of pids(`postgres: .* ${system.run}_`)) taken.set(`pg:${pid}`, readCpuMs(pid));
-  for (const pid of pids('beam.smp')) taken.set(`rabbitmq:${pid}`, readCpuMs(pid));
+  for (const name of SERVICE_NAMES) taken.set(name, system.cpuMs(name));
+  for (const pid of postgresBackendPids(system)) taken.set(`pg:${pid}`, readCpuMs(pid));
+  for (const pid of pidsMatching('beam.smp')) taken.set(`rabbitmq:${pid}`, readCpuMs(pid));
   taken.set('load generator', process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000);
   return taken;
 }

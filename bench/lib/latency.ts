@@ -6,6 +6,16 @@ export interface Probe {
   token: string;
 }
 
+/** One GET with a bearer token, read to the end: its latency in ms (a non-200 answer throws). */
+export async function timedGet(url: string, token: string): Promise<number> {
+  const started = process.hrtime.bigint();
+  const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+  await res.arrayBuffer();
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (res.status !== 200) throw new Error(`${url} → ${res.status}`);
+  return ms;
+}
+
 /**
  * Sequential latency of GETs, alternating the probes request by request (A, B, C, A, B, C…),
  * so every probe sees the same machine; the first `warmup` rounds are not recorded.
@@ -18,11 +28,7 @@ export async function alternateLatency(
   const samples = new Map<string, number[]>(probes.map((p) => [p.name, []]));
   for (let i = 0; i < rounds + warmup; i++) {
     for (const probe of i % 2 === 0 ? probes : [...probes].reverse()) {
-      const started = process.hrtime.bigint();
-      const res = await fetch(probe.url, { headers: { authorization: `Bearer ${probe.token}` } });
-      await res.arrayBuffer();
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      if (res.status !== 200) throw new Error(`${probe.url} → ${res.status}`);
+      const ms = await timedGet(probe.url, probe.token);
       if (i >= warmup) samples.get(probe.name)?.push(ms);
     }
   }

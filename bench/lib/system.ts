@@ -9,7 +9,7 @@
  * `bench_<run>_<service>` (deleted at the end), ports 49xx, and limits lifted where the default
  * would throttle the load generator itself (gateway rate limit, token lifetime, bcrypt cost).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +26,8 @@ export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:56
 export const PROFILE_DIR = path.join(tmpdir(), 'finance-bench-profiles');
 
 export type ServiceName = 'auth' | 'ledger' | 'budgets' | 'reports' | 'gateway';
+/** Every service of a bench system, gateway first. */
+export const SERVICE_NAMES: readonly ServiceName[] = ['gateway', 'auth', 'ledger', 'budgets', 'reports'];
 const PORTS: Record<ServiceName, number> = {
   auth: 4901,
   ledger: 4902,
@@ -84,6 +86,16 @@ function readRss(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/** Processes whose command line matches (pgrep -f). */
+export function pidsMatching(pattern: string): number[] {
+  return execSync(`pgrep -f '${pattern}' || true`).toString().split('\n').filter(Boolean).map(Number);
+}
+
+/** This run's PostgreSQL backends (their process titles name the bench databases). */
+export function postgresBackendPids(system: System): number[] {
+  return pidsMatching(`postgres: .* ${system.run}_`);
 }
 
 /** utime + stime from /proc/<pid>/stat (clock ticks, 100 per second on Linux). */
