@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { toMinorUnits } from '@finance/shared';
 import { transactionListQuery } from '../src/data/transactions';
 import { LedgerHarness, fieldsOf, type TestUser } from './support';
 
@@ -133,16 +134,17 @@ describe('listing transactions', () => {
   const ids = (txs: Tx[]) => txs.map((t) => t.id);
   const byDateDesc = (a: Tx, b: Tx) =>
     a.date === b.date ? (a.id < b.id ? 1 : -1) : a.date < b.date ? 1 : -1;
-  const minor = (t: Tx) => Math.round(Number(t.amount) * 100); // test-side ordering only
+  const minor = (t: Tx) => toMinorUnits(t.amount, 'USD');
+  const byMinor = (a: Tx, b: Tx) => (minor(a) < minor(b) ? -1 : minor(a) > minor(b) ? 1 : 0);
   const expected = (keep: (t: Tx) => boolean) => ids(made.filter(keep).sort(byDateDesc));
 
   it('sorts by date and amount both ways, ties broken by id, across pages', async () => {
     expect(ids(await all('sort=-date'))).toEqual(ids([...made].sort(byDateDesc)));
     expect(ids(await all(''))).toEqual(ids([...made].sort(byDateDesc)));
     expect(ids(await all('sort=date'))).toEqual(ids([...made].sort(byDateDesc).reverse()));
-    const byAmount = [...made].sort((a, b) => minor(a) - minor(b) || (a.id < b.id ? -1 : 1));
+    const byAmount = [...made].sort((a, b) => byMinor(a, b) || (a.id < b.id ? -1 : 1));
     expect(ids(await all('sort=amount'))).toEqual(ids(byAmount));
-    const byAmountDesc = [...made].sort((a, b) => minor(b) - minor(a) || (a.id < b.id ? 1 : -1));
+    const byAmountDesc = [...made].sort((a, b) => byMinor(b, a) || (a.id < b.id ? 1 : -1));
     expect(ids(await all('sort=-amount'))).toEqual(ids(byAmountDesc));
   });
 
@@ -159,9 +161,9 @@ describe('listing transactions', () => {
     expect(ids(await all(`category_id=${food.id}`))).toEqual(expected((t) => t.category_id === food.id));
     expect(ids(await all('category_id=uncategorized'))).toEqual(expected((t) => t.category_id === null));
     expect(ids(await all('min_amount=12&max_amount=100'))).toEqual(
-      expected((t) => minor(t) >= 1200 && minor(t) <= 10000),
+      expected((t) => minor(t) >= 1200n && minor(t) <= 10000n),
     );
-    expect(ids(await all('min_amount=54.2'))).toEqual(expected((t) => minor(t) >= 5420));
+    expect(ids(await all('min_amount=54.2'))).toEqual(expected((t) => minor(t) >= 5420n));
     expect(ids(await all('q=FRESHMART'))).toEqual(expected((t) => /freshmart/i.test(JSON.stringify(t))));
     expect(ids(await all('q=sam'))).toEqual(expected((t) => t.description === 'Coffee')); // notes
     expect(ids(await all('q=50%25'))).toEqual(expected((t) => t.description.includes('50%'))); // % is literal
