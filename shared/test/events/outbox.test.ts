@@ -222,10 +222,12 @@ describe('OutboxRelay', () => {
       publishEvent(manager, accountCreated(userId, randomUUID())),
     );
     // What a relay's claim leaves behind when its process dies before the broker confirmed.
-    await store.dataSource.query(
-      `UPDATE outbox SET next_attempt_at = now() + interval '1500 milliseconds' WHERE event_id = $1`,
-      [event.id],
-    );
+    const [[{ lease_ends_at: leaseEndsAt }]]: [Array<{ lease_ends_at: Date }>, number] =
+      await store.dataSource.query(
+        `UPDATE outbox SET next_attempt_at = now() + interval '1500 milliseconds' WHERE event_id = $1
+         RETURNING next_attempt_at AS lease_ends_at`,
+        [event.id],
+      );
     const relay = new OutboxRelay({
       dataSource: store.dataSource,
       broker,
@@ -234,8 +236,6 @@ describe('OutboxRelay', () => {
     });
     await relay.start();
     try {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      expect(await drainTap(tap, userId)).toEqual([]);
       await waitFor(
         async () =>
           (await countOf(
@@ -246,6 +246,12 @@ describe('OutboxRelay', () => {
         { description: 'the row published after its lease', timeoutMs: 10_000 },
       );
       expect((await drainTap(tap, userId)).map((received) => received.id)).toEqual([event.id]);
+      // Polled every 100 ms all along, it still waited for the lease: marked sent only after it ended.
+      const [row]: Array<{ waited: boolean }> = await store.dataSource.query(
+        `SELECT sent_at >= $2::timestamptz AS waited FROM outbox WHERE event_id = $1`,
+        [event.id, leaseEndsAt],
+      );
+      expect(row.waited).toBe(true);
     } finally {
       await relay.stop();
     }
