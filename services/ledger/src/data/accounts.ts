@@ -9,7 +9,7 @@ export async function findAccount(
   id: string,
   options: { lock?: 'update' | 'share' } = {},
 ): Promise<Account | null> {
-  // Writers of transactions take a share lock, so an account cannot be archived or deleted under them.
+  // 'update' for archiving and deleting; transaction writes share-lock accounts in draftReferences.
   const mode = options.lock === 'update' ? 'pessimistic_write' : 'pessimistic_read';
   return manager.findOne(Account, { where: { id, userId }, ...(options.lock ? { lock: { mode } } : {}) });
 }

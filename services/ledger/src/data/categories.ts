@@ -8,7 +8,7 @@ export async function findCategory(
   id: string,
   options: { lock?: 'update' | 'share' } = {},
 ): Promise<Category | null> {
-  // Writers of transactions take a share lock, so a category cannot be deleted under them.
+  // 'update' for deleting; 'share' for a reassignment target; transaction writes share-lock in draftReferences.
   const mode = options.lock === 'update' ? 'pessimistic_write' : 'pessimistic_read';
   return manager.findOne(Category, { where: { id, userId }, ...(options.lock ? { lock: { mode } } : {}) });
 }
