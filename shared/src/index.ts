@@ -17,3 +17,6 @@ export * from './data/data-source';
 export * from './events';
 export * from './data/sql';
 export * from './service';
+export * from './calendar';
+export * from './http/conditional';
+export * from './http/text';

@@ -55,6 +55,8 @@ describe('auth: profile, account deletion, admin, events', () => {
             baseCurrency: 'JPY',
             timezone: 'Asia/Tokyo',
             role: 'user',
+            sessionVersion: 0,
+            isActive: true,
           },
         }),
       },

@@ -13,12 +13,21 @@ const calendarDate = z.iso.date();
 const id = z.uuid();
 
 // ── auth ────────────────────────────────────────────────────────────────────
+export const userRoles = ['user', 'admin'] as const;
 const userProfile = z.object({
   email: z.string(),
   username: z.string(),
   baseCurrency: currency,
   timezone: z.string(),
-  role: z.enum(['user', 'admin']),
+  role: z.enum(userRoles),
+  /**
+   * Access tokens carry the session version they were issued under (claim `sv`); a token whose
+   * `sv` is lower than this is revoked. Auth raises it on a password change, logout-all,
+   * deactivation, a role change and an admin's revoke-sessions. Absent in events from before it existed: 0.
+   */
+  sessionVersion: z.number().int().nonnegative().default(0),
+  /** A deactivated user's tokens are refused everywhere (and auth issues none). */
+  isActive: z.boolean().default(true),
 });
 
 // ── ledger ──────────────────────────────────────────────────────────────────

@@ -10,6 +10,9 @@ function profileOf(user: User) {
     baseCurrency: user.baseCurrency,
     timezone: user.timezone,
     role: user.role,
+    // Session versions arrive with the revocation work in auth (issue 12 item 2); until then every token is version 0.
+    sessionVersion: 0,
+    isActive: user.isActive,
   };
 }
 

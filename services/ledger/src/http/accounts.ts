@@ -4,30 +4,26 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
 import {
   ApiRouter,
+  checkIfMatch,
   conflict,
   currencyCode,
+  cursorTimestamp,
   decimalAmount,
   decodeCursor,
+  etagHeader,
   formatMinorUnits,
+  ifMatchHeader,
   notFound,
   pageSchema,
   paginationQuery,
+  setETag,
   toPage,
-  cursorTimestamp,
 } from '@finance/shared';
 import { accountHasTransactions, balancesOf, findAccount } from '../data/accounts';
 import { ACCOUNT_TYPES, Account } from '../data/entities';
 import { profileOf } from '../data/profiles';
 import { publishAccountChange } from '../events/publish';
-import {
-  checkIfMatch,
-  etagHeader,
-  idParams,
-  ifMatchHeader,
-  minorUnitsOf,
-  setETag,
-  timestamps,
-} from './common';
+import { idParams, minorUnitsOf, timestamps } from './common';
 
 const accountFields = {
   name: z.string().trim().min(1).max(100).meta({ example: 'Everyday checking' }),

@@ -4,12 +4,16 @@ import { In, type DataSource, type EntityManager } from 'typeorm';
 import { z } from 'zod';
 import {
   ApiRouter,
-  HttpProblem,
+  checkIfMatch,
   conflict,
   decodeCursor,
+  etagHeader,
+  HttpProblem,
+  ifMatchHeader,
   notFound,
   pageSchema,
   paginationQuery,
+  setETag,
   toPage,
   unprocessable,
 } from '@finance/shared';
@@ -18,7 +22,7 @@ import { findCategory, hasChildren, isDuplicateCategoryName, transactionTypesIn 
 import { Category, Transaction } from '../data/entities';
 import { CATEGORY_KINDS, kindAcceptsAll, parentProblems } from '../domain/categories';
 import { publishCategoryChange, publishCategoryDeleted, publishTransactionChange } from '../events/publish';
-import { checkIfMatch, etagHeader, idParams, ifMatchHeader, notFoundIn, setETag, timestamps } from './common';
+import { idParams, notFoundIn, timestamps } from './common';
 
 const categoryBody = z.object({
   name: z

@@ -1,6 +1,5 @@
-import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { HttpProblem, MoneyError, badRequest, preconditionFailed, toMinorUnits } from '@finance/shared';
+import { HttpProblem, MoneyError, badRequest, toMinorUnits } from '@finance/shared';
 import { isCalendarDate } from '../domain/dates';
 
 export const idParams = z.object({ id: z.uuid().meta({ description: 'Resource id' }) });
@@ -23,30 +22,6 @@ export const queryDate = z
   .string()
   .refine(isCalendarDate, { message: 'Must be a calendar date like 2024-05-31' })
   .meta({ description: 'Calendar date (YYYY-MM-DD)', example: '2024-05-31' });
-
-/** ETags are strong and carry the row version: `"3"`. */
-export function setETag(res: Response, version: number): void {
-  res.set('ETag', `"${version}"`);
-}
-
-/**
- * Honours If-Match: absent → the update proceeds; otherwise one of the listed tags (weak or
- * strong, quoted or bare) must be the current version, or `*`.
- */
-export function checkIfMatch(req: Request, currentVersion: number): void {
-  const header = req.header('if-match');
-  if (header === undefined) return;
-  const tags = header.split(',').map((tag) =>
-    tag
-      .trim()
-      .replace(/^W\//, '')
-      .replace(/^"(.*)"$/, '$1'),
-  );
-  if (tags.includes('*') || tags.includes(String(currentVersion))) return;
-  throw preconditionFailed(
-    `The resource has changed (current version ${currentVersion}); fetch it again and retry with its ETag`,
-  );
-}
 
 /** The largest amount a bigint column holds, in minor units. */
 const MAX_MINOR_UNITS = 9_223_372_036_854_775_807n;
@@ -83,11 +58,4 @@ export const timestamps = {
     .string()
     .meta({ description: 'When it last changed (ISO 8601)', example: '2024-05-31T12:00:00.000Z' }),
   version: z.number().int().meta({ description: 'Row version; also the ETag, for If-Match', example: 1 }),
-};
-
-export const etagHeader = { ETag: { description: 'The version, for If-Match' } };
-export const ifMatchHeader = {
-  'If-Match': {
-    description: 'The ETag last read; a stale one answers 412. Omit to overwrite unconditionally.',
-  },
 };

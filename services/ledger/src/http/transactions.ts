@@ -4,16 +4,20 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
 import {
   ApiRouter,
-  HttpProblem,
   badRequest,
+  checkIfMatch,
   currencyCode,
   decimalAmount,
   decodeCursor,
+  etagHeader,
   formatMinorUnits,
+  HttpProblem,
+  ifMatchHeader,
   notFound,
   pageSchema,
   paginationQuery,
   positiveAmount,
+  setETag,
   toPage,
   unprocessable,
 } from '@finance/shared';
@@ -30,18 +34,7 @@ import { requestFingerprint } from '../domain/idempotency';
 import { TRANSACTION_SORTS, cursorAfter, transactionCursorSchema } from '../domain/transaction-order';
 import { currencyProblem, transactionShapeProblems } from '../domain/transactions';
 import { publishAccountChange, publishTransactionChange } from '../events/publish';
-import {
-  calendarDateInput,
-  checkIfMatch,
-  etagHeader,
-  idParams,
-  ifMatchHeader,
-  minorUnitsOf,
-  notFoundIn,
-  queryDate,
-  setETag,
-  timestamps,
-} from './common';
+import { calendarDateInput, idParams, minorUnitsOf, notFoundIn, queryDate, timestamps } from './common';
 
 const tag = z.string().trim().min(1).max(40);
 const fields = {
