@@ -135,6 +135,23 @@ describe('service app: validation, errors, auth, OpenAPI', () => {
     expect(ok.body.data).toEqual([{ n: 7 }]);
   });
 
+  it('refuses unknown, bracketed and repeated query parameters on every route, naming them', async () => {
+    const token = issuer.token('u1');
+    const cases: Array<[string, string]> = [
+      ['/things?unknown=1', 'query.unknown'],
+      ['/things?limit[]=5', 'query.limit[]'],
+      ['/things?limit=5&limit=6', 'query.limit'],
+      ['/things?cursor=a&cursor=b', 'query.cursor'],
+      // A route that declares no query parameters takes none.
+      [`/things/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}?expand=all`, 'query.expand'],
+    ];
+    for (const [path, field] of cases) {
+      const res = await httpJson('GET', `${server.url}${path}`, { token });
+      expect({ path, status: res.status }).toEqual({ path, status: 400 });
+      expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+    }
+  });
+
   it('rejects missing, tampered, unsigned, wrong-audience and HS256 tokens', async () => {
     const url = `${server.url}/things`;
     const good = issuer.token('u1');

@@ -24,6 +24,11 @@ export interface RouteSpec<B extends Schema, Q extends Schema, P extends Schema>
   body?: B;
   /** Extra request media types the body may also arrive as (e.g. the OAuth2 password form). */
   bodyMediaTypes?: string[];
+  /**
+   * Query parameters. Made strict like bodies: an unknown parameter (`?unknown=1`, `?from[]=x`)
+   * is a 400 naming it, and a repeated one (`?q=a&q=b`) where the schema expects one value is a
+   * 400 naming it too, on every route alike.
+   */
   query?: Q;
   params?: P;
   headers?: Record<string, { description: string; required?: boolean }>;
@@ -53,6 +58,8 @@ export interface RegisteredRoute {
   path: string;
   spec: RouteSpec<Schema, Schema, Schema>;
 }
+
+const NO_QUERY = z.object({});
 
 function strict<S extends ZodType>(schema: S): S {
   return (schema instanceof ZodObject ? schema.strict() : schema) as S;
@@ -126,6 +133,8 @@ export class ApiRouter {
     handler: RouteHandler<B, Q, P>,
   ): this {
     const body = spec.body ? strict(spec.body) : undefined;
+    // A route without query parameters takes none: `?anything=` is as unknown there as anywhere.
+    const query = strict(spec.query ?? NO_QUERY);
     const successStatus = Number(
       Object.keys(spec.responses).find((s) => Number(s) >= 200 && Number(s) < 300) ?? 200,
     );
@@ -152,7 +161,7 @@ export class ApiRouter {
       }
       const input = {
         body: body ? parseOrThrow(body, req.body ?? {}, 'body') : undefined,
-        query: spec.query ? parseOrThrow(spec.query, req.query, 'query') : undefined,
+        query: parseOrThrow(query, req.query, 'query'),
         params: spec.params ? parseOrThrow(spec.params, req.params, 'params') : undefined,
         user: req.user as AuthenticatedUser,
       } as RouteInput<B, Q, P>;
@@ -161,7 +170,11 @@ export class ApiRouter {
       else if (!res.headersSent && successStatus === 204) res.status(204).end();
     });
     this.router[method](path, ...chain);
-    this.routes.push({ method, path, spec: { ...spec, body } as RouteSpec<Schema, Schema, Schema> });
+    this.routes.push({
+      method,
+      path,
+      spec: { ...spec, body, query: spec.query ? query : undefined } as RouteSpec<Schema, Schema, Schema>,
+    });
     return this;
   }
 }
