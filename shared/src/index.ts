@@ -20,3 +20,5 @@ export * from './service';
 export * from './calendar';
 export * from './http/conditional';
 export * from './http/text';
+export * from './http/json-limits';
+export * from './http/forwarding';

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Express, RequestHandler } from 'express';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
@@ -10,6 +10,7 @@ import { EventConsumer } from './events/consumer';
 import { OutboxRelay } from './events/outbox';
 import { authenticate, TokenVerifier } from './http/authenticate';
 import { answerClientErrorsAsProblems } from './http/client-errors';
+import { forwardingGuard, isProxyList } from './http/forwarding';
 import { Readiness } from './http/health';
 import { createLogger, type Logger } from './logger';
 import { createShutdown, exitOnSignals } from './shutdown';
@@ -37,11 +38,19 @@ export function serviceConfigFields(defaults: { port: number; database: string }
     EVENTS_PREFETCH: z.coerce.number().int().min(1).max(1000).default(20),
     /** Handler failures before an event goes to the dead-letter queue. */
     EVENTS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+    /** Interface to listen on: all in containers; `npm start` binds loopback (nothing else needs to reach a service). */
+    HOST: z.string().min(1).default('0.0.0.0'),
+    /** Peers whose X-Forwarded-For is believed (proxy-addr syntax); in Kubernetes the gateway pods' range. */
+    TRUSTED_PROXIES: z.string().default('loopback').refine(isProxyList, {
+      message: 'expected addresses, CIDRs or loopback/linklocal/uniquelocal, comma-separated',
+    }),
+    /** When set, forwarding headers also need this secret from the gateway (`x-proxy-secret`). */
+    PROXY_SECRET: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16).optional()),
   };
 }
 
 type ServiceConfigFields = ReturnType<typeof serviceConfigFields>;
-export type ServiceConfig = { [K in keyof ServiceConfigFields]: z.output<ServiceConfigFields[K]> };
+export type ServiceConfig = z.output<z.ZodObject<ServiceConfigFields>>;
 
 /** What a service's wiring gets: everything shared is already built. */
 export interface ServiceContext<C extends ServiceConfig> {
@@ -70,7 +79,7 @@ export interface StartServiceOptions<C extends ServiceConfig> {
   wire: (context: ServiceContext<C>) => Promise<ServiceWiring> | ServiceWiring;
   /** Names the consumer's queues and inbox rows; defaults to the service name (tests make it unique). */
   consumerName?: string;
-  /** Interface to listen on (default: all). */
+  /** Interface to listen on (default: the config's HOST). */
   host?: string;
 }
 
@@ -135,9 +144,22 @@ export async function startService<C extends ServiceConfig>(
   await relay.start();
   if (consumer.handledTypes.length > 0) await consumer.start();
 
-  const server = await new Promise<Server>((resolve, reject) => {
-    const listening = wiring.app.listen(config.PORT, options.host ?? '0.0.0.0', () => resolve(listening));
-    listening.once('error', reject);
+  // Forwarding headers reach express only from the gateway; then one trusted hop gives the client address.
+  const guardForwarding = forwardingGuard({
+    trustedProxies: config.TRUSTED_PROXIES,
+    secret: config.PROXY_SECRET,
+  });
+  wiring.app.set('trust proxy', 1);
+  const server = createServer((req, res) => {
+    guardForwarding(req);
+    wiring.app(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, options.host ?? config.HOST, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   // Longer than the gateway's idle keep-alive sockets (60 s): the gateway, not the service, closes
   // an idle connection, so it never sends a request on a socket the service is closing (a 502).

@@ -3,6 +3,9 @@ import jwt from 'jsonwebtoken';
 import { generateKeyPairSync } from 'node:crypto';
 import {
   ApiRouter,
+  MAX_JSON_DEPTH,
+  findUnstorableText,
+  jsonNestsDeeperThan,
   Readiness,
   TokenVerifier,
   authenticate,
@@ -133,6 +136,80 @@ describe('service app: validation, errors, auth, OpenAPI', () => {
     expect(limit.body.errors[0].field).toBe('query.limit');
     const ok = await httpJson('GET', `${server.url}/things?limit=7`, { token });
     expect(ok.body.data).toEqual([{ n: 7 }]);
+  });
+
+  it('accepts only "Bearer <token>" exactly', async () => {
+    const token = issuer.token('u1');
+    for (const header of [
+      `Bearer ${token} extra`,
+      `Bearer ${token},${token}`,
+      `Basic ${token}`,
+      `Bearer`,
+      token,
+    ]) {
+      const res = await httpJson('GET', `${server.url}/things`, { headers: { authorization: header } });
+      expect({ header: header.slice(0, 12), status: res.status }).toEqual({
+        header: header.slice(0, 12),
+        status: 401,
+      });
+    }
+    const ok = await httpJson('GET', `${server.url}/things`, {
+      headers: { authorization: `bearer ${token}` },
+    });
+    expect(ok.status).toBe(200);
+  });
+
+  it('marks personal answers private and token-less answers no-store, errors included', async () => {
+    const token = issuer.token('u1');
+    const page = await httpJson('GET', `${server.url}/things`, { token });
+    expect(page.headers.get('cache-control')).toBe('private, no-cache');
+    const problem = await httpJson('GET', `${server.url}/things?limit=0`, { token });
+    expect(problem.headers.get('cache-control')).toBe('private, no-cache');
+    const open = await httpJson('GET', `${server.url}/boom`);
+    expect(open.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('answers OPTIONS deliberately: 204 with the methods of the path, 404 for an unknown path', async () => {
+    const things = await fetch(`${server.url}/things`, { method: 'OPTIONS' });
+    expect(things.status).toBe(204);
+    expect(things.headers.get('allow')).toBe('POST, GET, HEAD, OPTIONS');
+    const one = await fetch(`${server.url}/things/abc`, { method: 'OPTIONS' });
+    expect(one.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
+    const none = await fetch(`${server.url}/nothing-here`, { method: 'OPTIONS' });
+    expect(none.status).toBe(404);
+    expect(none.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  it('refuses a body nested deeper than the limit before parsing it, however deep', async () => {
+    const token = issuer.token('u1');
+    const nested = (depth: number) =>
+      `{"name":"a","amount":"1","x":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`;
+    const before = reached;
+    for (const depth of [MAX_JSON_DEPTH + 1, 45_000]) {
+      const res = await httpJson('POST', `${server.url}/things`, {
+        token,
+        body: nested(depth),
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      expect(res.body.detail).toMatch(`deeper than ${MAX_JSON_DEPTH} levels`);
+    }
+    // At the limit the body is parsed and validated as usual (here: x is an unknown field).
+    const atLimit = await httpJson('POST', `${server.url}/things`, {
+      token,
+      body: nested(MAX_JSON_DEPTH),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(atLimit.status).toBe(400);
+    expect(atLimit.body.errors).toEqual([{ field: 'body.x', message: 'Unknown field' }]);
+    // Brackets inside strings are text, not nesting.
+    const inString = await httpJson('POST', `${server.url}/things`, {
+      token,
+      body: { name: '['.repeat(1000) + '"\\', amount: '1' },
+    });
+    expect(inString.status).toBe(201);
+    expect(reached).toBe(before + 1);
   });
 
   it('refuses unknown, bracketed and repeated query parameters on every route, naming them', async () => {
@@ -267,5 +344,29 @@ describe('TokenVerifier cache of verified tokens', () => {
     issuer.retireKey();
     await verifier.jwks.refresh();
     expect(await statusOf(verifier.verify(token))).toBe(401);
+  });
+});
+
+describe('walks over client input are linear', () => {
+  it('visits each node of a deep body once and still names the bad field', () => {
+    let deep: unknown = 'bad\u0000';
+    const depth = 20_000;
+    for (let i = 0; i < depth; i++) deep = [deep];
+    let steps = 0;
+    const path = findUnstorableText({ notes: deep }, () => steps++);
+    expect(path).toHaveLength(depth + 1);
+    expect(path?.[0]).toBe('notes');
+    // The root object, the "notes" array chain and the string: one step each.
+    expect(steps).toBe(depth + 2);
+  });
+
+  it('measures nesting on the raw bytes, ignoring brackets in strings', () => {
+    const bytes = (text: string) => Buffer.from(text, 'utf8');
+    expect(jsonNestsDeeperThan(bytes('[[[]]]'), 3)).toBe(false);
+    expect(jsonNestsDeeperThan(bytes('[[[[]]]]'), 3)).toBe(true);
+    expect(jsonNestsDeeperThan(bytes('{"a":"[[[[[[","b":"\\\\"}'), 1)).toBe(false);
+    expect(jsonNestsDeeperThan(bytes('{"a":"\\\\","b":[[1]]}'), 1)).toBe(true);
+    expect(jsonNestsDeeperThan(bytes('{"a":"\\"[[[["}'), 1)).toBe(false);
+    expect(jsonNestsDeeperThan(bytes('[{"a":[{"b":1}]}]'), 3)).toBe(true);
   });
 });

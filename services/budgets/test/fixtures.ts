@@ -3,7 +3,7 @@ import {
   openDatabase,
   parseEvent,
   recordInInbox,
-  type EventPayload,
+  type EventPayloadInput,
   type EventType,
   type FinanceEvent,
 } from '@finance/shared';
@@ -18,7 +18,7 @@ export async function openTestDataSource(url: string): Promise<DataSource> {
 /** A complete, contract-valid envelope, as the ledger or auth would publish it. */
 export function envelope<T extends EventType>(
   type: T,
-  fields: { userId: string; aggregateId: string; aggregateVersion: number; payload: EventPayload<T> },
+  fields: { userId: string; aggregateId: string; aggregateVersion: number; payload: EventPayloadInput<T> },
 ): FinanceEvent<T> {
   return parseEvent({
     id: randomUUID(),

@@ -3,6 +3,7 @@ import {
   openDatabase,
   parseEvent,
   type EventPayload,
+  type EventPayloadInput,
   type EventType,
   type FinanceEvent,
 } from '@finance/shared';
@@ -37,7 +38,7 @@ export function event<T extends EventType>(
   userId: string,
   aggregateId: string,
   aggregateVersion: number,
-  payload: EventPayload<T>,
+  payload: EventPayloadInput<T>,
 ): FinanceEvent<T> {
   return parseEvent({
     id: randomUUID(),

@@ -170,6 +170,8 @@ export const eventPayloadSchemas = {
 export type EventType = keyof typeof eventPayloadSchemas;
 export const eventTypes = Object.keys(eventPayloadSchemas) as EventType[];
 export type EventPayload<T extends EventType> = z.output<(typeof eventPayloadSchemas)[T]>;
+/** A payload as a publisher writes it: fields with a default (added later to a contract) may be left out. */
+export type EventPayloadInput<T extends EventType> = z.input<(typeof eventPayloadSchemas)[T]>;
 
 export const envelopeSchema = z.object({
   id,
@@ -196,7 +198,7 @@ export type NewEvent<T extends EventType = EventType> = {
     userId: string;
     aggregateId: string;
     aggregateVersion: number;
-    payload: EventPayload<K>;
+    payload: EventPayloadInput<K>;
     correlationId?: string;
     occurredAt?: string;
   };

@@ -61,6 +61,19 @@ export interface RegisteredRoute {
 
 const NO_QUERY = z.object({});
 
+/**
+ * Every answer says how it may be cached, set here once for every route: a caller's own data is
+ * `private, no-cache` (kept only by the caller, revalidated with its ETag); the answers of routes
+ * without a token (logins, refreshes: tokens) are `no-store`. A handler may set something stricter
+ * (exports: `no-store`).
+ */
+function cacheControl(value: string): RequestHandler {
+  return (_req, res, next) => {
+    res.set('Cache-Control', value);
+    next();
+  };
+}
+
 function strict<S extends ZodType>(schema: S): S {
   return (schema instanceof ZodObject ? schema.strict() : schema) as S;
 }
@@ -138,7 +151,7 @@ export class ApiRouter {
     const successStatus = Number(
       Object.keys(spec.responses).find((s) => Number(s) >= 200 && Number(s) < 300) ?? 200,
     );
-    const chain: RequestHandler[] = [];
+    const chain: RequestHandler[] = [cacheControl(spec.auth === false ? 'no-store' : 'private, no-cache')];
     if (spec.auth !== false) {
       if (!this.options.authenticate)
         throw new Error(`Route ${method.toUpperCase()} ${path} needs an authenticate middleware`);

@@ -87,11 +87,13 @@ export interface TokenVerifierOptions extends JwksOptions {
 
 const INVALID = 'The access token is missing, invalid or expired';
 
+/** `Bearer <token>` exactly (RFC 6750 §2.1): one b64token and nothing after it. */
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+
 export function bearerToken(req: Request): string | undefined {
   const header = req.headers.authorization;
   if (!header) return undefined;
-  const [scheme, token] = header.split(' ');
-  return scheme?.toLowerCase() === 'bearer' && token ? token : undefined;
+  return BEARER.exec(header)?.[1];
 }
 
 /** Verifies RS256 access tokens against the JWKS: signature, `iss`, `aud`, `exp`; nothing else is accepted. */

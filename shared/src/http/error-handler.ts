@@ -38,6 +38,8 @@ function fromFrameworkError(error: {
   switch (error.type) {
     case 'entity.parse.failed':
       return new HttpProblem(400, 'The request body is not valid JSON');
+    case 'entity.too.deep':
+      return new HttpProblem(400, error.message ?? 'The request body is nested too deeply');
     case 'entity.too.large':
       return new HttpProblem(413, 'The request body is too large');
     case 'encoding.unsupported':
