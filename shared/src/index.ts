@@ -22,3 +22,6 @@ export * from './http/conditional';
 export * from './http/text';
 export * from './http/json-limits';
 export * from './http/forwarding';
+export * from './ids';
+export * from './users/user-directory';
+export * from './users/sessions';

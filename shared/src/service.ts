@@ -7,6 +7,7 @@ import { configFields } from './config';
 import { databaseCheck, ensureDatabase, openDatabase } from './data/data-source';
 import { Broker } from './events/broker';
 import { EventConsumer } from './events/consumer';
+import { ReadYourWrites } from './events/read-your-writes';
 import { OutboxRelay } from './events/outbox';
 import { authenticate, TokenVerifier } from './http/authenticate';
 import { answerClientErrorsAsProblems } from './http/client-errors';
@@ -14,6 +15,8 @@ import { forwardingGuard, isProxyList } from './http/forwarding';
 import { Readiness } from './http/health';
 import { createLogger, type Logger } from './logger';
 import { createShutdown, exitOnSignals } from './shutdown';
+import { DirectorySessions } from './users/sessions';
+import { handleUserEvents, type UserEventHooks } from './users/user-directory';
 
 /** How long a service keeps an idle keep-alive connection open; the gateway's agent drops its idle sockets sooner. */
 export const UPSTREAM_KEEP_ALIVE_MS = 65_000;
@@ -38,6 +41,8 @@ export function serviceConfigFields(defaults: { port: number; database: string }
     EVENTS_PREFETCH: z.coerce.number().int().min(1).max(1000).default(20),
     /** Handler failures before an event goes to the dead-letter queue. */
     EVENTS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+    /** Longest a lookup waits for an id created a moment ago in another service (ReadYourWrites). */
+    READ_YOUR_WRITES_WAIT_MS: z.coerce.number().int().min(0).max(30_000).default(2_000),
     /** Interface to listen on: all in containers; `npm start` binds loopback (nothing else needs to reach a service). */
     HOST: z.string().min(1).default('0.0.0.0'),
     /** Peers whose X-Forwarded-For is believed (proxy-addr syntax); in Kubernetes the gateway pods' range. */
@@ -61,8 +66,13 @@ export interface ServiceContext<C extends ServiceConfig> {
   readiness: Readiness;
   /** Register event handlers on it (`consumer.on(type, handler)`); it starts only if any are registered. */
   consumer: EventConsumer;
-  /** Verifies access tokens from the auth service's JWKS (RS256, iss, aud, exp). */
+  /**
+   * Verifies access tokens from the auth service's JWKS (RS256, iss, aud, exp) and, for a service
+   * that keeps the user directory, refuses tokens auth has revoked since.
+   */
   authenticate: RequestHandler;
+  /** Finds ids another service created a moment ago, waiting (bounded) for their event. */
+  readYourWrites: ReadYourWrites;
 }
 
 export interface ServiceWiring {
@@ -81,6 +91,11 @@ export interface StartServiceOptions<C extends ServiceConfig> {
   consumerName?: string;
   /** Interface to listen on (default: the config's HOST). */
   host?: string;
+  /**
+   * The service keeps the shared user directory (its migrations include `userDirectoryMigrations`):
+   * `auth.user.*` are handled for it, with these hooks, and revoked tokens are refused.
+   */
+  userEvents?: UserEventHooks;
 }
 
 export interface RunningService {
@@ -130,6 +145,8 @@ export async function startService<C extends ServiceConfig>(
     audience: config.JWT_AUDIENCE,
   });
 
+  if (options.userEvents) handleUserEvents(consumer, options.userEvents);
+  const sessions = options.userEvents ? new DirectorySessions(dataSource) : undefined;
   const wiring = await options.wire({
     config,
     logger,
@@ -137,7 +154,8 @@ export async function startService<C extends ServiceConfig>(
     broker,
     readiness,
     consumer,
-    authenticate: authenticate(verifier),
+    authenticate: authenticate(verifier, sessions),
+    readYourWrites: new ReadYourWrites(consumer, { maxWaitMs: config.READ_YOUR_WRITES_WAIT_MS }),
   });
 
   await broker.start({ waitForConnection: false });

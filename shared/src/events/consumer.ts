@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { Channel, ConsumeMessage, MessagePropertyHeaders } from 'amqplib';
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -63,6 +64,8 @@ export interface ConsumerStats {
  */
 export class EventConsumer {
   readonly stats: ConsumerStats = { applied: 0, duplicates: 0, retried: 0, deadLettered: 0, ignored: 0 };
+  /** Emits `applied` (with the event) right after an event's effect committed: what waiters wake on. */
+  readonly events = new EventEmitter().setMaxListeners(0);
   readonly queues: ServiceQueues;
   private readonly handlers = new Map<EventType, EventHandler<EventType>>();
   private readonly inFlight = new Set<Promise<void>>();
@@ -87,17 +90,12 @@ export class EventConsumer {
     return this;
   }
 
-  /** Same as {@link on}. */
-  subscribe<T extends EventType>(types: T | readonly T[], handler: EventHandler<T>): this {
-    return this.on(types, handler);
-  }
-
-  /** Declares the queues (bound to the handled types) and starts consuming; survives reconnects. */
   /** The event types a handler is registered for. */
   get handledTypes(): EventType[] {
     return [...this.handlers.keys()];
   }
 
+  /** Declares the queues (bound to the handled types) and starts consuming; survives reconnects. */
   async start(): Promise<void> {
     if (this.handlers.size === 0) throw new Error(`${this.options.service} consumer has no handlers`);
     const routingKeys = [...this.handlers.keys()];
@@ -175,8 +173,10 @@ export class EventConsumer {
           return true;
         });
         this.count(event.type, applied ? 'applied' : 'duplicate');
-        if (applied) this.stats.applied++;
-        else {
+        if (applied) {
+          this.stats.applied++;
+          this.events.emit('applied', event);
+        } else {
           this.stats.duplicates++;
           this.logger.debug({ eventId: event.id, type: event.type }, 'duplicate event skipped');
         }

@@ -31,19 +31,45 @@ export class CreateInbox1700000000200 implements MigrationInterface {
   }
 }
 
-/** Spread into a consuming service's migrations. */
-export const inboxMigrations = [CreateInbox1700000000200];
+/**
+ * Tombstones of deleted users, next to the inbox of every consumer: once `auth.user.deleted` is
+ * applied, later events of that user (a write that raced the deletion, a late update) are skipped,
+ * so no read model stores anything of a deleted user again.
+ */
+export class CreateDeletedUsers1700000000210 implements MigrationInterface {
+  name = 'CreateDeletedUsers1700000000210';
 
-/** Records the event for this consumer; false when it was already recorded (a duplicate delivery). */
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
+      CREATE TABLE IF NOT EXISTS deleted_users (
+        user_id uuid PRIMARY KEY,
+        deleted_at timestamptz NOT NULL DEFAULT now()
+      )`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP TABLE IF EXISTS deleted_users`);
+  }
+}
+
+/** Spread into a consuming service's migrations. */
+export const inboxMigrations = [CreateInbox1700000000200, CreateDeletedUsers1700000000210];
+
+/**
+ * Records the event for this consumer; false when it must not be applied: already recorded (a
+ * duplicate delivery), or its user was deleted (nothing of a deleted user is stored again). One
+ * statement either way, so the tombstone check costs no round trip.
+ */
 export async function recordInInbox(
   manager: EntityManager,
   consumer: string,
   event: FinanceEvent,
 ): Promise<boolean> {
   const inserted: unknown[] = await manager.query(
-    `INSERT INTO inbox (consumer, event_id, type) VALUES ($1, $2, $3)
+    `INSERT INTO inbox (consumer, event_id, type)
+     SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM deleted_users WHERE user_id = $4)
      ON CONFLICT DO NOTHING RETURNING event_id`,
-    [consumer, event.id, event.type],
+    [consumer, event.id, event.type, event.userId],
   );
   return inserted.length === 1;
 }

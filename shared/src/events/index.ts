@@ -6,3 +6,4 @@ export * from './inbox';
 export * from './consumer';
 export * from './dead-letters';
 export * from './metrics';
+export * from './read-your-writes';

@@ -113,6 +113,20 @@ export async function publishEvent<T extends EventType>(
   return envelope;
 }
 
+/**
+ * Erases the payloads (descriptions, payees, amounts, e-mail…) of a deleted user's events that
+ * were already published: the rows stay for the relay's bookkeeping until pruned, their contents
+ * do not. Run in the deletion's transaction; events still unsent are erased by the relay's prune
+ * pass once sent (see {@link OutboxRelay.prune}).
+ */
+export async function eraseSentPayloadsOf(manager: EntityManager, userId: string): Promise<void> {
+  await manager.query(
+    `UPDATE outbox SET envelope = jsonb_set(envelope, '{payload}', '{}'::jsonb)
+     WHERE sent_at IS NOT NULL AND envelope->>'userId' = $1 AND envelope->'payload' <> '{}'::jsonb`,
+    [userId],
+  );
+}
+
 /** The relay running in this process for a data source, if any: publishEvent hands rows to it. */
 const localRelays = new WeakMap<DataSource, OutboxRelay>();
 
@@ -281,13 +295,26 @@ export class OutboxRelay {
     });
   }
 
-  /** Deletes sent rows older than the retention. */
+  /**
+   * Deletes sent rows older than the retention, and erases the payloads of sent events of users
+   * deleted since (where the service keeps tombstones: `deleted_users`, next to its inbox).
+   */
   async prune(): Promise<number> {
     try {
       const retentionMs = this.options.retentionMs ?? 7 * DAY_MS;
       const result: [unknown[], number] = await this.options.dataSource.query(
         `DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < now() - ($1::bigint * interval '1 millisecond')`,
         [retentionMs],
+      );
+      await this.options.dataSource.query(
+        `DO $$ BEGIN
+           IF to_regclass('deleted_users') IS NOT NULL THEN
+             UPDATE outbox o SET envelope = jsonb_set(o.envelope, '{payload}', '{}'::jsonb)
+             FROM deleted_users d
+             WHERE o.sent_at IS NOT NULL AND o.envelope->>'userId' = d.user_id::text
+               AND o.envelope->'payload' <> '{}'::jsonb;
+           END IF;
+         END $$`,
       );
       return result[1] ?? 0;
     } catch (error) {

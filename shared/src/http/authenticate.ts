@@ -3,12 +3,15 @@ import type { Request, RequestHandler } from 'express';
 import jwt from 'jsonwebtoken';
 import { extendContext } from '../context';
 import { HttpProblem } from './problem';
+import type { SessionCheck } from '../users/sessions';
 
 export interface AuthenticatedUser {
   id: string;
   role: string;
   /** The token's id, for audit logs. */
   tokenId?: string;
+  /** The session version the token was issued under (claim `sv`; 0 when absent): see SessionCheck. */
+  sessionVersion: number;
 }
 
 declare module 'express-serve-static-core' {
@@ -161,7 +164,12 @@ export class TokenVerifier implements AccessTokenVerifier {
       if (typeof claims.sub !== 'string' || typeof claims.role !== 'string' || typeof claims.exp !== 'number')
         throw new Error('claims');
       return {
-        user: { id: claims.sub, role: claims.role, tokenId: claims.jti },
+        user: {
+          id: claims.sub,
+          role: claims.role,
+          tokenId: claims.jti,
+          sessionVersion: Number.isSafeInteger(claims.sv) && claims.sv >= 0 ? (claims.sv as number) : 0,
+        },
         kid: decoded.header.kid,
         expiresAtMs: claims.exp * 1000,
       };
@@ -178,14 +186,23 @@ export interface AccessTokenVerifier {
   verify(token: string): Promise<AuthenticatedUser>;
 }
 
-/** Express middleware: a valid bearer token sets `req.user`, anything else answers 401. */
-export function authenticate(verifier: AccessTokenVerifier): RequestHandler {
+/**
+ * Express middleware: a valid bearer token sets `req.user`, anything else answers 401. With a
+ * session check, a token auth has revoked since (logout-all, password change, deactivation,
+ * deletion) answers 401 too.
+ */
+export function authenticate(verifier: AccessTokenVerifier, sessions?: SessionCheck): RequestHandler {
   return async (req, _res, next) => {
     const token = bearerToken(req);
     if (!token) return next(new HttpProblem(401, INVALID, { headers: { 'WWW-Authenticate': 'Bearer' } }));
     try {
-      req.user = await verifier.verify(token);
-      extendContext({ userId: req.user.id });
+      const user = await verifier.verify(token);
+      if (sessions && (await sessions.isRevoked(user)))
+        throw new HttpProblem(401, 'The access token has been revoked', {
+          headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+        });
+      req.user = user;
+      extendContext({ userId: user.id });
       next();
     } catch (error) {
       next(error);

@@ -37,8 +37,15 @@ export class TestTokenIssuer {
   }
 
   /** `expiresInSeconds: null` signs a token without `exp` (which verifiers must refuse). */
-  token(userId: string, options: { role?: string; expiresInSeconds?: number | null } = {}): string {
-    return jwt.sign({ role: options.role ?? 'user' }, this.privateKey, {
+  token(
+    userId: string,
+    options: { role?: string; expiresInSeconds?: number | null; sessionVersion?: number } = {},
+  ): string {
+    const claims = {
+      role: options.role ?? 'user',
+      ...(options.sessionVersion === undefined ? {} : { sv: options.sessionVersion }),
+    };
+    return jwt.sign(claims, this.privateKey, {
       algorithm: 'RS256',
       keyid: this.kid,
       subject: userId,

@@ -27,7 +27,7 @@ export class KeyRingVerifier implements AccessTokenVerifier {
         await this.keys.fresh(5_000);
         claims = verifyAccessToken(token, (kid) => this.keys.publicKey(kid), this.settings);
       }
-      return { id: claims.userId, role: claims.role, tokenId: claims.tokenId };
+      return { id: claims.userId, role: claims.role, tokenId: claims.tokenId, sessionVersion: 0 };
     } catch (error) {
       if (!(error instanceof InvalidAccessToken)) throw error;
       throw new HttpProblem(401, INVALID, {
