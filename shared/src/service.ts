@@ -12,7 +12,7 @@ import { OutboxRelay } from './events/outbox';
 import { authenticate, TokenVerifier } from './http/authenticate';
 import { answerClientErrorsAsProblems } from './http/client-errors';
 import { forwardingGuard, isProxyList } from './http/forwarding';
-import { Readiness } from './http/health';
+import { Readiness, type CheckState } from './http/health';
 import { createLogger, type Logger } from './logger';
 import { createShutdown, exitOnSignals } from './shutdown';
 import { DirectorySessions } from './users/sessions';
@@ -160,7 +160,10 @@ export async function startService<C extends ServiceConfig>(
 
   await broker.start({ waitForConnection: false });
   await relay.start();
-  if (consumer.handledTypes.length > 0) await consumer.start();
+  if (consumer.handledTypes.length > 0) {
+    await consumer.start();
+    readiness.add('events', deadLetterCheck(consumer), { critical: false });
+  }
 
   // Forwarding headers reach express only from the gateway; then one trusted hop gives the client address.
   const guardForwarding = forwardingGuard({
@@ -204,6 +207,22 @@ export async function startService<C extends ServiceConfig>(
     ],
   });
   return { name, url: `http://127.0.0.1:${port}`, server, dataSource, broker, consumer, relay, logger, stop };
+}
+
+/**
+ * `/readyz`'s view of the consumer: degraded while its dead-letter queue holds events it could not
+ * apply. Asked of the broker at most every 10 s, however often /readyz is probed.
+ */
+function deadLetterCheck(consumer: EventConsumer): () => Promise<CheckState> {
+  let last: { at: number; state: CheckState } | undefined;
+  return async () => {
+    if (last && Date.now() - last.at < 10_000) return last.state;
+    // Not known (the queues are being declared, the broker is away: its own check says so): not degraded.
+    const depth = await consumer.deadLetters().catch(() => 0);
+    const state: CheckState = depth > 0 ? 'degraded' : 'up';
+    last = { at: Date.now(), state };
+    return state;
+  };
 }
 
 /** The process entry of a service: start it, stop it on SIGTERM/SIGINT, exit 1 with one line if it cannot start. */

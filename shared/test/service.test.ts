@@ -2,19 +2,35 @@ import { z } from 'zod';
 import {
   ApiRouter,
   createDataSource,
+  DEFAULT_RETRY_DELAYS_MS,
   createServiceApp,
+  newId,
+  parseEvent,
+  type EventConsumer,
   inboxMigrations,
   outboxMigrations,
   serviceConfigFields,
   startService,
   type RunningService,
 } from '../src';
-import { createTestDatabase, dropTestDatabase, testAmqpUrl, testLogger } from '../src/testing';
+import {
+  createTestDatabase,
+  deleteTestQueues,
+  startTestBroker,
+  dropTestDatabase,
+  testAmqpUrl,
+  testLogger,
+  uniqueName,
+  waitFor,
+} from '../src/testing';
 
 const configSchema = z.object(serviceConfigFields({ port: 0, database: 'unused' }));
 
 /** A service whose one route says which client address it sees. */
-async function startWhoAmI(env: Record<string, string>): Promise<RunningService & { databaseUrl: string }> {
+async function startWhoAmI(
+  env: Record<string, string>,
+  handlers?: (consumer: EventConsumer) => void,
+): Promise<RunningService & { databaseUrl: string }> {
   const databaseUrl = await createTestDatabase('service_forwarding');
   const config = configSchema.parse({
     PORT: '0',
@@ -34,7 +50,9 @@ async function startWhoAmI(env: Record<string, string>): Promise<RunningService 
         entities: [],
         migrations: [...outboxMigrations, ...inboxMigrations],
       }),
-    wire: ({ logger, readiness }) => {
+    consumerName: uniqueName('whoami'),
+    wire: ({ logger, readiness, consumer }) => {
+      handlers?.(consumer);
       const api = new ApiRouter();
       api.get(
         '/whoami',
@@ -60,10 +78,64 @@ async function seenIp(service: RunningService, headers: Record<string, string>):
 describe('startService: who may say where a request came from', () => {
   const started: Array<RunningService & { databaseUrl: string }> = [];
   afterAll(async () => {
+    const broker = await startTestBroker('whoami_cleanup');
     for (const service of started) {
       await service.stop();
+      await deleteTestQueues(
+        broker,
+        service.consumer.queues.work.replace(/\.events$/, ''),
+        DEFAULT_RETRY_DELAYS_MS.length,
+      );
       await dropTestDatabase(service.databaseUrl);
     }
+    await broker.stop();
+  });
+
+  it('shows a read model that cannot apply an event as degraded in /readyz and in the metrics', async () => {
+    const service = await startWhoAmI({ EVENTS_MAX_ATTEMPTS: '1' }, (consumer) =>
+      consumer.on('ledger.account.created', async () => {
+        throw new Error('this read model cannot apply it');
+      }),
+    );
+    started.push(service);
+    const readyz = async () =>
+      (await (await fetch(`${service.url}/readyz`)).json()) as {
+        status: string;
+        checks: Record<string, string>;
+      };
+    // The broker connects and the queues are declared in the background after start.
+    await waitFor(
+      () =>
+        service.consumer.deadLetters().then(
+          () => true,
+          () => false,
+        ),
+      { description: 'queues declared' },
+    );
+    expect((await readyz()).checks.events).toBe('up');
+    const userId = newId();
+    const event = parseEvent({
+      id: newId(),
+      type: 'ledger.account.created',
+      version: 1,
+      occurredAt: new Date().toISOString(),
+      userId,
+      correlationId: 'c',
+      aggregateId: newId(),
+      aggregateVersion: 1,
+      payload: { name: 'A', type: 'cash', currency: 'USD', openingBalance: '0.00', archived: false },
+    });
+    await service.broker.publish(event.type, event);
+    await waitFor(() => service.consumer.stats.deadLettered === 1, { description: 'event dead-lettered' });
+    await waitFor(async () => (await readyz()).status === 'degraded', {
+      timeoutMs: 20_000,
+      description: 'readyz degraded',
+    });
+    const res = await fetch(`${service.url}/readyz`);
+    expect(res.status).toBe(200);
+    expect((await res.json()).checks).toMatchObject({ db: 'up', broker: 'up', events: 'degraded' });
+    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    expect(metrics).toMatch(/events_dead_letter_queue_depth\{consumer="t_whoami_[0-9a-f]+"\} 1/);
   });
 
   it('believes X-Forwarded-For from a trusted proxy that presents the shared secret, and only then', async () => {

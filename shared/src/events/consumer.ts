@@ -6,7 +6,7 @@ import { runWithContext } from '../context';
 import type { Broker, ConsumerHandle } from './broker';
 import { parseEvent, type EventType, type FinanceEvent } from './contracts';
 import { recordInInbox } from './inbox';
-import { eventsConsumed } from './metrics';
+import { deadLetterDepth, eventsConsumed } from './metrics';
 import { DEFAULT_RETRY_DELAYS_MS, declareServiceQueues, serviceQueues, type ServiceQueues } from './topology';
 
 /** Applies one event's effect inside the given transaction (the same one that records it in the inbox). */
@@ -111,6 +111,19 @@ export class EventConsumer {
     });
     void this.pruneInbox();
     this.pruneTimer = setInterval(() => void this.pruneInbox(), 60 * 60 * 1000).unref();
+  }
+
+  /**
+   * Messages in this consumer's dead-letter queue: events its read model could not apply. Not
+   * zero means the read model disagrees with its source until an operator replays them, so it is
+   * shown where people look (the gauge, and `/readyz` as degraded), not only in one log line.
+   */
+  async deadLetters(): Promise<number> {
+    const depth = await this.options.broker.withChannel(
+      async (channel) => (await channel.checkQueue(this.queues.deadLetter)).messageCount,
+    );
+    deadLetterDepth.set({ consumer: this.options.service }, depth);
+    return depth;
   }
 
   /** Forgets this consumer's inbox entries older than the retention; returns how many. */

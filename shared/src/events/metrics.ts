@@ -16,3 +16,11 @@ export const eventsConsumed = new client.Counter({
   labelNames: ['consumer', 'type', 'outcome'],
   registers: [metricsRegistry],
 });
+
+/** Messages waiting in a consumer's dead-letter queue: events its read model could not apply. */
+export const deadLetterDepth = new client.Gauge({
+  name: 'events_dead_letter_queue_depth',
+  help: "Messages in the consumer's dead-letter queue (events it could not apply; replay with npm run dlq)",
+  labelNames: ['consumer'],
+  registers: [metricsRegistry],
+});

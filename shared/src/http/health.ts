@@ -1,15 +1,33 @@
 import express, { type RequestHandler, type Router } from 'express';
 import client from 'prom-client';
 
-/** A named dependency check for /readyz; resolves true when the dependency can serve. */
-export type ReadinessCheck = () => Promise<boolean> | boolean;
+/** What /readyz says of one dependency: up; degraded (the service still serves, with less); down. */
+export type CheckState = 'up' | 'degraded' | 'down';
+
+/** A named dependency check for /readyz: true/'up' when it can serve, false/'down' when not, or 'degraded'. */
+export type ReadinessCheck = () => Promise<boolean | CheckState> | boolean | CheckState;
+
+interface RegisteredCheck {
+  check: ReadinessCheck;
+  /** A non-critical dependency that fails makes the service degraded, not unready. */
+  critical: boolean;
+}
 
 export class Readiness {
   private draining = false;
-  constructor(private readonly checks: Record<string, ReadinessCheck> = {}) {}
+  private readonly checks = new Map<string, RegisteredCheck>();
 
-  add(name: string, check: ReadinessCheck): void {
-    this.checks[name] = check;
+  constructor(checks: Record<string, ReadinessCheck> = {}) {
+    for (const [name, check] of Object.entries(checks)) this.add(name, check);
+  }
+
+  /**
+   * Adds a check. A critical one (the default: the database, the broker) takes the service out of
+   * its load balancer when down; a non-critical one (the PDF renderer, a dead-letter queue that is
+   * not empty) only shows as degraded.
+   */
+  add(name: string, check: ReadinessCheck, options: { critical?: boolean } = {}): void {
+    this.checks.set(name, { check, critical: options.critical ?? true });
   }
   /** Called at SIGTERM: readiness turns red so load balancers stop sending traffic. */
   startDraining(): void {
@@ -19,22 +37,29 @@ export class Readiness {
     return this.draining;
   }
 
-  async report(): Promise<{ ready: boolean; checks: Record<string, 'up' | 'down'> }> {
+  async report(): Promise<{ ready: boolean; degraded: boolean; checks: Record<string, CheckState> }> {
     const entries = await Promise.all(
-      Object.entries(this.checks).map(async ([name, check]) => {
+      [...this.checks].map(async ([name, { check, critical }]) => {
+        let state: CheckState;
         try {
-          const ok = await Promise.race([
+          const result = await Promise.race([
             Promise.resolve(check()),
             new Promise<boolean>((resolve) => setTimeout(resolve, 2000, false).unref()),
           ]);
-          return [name, ok ? 'up' : 'down'] as const;
+          state = result === true ? 'up' : result === false ? 'down' : result;
         } catch {
-          return [name, 'down'] as const;
+          state = 'down';
         }
+        if (!critical && state === 'down') state = 'degraded';
+        return [name, state] as const;
       }),
     );
-    const checks = Object.fromEntries(entries) as Record<string, 'up' | 'down'>;
-    return { ready: !this.draining && entries.every(([, s]) => s === 'up'), checks };
+    const checks = Object.fromEntries(entries) as Record<string, CheckState>;
+    return {
+      ready: !this.draining && entries.every(([, state]) => state !== 'down'),
+      degraded: entries.some(([, state]) => state === 'degraded'),
+      checks,
+    };
   }
 }
 
@@ -74,10 +99,14 @@ export function operationalRoutes(readiness: Readiness): Router {
   });
   router.get('/readyz', async (_req, res) => {
     const report = await readiness.report();
-    res.status(report.ready ? 200 : 503).json({
-      status: report.ready ? 'ready' : readiness.isDraining ? 'draining' : 'not ready',
-      checks: report.checks,
-    });
+    const status = readiness.isDraining
+      ? 'draining'
+      : !report.ready
+        ? 'not ready'
+        : report.degraded
+          ? 'degraded'
+          : 'ready';
+    res.status(report.ready ? 200 : 503).json({ status, checks: report.checks });
   });
   router.get('/metrics', async (_req, res) => {
     res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());

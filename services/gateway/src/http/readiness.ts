@@ -40,7 +40,7 @@ export function readinessRouter(options: UpstreamReadinessOptions): Router {
       options.readiness.report(),
       Promise.all(probes.map(async ([name, probe]) => [name, (await probe) ? 'up' : 'down'] as const)),
     ]);
-    const checks: Record<string, 'up' | 'down'> = { ...own.checks, ...Object.fromEntries(results) };
+    const checks: Record<string, string> = { ...own.checks, ...Object.fromEntries(results) };
     const allUp = results.every(([, state]) => state === 'up');
     const ready = own.ready && (allUp || !options.requireUpstreams);
     const status = options.readiness.isDraining
