@@ -5,12 +5,13 @@
 // Each service creates its own database and runs its migrations when it starts.
 'use strict';
 const { spawn, spawnSync } = require('child_process');
-const fs = require('fs');
+const { randomBytes } = require('crypto');
 const http = require('http');
 const net = require('net');
 const path = require('path');
 const { root, runnableServices, describe } = require('./lib/services');
 const { formatLogLine, paint, colours } = require('./lib/log-format');
+const { ensureInstalled } = require('./lib/install');
 
 const env = process.env;
 const settings = {
@@ -24,6 +25,13 @@ const settings = {
   stopGraceMs: Number(env.STOP_GRACE_MS || 12_000),
   // JSON log lines as they are (for piping into a log tool) instead of the pretty form.
   rawLogs: env.RAW_LOGS === '1' || env.RAW_LOGS === 'true',
+  // Services listen on loopback: only the gateway (on this machine) needs to reach them.
+  serviceHost: env.SERVICE_HOST || '127.0.0.1',
+  // What proves to a service that a request's X-Forwarded-For was written by our gateway.
+  proxySecret: env.PROXY_SECRET || randomBytes(24).toString('base64url'),
+  // Restart back-off for a service that crashed: doubles from the first to the last, reset after a good minute.
+  restartMinMs: 1_000,
+  restartMaxMs: 30_000,
 };
 
 const START_HINTS = {
@@ -52,24 +60,7 @@ function run(command, args, what) {
 // ---------------------------------------------------------------- dependencies and build
 
 function install() {
-  // npm writes node_modules/.package-lock.json last: without it an earlier install did not finish.
-  if (fs.existsSync(path.join(root, 'node_modules', '.package-lock.json'))) return;
-  say('dependencies are not installed: running npm ci (no browser download: Debian chromium is used)');
-  env.PUPPETEER_SKIP_DOWNLOAD = '1';
-  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const started = Date.now();
-  const result = spawnSync(npm, ['ci'], { cwd: root, stdio: ['inherit', 'inherit', 'pipe'], env });
-  const errors = String(result.stderr ?? '');
-  process.stderr.write(errors);
-  if (result.status === 0) return say(`npm ci done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  // npm 11's `npm ci` rejects a lockfile without other platforms' optional binaries, which is what
-  // npm 11's `npm install` writes (npm/cli#8320); npm 10 installs from the same lockfile.
-  if (/Missing: .* from lock file/.test(errors)) {
-    say('npm ci rejected the lockfile over optional platform binaries: retrying with npm 10', 'yellow');
-    run(npm, ['exec', '--yes', '--', 'npm@10', 'ci'], 'npm ci (npm 10)');
-    return;
-  }
-  fail(`npm ci failed (exit ${result.status}); see the output above.`);
+  if (!ensureInstalled(say)) fail('npm ci failed; see the output above.');
 }
 
 function build(services) {
@@ -154,10 +145,12 @@ function serviceEnvironment(service, services) {
     NODE_ENV: settings.nodeEnv,
     LOG_LEVEL: settings.logLevel,
     JWKS_URL: env.JWKS_URL || 'http://127.0.0.1:3001/.well-known/jwks.json',
+    PROXY_SECRET: settings.proxySecret,
   };
   if (service.database) {
     common.DATABASE_URL = databaseUrl(service.database);
     common.AMQP_URL = settings.amqpUrl;
+    common.HOST = settings.serviceHost;
   }
   if (service.name === 'gateway') {
     // Each running service on its local port (the gateway has the same defaults; this keeps them in step).
@@ -177,6 +170,9 @@ class Supervisor {
     this.services = services;
     this.children = new Map();
     this.lastLines = new Map();
+    this.startedAt = new Map();
+    this.backoffMs = new Map();
+    this.restartTimers = new Map();
     this.stopping = null;
     const width = Math.max(...services.map((s) => s.name.length));
     this.prefixes = new Map(
@@ -192,7 +188,8 @@ class Supervisor {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.children.set(service.name, child);
-    this.lastLines.set(service.name, []);
+    this.startedAt.set(service.name, Date.now());
+    if (!this.lastLines.has(service.name)) this.lastLines.set(service.name, []);
     this.pipe(service.name, child.stdout, process.stdout);
     this.pipe(service.name, child.stderr, process.stderr);
     child.once('exit', (code, signal) => this.exited(service.name, code, signal));
@@ -219,17 +216,37 @@ class Supervisor {
     out.write(`${this.prefixes.get(name)} ${settings.rawLogs ? text : formatLogLine(text)}\n`);
   }
 
+  /**
+   * A service that dies is started again after a back-off (1 s, doubling to 30 s while it keeps
+   * dying; back to 1 s once it ran a minute), so one crash does not take the whole system down.
+   */
   exited(name, code, signal) {
     this.children.delete(name);
     if (this.stopping) return;
+    const service = this.services.find((s) => s.name === name);
+    const ranMs = Date.now() - (this.startedAt.get(name) ?? 0);
+    const previous = this.backoffMs.get(name) ?? 0;
+    const delay =
+      ranMs > 60_000 || previous === 0
+        ? settings.restartMinMs
+        : Math.min(previous * 2, settings.restartMaxMs);
+    this.backoffMs.set(name, delay);
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-    process.stderr.write(`${paint('red', '[start]')} ${name} ${how}; stopping everything\n`);
-    this.stop(1);
+    process.stderr.write(
+      `${paint('red', '[start]')} ${name} ${how}; restarting it in ${(delay / 1000).toFixed(0)} s\n`,
+    );
+    const timer = setTimeout(() => {
+      this.restartTimers.delete(name);
+      if (!this.stopping) this.start(service);
+    }, delay);
+    this.restartTimers.set(name, timer);
   }
 
   /** SIGTERM to every child, SIGKILL to those still running after the grace period; then exit. */
   stop(exitCode) {
     if (this.stopping) return this.stopping;
+    for (const timer of this.restartTimers.values()) clearTimeout(timer);
+    this.restartTimers.clear();
     this.stopping = new Promise((resolve) => {
       if (this.children.size === 0) return resolve();
       say(`stopping ${[...this.children.keys()].join(', ')}`, 'yellow');
