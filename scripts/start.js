@@ -9,7 +9,7 @@ const { randomBytes } = require('crypto');
 const http = require('http');
 const net = require('net');
 const path = require('path');
-const { root, runnableServices, describe } = require('./lib/services');
+const { root, registeredServices, serviceFolders } = require('./lib/services');
 const { formatLogLine, paint, colours } = require('./lib/log-format');
 const { ensureInstalled } = require('./lib/install');
 
@@ -144,7 +144,9 @@ function serviceEnvironment(service, services) {
     PORT: String(service.port),
     NODE_ENV: settings.nodeEnv,
     LOG_LEVEL: settings.logLevel,
-    JWKS_URL: env.JWKS_URL || 'http://127.0.0.1:3001/.well-known/jwks.json',
+    JWKS_URL:
+      env.JWKS_URL ||
+      `http://127.0.0.1:${services.find((s) => s.name === 'auth').port}/.well-known/jwks.json`,
     PROXY_SECRET: settings.proxySecret,
   };
   if (service.database) {
@@ -152,11 +154,10 @@ function serviceEnvironment(service, services) {
     common.AMQP_URL = settings.amqpUrl;
     common.HOST = settings.serviceHost;
   }
-  if (service.name === 'gateway') {
+  if (service.role === 'edge') {
     // Each running service on its local port (the gateway has the same defaults; this keeps them in step).
     for (const upstream of services) {
-      if (upstream.name !== 'gateway')
-        common[upstream.upstreamVariable] = `http://127.0.0.1:${upstream.port}`;
+      if (upstream.role !== 'edge') common[upstream.urlVariable] = `http://127.0.0.1:${upstream.port}`;
     }
   }
   // The supervisor's own settings must not leak into children under another meaning.
@@ -314,15 +315,14 @@ async function waitUntilReady(supervisor, service) {
 
 async function main() {
   const started = Date.now();
-  const names = runnableServices(root);
-  if (names.length === 0) fail('no service has a src/main.ts yet: nothing to start.');
-  const services = names.map((name) => describe(name, names));
-  for (const s of services.filter((s) => !s.known)) {
+  const services = registeredServices();
+  for (const folder of serviceFolders().filter((name) => !services.some((s) => s.name === name))) {
     say(
-      `${s.name} is not in scripts/lib/services.js; using port ${s.port} and database ${s.database}`,
+      `services/${folder} is not in services.json: not started (npm run new-service registers a service)`,
       'yellow',
     );
   }
+  if (services.length === 0) fail('services.json lists no service: nothing to start.');
 
   install();
   // Infrastructure first: it is the likeliest problem and the quickest to check.
@@ -369,8 +369,10 @@ async function main() {
 
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   say(`all ${services.length} services ready in ${seconds} s`, 'green');
-  if (services.some((s) => s.name === 'gateway')) {
-    say(paint('bold', 'gateway: http://localhost:8080    docs: http://localhost:8080/docs'), 'green');
+  const edge = services.find((s) => s.role === 'edge');
+  if (edge) {
+    const url = `http://localhost:${edge.port}`;
+    say(paint('bold', `gateway: ${url}    docs: ${url}/docs`), 'green');
   } else {
     say(
       `no gateway yet; services answer directly: ${services.map((s) => `http://localhost:${s.port}`).join(' ')}`,

@@ -1,18 +1,23 @@
 #!/usr/bin/env node
 // Fails (exit 1) when a deployment file is broken, naming the file and the reason:
 //  - docker-compose.yml: `docker-compose config -q` (skipped with a warning only outside CI when absent);
-//  - k8s/: every kustomization (base, overlays) rendered here and every resource validated against
-//    the Kubernetes schemas (kubernetes-models), unknown fields and unknown kinds included;
-//    YAML files outside any kustomization (examples) validated one by one, CRDs skipped with a note;
-//  - coverage: every service folder ships a Dockerfile, a compose service and k8s manifests,
-//    and the manifests keep the house rules (probes, resources, non-root, secrets by reference).
+//  - the registry: every folder under services/ is in services.json, every entry has its folder;
+//    the files generated from it (k8s manifests and kustomizations, docker-compose.yml) are exactly
+//    what `npm run deploy:generate` writes;
+//  - k8s/: every kustomization (base, overlays) rendered by the real `kubectl kustomize` and every
+//    resource validated against the Kubernetes schemas (kubernetes-models), unknown fields and
+//    unknown kinds included; YAML files outside any kustomization (examples) validated one by one,
+//    CRDs skipped with a note;
+//  - coverage: the one Dockerfile builds any service; every registered service has its compose
+//    service and k8s manifests, and the manifests keep the house rules (probes, resources,
+//    non-root, secrets by reference).
 'use strict';
 const { spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 const YAML = require('yaml');
-const { root, serviceFolders, describe } = require('./lib/services');
-const { renderKustomization, isKustomizationDir, KustomizeError } = require('./lib/kustomize');
+const { root, registeredServices, serviceFolders } = require('./lib/services');
+const { deployFiles } = require('./lib/deploy-files');
 const { validateResource } = require('./lib/k8s-schema');
 
 const errors = [];
@@ -72,32 +77,65 @@ function validateAll(resources, label) {
   return count;
 }
 
+/** The files a kustomization reads (its resources, patches and their kustomizations), recursively. */
+function filesOf(dir, seen = new Set()) {
+  const file = path.join(dir, 'kustomization.yaml');
+  if (seen.has(file)) return seen;
+  seen.add(file);
+  const kustomization = YAML.parse(fs.readFileSync(file, 'utf8')) ?? {};
+  const entries = [
+    ...(kustomization.resources ?? []),
+    ...(kustomization.components ?? []),
+    ...(kustomization.patches ?? []).map((patch) => patch.path).filter(Boolean),
+    ...(kustomization.patchesStrategicMerge ?? []),
+  ];
+  for (const entry of entries) {
+    const target = path.resolve(dir, entry);
+    if (fs.existsSync(path.join(target, 'kustomization.yaml'))) filesOf(target, seen);
+    else seen.add(target);
+  }
+  return seen;
+}
+
+/** `kubectl kustomize <dir>`: the real renderer (kustomize v5), as an operator's `kubectl apply -k` does. */
+function kustomize(dir) {
+  const result = spawnSync('kubectl', ['kustomize', dir], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.error)
+    throw new Error(`kubectl could not run (${result.error.message}); install kubectl (kustomize v5)`);
+  if (result.status !== 0)
+    throw new Error(`kubectl kustomize failed:\n${(result.stderr || result.stdout).trim()}`);
+  return YAML.parseAllDocuments(result.stdout)
+    .map((doc) => doc.toJS())
+    .filter(Boolean);
+}
+
 function checkKubernetes() {
   const k8s = path.join(root, 'k8s');
   const rendered = new Map();
   const used = new Set();
   const kustomizationDirs = [...new Set(yamlFiles(k8s).map((f) => path.dirname(f)))]
-    .filter(isKustomizationDir)
+    .filter((dir) => fs.existsSync(path.join(dir, 'kustomization.yaml')))
     .sort();
   if (kustomizationDirs.length === 0) error('k8s/', 'no kustomization.yaml found');
 
   for (const dir of kustomizationDirs) {
     try {
-      const { resources, files } = renderKustomization(dir);
-      for (const f of files) used.add(f);
-      const valid = validateAll(resources, rel(dir));
-      rendered.set(
+      for (const f of filesOf(dir)) used.add(f);
+      const objects = kustomize(dir);
+      const valid = validateAll(
+        objects.map((object) => ({ object, source: path.join(dir, 'kustomization.yaml') })),
         rel(dir),
-        resources.map((r) => r.object),
       );
+      rendered.set(rel(dir), objects);
       notes.push(
-        `${rel(dir)}: rendered ${resources.length} resources, ${valid} valid against the Kubernetes schemas`,
+        `${rel(dir)}: kubectl kustomize rendered ${objects.length} resources, ${valid} valid against the Kubernetes schemas`,
       );
     } catch (e) {
-      if (!(e instanceof KustomizeError || e instanceof YAML.YAMLError)) throw e;
-      error(e.file ? rel(e.file) : rel(dir), e.message);
-      // Its patches are partial documents: do not also report them as broken resources.
-      for (const f of yamlFiles(dir).filter((f) => path.dirname(f) === dir)) used.add(f);
+      error(rel(dir), e.message);
     }
   }
 
@@ -222,88 +260,101 @@ function secretExampleKeys() {
   return keys;
 }
 
-/** A service cannot ship without its Dockerfile, compose entry and manifests in every kustomization. */
-function checkCoverage(compose, rendered) {
-  const names = serviceFolders(root);
-  for (const name of names) {
-    const { port, database } = describe(name, names);
-    const dockerfile = path.join(root, 'services', name, 'Dockerfile');
-    if (!fs.existsSync(dockerfile)) error(`services/${name}`, 'has no Dockerfile');
-    else {
-      const text = fs.readFileSync(dockerfile, 'utf8');
-      if (!/^USER\s+(?!root\b)\S+/m.test(text))
-        error(rel(dockerfile), 'the image must switch to a non-root USER');
-      if (!text.includes(`services/${name}/dist/main.js`))
-        error(rel(dockerfile), `CMD must run services/${name}/dist/main.js`);
-      if (!/^HEALTHCHECK/m.test(text)) error(rel(dockerfile), 'HEALTHCHECK is missing');
-      if (!new RegExp(`^EXPOSE\\s+${port}\\b`, 'm').test(text)) error(rel(dockerfile), `must EXPOSE ${port}`);
-    }
-    const service = compose?.services?.[name];
-    if (compose && !service) error('docker-compose.yml', `has no service "${name}"`);
-    else if (service) {
-      if (service.build?.dockerfile !== `services/${name}/Dockerfile`) {
-        error(
-          'docker-compose.yml',
-          `service ${name} must build services/${name}/Dockerfile from the repository root`,
-        );
-      }
-      if (!service.healthcheck) error('docker-compose.yml', `service ${name} has no healthcheck`);
-      const environment = service.environment ?? {};
-      if (String(environment.PORT) !== String(port)) {
-        error('docker-compose.yml', `service ${name} must set PORT to ${port} (scripts/lib/services.js)`);
-      }
-      if (database) {
-        const created = String(
-          compose.services.postgres?.environment?.POSTGRES_MULTIPLE_DATABASES ?? '',
-        ).split(',');
-        if (!String(environment.DATABASE_URL ?? '').endsWith(`/${database}`)) {
-          error(
-            'docker-compose.yml',
-            `service ${name} must use its own database ${database} in DATABASE_URL`,
-          );
-        }
-        if (!created.map((d) => d.trim()).includes(database)) {
-          error('docker-compose.yml', `postgres POSTGRES_MULTIPLE_DATABASES does not create ${database}`);
-        }
-      }
-    }
-    // The gateway must know where the service answers, in compose and in every kustomization.
-    const upstream = describe(name, names).upstreamVariable;
-    const expectedUrl = `http://${name}:${port}`;
-    if (name !== 'gateway' && compose?.services?.gateway) {
-      const actual = compose.services.gateway.environment?.[upstream];
-      if (actual !== expectedUrl)
-        error('docker-compose.yml', `gateway needs ${upstream}=${expectedUrl} (has ${actual})`);
+/** services/ and services.json name the same services; each registered one can be built and started. */
+function checkRegistry(services) {
+  const registered = new Set(services.map((s) => s.name));
+  for (const folder of serviceFolders(root)) {
+    if (!registered.has(folder))
+      error(`services/${folder}`, 'is not in services.json (npm run new-service registers one)');
+  }
+  for (const service of services) {
+    const dir = path.join(root, 'services', service.name);
+    for (const file of ['package.json', 'src/main.ts', 'README.md'])
+      if (!fs.existsSync(path.join(dir, file)))
+        error(`services.json (${service.name})`, `services/${service.name}/${file} is missing`);
+    if (fs.existsSync(path.join(dir, 'Dockerfile')))
+      error(
+        `services/${service.name}/Dockerfile`,
+        'services build from the one root Dockerfile (--build-arg SERVICE)',
+      );
+  }
+}
+
+/** The files generated from the registry are what the registry gives today. */
+function checkGenerated(services) {
+  for (const [relative, expected] of deployFiles(services)) {
+    const file = path.join(root, relative);
+    const actual = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+    if (actual !== expected)
+      error(
+        relative,
+        `${actual === undefined ? 'is missing' : 'differs from services.json'}: run npm run deploy:generate`,
+      );
+  }
+  notes.push('files generated from services.json are up to date');
+}
+
+function checkDockerfile() {
+  const file = path.join(root, 'Dockerfile');
+  if (!fs.existsSync(file)) return error('Dockerfile', 'missing');
+  const text = fs.readFileSync(file, 'utf8');
+  if (!/^USER\s+(?!root\b)\S+/m.test(text)) error('Dockerfile', 'the image must switch to a non-root USER');
+  if (!/^ARG SERVICE\b/m.test(text)) error('Dockerfile', 'needs ARG SERVICE');
+  if (!text.includes('services/${SERVICE}/dist/main.js'))
+    error('Dockerfile', 'CMD must run services/${SERVICE}/dist/main.js');
+  if (!/^HEALTHCHECK/m.test(text)) error('Dockerfile', 'HEALTHCHECK is missing');
+}
+
+/** Every registered service has its compose service and k8s manifests, on its registered port. */
+function checkCoverage(services, compose, rendered) {
+  for (const service of services) {
+    const { name, port, database } = service;
+    const composed = compose?.services?.[name];
+    if (compose && !composed) error('docker-compose.yml', `has no service "${name}"`);
+    else if (composed) {
+      if (composed.build?.args?.SERVICE !== name)
+        error('docker-compose.yml', `service ${name} must build the root Dockerfile with SERVICE=${name}`);
+      if (!composed.healthcheck) error('docker-compose.yml', `service ${name} has no healthcheck`);
+      if (String(composed.environment?.PORT) !== String(port))
+        error('docker-compose.yml', `service ${name} must set PORT to ${port} (services.json)`);
+      if (database && !String(composed.environment?.DATABASE_URL ?? '').endsWith(`/${database}`))
+        error('docker-compose.yml', `service ${name} must use its own database ${database}`);
     }
     for (const [dir, objects] of rendered) {
-      const gatewayConfig = objects.find(
-        (o) => o?.kind === 'ConfigMap' && o.metadata?.name === 'gateway-config',
-      );
-      if (name !== 'gateway' && gatewayConfig && gatewayConfig.data?.[upstream] !== expectedUrl) {
-        error(
-          dir,
-          `ConfigMap gateway-config needs ${upstream}: ${expectedUrl} (has ${gatewayConfig.data?.[upstream]})`,
-        );
-      }
       const has = (kind) => objects.some((o) => o?.kind === kind && o.metadata?.name === name);
       for (const kind of ['Deployment', 'Service', 'PodDisruptionBudget']) {
-        if (!has(kind)) error(dir, `has no ${kind} "${name}" (services/${name} needs k8s manifests)`);
+        if (!has(kind)) error(dir, `has no ${kind} "${name}"`);
       }
       const deployment = objects.find((o) => o?.kind === 'Deployment' && o.metadata?.name === name);
       const ports = deployment?.spec?.template?.spec?.containers?.flatMap((c) => c.ports ?? []) ?? [];
-      if (deployment && !ports.some((p) => p.containerPort === port)) {
-        error(dir, `Deployment ${name} does not expose port ${port} (scripts/lib/services.js)`);
+      if (deployment && !ports.some((p) => p.containerPort === port))
+        error(dir, `Deployment ${name} does not expose port ${port} (services.json)`);
+      if (service.role === 'api') {
+        const gatewayConfig = objects.find(
+          (o) =>
+            o?.kind === 'ConfigMap' &&
+            o.metadata?.name?.endsWith('-config') &&
+            o.data?.[service.urlVariable] !== undefined,
+        );
+        if (!gatewayConfig)
+          error(dir, `the gateway's ConfigMap does not say where ${name} answers (${service.urlVariable})`);
       }
     }
   }
-  notes.push(`services checked for Dockerfile, compose service and k8s manifests: ${names.join(', ')}`);
+  notes.push(
+    `services checked for compose service and k8s manifests: ${services.map((s) => s.name).join(', ')}`,
+  );
 }
 
 function main() {
+  const services = registeredServices();
+  checkRegistry(services);
+  checkGenerated(services);
+  checkDockerfile();
   const compose = checkCompose();
   const rendered = checkKubernetes();
   checkRendered(rendered, secretExampleKeys());
-  checkCoverage(compose, rendered);
+  checkCoverage(services, compose, rendered);
   for (const note of notes) console.log(`  ok  ${note}`);
   if (errors.length) {
     for (const e of errors) console.error(`FAIL  ${e}`);

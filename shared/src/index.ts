@@ -25,3 +25,4 @@ export * from './http/forwarding';
 export * from './ids';
 export * from './users/user-directory';
 export * from './users/sessions';
+export * from './registry';

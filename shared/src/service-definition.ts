@@ -1,0 +1,105 @@
+import type { RequestHandler, Router } from 'express';
+import type { DataSource, EntityManager, EntitySchema, MigrationInterface } from 'typeorm';
+import { z } from 'zod';
+import type { Broker } from './events/broker';
+import type { EventHandler } from './events/consumer';
+import type { EventType } from './events/contracts';
+import type { ReadYourWrites } from './events/read-your-writes';
+import type { ApiRouter } from './http/api-router';
+import type { AccessTokenVerifier } from './http/authenticate';
+import type { Readiness } from './http/health';
+import type { Logger } from './logger';
+import { registeredService } from './registry';
+import { serviceConfigFields, type ServiceConfig } from './service';
+import type { UserEventHooks } from './users/user-directory';
+
+/**
+ * The service contract: what a service is, in one object. `startService` (production, `main.ts`),
+ * the in-process test harness, e2e and the bench all start a service from its definition, so a
+ * service is started one way everywhere. Each service exports its definition from
+ * `src/service.ts`; `src/main.ts` is `runService(definition)`.
+ */
+
+/** What every part of a service is built from. */
+export interface ServiceContext<C extends ServiceConfig = ServiceConfig> {
+  config: C;
+  logger: Logger;
+  dataSource: DataSource;
+  broker: Broker;
+  readiness: Readiness;
+  /**
+   * Verifies access tokens (RS256 from auth's JWKS: iss, aud, exp) and refuses those auth has
+   * revoked since (the user directory's session versions).
+   */
+  authenticate: RequestHandler;
+  /** Finds ids another service created a moment ago, waiting (bounded) for their event. */
+  readYourWrites: ReadYourWrites;
+  /** "Now", for everything that depends on it (tests pin it). */
+  clock: () => Date;
+}
+
+/** Something to stop at shutdown, after HTTP has drained and before the broker and the database. */
+export interface Closer {
+  name: string;
+  close: () => Promise<unknown> | unknown;
+}
+
+/** A handler per event type, typed by its type: the consumer registers exactly these. */
+export type EventHandlers = { [T in EventType]?: EventHandler<T> };
+
+type Entity = string | (abstract new (...args: never[]) => unknown) | EntitySchema;
+type Migration = new () => MigrationInterface;
+
+export interface ServiceDefinition<C extends ServiceConfig = ServiceConfig, P = unknown> {
+  /** Its name in the registry (services.json). */
+  name: string;
+  /** Its environment: `serviceConfigSchema(name, { ...its own variables })`. */
+  configSchema: z.ZodType<C, unknown>;
+  /** Its own migrations; the shared outbox, inbox and user-directory tables are added before them. */
+  migrations: Migration[];
+  /** TypeORM entities of the aggregates it owns. */
+  entities?: Entity[];
+  openapi: { title: string; description: string; version?: string };
+  /** How `auth.user.*` events reach it beyond the shared user directory (purging the user's data…). */
+  userEvents?: UserEventHooks;
+  /** The other events it consumes. */
+  handlers?: EventHandlers;
+  /** A verifier of its own instead of the JWKS one (auth verifies with its key ring). */
+  verifier?: (context: ServiceContext<C>) => AccessTokenVerifier;
+  /**
+   * Builds what the service's routes and jobs share (stores, a key ring, a PDF renderer…), once,
+   * before HTTP starts. Returned `closers` are stopped at shutdown.
+   */
+  setup?: (context: ServiceContext<C>) => Promise<P & { closers?: Closer[] }> | (P & { closers?: Closer[] });
+  /** Its API: one or more routers, each built the one way (`new ApiRouter(...)`). */
+  routes: (context: ServiceContext<C>, parts: P) => ApiRouter[];
+  http?: {
+    /** Largest JSON body (default 100kb). */
+    bodyLimit?: string;
+    /** Middleware before the routers (auth's OAuth2 form parser). */
+    before?: Array<RequestHandler | Router>;
+  };
+}
+
+/** Identity, for type inference: `export default defineService({ ... })`. */
+export function defineService<C extends ServiceConfig, P = unknown>(
+  definition: ServiceDefinition<C, P>,
+): ServiceDefinition<C, P> {
+  return definition;
+}
+
+/**
+ * A service's environment schema: the variables every service reads (port and database from the
+ * registry) plus its own.
+ */
+export function serviceConfigSchema<E extends z.ZodRawShape = Record<never, never>>(name: string, extra?: E) {
+  const entry = registeredService(name);
+  if (!entry.database) throw new Error(`${name} has no database in services.json`);
+  return z.object({
+    ...serviceConfigFields({ port: entry.port, database: entry.database }),
+    ...((extra ?? {}) as E),
+  });
+}
+
+/** Re-exported for handlers' signatures. */
+export type { EntityManager };
