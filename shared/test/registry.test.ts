@@ -3,7 +3,6 @@ import path from 'node:path';
 import { REGISTRY_FILE, registeredServices, registrySchema } from '../src/registry';
 
 // The scripts read the same file without TypeScript; both readers must see the same registry.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const scriptsRegistry = require('../../scripts/lib/services.js') as {
   registeredServices: () => unknown[];
 };
