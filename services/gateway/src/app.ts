@@ -38,8 +38,8 @@ export interface GatewayDeps {
   /**
    * Revoked tokens refused at the edge. {@link startGateway} passes the feed it starts and
    * stops; without one the app starts its own {@link RevocationFeed} (its timer does not hold
-   * the process open), so no wiring of the gateway lacks the check. `false`: none (tests that
-   * count what reaches auth).
+   * the process open), so no wiring of the gateway lacks the check. `false`: none (a test that
+   * needs no feed).
    */
   revocations?: RevocationCheck | false;
 }

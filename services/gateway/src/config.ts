@@ -62,17 +62,20 @@ const corsOrigins = z
 
 const positiveMs = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
-/** An interface address to listen on (`0.0.0.0`, `::`, `127.0.0.1`). */
-const listenHost = (fallback: string) => z.union([z.ipv4(), z.ipv6()]).default(fallback);
+/**
+ * An interface address to listen on (`127.0.0.1`, `0.0.0.0`, `::`), or `*`: every interface,
+ * IPv6 and IPv4 (Node's default: `::`, or `0.0.0.0` where IPv6 is off).
+ */
+const listenHost = (fallback: string) => z.union([z.literal('*'), z.ipv4(), z.ipv6()]).default(fallback);
 
 /** The gateway's environment; every variable has a local-development default. */
 const gatewayEnvironment = z.object({
   PORT: configFields.port(8080),
   /** The public port faces every client: all interfaces. */
-  HOST: listenHost('0.0.0.0'),
+  HOST: listenHost('*'),
   /** Prometheus metrics, never on the public port (0 = any free port, for tests). */
   METRICS_PORT: configFields.port(9464),
-  /** Loopback by default; the container image sets 0.0.0.0 so the cluster's Prometheus can scrape it. */
+  /** Loopback by default; the container image sets `*` so the cluster's Prometheus can scrape it. */
   METRICS_HOST: listenHost('127.0.0.1'),
   NODE_ENV: configFields.nodeEnv,
   LOG_LEVEL: configFields.logLevel,

@@ -98,20 +98,23 @@ function createPublicServer(config: GatewayConfig, app: ReturnType<typeof buildA
   return server;
 }
 
+/** Listens on `host` (`*`: every interface), resolving to a URL that reaches the server from this machine. */
 function listen(server: Server, port: number, host: string): Promise<string> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    const listening = () => {
       server.off('error', reject);
       const { port: bound } = server.address() as AddressInfo;
-      const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+      const reachable = ['*', '0.0.0.0', '::'].includes(host) ? '127.0.0.1' : host;
       resolve(`http://${isIPv6(reachable) ? `[${reachable}]` : reachable}:${bound}`);
-    });
+    };
+    if (host === '*') server.listen(port, listening);
+    else server.listen(port, host, listening);
   });
 }
 
 export interface RunningGateway {
-  /** The public base URL (loopback when listening on every interface). */
+  /** The public base URL (over loopback when listening on every interface). */
   url: string;
   /** The metrics base URL: `${metricsUrl}/metrics`. */
   metricsUrl: string;

@@ -108,6 +108,19 @@ describe('the edge: limits and answers Node would give bare', () => {
       expect(gateway.metricsUrl).not.toBe(gateway.url);
     });
 
+    it('listens on every interface with HOST and METRICS_HOST "*"', async () => {
+      const everywhere = await startTestGateway({ ...common, HOST: '*', METRICS_HOST: '*' });
+      try {
+        expect(everywhere.server.address()).toMatchObject({
+          address: expect.stringMatching(/^(::|0\.0\.0\.0)$/),
+        });
+        expect((await httpJson('GET', `${everywhere.url}/healthz`)).status).toBe(200);
+        expect((await fetch(`${everywhere.metricsUrl}/metrics`)).status).toBe(200);
+      } finally {
+        await everywhere.stop();
+      }
+    });
+
     it('refuses a METRICS_PORT equal to PORT', () => {
       expect(() => gatewayConfig({ PORT: '8080', METRICS_PORT: '8080' })).toThrow(/METRICS_PORT/);
     });
