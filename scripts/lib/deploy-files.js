@@ -42,6 +42,7 @@ data:
 /** The gateway's settings: where each service answers (cluster DNS), then its own edge policy. */
 function serviceConfigData(service, services) {
   const data = { PORT: String(service.port) };
+  if (service.metricsPort) data.METRICS_PORT = String(service.metricsPort);
   if (service.role === 'edge') {
     for (const upstream of apiServices(services))
       data[upstream.urlVariable] = `http://${upstream.name}:${upstream.port}`;
@@ -65,6 +66,13 @@ function secretEnv(service) {
                   name: finance-proxy
                   key: PROXY_SECRET`);
   return entries.join('\n');
+}
+
+function metricsContainerPort(service) {
+  if (!service.metricsPort) return '';
+  return `
+            - name: metrics
+              containerPort: ${service.metricsPort}`;
 }
 
 /** ConfigMap, Deployment, Service and PodDisruptionBudget of one service. */
@@ -113,7 +121,7 @@ spec:
         app.kubernetes.io/part-of: finance-tracker
       annotations:
         prometheus.io/scrape: "true"
-        prometheus.io/port: "${port}"
+        prometheus.io/port: "${service.metricsPort ?? port}"
         prometheus.io/path: /metrics
     spec:
       automountServiceAccountToken: false
@@ -139,7 +147,7 @@ spec:
           imagePullPolicy: IfNotPresent
           ports:
             - name: http
-              containerPort: ${port}
+              containerPort: ${port}${metricsContainerPort(service)}
           envFrom:
             - configMapRef:
                 name: finance-common
@@ -247,6 +255,17 @@ ${services.map((s) => `  - services/${s.name}.yaml`).join('\n')}
 `;
 }
 
+function metricsIngress(edge) {
+  return `
+    # Its metrics port only for Prometheus.
+    - from:
+        - namespaceSelector:
+            matchLabels:
+              kubernetes.io/metadata.name: monitoring
+      ports:
+        - port: ${edge.metricsPort}`;
+}
+
 function networkPolicy(services) {
   const edge = edgeOf(services);
   const auth = authOf(services);
@@ -312,7 +331,7 @@ spec:
   policyTypes: [Ingress]
   ingress:
     - ports:
-        - port: ${edge.port}
+        - port: ${edge.port}${edge.metricsPort ? metricsIngress(edge) : ''}
 `;
 }
 

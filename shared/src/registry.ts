@@ -17,6 +17,8 @@ export const registryEntrySchema = z
     /** One line: what the service owns (comments in generated files). */
     description: z.string().min(1),
     port: z.number().int().min(1).max(65535),
+    /** Where Prometheus scrapes it, when not on `port` (the gateway keeps /metrics off its public port). */
+    metricsPort: z.number().int().min(1).max(65535).optional(),
     /** Its own PostgreSQL database; null for the gateway. */
     database: z
       .string()

@@ -211,12 +211,12 @@ export async function startService<C extends ServiceConfig>(
 
 /**
  * `/readyz`'s view of the consumer: degraded while its dead-letter queue holds events it could not
- * apply. Asked of the broker at most every 10 s, however often /readyz is probed.
+ * apply. Asked of the broker at most every 5 s, however often /readyz is probed.
  */
 function deadLetterCheck(consumer: EventConsumer): () => Promise<CheckState> {
   let last: { at: number; state: CheckState } | undefined;
   return async () => {
-    if (last && Date.now() - last.at < 10_000) return last.state;
+    if (last && Date.now() - last.at < 5_000) return last.state;
     // Not known (the queues are being declared, the broker is away: its own check says so): not degraded.
     const depth = await consumer.deadLetters().catch(() => 0);
     const state: CheckState = depth > 0 ? 'degraded' : 'up';

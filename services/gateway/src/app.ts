@@ -1,27 +1,29 @@
 import express, { type Express } from 'express';
 import cors from 'cors';
-import helmet from 'helmet';
 import type { SendCommandFn } from 'rate-limit-redis';
 import {
   HttpProblem,
   Readiness,
   TokenVerifier,
-  errorHandler,
   httpMetrics,
-  notFoundHandler,
-  operationalRoutes,
   requestContext,
   type Logger,
 } from '@finance/shared';
 import { upstreamsOf, type GatewayConfig } from './config';
+import type { EdgeLimits } from './domain/gateway-answers';
 import { trustedForwardedFor } from './domain/forwarded-for';
 import { buildRouteTable, hasDotSegments, resolveUpstream, type UpstreamName } from './domain/route-table';
 import { verifyAccessToken, requireAuthentication } from './http/authentication';
 import { declaredBodyLimit } from './http/body-limit';
 import { OpenApiAggregator, docsRouter } from './http/docs';
+import { answerOptions } from './http/options';
+import { gatewayErrorHandler, gatewayNotFound, noStore, problem } from './http/own-answers';
 import { upstreamProxy } from './http/proxy';
 import { clientRateLimit, credentialRateLimit } from './http/rate-limits';
 import { readinessRouter } from './http/readiness';
+import { requestHeadChecks } from './http/request-head';
+import { RevocationFeed, type RevocationCheck } from './http/revocation-feed';
+import { securityHeaders } from './http/security-headers';
 
 export interface GatewayDeps {
   logger: Logger;
@@ -33,13 +35,45 @@ export interface GatewayDeps {
   redisCommand?: SendCommandFn;
   /** Key prefix for the rate-limit counters in Redis. */
   redisPrefix?: string;
+  /**
+   * Revoked tokens refused at the edge. {@link startGateway} passes the feed it starts and
+   * stops; without one the app starts its own {@link RevocationFeed} (its timer does not hold
+   * the process open), so no wiring of the gateway lacks the check. `false`: none (a test that
+   * needs no feed).
+   */
+  revocations?: RevocationCheck | false;
+}
+
+/** The limits the gateway's own answers in the OpenAPI document describe. */
+export function edgeLimitsOf(config: GatewayConfig): EdgeLimits {
+  return {
+    bodyLimitBytes: config.BODY_LIMIT,
+    importBodyLimitBytes: config.IMPORT_BODY_LIMIT,
+    ratePerMinute: config.RATE_LIMIT_PER_MINUTE,
+    credentialRatePerMinute: config.AUTH_RATE_LIMIT_PER_MINUTE,
+    maxHeaderBytes: config.MAX_HEADER_SIZE,
+    maxRequestHeaders: config.MAX_REQUEST_HEADERS,
+    upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
+  };
+}
+
+/** The revocation feed of a gateway's configuration, not yet started. */
+export function revocationFeedOf(config: GatewayConfig, logger: Logger): RevocationFeed {
+  return new RevocationFeed({
+    authUrl: config.AUTH_URL,
+    pollMs: config.REVOCATION_POLL_MS,
+    fetchTimeoutMs: config.PROBE_TIMEOUT_MS,
+    maxUsers: config.REVOCATION_MAX_USERS,
+    logger,
+  });
 }
 
 /**
  * The gateway's express app. Bodies are never parsed here: they stream to the services.
- * Order matters: ids and metrics → security headers and CORS → the gateway's own routes
- * (health, docs) → credential rate limit → token check → client rate limit → 401 →
- * body limit → proxy → 404 / problem+json.
+ * Order matters: ids and metrics → security headers and CORS → request-head checks →
+ * OPTIONS → the gateway's own routes (health, docs) → credential rate limit → token check
+ * (with revocations) → client rate limit → 401 → body limit → proxy → 404 / problem+json.
+ * Metrics are not here: {@link startGateway} serves them on METRICS_PORT only.
  */
 export function buildApp(config: GatewayConfig, deps: GatewayDeps): Express {
   const { logger } = deps;
@@ -49,6 +83,8 @@ export function buildApp(config: GatewayConfig, deps: GatewayDeps): Express {
   const verifier =
     deps.verifier ??
     new TokenVerifier({ jwksUrl: config.JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
+  const revocations =
+    deps.revocations === undefined ? revocationFeedOf(config, logger).start() : deps.revocations || undefined;
   const bodyLimits = { default: config.BODY_LIMIT, import: config.IMPORT_BODY_LIMIT };
   const rateLimits = {
     perMinute: config.RATE_LIMIT_PER_MINUTE,
@@ -75,26 +111,7 @@ export function buildApp(config: GatewayConfig, deps: GatewayDeps): Express {
     next();
   });
   app.use(httpMetrics);
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        useDefaults: false,
-        // Swagger UI is served from here, scripts and styles included; nothing from elsewhere.
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'", "'unsafe-inline'"],
-          imgSrc: ["'self'", 'data:'],
-          fontSrc: ["'self'", 'data:'],
-          connectSrc: ["'self'"],
-          objectSrc: ["'none'"],
-          baseUri: ["'self'"],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-        },
-      },
-    }),
-  );
+  app.use(securityHeaders);
   if (config.CORS_ORIGINS.length) {
     app.use(
       cors({
@@ -110,9 +127,27 @@ export function buildApp(config: GatewayConfig, deps: GatewayDeps): Express {
           'Content-Disposition',
         ],
         maxAge: 600,
+        // Preflights go on to answerOptions, which ends every OPTIONS request.
+        preflightContinue: true,
       }),
     );
   }
+  app.use(requestHeadChecks({ maxRequestHeaders: config.MAX_REQUEST_HEADERS }));
+  const aggregator = new OpenApiAggregator({
+    upstreams,
+    routeTable,
+    fetchTimeoutMs: config.PROBE_TIMEOUT_MS,
+    cacheMs: config.OPENAPI_CACHE_MS,
+    limits: edgeLimitsOf(config),
+    logger,
+  });
+  app.use(
+    answerOptions({
+      routeTable,
+      documentedPaths: () => aggregator.paths(),
+      corsEnabled: config.CORS_ORIGINS.length > 0,
+    }),
+  );
   app.use(
     readinessRouter({
       readiness,
@@ -122,18 +157,13 @@ export function buildApp(config: GatewayConfig, deps: GatewayDeps): Express {
       requireUpstreams: config.READYZ_REQUIRES_UPSTREAMS,
     }),
   );
-  app.use(operationalRoutes(readiness));
-  app.use(
-    docsRouter(
-      new OpenApiAggregator({
-        upstreams,
-        routeTable,
-        fetchTimeoutMs: config.PROBE_TIMEOUT_MS,
-        cacheMs: config.OPENAPI_CACHE_MS,
-        logger,
-      }),
-    ),
-  );
+  app.get('/healthz', (_req, res) => {
+    noStore(res);
+    res.json({ status: 'ok' });
+  });
+  // Never on the public port (served on METRICS_PORT); said plainly rather than as an unknown path's 401.
+  app.all('/metrics', (_req, _res, next) => next(problem(404, 'Metrics are not served on the public port')));
+  app.use(docsRouter(aggregator));
 
   app.use((req, _res, next) => {
     next(
@@ -143,7 +173,7 @@ export function buildApp(config: GatewayConfig, deps: GatewayDeps): Express {
     );
   });
   app.use(credentialRateLimit(rateLimits));
-  app.use(verifyAccessToken(verifier));
+  app.use(verifyAccessToken(verifier, revocations));
   app.use(clientRateLimit(rateLimits));
   app.use(requireAuthentication);
   app.use(declaredBodyLimit(bodyLimits));
@@ -160,7 +190,7 @@ export function buildApp(config: GatewayConfig, deps: GatewayDeps): Express {
     proxies.get(upstream.name)?.(req, res, next);
   });
 
-  app.use(notFoundHandler);
-  app.use(errorHandler(logger));
+  app.use(gatewayNotFound);
+  app.use(gatewayErrorHandler(logger));
   return app;
 }

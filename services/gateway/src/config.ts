@@ -62,9 +62,21 @@ const corsOrigins = z
 
 const positiveMs = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
+/**
+ * An interface address to listen on (`127.0.0.1`, `0.0.0.0`, `::`), or `*`: every interface,
+ * IPv6 and IPv4 (Node's default: `::`, or `0.0.0.0` where IPv6 is off).
+ */
+const listenHost = (fallback: string) => z.union([z.literal('*'), z.ipv4(), z.ipv6()]).default(fallback);
+
 /** The gateway's environment; every variable has a local-development default. */
-export const gatewayConfigSchema = z.object({
+const gatewayEnvironment = z.object({
   PORT: configFields.port(8080),
+  /** The public port faces every client: all interfaces. */
+  HOST: listenHost('*'),
+  /** Prometheus metrics, never on the public port (0 = any free port, for tests). */
+  METRICS_PORT: configFields.port(9464),
+  /** Loopback by default; the container image sets `*` so the cluster's Prometheus can scrape it. */
+  METRICS_HOST: listenHost('127.0.0.1'),
   NODE_ENV: configFields.nodeEnv,
   LOG_LEVEL: configFields.logLevel,
   AUTH_URL: upstreamUrl('http://127.0.0.1:3001'),
@@ -97,7 +109,36 @@ export const gatewayConfigSchema = z.object({
   /** How many proxies in front of the gateway to trust for the client address (0 = none). */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   SHUTDOWN_TIMEOUT_MS: configFields.shutdownTimeoutMs,
+  /** How long a client may take to send the request line and headers (slow-header clients get 408). */
+  HEADERS_TIMEOUT_MS: positiveMs(10_000),
+  /** How long a client may take to send a whole request, body included (408). */
+  REQUEST_TIMEOUT_MS: positiveMs(120_000),
+  /** Open connections one client address may hold (IPv6 per /56); 0 = no cap. */
+  MAX_CONNECTIONS_PER_CLIENT: z.coerce.number().int().min(0).default(256),
+  /** Header fields one request may carry; more is a 431. */
+  MAX_REQUEST_HEADERS: z.coerce.number().int().min(10).max(1000).default(100),
+  /**
+   * Largest request line plus headers (431 beyond). Below the services' 16 KB, so what the
+   * gateway adds (X-Forwarded-*, x-request-id) always fits upstream.
+   */
+  MAX_HEADER_SIZE: byteSize('12kb').refine((bytes) => bytes >= 4096 && bytes <= 15 * 1024, {
+    message: 'expected a size between 4kb and 15kb',
+  }),
+  /** How often auth's revocation feed is polled. */
+  REVOCATION_POLL_MS: positiveMs(1_000),
+  /** Users with a recent revocation kept in memory; beyond it the oldest are forgotten (the services still check). */
+  REVOCATION_MAX_USERS: z.coerce.number().int().min(1).default(100_000),
 });
+
+export const gatewayConfigSchema = gatewayEnvironment
+  .refine((config) => config.HEADERS_TIMEOUT_MS <= config.REQUEST_TIMEOUT_MS, {
+    path: ['HEADERS_TIMEOUT_MS'],
+    message: 'must not be longer than REQUEST_TIMEOUT_MS',
+  })
+  .refine((config) => config.METRICS_PORT === 0 || config.METRICS_PORT !== config.PORT, {
+    path: ['METRICS_PORT'],
+    message: 'must differ from PORT: metrics are never served on the public port',
+  });
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
 

@@ -2,7 +2,9 @@ import { parseConfig, ConfigError } from '@finance/shared';
 import { gatewayConfigSchema, upstreamsOf } from '../src/config';
 import { parseByteSize } from '../src/domain/byte-size';
 import { trustedForwardedFor } from '../src/domain/forwarded-for';
+import { documentedMethods, withGatewayAnswers, type EdgeLimits } from '../src/domain/gateway-answers';
 import { mergeOpenApiDocuments, serviceDocumentSchema } from '../src/domain/openapi-merge';
+import { RevocationList } from '../src/domain/revocation-list';
 import {
   buildRouteTable,
   hasDotSegments,
@@ -97,6 +99,13 @@ describe('configuration', () => {
     ['RATE_LIMIT_PER_MINUTE', '0'],
     ['REDIS_URL', 'http://redis'],
     ['UPSTREAM_TIMEOUT_MS', 'soon'],
+    ['METRICS_PORT', '70000'],
+    ['METRICS_HOST', 'everywhere'],
+    ['MAX_HEADER_SIZE', '64kb'],
+    ['MAX_REQUEST_HEADERS', '5'],
+    ['MAX_CONNECTIONS_PER_CLIENT', '-1'],
+    ['REVOCATION_POLL_MS', '0'],
+    ['REVOCATION_MAX_USERS', 'all'],
   ])('names the bad variable %s', (name, value) => {
     expect(() => parseConfig(gatewayConfigSchema, { [name]: value })).toThrow(ConfigError);
     expect(() => parseConfig(gatewayConfigSchema, { [name]: value })).toThrow(
@@ -167,5 +176,127 @@ describe('OpenAPI merge', () => {
   it('refuses something that is not an OpenAPI 3 document', () => {
     expect(serviceDocumentSchema.safeParse({ swagger: '2.0', paths: {} }).success).toBe(false);
     expect(serviceDocumentSchema.safeParse('<html>').success).toBe(false);
+  });
+});
+
+describe("the gateway's own answers in the OpenAPI document", () => {
+  const limits: EdgeLimits = {
+    bodyLimitBytes: 1024 * 1024,
+    importBodyLimitBytes: 20 * 1024 * 1024,
+    ratePerMinute: 600,
+    credentialRatePerMinute: 10,
+    maxHeaderBytes: 12 * 1024,
+    maxRequestHeaders: 100,
+    upstreamTimeoutMs: 30_000,
+  };
+  const service = {
+    openapi: '3.1.0',
+    paths: {
+      '/auth/login': { post: { responses: { '200': { description: 'tokens' } } } },
+      '/accounts/{id}': {
+        parameters: [{ name: 'id', in: 'path' }],
+        get: { responses: { '401': { description: "the service's own" } } },
+        delete: { responses: {} },
+      },
+    },
+  };
+
+  it('references its 413, 429, 431, 502 and 504 from every operation, and 401 where it checks a token', () => {
+    const doc = withGatewayAnswers(service, { limits, isPublic: isPublicRoute }) as any;
+    const ref = (name: string) => ({ $ref: `#/components/responses/${name}` });
+    for (const operation of [
+      doc.paths['/auth/login'].post,
+      doc.paths['/accounts/{id}'].get,
+      doc.paths['/accounts/{id}'].delete,
+    ]) {
+      expect(operation.responses).toMatchObject({
+        '413': ref('GatewayPayloadTooLarge'),
+        '429': ref('GatewayTooManyRequests'),
+        '431': ref('GatewayRequestHeaderFieldsTooLarge'),
+        '502': ref('GatewayBadGateway'),
+        '504': ref('GatewayTimeout'),
+      });
+    }
+    // Public: no token checked. A status the service documents keeps its own description.
+    expect(doc.paths['/auth/login'].post.responses['401']).toBeUndefined();
+    expect(doc.paths['/auth/login'].post.responses['200']).toEqual({ description: 'tokens' });
+    expect(doc.paths['/accounts/{id}'].get.responses['401']).toEqual({ description: "the service's own" });
+    expect(doc.paths['/accounts/{id}'].delete.responses['401']).toEqual(ref('GatewayUnauthorized'));
+    expect(doc.paths['/accounts/{id}'].parameters).toEqual([{ name: 'id', in: 'path' }]);
+
+    for (const name of Object.keys(doc.components.responses)) {
+      expect(doc.components.responses[name].content['application/problem+json'].schema).toEqual({
+        $ref: '#/components/schemas/GatewayProblem',
+      });
+    }
+    expect(doc.components.schemas.GatewayProblem.required).toContain('request_id');
+    expect(doc.components.responses.GatewayTooManyRequests.headers).toHaveProperty('Retry-After');
+    expect(doc.components.responses.GatewayPayloadTooLarge.description).toContain('1 MB');
+    expect(doc.components.responses.GatewayPayloadTooLarge.description).toContain('20 MB');
+    expect(doc.components.responses.GatewayTimeout.description).toContain('30 s');
+  });
+
+  it('finds the methods of a concrete path, a literal segment before a parameter', () => {
+    const paths = {
+      '/accounts': { get: {}, post: {} },
+      '/accounts/{id}': { get: {}, patch: {}, delete: {}, parameters: [] },
+      '/accounts/summary': { get: {} },
+      '/users/me': { put: {} },
+    };
+    expect(documentedMethods(paths, '/accounts')).toEqual(['GET', 'POST', 'HEAD', 'OPTIONS']);
+    expect(documentedMethods(paths, '/accounts/')).toEqual(['GET', 'POST', 'HEAD', 'OPTIONS']);
+    expect(documentedMethods(paths, '/accounts/7')).toEqual(['GET', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS']);
+    expect(documentedMethods(paths, '/accounts/summary')).toEqual(['GET', 'HEAD', 'OPTIONS']);
+    expect(documentedMethods(paths, '/users/me')).toEqual(['PUT', 'OPTIONS']);
+    expect(documentedMethods(paths, '/accounts/7/x')).toBeUndefined();
+    expect(documentedMethods(paths, '/accounts//')).toBeUndefined();
+    expect(documentedMethods(paths, '/nowhere')).toBeUndefined();
+  });
+});
+
+describe('revocation list', () => {
+  const user = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+  let now = 0;
+  const list = (maxUsers = 10) => new RevocationList({ maxUsers, now: () => now });
+  beforeEach(() => (now = 1_000_000));
+
+  it('refuses session versions below the highest one seen for the user', () => {
+    const revocations = list();
+    revocations.apply([{ userId: user(1), sessionVersion: 3 }], 60_000);
+    revocations.apply([{ userId: user(1), sessionVersion: 2 }], 60_000);
+    expect(revocations.isRevoked(user(1), 0)).toBe(true);
+    expect(revocations.isRevoked(user(1), 2)).toBe(true);
+    expect(revocations.isRevoked(user(1), 3)).toBe(false);
+    expect(revocations.isRevoked(user(1), 4)).toBe(false);
+    expect(revocations.isRevoked(user(2), 0)).toBe(false);
+    expect(revocations.minimumSessionVersion(user(1))).toBe(3);
+  });
+
+  it('forgets an entry once the retention has passed since it was learned', () => {
+    const revocations = list();
+    revocations.apply([{ userId: user(1), sessionVersion: 1 }], 60_000);
+    now += 30_000;
+    revocations.apply([{ userId: user(2), sessionVersion: 1 }], 60_000);
+    now += 29_999;
+    expect(revocations.isRevoked(user(1), 0)).toBe(true);
+    now += 1;
+    expect(revocations.isRevoked(user(1), 0)).toBe(false);
+    expect(revocations.isRevoked(user(2), 0)).toBe(true);
+    revocations.apply([], 60_000);
+    expect(revocations.size).toBe(1);
+  });
+
+  it('keeps at most maxUsers, forgetting the entry that would expire first', () => {
+    const revocations = list(3);
+    for (let i = 1; i <= 3; i++) revocations.apply([{ userId: user(i), sessionVersion: 1 }], 60_000);
+    // Rewritten: user 1 is now the newest entry.
+    revocations.apply([{ userId: user(1), sessionVersion: 2 }], 60_000);
+    expect(revocations.apply([{ userId: user(4), sessionVersion: 1 }], 60_000)).toBe(1);
+    expect(revocations.size).toBe(3);
+    expect(revocations.isRevoked(user(2), 0)).toBe(false);
+    expect([1, 3, 4].map((n) => revocations.isRevoked(user(n), 0))).toEqual([true, true, true]);
+    const many = Array.from({ length: 1000 }, (_, i) => ({ userId: user(100 + i), sessionVersion: 1 }));
+    expect(revocations.apply(many, 60_000)).toBe(1000);
+    expect(revocations.size).toBe(3);
   });
 });

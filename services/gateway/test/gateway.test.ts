@@ -74,6 +74,11 @@ describe('gateway', () => {
         Item: { type: 'object', properties: { amount: { type: 'string' } } },
       }),
       behaviour: (req, res) => {
+        if (req.url === '/accounts/cached') {
+          res.setHeader('cache-control', 'private, max-age=60');
+          res.end('{"cached":true}');
+          return true;
+        }
         if (req.url !== '/accounts/missing') return false;
         res.statusCode = 404;
         res.setHeader('content-type', 'application/problem+json');
@@ -434,6 +439,18 @@ describe('gateway', () => {
       expect(totalReceived()).toBe(before);
     });
 
+    it('answers a non-preflight OPTIONS itself with Allow, even with CORS configured', async () => {
+      const before = totalReceived();
+      const res = await fetch(`${gateway.url}/accounts/7`, {
+        method: 'OPTIONS',
+        headers: { authorization: `Bearer ${token}`, origin: 'https://app.example.com' },
+      });
+      expect(res.status).toBe(204);
+      expect(res.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
+      expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+      expect(totalReceived()).toBe(before);
+    });
+
     it('gives no CORS grant to another origin', async () => {
       const res = await fetch(`${gateway.url}/transactions`, {
         method: 'OPTIONS',
@@ -450,6 +467,55 @@ describe('gateway', () => {
       expect(res.headers.get('access-control-allow-origin')).toBe('https://admin.example.com');
       expect(res.headers.get('access-control-expose-headers')).toContain('x-request-id');
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    });
+  });
+
+  describe('caching', () => {
+    it("marks the gateway's own JSON answers and problems no-store", async () => {
+      const answers = [
+        await fetch(`${gateway.url}/healthz`),
+        await fetch(`${gateway.url}/readyz`),
+        await fetch(`${gateway.url}/openapi.json`),
+        await fetch(`${gateway.url}/accounts`),
+        await fetch(`${gateway.url}/nowhere`, { headers: { authorization: `Bearer ${token}` } }),
+        await fetch(`${gateway.url}/metrics`),
+        await fetch(`${gateway.url}/transactions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' },
+          body: chunk(2000),
+        }),
+        await fetch(`${degraded.url}/accounts`, { headers: { authorization: `Bearer ${token}` } }),
+        await fetch(`${gateway.url}/goals/slow`, { headers: { authorization: `Bearer ${token}` } }),
+      ];
+      expect(answers.map((res) => res.status)).toEqual([200, 200, 200, 401, 404, 404, 413, 502, 504]);
+      for (const res of answers) {
+        expect({ url: res.url, cacheControl: res.headers.get('cache-control') }).toEqual({
+          url: res.url,
+          cacheControl: 'no-store',
+        });
+        await res.body?.cancel();
+      }
+      const dots = await rawRequest(gateway.url, {
+        method: 'GET',
+        path: '/accounts/../x',
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(dots.status).toBe(400);
+      expect(dots.headers['cache-control']).toBe('no-store');
+    });
+
+    it("leaves proxied answers' caching to the service, and the docs assets cacheable", async () => {
+      const plain = await fetch(`${gateway.url}/budgets`, { headers: { authorization: `Bearer ${token}` } });
+      expect(plain.status).toBe(200);
+      expect(plain.headers.get('cache-control')).toBeNull();
+      const cached = await fetch(`${gateway.url}/accounts/cached`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(cached.headers.get('cache-control')).toBe('private, max-age=60');
+      const css = await fetch(`${gateway.url}/docs/swagger-ui.css`);
+      expect(css.status).toBe(200);
+      expect(css.headers.get('cache-control')).not.toBe('no-store');
+      await Promise.all([plain, cached, css].map((res) => res.body?.cancel()));
     });
   });
 
@@ -495,6 +561,29 @@ describe('gateway', () => {
       expect(doc.info.description).not.toContain('ledger');
     });
 
+    it("adds the gateway's own answers to every operation of the merged document", async () => {
+      const doc = (await httpJson('GET', `${gateway.url}/openapi.json`)).body;
+      const statuses = ['401', '413', '429', '431', '502', '504'];
+      for (const [path, item] of Object.entries<Record<string, any>>(doc.paths)) {
+        for (const [method, operation] of Object.entries<any>(item)) {
+          for (const status of statuses) {
+            const response = operation.responses[status];
+            expect({ path, method, status, ref: response?.$ref }).toEqual({
+              path,
+              method,
+              status,
+              ref: expect.stringMatching(/^#\/components\/responses\/Gateway/),
+            });
+            expect(doc.components.responses[response.$ref.split('/').pop()].content).toHaveProperty([
+              'application/problem+json',
+            ]);
+          }
+        }
+      }
+      expect(doc.components.responses.GatewayPayloadTooLarge.description).toContain('1 KB');
+      expect(doc.components.responses.GatewayTimeout.description).toContain('0.3 s');
+    });
+
     it('still serves the document when a service is down, saying which', async () => {
       const res = await httpJson('GET', `${degraded.url}/openapi.json`);
       expect(res.status).toBe(200);
@@ -504,13 +593,13 @@ describe('gateway', () => {
   });
 
   describe('operations', () => {
-    it('answers /healthz and /metrics without a token', async () => {
+    it('answers /healthz without a token, and /metrics not at all on the public port', async () => {
       expect((await httpJson('GET', `${gateway.url}/healthz`)).body).toEqual({ status: 'ok' });
-      await httpJson('GET', `${gateway.url}/budgets`, { token });
-      const metrics = await fetch(`${gateway.url}/metrics`);
-      expect(await metrics.text()).toMatch(
-        /gateway_upstream_duration_seconds_count\{upstream="budgets",method="GET",status="200"\}/,
-      );
+      for (const token of [undefined, issuer.token(userId)]) {
+        const metrics = await httpJson('GET', `${gateway.url}/metrics`, { token });
+        expect(metrics.status).toBe(404);
+        expect(metrics.headers.get('content-type')).toContain('application/problem+json');
+      }
     });
 
     it('reports each service and the JWKS in /readyz', async () => {

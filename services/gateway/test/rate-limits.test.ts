@@ -61,6 +61,7 @@ describe('gateway rate limits', () => {
     expect(limited.status).toBe(429);
     expect(limited.headers.get('content-type')).toContain('application/problem+json');
     expect(limited.body).toMatchObject({ status: 429, title: 'Too Many Requests' });
+    expect(limited.headers.get('cache-control')).toBe('no-store');
     const retryAfter = Number(limited.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(60);

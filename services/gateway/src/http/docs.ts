@@ -1,12 +1,14 @@
 import express, { type Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import type { Logger } from '@finance/shared';
+import { withGatewayAnswers, type EdgeLimits } from '../domain/gateway-answers';
 import {
   mergeOpenApiDocuments,
   serviceDocumentSchema,
   type ServiceDocumentSource,
 } from '../domain/openapi-merge';
-import { resolveUpstream, type RouteRule, type Upstream } from '../domain/route-table';
+import { isPublicRoute, resolveUpstream, type RouteRule, type Upstream } from '../domain/route-table';
+import { noStore } from './own-answers';
 
 export interface OpenApiAggregatorOptions {
   upstreams: Upstream[];
@@ -14,6 +16,8 @@ export interface OpenApiAggregatorOptions {
   fetchTimeoutMs: number;
   /** How long a complete document is reused. */
   cacheMs: number;
+  /** The edge's limits, described in the gateway's own answers added to every operation. */
+  limits: EdgeLimits;
   logger: Logger;
 }
 
@@ -36,6 +40,11 @@ export class OpenApiAggregator {
 
   constructor(private readonly options: OpenApiAggregatorOptions) {}
 
+  /** The merged document's paths, for the `Allow` of OPTIONS answers. */
+  async paths(): Promise<Record<string, unknown>> {
+    return ((await this.document()).paths ?? {}) as Record<string, unknown>;
+  }
+
   async document(): Promise<Record<string, unknown>> {
     if (this.cached && Date.now() < this.cached.until) return this.cached.document;
     this.inflight ??= this.build().finally(() => (this.inflight = undefined));
@@ -44,12 +53,13 @@ export class OpenApiAggregator {
 
   private async build(): Promise<Record<string, unknown>> {
     const sources = await Promise.all(this.options.upstreams.map((upstream) => this.fetchFrom(upstream)));
-    const document = mergeOpenApiDocuments(sources, {
+    const merged = mergeOpenApiDocuments(sources, {
       title: 'Finance Tracker API',
       version: '1.0.0',
       description: DESCRIPTION,
       routes: (service, path) => resolveUpstream(this.options.routeTable, path)?.name === service,
     });
+    const document = withGatewayAnswers(merged, { limits: this.options.limits, isPublic: isPublicRoute });
     const complete = sources.every((source) => 'document' in source);
     const ttl = complete ? this.options.cacheMs : Math.min(this.options.cacheMs, INCOMPLETE_CACHE_MS);
     this.cached = { document, until: Date.now() + ttl };
@@ -81,6 +91,7 @@ export class OpenApiAggregator {
 export function docsRouter(aggregator: OpenApiAggregator): Router {
   const router = express.Router();
   router.get('/openapi.json', async (_req, res) => {
+    noStore(res);
     res.json(await aggregator.document());
   });
   const uiOptions = {

@@ -6,14 +6,22 @@ import { createProxyMiddleware } from 'http-proxy-middleware';
 import client from 'prom-client';
 import {
   HttpProblem,
+  UPSTREAM_KEEP_ALIVE_MS,
   metricsRegistry,
   requestIdFrom,
   runWithContext,
-  sendProblem,
   type Logger,
 } from '@finance/shared';
 import type { Upstream } from '../domain/route-table';
 import { bodyLimitFor, bodyTooLarge, type BodyLimits } from './body-limit';
+import { sendGatewayProblem } from './own-answers';
+
+/**
+ * Idle sockets to a service are closed this long after their last use, before the service
+ * closes its side (UPSTREAM_KEEP_ALIVE_MS): a request is never written to a socket the service
+ * is closing, which would be a 502.
+ */
+const UPSTREAM_IDLE_SOCKET_MS = UPSTREAM_KEEP_ALIVE_MS - 5_000;
 
 export interface ProxyOptions {
   /** Connect timeout, answer timeout (after the body is sent) and idle timeout on the upstream socket. */
@@ -82,9 +90,12 @@ function armTimeouts(proxyReq: ClientRequest, timeoutMs: number, upstream: Upstr
  */
 export function upstreamProxy(upstream: Upstream, options: ProxyOptions): RequestHandler {
   const AgentClass = upstream.url.startsWith('https:') ? HttpsAgent : HttpAgent;
-  // `timeout` closes idle sockets after 60 s, before the services close theirs (65 s,
-  // UPSTREAM_KEEP_ALIVE_MS): a request is never written to a socket the service is closing.
-  const agent = new AgentClass({ keepAlive: true, maxSockets: 256, maxFreeSockets: 32, timeout: 60_000 });
+  const agent = new AgentClass({
+    keepAlive: true,
+    maxSockets: 256,
+    maxFreeSockets: 32,
+    timeout: UPSTREAM_IDLE_SOCKET_MS,
+  });
   const timers = new WeakMap<IncomingMessage, StopTimer>();
 
   const proxy = createProxyMiddleware<Request, Response>({
@@ -123,7 +134,7 @@ export function upstreamProxy(upstream: Upstream, options: ProxyOptions): Reques
           );
           // Once the service's answer has started there is no way to turn it into a problem.
           if (!('writeHead' in res) || res.headersSent) return void res.destroy();
-          sendProblem(res, problem);
+          sendGatewayProblem(res, problem);
         });
       },
     },

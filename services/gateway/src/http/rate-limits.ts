@@ -1,8 +1,9 @@
 import type { Request, RequestHandler } from 'express';
 import { rateLimit, ipKeyGenerator, type Store } from 'express-rate-limit';
 import { RedisStore, type SendCommandFn } from 'rate-limit-redis';
-import { HttpProblem, sendProblem, type Logger } from '@finance/shared';
+import { HttpProblem, type Logger } from '@finance/shared';
 import { isCredentialRoute } from '../domain/route-table';
+import { sendGatewayProblem } from './own-answers';
 
 const WINDOW_MS = 60_000;
 
@@ -81,7 +82,7 @@ function limiter(
     logger: throttledLogger(options.logger, name),
     handler: (_req, res, _next, config) => {
       // express-rate-limit has already set Retry-After and the RateLimit headers.
-      sendProblem(
+      sendGatewayProblem(
         res,
         new HttpProblem(config.statusCode, `Too many requests; at most ${limit} per minute are allowed`),
       );

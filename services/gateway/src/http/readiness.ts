@@ -1,6 +1,7 @@
 import express, { type Router } from 'express';
 import type { Readiness } from '@finance/shared';
 import type { Upstream } from '../domain/route-table';
+import { noStore } from './own-answers';
 
 export interface UpstreamReadinessOptions {
   readiness: Readiness;
@@ -50,6 +51,7 @@ export function readinessRouter(options: UpstreamReadinessOptions): Router {
         : allUp
           ? 'ready'
           : 'degraded';
+    noStore(res);
     res.status(ready ? 200 : 503).json({ status, checks });
   });
   return router;
