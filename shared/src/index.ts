@@ -20,3 +20,6 @@ export * from './service';
 export * from './calendar';
 export * from './http/conditional';
 export * from './http/text';
+export * from './data/unique-violation';
+export * from './data/idempotency-keys';
+export * from './http/idempotency';
