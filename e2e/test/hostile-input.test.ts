@@ -294,6 +294,7 @@ describe('hostile input through the gateway', () => {
       'GET /accounts': { path: '/accounts', token: a },
       'GET /accounts/{id}': { path: `/accounts/${mine.accounts[0]}`, token: a },
       'PUT /accounts/{id}': { path: `/accounts/${mine.accounts[1]}`, body: account, token: a },
+      'PATCH /accounts/{id}': { path: `/accounts/${mine.accounts[1]}`, body: account, token: a },
       'DELETE /accounts/{id}': { path: `/accounts/${mine.accounts[0]}`, token: a },
       'GET /admin/users': { path: '/admin/users', token: admin.token },
       'PATCH /admin/users/{id}': {
@@ -334,6 +335,7 @@ describe('hostile input through the gateway', () => {
       'GET /categories': { path: '/categories', token: a },
       'GET /categories/{id}': { path: `/categories/${mine.categories.own}`, token: a },
       'PUT /categories/{id}': { path: `/categories/${mine.categories.child}`, body: category, token: a },
+      'PATCH /categories/{id}': { path: `/categories/${mine.categories.child}`, body: category, token: a },
       'DELETE /categories/{id}': { path: `/categories/${mine.categories.child}`, token: a },
       'GET /export/csv': { path: '/export/csv', token: a },
       'GET /export/pdf': { path: '/export/pdf', token: a },

@@ -26,3 +26,6 @@ export * from './ids';
 export * from './users/user-directory';
 export * from './users/sessions';
 export * from './registry';
+export * from './data/unique-violation';
+export * from './data/idempotency-keys';
+export * from './http/idempotency';

@@ -104,6 +104,117 @@ describe('accounts', () => {
     expect(fieldsOf(currency.body)).toEqual(['body.currency']);
   });
 
+  it('archives as the 409 advises (PATCH {"archived": true}) and keeps the money history exact', async () => {
+    const user = await h.user();
+    const account = (
+      await h.call('POST', '/accounts', user, {
+        body: { name: 'Everyday', type: 'checking', opening_balance: '1000.00' },
+      })
+    ).body;
+    const spent = await h.call('POST', '/transactions', user, {
+      body: { account_id: account.id, amount: '50', transaction_type: 'expense', date: '2024-04-01' },
+    });
+    expect(spent.status).toBe(201);
+    expect((await h.call('GET', `/accounts/${account.id}`, user)).body.balance).toBe('950.00');
+
+    const refused = await h.call('DELETE', `/accounts/${account.id}`, user);
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toContain(`PATCH /accounts/${account.id}`);
+    expect(refused.body.detail).toContain('{"archived": true}');
+
+    const archived = await h.call('PATCH', `/accounts/${account.id}`, user, {
+      body: { archived: true },
+      headers: { 'if-match': '"1"' },
+    });
+    expect(archived.status).toBe(200);
+    expect(archived.headers.get('etag')).toBe('"2"');
+    expect(archived.body).toMatchObject({
+      archived: true,
+      opening_balance: '1000.00',
+      balance: '950.00',
+      name: 'Everyday',
+      type: 'checking',
+      currency: 'USD',
+      version: 2,
+    });
+    const [, updated] = await h.outbox({ aggregateId: account.id });
+    expect(updated).toMatchObject({
+      type: 'ledger.account.updated',
+      aggregateVersion: 2,
+      payload: { openingBalance: '1000.00', archived: true },
+    });
+
+    // A PUT that leaves opening_balance out keeps it (as it keeps the currency): omitting is not 0.
+    const renamed = await h.call('PUT', `/accounts/${account.id}`, user, {
+      body: { name: 'Old everyday', type: 'checking', archived: true },
+    });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body).toMatchObject({ opening_balance: '1000.00', balance: '950.00', version: 3 });
+    // Changing it is possible, but only by saying so.
+    const restated = await h.call('PUT', `/accounts/${account.id}`, user, {
+      body: { name: 'Old everyday', type: 'checking', opening_balance: '900', archived: true },
+    });
+    expect(restated.body).toMatchObject({ opening_balance: '900.00', balance: '850.00' });
+  });
+
+  it('PATCH is a JSON merge with If-Match and the validation of PUT', async () => {
+    const user = await h.user();
+    const a = (
+      await h.call('POST', '/accounts', user, {
+        body: { name: 'Wallet', type: 'cash', opening_balance: '5.5' },
+      })
+    ).body;
+    const renamed = await h.call('PATCH', `/accounts/${a.id}`, user, { body: { name: 'Pocket' } });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body).toMatchObject({ name: 'Pocket', type: 'cash', opening_balance: '5.50', version: 2 });
+
+    const stale = await h.call('PATCH', `/accounts/${a.id}`, user, {
+      body: { name: 'Late' },
+      headers: { 'if-match': '"1"' },
+    });
+    expect(stale.status).toBe(412);
+    const nothing = await h.call('PATCH', `/accounts/${a.id}`, user, { body: {} });
+    expect(nothing.status).toBe(200);
+    expect(nothing.body.version).toBe(2); // nothing to change: no new version, no event
+
+    const cases: Array<[object, string, number]> = [
+      [{ name: null }, 'body.name', 400],
+      [{ name: '' }, 'body.name', 400],
+      [{ type: 'piggy-bank' }, 'body.type', 400],
+      [{ archived: 'yes' }, 'body.archived', 400],
+      [{ opening_balance: '1.001' }, 'body.opening_balance', 400],
+      [{ currency: 'JPY', opening_balance: '1.5' }, 'body.opening_balance', 400],
+      [{ currency: 'JPY' }, 'body.opening_balance', 400], // 5.50 has decimals JPY does not have
+      [{ owner: 'me' }, 'body.owner', 400],
+    ];
+    for (const [body, field, status] of cases) {
+      const res = await h.call('PATCH', `/accounts/${a.id}`, user, { body });
+      expect({ body, status: res.status }).toEqual({ body, status });
+      expect(fieldsOf(res.body)).toContain(field);
+    }
+    const yen = await h.call('PATCH', `/accounts/${a.id}`, user, {
+      body: { currency: 'JPY', opening_balance: '500' },
+    });
+    expect(yen.body).toMatchObject({ currency: 'JPY', opening_balance: '500', version: 3 });
+
+    await h.call('POST', '/accounts', user, { body: { name: 'Other', type: 'cash' } });
+    const spending = (await h.call('POST', '/accounts', user, { body: { name: 'Spending', type: 'cash' } }))
+      .body;
+    await h.call('POST', '/transactions', user, {
+      body: { account_id: spending.id, amount: '1', transaction_type: 'expense' },
+    });
+    const currency = await h.call('PATCH', `/accounts/${spending.id}`, user, { body: { currency: 'EUR' } });
+    expect(currency.status).toBe(409);
+    expect(fieldsOf(currency.body)).toEqual(['body.currency']);
+
+    expect((await h.call('PATCH', `/accounts/${a.id}`, bob, { body: { archived: true } })).status).toBe(404);
+    expect((await h.call('GET', `/accounts/${a.id}`, user)).body).toMatchObject({
+      version: 3,
+      archived: false,
+    });
+    expect((await h.outbox({ aggregateId: a.id })).map((e) => e.aggregateVersion)).toEqual([1, 2, 3]);
+  });
+
   it('rejects bad input with 400 problems naming the field', async () => {
     const cases: Array<[object, string]> = [
       [{ name: '', type: 'checking' }, 'body.name'],

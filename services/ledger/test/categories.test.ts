@@ -133,6 +133,77 @@ describe('categories', () => {
     expect(fieldsOf(res.body)).toEqual(['body.kind']);
   });
 
+  it('PATCH is a JSON merge with If-Match and the validation of PUT', async () => {
+    const user = await h.user();
+    const parent = (await create(user, { name: 'Home', color: '#101010', kind: 'expense' })).body;
+    const c = (
+      await create(user, {
+        name: 'Garden',
+        color: '#202020',
+        icon: 'leaf',
+        kind: 'expense',
+        parent_id: parent.id,
+      })
+    ).body;
+    const recoloured = await h.call('PATCH', `/categories/${c.id}`, user, {
+      body: { color: '#abcdef' },
+      headers: { 'if-match': '"1"' },
+    });
+    expect(recoloured.status).toBe(200);
+    expect(recoloured.headers.get('etag')).toBe('"2"');
+    // Only the colour changed: icon, kind and parent stay (a PUT would have reset them).
+    expect(recoloured.body).toMatchObject({
+      name: 'Garden',
+      color: '#ABCDEF',
+      icon: 'leaf',
+      kind: 'expense',
+      parent_id: parent.id,
+      version: 2,
+    });
+    const cleared = await h.call('PATCH', `/categories/${c.id}`, user, {
+      body: { icon: null, parent_id: null },
+    });
+    expect(cleared.body).toMatchObject({ icon: null, parent_id: null, kind: 'expense', version: 3 });
+    const stale = await h.call('PATCH', `/categories/${c.id}`, user, {
+      body: { name: 'Late' },
+      headers: { 'if-match': '"2"' },
+    });
+    expect(stale.status).toBe(412);
+    expect((await h.call('PATCH', `/categories/${c.id}`, user, { body: {} })).body.version).toBe(3);
+
+    const cases: Array<[object, string, number]> = [
+      [{ name: null }, 'body.name', 400],
+      [{ color: null }, 'body.color', 400],
+      [{ color: 'red' }, 'body.color', 400],
+      [{ kind: 'savings' }, 'body.kind', 400],
+      [{ parent_id: 'nope' }, 'body.parent_id', 400],
+      [{ budget: 5 }, 'body.budget', 400],
+      [{ name: 'home' }, 'body.name', 409],
+      [{ parent_id: c.id }, 'body.parent_id', 422],
+    ];
+    for (const [body, field, status] of cases) {
+      const res = await h.call('PATCH', `/categories/${c.id}`, user, { body });
+      expect({ body, status: res.status }).toEqual({ body, status });
+      expect(fieldsOf(res.body)).toContain(field);
+    }
+    await h.call('POST', '/transactions', user, {
+      body: { amount: 5, transaction_type: 'expense', category_id: c.id },
+    });
+    const unfit = await h.call('PATCH', `/categories/${c.id}`, user, { body: { kind: 'income' } });
+    expect(unfit.status).toBe(409);
+    expect(fieldsOf(unfit.body)).toEqual(['body.kind']);
+    const foreignParent = await h.call('PATCH', `/categories/${c.id}`, user, {
+      body: { parent_id: (await create(bob, { name: `B ${Math.random()}`, color: '#000000' })).body.id },
+    });
+    expect(foreignParent.status).toBe(404);
+    expect((await h.call('PATCH', `/categories/${c.id}`, bob, { body: { name: 'Mine' } })).status).toBe(404);
+    expect((await h.outbox({ aggregateId: c.id })).map((e) => [e.type, e.aggregateVersion])).toEqual([
+      ['ledger.category.created', 1],
+      ['ledger.category.updated', 2],
+      ['ledger.category.updated', 3],
+    ]);
+  });
+
   describe('delete', () => {
     async function setup(user: TestUser) {
       const doomed = (

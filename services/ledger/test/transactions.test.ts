@@ -1,6 +1,7 @@
 import { draftReferences } from '../src/data/draft-references';
 import { saveProfile } from '../src/data/profiles';
-import { LedgerHarness, fieldsOf, type TestUser } from './support';
+import { onUserUpdated } from '../src/events/auth-handlers';
+import { LedgerHarness, authEvent, fieldsOf, type TestUser } from './support';
 
 describe('transactions', () => {
   let h: LedgerHarness;
@@ -209,6 +210,74 @@ describe('transactions', () => {
     });
     expect(mismatch.status).toBe(422);
     expect(fieldsOf(mismatch.body)).toEqual(['body.currency']);
+  });
+
+  it('after a base-currency change, says why an old-currency account takes no new money and what to do, and never relabels a base amount', async () => {
+    const user = await h.user({ baseCurrency: 'USD' });
+    const dollars = (await h.call('POST', '/accounts', user, { body: { name: 'Dollars', type: 'checking' } }))
+      .body;
+    const old = (
+      await post(user, {
+        account_id: dollars.id,
+        amount: '10',
+        transaction_type: 'expense',
+        date: '2024-01-05',
+      })
+    ).body;
+    const seedV1 = (await post(user, { amount: '3', transaction_type: 'expense', date: '2024-01-06' })).body;
+    expect(old).toMatchObject({ base_amount: '10.00', base_currency: 'USD' });
+    await h.dataSource.transaction((m) =>
+      onUserUpdated(
+        authEvent('auth.user.updated', user.id, 2, {
+          email: `${user.id}@example.com`,
+          username: `u${user.id.slice(0, 8)}`,
+          baseCurrency: 'EUR',
+          timezone: 'UTC',
+          role: 'user',
+        }),
+        m,
+      ),
+    );
+    const before = await h.outboxCount();
+    // New money in the old currency, to a named account or (seed-V1) the default one, and a new amount on an old row.
+    for (const [res, accountName] of [
+      [await post(user, { account_id: dollars.id, amount: '5', transaction_type: 'expense' }), 'Dollars'],
+      [await post(user, { amount: '5', transaction_type: 'expense' }), 'Main account'],
+      [await h.call('PATCH', `/transactions/${old.id}`, user, { body: { amount: '12' } }), 'Dollars'],
+    ] as const) {
+      expect(res.status).toBe(422);
+      expect(res.body.detail).toContain(`"${accountName}" is in USD`);
+      expect(res.body.detail).toContain('your base currency is EUR');
+      expect(res.body.detail).toMatch(/not available yet/);
+      expect(res.body.detail).toMatch(/account in EUR/); // what the user can do
+      expect(fieldsOf(res.body)).toEqual(['body.currency']);
+    }
+    expect(await h.outboxCount()).toBe(before);
+
+    // Edits that leave the money alone keep the base amount as it was recorded, in USD.
+    const noted = await h.call('PATCH', `/transactions/${old.id}`, user, { body: { notes: 'receipt lost' } });
+    expect(noted.status).toBe(200);
+    expect(noted.body).toMatchObject({
+      amount: '10.00',
+      base_amount: '10.00',
+      base_currency: 'USD',
+      version: 2,
+    });
+    const replaced = await h.call('PUT', `/transactions/${seedV1.id}`, user, {
+      body: { amount: '3.00', transaction_type: 'expense', description: 'Bus' },
+    });
+    expect(replaced.status).toBe(200);
+    expect(replaced.body).toMatchObject({ base_amount: '3.00', base_currency: 'USD', date: '2024-01-06' });
+    const [, event] = await h.outbox({ aggregateId: old.id });
+    expect(event.payload).toMatchObject({ baseAmount: '10.00', baseCurrency: 'USD' });
+
+    // An account in the new base currency takes new money as before.
+    const euros = (
+      await h.call('POST', '/accounts', user, { body: { name: 'Euros', type: 'checking', currency: 'EUR' } })
+    ).body;
+    const fresh = await post(user, { account_id: euros.id, amount: '5', transaction_type: 'expense' });
+    expect(fresh.status).toBe(201);
+    expect(fresh.body).toMatchObject({ base_amount: '5.00', base_currency: 'EUR' });
   });
 
   it('enforces category kinds, transfer rules and archived accounts', async () => {

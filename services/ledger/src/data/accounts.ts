@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import { z } from 'zod';
+import { cursorTimestamp } from '@finance/shared';
+import { DEFAULT_ACCOUNT_NAME, type AccountValues } from '../domain/accounts';
 import { accountBalance } from '../domain/balance';
 import { Account } from './entities';
 
@@ -12,6 +15,71 @@ export async function findAccount(
   // 'update' for archiving and deleting; transaction writes share-lock accounts in draftReferences.
   const mode = options.lock === 'update' ? 'pessimistic_write' : 'pessimistic_read';
   return manager.findOne(Account, { where: { id, userId }, ...(options.lock ? { lock: { mode } } : {}) });
+}
+
+/** Where a page of accounts (oldest first) ended. */
+export const accountCursorSchema = z.object({ c: cursorTimestamp, id: z.uuid() });
+export type AccountCursor = z.output<typeof accountCursorSchema>;
+
+export function accountCursorAfter(a: Account): AccountCursor {
+  return { c: a.createdAt.toISOString(), id: a.id };
+}
+
+/** One keyset page of a user's accounts, oldest first (limit + 1 rows: the caller sees if more follow). */
+export async function listAccounts(
+  manager: EntityManager,
+  userId: string,
+  options: { archived?: boolean; after?: AccountCursor; limit: number },
+): Promise<Account[]> {
+  const qb = manager.createQueryBuilder(Account, 'a').where('a.user_id = :userId', { userId });
+  if (options.archived !== undefined) qb.andWhere('a.archived = :archived', { archived: options.archived });
+  if (options.after)
+    qb.andWhere('(a.created_at, a.id) > (CAST(:c AS timestamptz), CAST(:id AS uuid))', options.after);
+  return qb
+    .orderBy('a.createdAt', 'ASC')
+    .addOrderBy('a.id', 'ASC')
+    .limit(options.limit + 1)
+    .getMany();
+}
+
+export async function insertAccount(
+  manager: EntityManager,
+  userId: string,
+  values: AccountValues,
+): Promise<Account> {
+  const now = new Date();
+  const account = manager.create(Account, {
+    ...values,
+    openingBalanceMinor: values.openingBalanceMinor.toString(),
+    id: randomUUID(),
+    userId,
+    isDefault: false,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  });
+  await manager.insert(Account, account);
+  return account;
+}
+
+/** Writes new values onto a locked account as its next version. */
+export async function updateAccount(
+  manager: EntityManager,
+  account: Account,
+  values: AccountValues,
+): Promise<Account> {
+  Object.assign(account, {
+    ...values,
+    openingBalanceMinor: values.openingBalanceMinor.toString(),
+    version: account.version + 1,
+    updatedAt: new Date(),
+  });
+  await manager.save(Account, account);
+  return account;
+}
+
+export async function deleteAccount(manager: EntityManager, account: Account): Promise<void> {
+  await manager.delete(Account, { id: account.id, userId: account.userId });
 }
 
 /** Current balances (minor units) of the given accounts of one user. */
@@ -67,8 +135,6 @@ export async function accountHasTransactions(
   );
   return rows.length > 0;
 }
-
-export const DEFAULT_ACCOUNT_NAME = 'Main account';
 
 /**
  * The user's default account (seed-V1 clients send no account_id), created on first need.

@@ -1,6 +1,10 @@
-import type { EntityManager } from 'typeorm';
-import type { TransactionType } from '../domain/categories';
-import { Category } from './entities';
+import { randomUUID } from 'node:crypto';
+import { In, type EntityManager } from 'typeorm';
+import { z } from 'zod';
+import { changedRows, uniqueViolation } from '@finance/shared';
+import type { CategoryKind, CategoryState } from '../domain/categories';
+import type { TransactionType } from '../domain/transactions';
+import { Category, Transaction } from './entities';
 
 export async function findCategory(
   manager: EntityManager,
@@ -11,6 +15,89 @@ export async function findCategory(
   // 'update' for deleting; 'share' for a reassignment target; transaction writes share-lock in draftReferences.
   const mode = options.lock === 'update' ? 'pessimistic_write' : 'pessimistic_read';
   return manager.findOne(Category, { where: { id, userId }, ...(options.lock ? { lock: { mode } } : {}) });
+}
+
+/** Where a page of categories (by name, case-insensitive) ended. */
+export const categoryCursorSchema = z.object({ n: z.string(), id: z.uuid() });
+export type CategoryCursor = z.output<typeof categoryCursorSchema>;
+
+export function categoryCursorAfter(c: Category): CategoryCursor {
+  return { n: c.name.toLowerCase(), id: c.id };
+}
+
+/** One keyset page of a user's categories by name (limit + 1 rows). */
+export async function listCategories(
+  manager: EntityManager,
+  userId: string,
+  options: { kind?: CategoryKind; after?: CategoryCursor; limit: number },
+): Promise<Category[]> {
+  const qb = manager.createQueryBuilder(Category, 'c').where('c.user_id = :userId', { userId });
+  if (options.kind) qb.andWhere('c.kind = :kind', { kind: options.kind });
+  if (options.after) qb.andWhere('(lower(c.name), c.id) > (:n, CAST(:id AS uuid))', options.after);
+  return qb
+    .orderBy('lower(c.name)', 'ASC')
+    .addOrderBy('c.id', 'ASC')
+    .limit(options.limit + 1)
+    .getMany();
+}
+
+export async function insertCategory(
+  manager: EntityManager,
+  userId: string,
+  state: CategoryState,
+): Promise<Category> {
+  const now = new Date();
+  const category = manager.create(Category, {
+    ...state,
+    id: randomUUID(),
+    userId,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  });
+  await manager.insert(Category, category);
+  return category;
+}
+
+/** Writes a new state onto a locked category as its next version. */
+export async function updateCategory(
+  manager: EntityManager,
+  category: Category,
+  state: CategoryState,
+): Promise<Category> {
+  Object.assign(category, { ...state, version: category.version + 1, updatedAt: new Date() });
+  await manager.save(Category, category);
+  return category;
+}
+
+export async function deleteCategory(manager: EntityManager, category: Category): Promise<void> {
+  await manager.delete(Category, { id: category.id, userId: category.userId });
+}
+
+/** Makes a category's sub-categories top-level, each as a new version; returns them. */
+export async function liftChildrenOf(manager: EntityManager, category: Category): Promise<Category[]> {
+  const lifted = await changedRows<{ id: string }>(
+    manager,
+    `UPDATE categories SET parent_id = NULL, version = version + 1, updated_at = now()
+     WHERE user_id = $1 AND parent_id = $2 RETURNING id`,
+    [category.userId, category.id],
+  );
+  return lifted.length ? manager.findBy(Category, { id: In(lifted.map((r) => r.id)) }) : [];
+}
+
+/** Moves a category's transactions to another (or none), each as a new version; returns them. */
+export async function moveTransactions(
+  manager: EntityManager,
+  from: Category,
+  to: string | null,
+): Promise<Transaction[]> {
+  const moved = await changedRows<{ id: string }>(
+    manager,
+    `UPDATE transactions SET category_id = $3, version = version + 1, updated_at = now()
+     WHERE user_id = $1 AND category_id = $2 RETURNING id`,
+    [from.userId, from.id, to],
+  );
+  return moved.length ? manager.findBy(Transaction, { id: In(moved.map((r) => r.id)) }) : [];
 }
 
 export async function hasChildren(manager: EntityManager, userId: string, id: string): Promise<boolean> {
@@ -30,14 +117,7 @@ export async function transactionTypesIn(
   return rows.map((r) => r.transaction_type);
 }
 
-/** PostgreSQL's unique_violation on the per-user, case-insensitive name index. */
+/** Whether a failed write broke the per-user, case-insensitive unique index on names. */
 export function isDuplicateCategoryName(error: unknown): boolean {
-  const e = error as {
-    code?: string;
-    constraint?: string;
-    driverError?: { code?: string; constraint?: string };
-  };
-  const code = e.driverError?.code ?? e.code;
-  const constraint = e.driverError?.constraint ?? e.constraint;
-  return code === '23505' && constraint === 'categories_user_name';
+  return uniqueViolation(error)?.constraint === 'categories_user_name';
 }

@@ -1,5 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { CategoryKind, TransactionType } from '../domain/categories';
+import type { AccountType } from '../domain/accounts';
+import type { CategoryKind } from '../domain/categories';
+import type { TransactionType } from '../domain/transactions';
 
 /** bigint minor units arrive as strings (parseInt8 off) and stay strings until BigInt(). */
 type MinorUnits = string;
@@ -12,9 +14,6 @@ export class UserProfile {
   @Column('text') timezone: string;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
 }
-
-export const ACCOUNT_TYPES = ['checking', 'savings', 'credit_card', 'cash', 'investment', 'loan'] as const;
-export type AccountType = (typeof ACCOUNT_TYPES)[number];
 
 @Entity({ name: 'accounts' })
 export class Account {
@@ -69,15 +68,4 @@ export class Transaction {
   @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
 }
 
-/** A stored answer to a POST /transactions carrying an Idempotency-Key. */
-@Entity({ name: 'idempotency_keys' })
-export class IdempotencyKey {
-  @PrimaryColumn('uuid', { name: 'user_id' }) userId: string;
-  @PrimaryColumn('text') key: string;
-  @Column('text', { name: 'request_hash' }) requestHash: string;
-  @Column('int', { name: 'response_status', nullable: true }) responseStatus: number | null;
-  @Column('jsonb', { name: 'response_body', nullable: true }) responseBody: unknown;
-  @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
-}
-
-export const ledgerEntities = [UserProfile, Account, Category, Transaction, IdempotencyKey];
+export const ledgerEntities = [UserProfile, Account, Category, Transaction];

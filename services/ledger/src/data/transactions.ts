@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { EntityManager, SelectQueryBuilder } from 'typeorm';
-import type { TransactionType } from '../domain/categories';
+import type { TransactionFilter } from '../domain/transaction-filter';
 import { sortPlan, type TransactionCursor, type TransactionSort } from '../domain/transaction-order';
+import type { TransactionValues } from '../domain/transactions';
 import { Transaction } from './entities';
 
 export async function findTransaction(
@@ -15,19 +17,46 @@ export async function findTransaction(
   });
 }
 
-export interface TransactionFilter {
-  from?: string;
-  to?: string;
-  type?: TransactionType;
-  /** Matches both sides of a transfer. */
-  accountId?: string;
-  /** A category id, or null for uncategorised. */
-  categoryId?: string | null;
-  /** Base-currency minor units, inclusive. */
-  minBaseAmount?: bigint;
-  maxBaseAmount?: bigint;
-  text?: string;
-  tag?: string;
+/** Stored form of the values (bigint minor units travel as strings, as TypeORM reads them). */
+function columnsOf(values: TransactionValues) {
+  return {
+    ...values,
+    amountMinor: values.amountMinor.toString(),
+    baseAmountMinor: values.baseAmountMinor.toString(),
+  };
+}
+
+export async function insertTransaction(
+  manager: EntityManager,
+  userId: string,
+  values: TransactionValues,
+): Promise<Transaction> {
+  const now = new Date();
+  const transaction = manager.create(Transaction, {
+    ...columnsOf(values),
+    id: randomUUID(),
+    userId,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  });
+  await manager.insert(Transaction, transaction);
+  return transaction;
+}
+
+/** Writes new values onto a locked transaction as its next version. */
+export async function updateTransaction(
+  manager: EntityManager,
+  transaction: Transaction,
+  values: TransactionValues,
+): Promise<Transaction> {
+  Object.assign(transaction, columnsOf(values), { version: transaction.version + 1, updatedAt: new Date() });
+  await manager.save(Transaction, transaction);
+  return transaction;
+}
+
+export async function deleteTransaction(manager: EntityManager, transaction: Transaction): Promise<void> {
+  await manager.delete(Transaction, { id: transaction.id, userId: transaction.userId });
 }
 
 /** The search expression; written exactly as the trigram index `transactions_search` is. */

@@ -1,9 +1,19 @@
-import type { FieldError } from '@finance/shared';
+import { categoryKinds } from '@finance/shared';
+import { RuleViolation, type FieldProblem } from './problems';
+import type { TransactionType } from './transactions';
 
-export const CATEGORY_KINDS = ['expense', 'income', 'both'] as const;
-export type CategoryKind = (typeof CATEGORY_KINDS)[number];
-export const TRANSACTION_TYPES = ['income', 'expense', 'transfer'] as const;
-export type TransactionType = (typeof TRANSACTION_TYPES)[number];
+export type CategoryKind = (typeof categoryKinds)[number];
+
+export type CategoryField = 'name' | 'color' | 'icon' | 'kind' | 'parentId' | 'reassignTo';
+
+/** What a category is, as a client states it (PUT, or a PATCH merged onto the category). */
+export interface CategoryState {
+  name: string;
+  color: string;
+  icon: string | null;
+  kind: CategoryKind;
+  parentId: string | null;
+}
 
 /** Whether a transaction of `type` may be filed under a category of `kind`. Transfers never have one. */
 export function categoryFits(kind: CategoryKind, type: TransactionType): boolean {
@@ -26,8 +36,8 @@ export interface HierarchyFacts {
 }
 
 /** Rules for giving a category a parent; returns the reasons it is not allowed (empty = fine). */
-export function parentProblems(facts: HierarchyFacts): FieldError[] {
-  const field = 'body.parent_id';
+export function parentProblems(facts: HierarchyFacts): FieldProblem<CategoryField>[] {
+  const field = 'parentId';
   if (facts.categoryId !== null && facts.parentId === facts.categoryId)
     return [{ field, message: 'A category cannot be its own parent' }];
   if (facts.parentsParentId !== null)
@@ -37,6 +47,38 @@ export function parentProblems(facts: HierarchyFacts): FieldError[] {
       { field, message: 'This category has sub-categories, so it cannot become a sub-category itself' },
     ];
   return [];
+}
+
+/** A category's kind may change only to one that still fits the transactions filed under it. */
+export function kindChangeViolation(
+  kind: CategoryKind,
+  usedTypes: readonly TransactionType[],
+): RuleViolation<CategoryField> | undefined {
+  if (kindAcceptsAll(kind, usedTypes)) return undefined;
+  return new RuleViolation(
+    'conflict',
+    `The category has ${usedTypes.join(' and ')} transactions, which a ${kind} category cannot hold`,
+    [{ field: 'kind', message: 'Does not fit the transactions already in this category' }],
+  );
+}
+
+/** Where a deleted category's transactions may move: another category whose kind fits them all. */
+export function reassignmentViolation(
+  categoryId: string,
+  target: { id: string; kind: CategoryKind },
+  usedTypes: readonly TransactionType[],
+): RuleViolation<CategoryField> | undefined {
+  if (target.id === categoryId)
+    return new RuleViolation('unprocessable', 'A category cannot be reassigned to itself', [
+      { field: 'reassignTo', message: 'Must be another category' },
+    ]);
+  if (!kindAcceptsAll(target.kind, usedTypes))
+    return new RuleViolation(
+      'unprocessable',
+      `The target category (${target.kind}) cannot hold this category's ${usedTypes.join(' and ')} transactions`,
+      [{ field: 'reassignTo', message: 'Kind does not fit the transactions to move' }],
+    );
+  return undefined;
 }
 
 export interface DefaultCategory {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { isCalendarDate } from './dates';
+import { isCalendarDate } from '@finance/shared';
+import { RuleViolation } from './problems';
 
 /** The orders a transaction list can be read in; ties are always broken by id. */
 export const TRANSACTION_SORTS = ['-date', 'date', '-amount', 'amount'] as const;
@@ -16,6 +17,8 @@ export const transactionCursorSchema = z
     id: z.uuid(),
   })
   // A forged cursor must not reach PostgreSQL as an impossible date or a number past bigint (500).
+  // Any real date passes, not only the accepted domain: rows written before the domain existed
+  // may carry older or later dates, and paging over them must keep working.
   .refine(
     (cursor) => (sortPlan(cursor.s).column === 'date' ? isCalendarDate(cursor.k) : fitsBigint(cursor.k)),
     {
@@ -49,4 +52,15 @@ export function cursorAfter(
   row: { date: string; baseAmountMinor: string; id: string },
 ): TransactionCursor {
   return { s: sort, k: sortPlan(sort).column === 'date' ? row.date : row.baseAmountMinor, id: row.id };
+}
+
+/** A cursor continues the order it was made for; another sort would skip or repeat rows. */
+export function cursorSortViolation(
+  sort: TransactionSort,
+  cursor: TransactionCursor,
+): RuleViolation<'cursor'> | undefined {
+  if (cursor.s === sort) return undefined;
+  return new RuleViolation('invalid', 'The cursor belongs to another sort order', [
+    { field: 'cursor', message: `This cursor was made for sort=${cursor.s}` },
+  ]);
 }

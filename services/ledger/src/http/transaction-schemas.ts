@@ -1,0 +1,215 @@
+import { z } from 'zod';
+import {
+  calendarDateOrDateTime,
+  calendarDateSchema,
+  currencyCode,
+  decimalAmount,
+  formatMinorUnits,
+  multiLineText,
+  paginationQuery,
+  positiveAmount,
+  singleLineText,
+  transactionTypes,
+} from '@finance/shared';
+import type { FilterField, TransactionFilterRequest } from '../domain/transaction-filter';
+import { TRANSACTION_SORTS } from '../domain/transaction-order';
+import type { TransactionDraft, TransactionField, TransactionPatch } from '../domain/transactions';
+import type { Transaction } from '../data/entities';
+import { timestamps } from './fields';
+import type { WirePaths } from './use-case-calls';
+
+const tag = singleLineText({ max: 40 });
+const field = {
+  account_id: z
+    .uuid()
+    .meta({ description: 'Account; omitted → your default account ("Main account", created on first use)' }),
+  amount: positiveAmount.meta({
+    description: 'Decimal string or number, > 0, no more decimals than the currency has',
+    example: '42.50',
+  }),
+  currency: currencyCode.meta({
+    description: "Defaults to the account's currency (and must equal it for now)",
+    example: 'USD',
+  }),
+  transaction_type: z.enum(transactionTypes).meta({ example: 'expense' }),
+  description: singleLineText({ max: 500, min: 0 }).meta({ example: 'Weekly groceries' }),
+  notes: multiLineText({ max: 2000 }).nullable().meta({ example: 'Paid with the shared card' }),
+  date: calendarDateOrDateTime.meta({
+    description: 'Calendar date (1900-01-01 to 2999-12-31); defaults to today in your timezone',
+    example: '2024-05-31',
+  }),
+  category_id: z
+    .uuid()
+    .nullable()
+    .meta({ description: 'One of your categories of a fitting kind; null = uncategorised' }),
+  payee: singleLineText({ max: 200, min: 0 }).nullable().meta({ example: 'Corner Market' }),
+  tags: z
+    .array(tag)
+    .max(20)
+    .meta({ description: 'Short labels', example: ['family'] }),
+  to_account_id: z.uuid().nullable().meta({ description: 'Transfers only: the receiving account' }),
+};
+
+export const transactionBody = z.object({
+  account_id: field.account_id.optional(),
+  amount: field.amount,
+  currency: field.currency.optional(),
+  transaction_type: field.transaction_type,
+  description: field.description.default(''),
+  notes: field.notes.optional(),
+  date: field.date.optional(),
+  category_id: field.category_id.optional(),
+  payee: field.payee.optional(),
+  tags: field.tags.optional(),
+  to_account_id: field.to_account_id.optional(),
+});
+
+export const transactionPatchBody = z.object({
+  account_id: field.account_id.optional(),
+  amount: field.amount.optional(),
+  currency: field.currency.optional(),
+  transaction_type: field.transaction_type.optional(),
+  description: field.description.optional(),
+  notes: field.notes.optional(),
+  date: field.date.optional(),
+  category_id: field.category_id.optional(),
+  payee: field.payee.optional(),
+  tags: field.tags.optional(),
+  to_account_id: field.to_account_id.optional(),
+});
+
+/** The value of `category_id` that lists uncategorised transactions. */
+export const UNCATEGORIZED_FILTER = 'uncategorized';
+
+export const transactionListQuery = z.object({
+  ...paginationQuery,
+  sort: z
+    .enum(TRANSACTION_SORTS)
+    .default('-date')
+    .meta({ description: 'date, -date (default), amount or -amount; ties by id' }),
+  from: calendarDateSchema.optional().meta({ description: 'On or after this date' }),
+  to: calendarDateSchema.optional().meta({ description: 'On or before this date' }),
+  transaction_type: z.enum(transactionTypes).optional(),
+  account_id: z.uuid().optional().meta({ description: 'Either side of a transfer counts' }),
+  category_id: z
+    .union([z.uuid(), z.literal(UNCATEGORIZED_FILTER)])
+    .optional()
+    .meta({ description: 'A category id or `uncategorized`' }),
+  min_amount: decimalAmount.optional().meta({ description: 'Inclusive, in your base currency' }),
+  max_amount: decimalAmount.optional().meta({ description: 'Inclusive, in your base currency' }),
+  q: singleLineText({ max: 100 })
+    .optional()
+    .meta({ description: 'Text in description, payee or notes (case-insensitive)' }),
+  tag: tag.optional().meta({ description: 'Only transactions carrying this tag' }),
+});
+
+export const TRANSACTION_BODY_PATHS = {
+  accountId: 'body.account_id',
+  toAccountId: 'body.to_account_id',
+  categoryId: 'body.category_id',
+  type: 'body.transaction_type',
+  amount: 'body.amount',
+  currency: 'body.currency',
+  date: 'body.date',
+} satisfies WirePaths<TransactionField>;
+
+export const TRANSACTION_LIST_PATHS = {
+  from: 'query.from',
+  to: 'query.to',
+  accountId: 'query.account_id',
+  categoryId: 'query.category_id',
+  minAmount: 'query.min_amount',
+  maxAmount: 'query.max_amount',
+  cursor: 'query.cursor',
+} satisfies WirePaths<FilterField>;
+
+export function draftOf(body: z.output<typeof transactionBody>): TransactionDraft {
+  return {
+    accountId: body.account_id,
+    toAccountId: body.to_account_id ?? null,
+    categoryId: body.category_id ?? null,
+    type: body.transaction_type,
+    amount: body.amount,
+    currency: body.currency,
+    description: body.description,
+    notes: body.notes ?? null,
+    payee: body.payee ?? null,
+    tags: body.tags ?? [],
+    date: body.date,
+  };
+}
+
+export function patchOf(body: z.output<typeof transactionPatchBody>): TransactionPatch {
+  return {
+    accountId: body.account_id,
+    toAccountId: body.to_account_id,
+    categoryId: body.category_id,
+    type: body.transaction_type,
+    amount: body.amount,
+    currency: body.currency,
+    description: body.description,
+    notes: body.notes,
+    payee: body.payee,
+    tags: body.tags,
+    date: body.date,
+  };
+}
+
+export function filterOf(query: z.output<typeof transactionListQuery>): TransactionFilterRequest {
+  return {
+    from: query.from,
+    to: query.to,
+    type: query.transaction_type,
+    accountId: query.account_id,
+    categoryId: query.category_id === UNCATEGORIZED_FILTER ? null : query.category_id,
+    minAmount: query.min_amount,
+    maxAmount: query.max_amount,
+    text: query.q,
+    tag: query.tag,
+  };
+}
+
+export const transactionSchema = z
+  .object({
+    id: z.uuid(),
+    account_id: z.uuid(),
+    to_account_id: z.uuid().nullable(),
+    amount: z.string().meta({ example: '42.50' }),
+    currency: z.string().meta({ example: 'USD' }),
+    base_amount: z.string().meta({
+      description: 'The amount in your base currency when it was recorded (see base_currency)',
+      example: '42.50',
+    }),
+    base_currency: z.string().meta({ example: 'USD' }),
+    transaction_type: z.enum(transactionTypes),
+    description: z.string(),
+    notes: z.string().nullable(),
+    date: z.string().meta({ example: '2024-05-31' }),
+    category_id: z.uuid().nullable(),
+    payee: z.string().nullable(),
+    tags: z.array(z.string()),
+    ...timestamps,
+  })
+  .meta({ id: 'Transaction' });
+
+export function presentTransaction(t: Transaction) {
+  return {
+    id: t.id,
+    account_id: t.accountId,
+    to_account_id: t.toAccountId,
+    amount: formatMinorUnits(t.amountMinor, t.currency),
+    currency: t.currency,
+    base_amount: formatMinorUnits(t.baseAmountMinor, t.baseCurrency),
+    base_currency: t.baseCurrency,
+    transaction_type: t.type,
+    description: t.description,
+    notes: t.notes,
+    date: t.date,
+    category_id: t.categoryId,
+    payee: t.payee,
+    tags: t.tags,
+    created_at: t.createdAt.toISOString(),
+    updated_at: t.updatedAt.toISOString(),
+    version: t.version,
+  };
+}

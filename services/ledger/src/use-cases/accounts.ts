@@ -1,0 +1,161 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import {
+  accountStateOf,
+  replacedAccount,
+  type AccountField,
+  type AccountReplacement,
+  type AccountState,
+  type AccountType,
+} from '../domain/accounts';
+import { isEmptyPatch, mergePatch, type MergePatch } from '../domain/merge-patch';
+import { storableMinorUnits } from '../domain/money';
+import { missing } from '../domain/problems';
+import {
+  accountHasTransactions,
+  balancesOf,
+  deleteAccount as deleteAccountRow,
+  findAccount,
+  insertAccount,
+  listAccounts,
+  updateAccount,
+  type AccountCursor,
+} from '../data/accounts';
+import type { Account } from '../data/entities';
+import { profileOf } from '../data/profiles';
+import { publishAccountChange } from '../events/publish';
+import type { VersionCheck } from './version-check';
+
+/** An account with its balance (minor units): what every read answers. */
+export interface AccountWithBalance {
+  account: Account;
+  balance: bigint;
+}
+
+export interface NewAccount {
+  name: string;
+  type: AccountType;
+  /** undefined → the user's base currency. */
+  currency?: string;
+  openingBalance: string;
+  archived: boolean;
+}
+
+async function withBalance(manager: EntityManager, account: Account): Promise<AccountWithBalance> {
+  const balances = await balancesOf(manager, account.userId, [account]);
+  return { account, balance: balances.get(account.id) ?? BigInt(account.openingBalanceMinor) };
+}
+
+export async function createAccount(
+  dataSource: DataSource,
+  userId: string,
+  request: NewAccount,
+): Promise<AccountWithBalance> {
+  return dataSource.transaction(async (manager) => {
+    const currency = request.currency ?? (await profileOf(manager, userId)).baseCurrency;
+    const account = await insertAccount(manager, userId, {
+      name: request.name,
+      type: request.type,
+      currency,
+      openingBalanceMinor: storableMinorUnits<AccountField>(
+        request.openingBalance,
+        currency,
+        'openingBalance',
+      ),
+      archived: request.archived,
+    });
+    await publishAccountChange(manager, 'created', account);
+    return withBalance(manager, account);
+  });
+}
+
+export async function getAccount(
+  dataSource: DataSource,
+  userId: string,
+  id: string,
+): Promise<AccountWithBalance> {
+  const account = await findAccount(dataSource.manager, userId, id);
+  if (!account) throw missing('Account');
+  return withBalance(dataSource.manager, account);
+}
+
+export async function listAccountsPage(
+  dataSource: DataSource,
+  userId: string,
+  options: { archived?: boolean; after?: AccountCursor; limit: number },
+): Promise<AccountWithBalance[]> {
+  const rows = await listAccounts(dataSource.manager, userId, options);
+  const balances = await balancesOf(dataSource.manager, userId, rows);
+  return rows.map((account) => ({
+    account,
+    balance: balances.get(account.id) ?? BigInt(account.openingBalanceMinor),
+  }));
+}
+
+/** Locks the account, checks its version, and applies `change` (undefined: nothing to change). */
+async function changeAccount(
+  dataSource: DataSource,
+  userId: string,
+  id: string,
+  check: VersionCheck,
+  change: (current: Account) => AccountReplacement | undefined,
+): Promise<AccountWithBalance> {
+  return dataSource.transaction(async (manager) => {
+    const account = await findAccount(manager, userId, id, { lock: 'update' });
+    if (!account) throw missing('Account');
+    check(account.version);
+    const replacement = change(account);
+    // An empty PATCH changes nothing: no new version, no event.
+    if (!replacement) return withBalance(manager, account);
+    const currencyChanges = (replacement.currency ?? account.currency) !== account.currency;
+    const values = replacedAccount(
+      account,
+      replacement,
+      currencyChanges && (await accountHasTransactions(manager, userId, account.id)),
+    );
+    await updateAccount(manager, account, values);
+    await publishAccountChange(manager, 'updated', account);
+    return withBalance(manager, account);
+  });
+}
+
+/** PUT: omitted currency and opening balance keep their stored values (see AccountReplacement). */
+export function replaceAccount(
+  dataSource: DataSource,
+  userId: string,
+  id: string,
+  replacement: AccountReplacement,
+  check: VersionCheck,
+): Promise<AccountWithBalance> {
+  return changeAccount(dataSource, userId, id, check, () => replacement);
+}
+
+/** PATCH: a JSON merge onto the account, then the rules of a PUT. */
+export function patchAccount(
+  dataSource: DataSource,
+  userId: string,
+  id: string,
+  patch: MergePatch<AccountState>,
+  check: VersionCheck,
+): Promise<AccountWithBalance> {
+  return changeAccount(dataSource, userId, id, check, (current) =>
+    isEmptyPatch(patch) ? undefined : mergePatch(accountStateOf(current), patch),
+  );
+}
+
+/** Deletes an account no transaction uses; one that has transactions is kept (archive it instead). */
+export async function deleteAccount(
+  dataSource: DataSource,
+  userId: string,
+  id: string,
+  check: VersionCheck,
+): Promise<'deleted' | 'has-transactions'> {
+  return dataSource.transaction(async (manager) => {
+    const account = await findAccount(manager, userId, id, { lock: 'update' });
+    if (!account) throw missing('Account');
+    check(account.version);
+    if (await accountHasTransactions(manager, userId, account.id)) return 'has-transactions';
+    await deleteAccountRow(manager, account);
+    await publishAccountChange(manager, 'deleted', account);
+    return 'deleted';
+  });
+}

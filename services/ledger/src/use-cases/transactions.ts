@@ -1,0 +1,204 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { formatMinorUnits, todayIn } from '@finance/shared';
+import { missing, notFoundIn, RuleViolation } from '../domain/problems';
+import {
+  transactionFilter,
+  type FilterField,
+  type TransactionFilterRequest,
+} from '../domain/transaction-filter';
+import {
+  cursorSortViolation,
+  type TransactionCursor,
+  type TransactionSort,
+} from '../domain/transaction-order';
+import {
+  patchedDraft,
+  replacementDraft,
+  resolveTransaction,
+  transactionShapeProblems,
+  type AccountFacts,
+  type RecordedMoney,
+  type TransactionDraft,
+  type TransactionField,
+  type TransactionPatch,
+  type TransactionState,
+} from '../domain/transactions';
+import { defaultAccountOf, findAccount } from '../data/accounts';
+import { findCategory } from '../data/categories';
+import { draftReferences } from '../data/draft-references';
+import type { Transaction } from '../data/entities';
+import { profileOf } from '../data/profiles';
+import {
+  deleteTransaction as deleteTransactionRow,
+  findTransaction,
+  insertTransaction,
+  listTransactions,
+  updateTransaction,
+} from '../data/transactions';
+import { publishAccountChange, publishTransactionChange } from '../events/publish';
+import type { VersionCheck } from './version-check';
+
+/** A stored transaction as a client sees it: what PUT and PATCH start from. */
+function stateOf(t: Transaction): TransactionState {
+  return {
+    accountId: t.accountId,
+    toAccountId: t.toAccountId,
+    categoryId: t.categoryId,
+    type: t.type,
+    amount: formatMinorUnits(t.amountMinor, t.currency),
+    currency: t.currency,
+    description: t.description,
+    notes: t.notes,
+    payee: t.payee,
+    tags: t.tags,
+    date: t.date,
+  };
+}
+
+function recordedMoneyOf(t: Transaction): RecordedMoney {
+  return {
+    amountMinor: BigInt(t.amountMinor),
+    currency: t.currency,
+    baseAmountMinor: BigInt(t.baseAmountMinor),
+    baseCurrency: t.baseCurrency,
+  };
+}
+
+/**
+ * Checks a draft against the user's accounts, category and settings (one share-locking read)
+ * and turns it into the values to store. A draft without an account goes to the default one,
+ * made on first need.
+ */
+async function resolveDraft(
+  manager: EntityManager,
+  userId: string,
+  draft: TransactionDraft,
+  replacing?: Transaction,
+) {
+  const shape = transactionShapeProblems(draft);
+  if (shape.length)
+    throw new RuleViolation<TransactionField>('invalid', 'The request body is invalid', shape);
+
+  const { profile, accounts, category } = await draftReferences(manager, userId, {
+    accountIds: [draft.accountId, draft.toAccountId].filter((id): id is string => Boolean(id)),
+    categoryId: draft.categoryId,
+  });
+  let account: AccountFacts | undefined;
+  if (draft.accountId) account = accounts.get(draft.accountId);
+  else {
+    const found = await defaultAccountOf(manager, userId, profile.baseCurrency);
+    if (found.created) await publishAccountChange(manager, 'created', found.account);
+    account = found.account;
+  }
+  return resolveTransaction(draft, {
+    account,
+    toAccount: draft.toAccountId ? accounts.get(draft.toAccountId) : undefined,
+    category,
+    baseCurrency: profile.baseCurrency,
+    today: todayIn(profile.timezone),
+    recorded: replacing && recordedMoneyOf(replacing),
+  });
+}
+
+/** Records a new transaction; runs inside the caller's DB transaction (the Idempotency-Key's). */
+export async function createTransaction(
+  manager: EntityManager,
+  userId: string,
+  draft: TransactionDraft,
+): Promise<Transaction> {
+  const transaction = await insertTransaction(manager, userId, await resolveDraft(manager, userId, draft));
+  await publishTransactionChange(manager, 'created', transaction);
+  return transaction;
+}
+
+export async function getTransaction(
+  dataSource: DataSource,
+  userId: string,
+  id: string,
+): Promise<Transaction> {
+  const transaction = await findTransaction(dataSource.manager, userId, id);
+  if (!transaction) throw missing('Transaction');
+  return transaction;
+}
+
+export interface TransactionListRequest {
+  filter: TransactionFilterRequest;
+  sort: TransactionSort;
+  after?: TransactionCursor;
+  limit: number;
+}
+
+/** One keyset page (limit + 1 rows). Amount bounds are in the base currency; foreign ids are 404s. */
+export async function listTransactionsPage(
+  dataSource: DataSource,
+  userId: string,
+  request: TransactionListRequest,
+): Promise<Transaction[]> {
+  const manager = dataSource.manager;
+  const wrongSort = request.after && cursorSortViolation(request.sort, request.after);
+  if (wrongSort) throw wrongSort;
+  const { baseCurrency } = await profileOf(manager, userId);
+  const filter = transactionFilter(request.filter, baseCurrency);
+  if (filter.accountId && !(await findAccount(manager, userId, filter.accountId)))
+    throw notFoundIn<FilterField>('Account', 'accountId');
+  if (filter.categoryId && !(await findCategory(manager, userId, filter.categoryId)))
+    throw notFoundIn<FilterField>('Category', 'categoryId');
+  return listTransactions(manager, userId, filter, request.sort, request.after, request.limit);
+}
+
+/** Locks the transaction, checks its version, and applies `change` (undefined: nothing to change). */
+async function changeTransaction(
+  dataSource: DataSource,
+  userId: string,
+  id: string,
+  check: VersionCheck,
+  change: (current: TransactionState) => TransactionDraft | undefined,
+): Promise<Transaction> {
+  return dataSource.transaction(async (manager) => {
+    const current = await findTransaction(manager, userId, id, { lock: true });
+    if (!current) throw missing('Transaction');
+    check(current.version);
+    const draft = change(stateOf(current));
+    if (!draft) return current; // nothing to change: no new version, no event
+    await updateTransaction(manager, current, await resolveDraft(manager, userId, draft, current));
+    await publishTransactionChange(manager, 'updated', current);
+    return current;
+  });
+}
+
+/** PUT: every field replaced; a draft without account or date keeps the stored ones. */
+export function replaceTransaction(
+  dataSource: DataSource,
+  userId: string,
+  id: string,
+  draft: TransactionDraft,
+  check: VersionCheck,
+): Promise<Transaction> {
+  return changeTransaction(dataSource, userId, id, check, (current) => replacementDraft(current, draft));
+}
+
+/** PATCH: a JSON merge onto the transaction, with the type rules of {@link patchedDraft}. */
+export function patchTransaction(
+  dataSource: DataSource,
+  userId: string,
+  id: string,
+  patch: TransactionPatch,
+  check: VersionCheck,
+): Promise<Transaction> {
+  return changeTransaction(dataSource, userId, id, check, (current) => patchedDraft(current, patch));
+}
+
+export async function deleteTransaction(
+  dataSource: DataSource,
+  userId: string,
+  id: string,
+  check: VersionCheck,
+): Promise<void> {
+  await dataSource.transaction(async (manager) => {
+    const transaction = await findTransaction(manager, userId, id, { lock: true });
+    if (!transaction) throw missing('Transaction');
+    check(transaction.version);
+    await deleteTransactionRow(manager, transaction);
+    await publishTransactionChange(manager, 'deleted', transaction);
+  });
+}
