@@ -20,3 +20,4 @@ export * from './service';
 export * from './calendar';
 export * from './http/conditional';
 export * from './http/text';
+export * from './chromium';
