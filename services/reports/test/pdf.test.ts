@@ -31,6 +31,7 @@ import { startReports } from '../src/main';
 import { barChart, niceCeiling } from '../src/pdf/charts/bars';
 import { donutChart } from '../src/pdf/charts/donut';
 import { escapeXml } from '../src/pdf/charts/svg';
+import { loadMonthlyReport, renderMonthlyReport } from '../src/pdf/monthly-report';
 import { displayAmount } from '../src/domain/display';
 import { householdEvents } from './fixtures';
 import {
@@ -202,6 +203,18 @@ describe('PDF monthly report', () => {
     expect(text).toContain('June 2024');
     expect(text).toContain('No spending this month.');
     expect(text).toContain('No expenses this month.');
+  });
+
+  it('renders with the npm-packaged Chromium even beside a system one (what a fresh machine uses)', async () => {
+    const npmBrowser = testRenderer({ chromium: { allowBundled: true }, resolve: { systemCandidates: [] } });
+    try {
+      const data = await loadMonthlyReport(db.dataSource, userId, '2026-02');
+      const text = await pdfText(await renderMonthlyReport(npmBrowser, data, '1 March 2026'), 'npm-browser');
+      for (const expected of ['February 2026', 'Harbour Lettings', 'Top 10 expenses'])
+        expect(text).toContain(expected);
+    } finally {
+      await npmBrowser.close();
+    }
   });
 
   it('keeps to the concurrency limit under 6 simultaneous requests and leaves no page open', async () => {

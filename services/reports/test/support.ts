@@ -4,6 +4,7 @@ import {
   openDatabase,
   parseEvent,
   type ChromiumSettings,
+  type ResolveChromiumOptions,
   type EventPayload,
   type EventType,
   type FinanceEvent,
@@ -107,11 +108,13 @@ export function testRenderer(
     concurrency?: number;
     timeoutMs?: number;
     chromium?: ChromiumSettings;
+    resolve?: ResolveChromiumOptions;
     recheckAfterMs?: number;
   } = {},
 ): PdfRenderer {
   return new PdfRenderer({
     chromium: options.chromium ?? chromiumSettingsFromEnv(),
+    resolve: options.resolve,
     concurrency: options.concurrency ?? 2,
     timeoutMs: options.timeoutMs ?? 15_000,
     recheckAfterMs: options.recheckAfterMs,

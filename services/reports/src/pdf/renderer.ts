@@ -4,12 +4,15 @@ import {
   resolveChromium,
   type ChromiumSettings,
   type Logger,
+  type ResolveChromiumOptions,
 } from '@finance/shared';
 import puppeteer, { type Browser, type HTTPRequest } from 'puppeteer-core';
 
 export interface PdfRendererOptions {
   /** Which Chromium (shared's resolveChromium: configured path, the machine's, or the npm-packaged one). */
   chromium: ChromiumSettings;
+  /** Where to look (tests: `{ systemCandidates: [] }` takes the npm-packaged one even beside a system one). */
+  resolve?: ResolveChromiumOptions;
   /** Pages rendering at once; further requests wait in line. */
   concurrency: number;
   /** Longest a render may take, waiting in line excluded. */
@@ -170,7 +173,7 @@ export class PdfRenderer {
   }
 
   private async launch(): Promise<Browser> {
-    const chromium = await resolveChromium(this.options.chromium);
+    const chromium = await resolveChromium(this.options.chromium, this.options.resolve);
     this.options.logger.info({ chromium: chromium.description }, 'launching chromium for PDF rendering');
     try {
       return await puppeteer.launch({
