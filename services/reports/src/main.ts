@@ -26,9 +26,9 @@ export function startReports(
       });
       // Warm in the background: a missing Chromium must not keep analytics and CSV from serving.
       renderer.warmUp().catch((error: unknown) => {
+        // One line, as `npm start` shows it: what is missing and what to do.
         if (error instanceof PdfRenderingUnavailable)
           logger.warn(
-            { fix: error.fix },
             `PDF rendering is unavailable (PDF requests answer 503): ${error.message}. Fix: ${error.fix}`,
           );
         else logger.error({ err: error }, 'the PDF renderer did not warm up');
