@@ -15,7 +15,7 @@ export interface PdfRendererOptions {
   resolve?: ResolveChromiumOptions;
   /** Pages rendering at once; further requests wait in line. */
   concurrency: number;
-  /** Longest a render may take, waiting in line excluded. */
+  /** Longest a render may take, waiting in line and starting the browser excluded. */
   timeoutMs: number;
   logger: Logger;
   /** After a browser could not be found or started, how long PDF requests answer 503 before one looks again. */
@@ -85,6 +85,9 @@ export class PdfRenderer {
   async render(html: string, page: PdfPageOptions): Promise<Buffer> {
     if (this.closed) throw new HttpProblem(503, 'The PDF renderer is shutting down');
     this.assertAvailable();
+    // Starting the browser (the first time: unpacking the npm one) is bounded by its own limits
+    // (launch 30 s, unpack 120 s), not by the render's: that one measures the page's work.
+    await this.getBrowser();
     await this.acquire();
     const work = this.renderNow(html, page);
     // The slot frees when the page is really closed, not when a timed-out caller gave up on it.
