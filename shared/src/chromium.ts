@@ -191,6 +191,8 @@ function packageOf(entry: string): { dir: string; version: string } {
   throw new Error(`no package.json of ${BUNDLED_CHROMIUM_PACKAGE} above ${entry}`);
 }
 
+const NO_SYSTEM = 'no system Chromium/Chrome';
+
 /** Stagings left by a process killed mid-unpack are removed after this long. */
 const STALE_STAGING_MS = 10 * 60_000;
 
@@ -226,7 +228,12 @@ async function unpackBundledChromium(entry: string, cacheDir: string): Promise<R
         { env: { ...process.env, TMPDIR: staging }, timeout: 120_000, maxBuffer: 1 << 20 },
         (error, stdout, stderr) => {
           if (error)
-            reject(new Error(`unpacking ${BUNDLED_CHROMIUM_PACKAGE} failed: ${stderr || error.message}`));
+            reject(
+              new ChromiumUnavailableError(
+                `${NO_SYSTEM}; unpacking ${BUNDLED_CHROMIUM_PACKAGE} into ${cacheDir} failed: ${(stderr || error.message).trim().split('\n')[0]}`,
+                'give the temp folder (TMPDIR) ~250 MB free and write access, or set CHROMIUM_PATH to an installed Chromium',
+              ),
+            );
           else if (stdout !== join(staging, 'chromium'))
             reject(new Error(`${BUNDLED_CHROMIUM_PACKAGE} unpacked to ${stdout}, not into ${staging}`));
           else resolve();
@@ -264,7 +271,10 @@ async function assertPrivate(dir: string): Promise<void> {
   const info = await lstat(dir);
   const uid = process.getuid?.();
   if (!info.isDirectory() || (uid !== undefined && info.uid !== uid) || (info.mode & 0o022) !== 0)
-    throw new Error(`${dir} is not a private folder of this user; remove it or choose another cache folder`);
+    throw new ChromiumUnavailableError(
+      `${NO_SYSTEM}; the folder for the npm-packaged one, ${dir}, is not private to this user`,
+      'remove that folder (it only holds the unpacked npm Chromium), or set CHROMIUM_PATH to an installed Chromium',
+    );
 }
 
 async function removeStaleStagings(cacheDir: string): Promise<void> {

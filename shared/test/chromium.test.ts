@@ -117,7 +117,7 @@ describe('resolveChromium', () => {
         { allowBundled: true },
         { systemCandidates: [], resolveFrom: [reportsDir], cacheDir: shared },
       ),
-    ).rejects.toThrow(/is not a private folder/);
+    ).rejects.toThrow(/is not private to this user$/);
   });
 
   it('unpacks the npm-packaged Chromium once, whole, even when several processes ask at once', async () => {

@@ -237,7 +237,11 @@ function unavailableReason(error: unknown): PdfRenderingUnavailable {
   if (error instanceof PdfRenderingUnavailable) return error;
   if (error instanceof ChromiumUnavailableError) return new PdfRenderingUnavailable(error.message, error.fix);
   const message = error instanceof Error ? error.message : String(error);
-  return new PdfRenderingUnavailable(`no Chromium could be prepared: ${message}`, 'see the error above');
+  // In practice: unpacking the npm-packaged browser failed (the temp folder is full or not writable).
+  return new PdfRenderingUnavailable(
+    `no Chromium could be prepared: ${message.split('\n')[0]}`,
+    'give the temp folder (TMPDIR) ~250 MB and write access, or set CHROMIUM_PATH to an installed Chromium',
+  );
 }
 
 /** The answer to a PDF request while no browser can be had: 503, never 500, and when to try again. */
