@@ -11,7 +11,7 @@ FROM ${NODE_IMAGE} AS manifests
 WORKDIR /src
 COPY . .
 RUN mkdir -p /out \
- && cp package.json package-lock.json .npmrc .puppeteerrc.cjs /out/ \
+ && cp package.json package-lock.json .npmrc /out/ \
  && find shared services -maxdepth 2 -name package.json -exec cp --parents {} /out/ \;
 
 # Compile shared and the service (tsc -b follows the project reference to shared).
@@ -19,7 +19,6 @@ FROM ${NODE_IMAGE} AS build
 ARG SERVICE
 RUN test -n "$SERVICE" || (echo "build with --build-arg SERVICE=<name> (see services.json)" >&2; exit 1)
 WORKDIR /app
-ENV PUPPETEER_SKIP_DOWNLOAD=1
 COPY --from=manifests /out/ ./
 RUN npm ci
 COPY tsconfig.base.json services.json ./
@@ -33,7 +32,6 @@ RUN npx tsc -b services/${SERVICE}/tsconfig.json && node scripts/copy-assets.js 
 FROM ${NODE_IMAGE} AS runtime-deps
 ARG SERVICE
 WORKDIR /app
-ENV PUPPETEER_SKIP_DOWNLOAD=1
 COPY --from=manifests /out/ ./
 RUN npm ci --omit=dev --omit=optional --workspace shared --workspace services/${SERVICE} \
  && npm cache clean --force
@@ -49,8 +47,7 @@ RUN if [ -n "$SYSTEM_PACKAGES" ]; then \
     fi
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
-    SERVICE=${SERVICE} \
-    PUPPETEER_SKIP_DOWNLOAD=1
+    SERVICE=${SERVICE}
 WORKDIR /app
 # Owned by root and read-only for the service user: the code cannot be changed at run time.
 COPY --from=runtime-deps /app/ ./

@@ -1,3 +1,4 @@
+import { TokenVerifier, authenticate, chromiumSettingsFromEnv } from '@finance/shared';
 import { startHttpServer, testLogger } from '@finance/shared/testing';
 import { buildApp } from '../../services/reports/src/app';
 import { createReportsDataSource } from '../../services/reports/src/data/data-source';
@@ -21,7 +22,8 @@ export const pdfBench: Bench = {
     const dataSource = createReportsDataSource({ url: system.databases.reports, poolSize: 4 });
     await dataSource.initialize();
     const renderer = new PdfRenderer({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      // The browser reports itself would use: CHROMIUM_PATH, the machine's, else the npm-packaged one.
+      chromium: chromiumSettingsFromEnv(),
       concurrency: CONCURRENCY,
       timeoutMs: 15_000,
       logger: testLogger(),
@@ -31,11 +33,13 @@ export const pdfBench: Bench = {
         dataSource,
         logger: testLogger(),
         renderer,
-        auth: {
-          jwksUrl: `${system.children.auth.url}/.well-known/jwks.json`,
-          issuer: 'finance-tracker-auth',
-          audience: 'finance-tracker',
-        },
+        authenticate: authenticate(
+          new TokenVerifier({
+            jwksUrl: `${system.children.auth.url}/.well-known/jwks.json`,
+            issuer: 'finance-tracker-auth',
+            audience: 'finance-tracker',
+          }),
+        ),
       }),
     );
     const pdf = async () => {

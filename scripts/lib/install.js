@@ -15,12 +15,12 @@ function isInstalled() {
 
 /**
  * `npm ci` when nothing is installed; returns false (having printed why) when it failed.
- * No browser is downloaded: PDFs use a system Chromium or the one inside an npm package.
+ * Nothing downloads a browser: PDFs use a system Chromium or the one inside an npm package.
  */
 function ensureInstalled(say = (message) => process.stdout.write(`[install] ${message}\n`)) {
   if (isInstalled()) return true;
   say('dependencies are not installed: running npm ci');
-  const env = { ...process.env, PUPPETEER_SKIP_DOWNLOAD: '1' };
+  const env = process.env;
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const started = Date.now();
   const result = spawnSync(npm, ['ci', '--no-audit', '--no-fund'], {

@@ -29,3 +29,4 @@ export * from './registry';
 export * from './data/unique-violation';
 export * from './data/idempotency-keys';
 export * from './http/idempotency';
+export * from './chromium';

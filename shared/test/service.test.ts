@@ -133,7 +133,11 @@ describe('startService: who may say where a request came from', () => {
     });
     const res = await fetch(`${service.url}/readyz`);
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { checks: unknown }).checks).toMatchObject({ db: 'up', broker: 'up', events: 'degraded' });
+    expect(((await res.json()) as { checks: unknown }).checks).toMatchObject({
+      db: 'up',
+      broker: 'up',
+      events: 'degraded',
+    });
     const metrics = await (await fetch(`${service.url}/metrics`)).text();
     expect(metrics).toMatch(/events_dead_letter_queue_depth\{consumer="t_whoami_[0-9a-f]+"\} 1/);
   });

@@ -1,4 +1,5 @@
-import puppeteer, { type Browser } from 'puppeteer';
+import { chromiumSettingsFromEnv, resolveChromium } from '@finance/shared';
+import puppeteer, { type Browser } from 'puppeteer-core';
 import {
   TEST_AUDIENCE,
   TEST_ISSUER,
@@ -47,8 +48,11 @@ describe('Swagger UI at /docs in a browser', () => {
         { logger: testLogger() },
       ),
     );
+    // The browser reports renders with: CHROMIUM_PATH, the machine's, else the npm-packaged one.
+    const chromium = await resolveChromium(chromiumSettingsFromEnv());
     browser = await puppeteer.launch({
-      executablePath: process.env.PUPPETEER_EXECUTABLE_PATH ?? '/usr/bin/chromium',
+      executablePath: chromium.executablePath,
+      env: { ...process.env, ...chromium.env },
       args: ['--no-sandbox', '--disable-dev-shm-usage'],
     });
   }, 60_000);

@@ -1,12 +1,5 @@
-import {
-  Readiness,
-  TokenVerifier,
-  authenticate,
-  createServiceApp,
-  databaseCheck,
-  type Logger,
-} from '@finance/shared';
-import type { Express } from 'express';
+import { Readiness, createServiceApp, databaseCheck, type Logger } from '@finance/shared';
+import type { Express, RequestHandler } from 'express';
 import type { DataSource } from 'typeorm';
 import { analyticsRouter } from './http/analytics-router';
 import { exportRouter } from './http/export-router';
@@ -16,7 +9,9 @@ import type { PdfRenderer } from './pdf/renderer';
 export interface AppDeps {
   dataSource: DataSource;
   logger: Logger;
-  auth: { jwksUrl: string; issuer: string; audience: string };
+  /** `authenticate(new TokenVerifier({ jwksUrl, issuer, audience }))`: startService's, or a test's. */
+  authenticate: RequestHandler;
+  /** Defaults to a database check only; main.ts passes startService's (database and broker). */
   readiness?: Readiness;
   /** "Now"; tests pin it. */
   clock?: () => Date;
@@ -25,15 +20,16 @@ export interface AppDeps {
 }
 
 export function buildApp(deps: AppDeps): Express {
-  const authenticateRequest = authenticate(new TokenVerifier(deps.auth));
   const clock = deps.clock ?? (() => new Date());
   const readiness = deps.readiness ?? new Readiness({ db: databaseCheck(deps.dataSource) });
   const common = {
     dataSource: deps.dataSource,
-    authenticate: authenticateRequest,
+    authenticate: deps.authenticate,
     clock,
     logger: deps.logger,
   };
+  // Without a browser reports still serves analytics and CSV: the renderer is a degraded dependency, not a down one.
+  readiness.add('pdf_renderer', () => deps.renderer.state, { critical: false });
   return createServiceApp({
     logger: deps.logger,
     readiness,

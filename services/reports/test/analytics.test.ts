@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { TokenVerifier, authenticate } from '@finance/shared';
 import {
   TEST_AUDIENCE,
   TEST_ISSUER,
@@ -128,7 +129,9 @@ describe('analytics over the roll-ups', () => {
       dataSource: ds,
       logger: testLogger(),
       renderer,
-      auth: { jwksUrl: issuer.jwksUrl, issuer: TEST_ISSUER, audience: TEST_AUDIENCE },
+      authenticate: authenticate(
+        new TokenVerifier({ jwksUrl: issuer.jwksUrl, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }),
+      ),
       clock: () => now,
     });
     server = await startHttpServer(app);

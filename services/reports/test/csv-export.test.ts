@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { TokenVerifier, authenticate } from '@finance/shared';
 import {
   TEST_AUDIENCE,
   TEST_ISSUER,
@@ -113,7 +114,9 @@ describe('CSV export', () => {
       dataSource: db.dataSource,
       logger: testLogger(),
       renderer,
-      auth: { jwksUrl: issuer.jwksUrl, issuer: TEST_ISSUER, audience: TEST_AUDIENCE },
+      authenticate: authenticate(
+        new TokenVerifier({ jwksUrl: issuer.jwksUrl, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }),
+      ),
       clock: () => new Date('2026-04-15T10:00:00Z'),
     });
     server = await startHttpServer(app);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { TokenVerifier, authenticate } from '@finance/shared';
 import {
   TEST_AUDIENCE,
   TEST_ISSUER,
@@ -10,7 +11,17 @@ import {
 } from '@finance/shared/testing';
 import { buildApp } from '../src/app';
 import { dueMonth, generateDueReports } from '../src/jobs/monthly-reports';
-import { account, apply, event, openTestDb, testRenderer, transaction, user, type TestDb } from './support';
+import {
+  NO_BROWSER,
+  account,
+  apply,
+  event,
+  openTestDb,
+  testRenderer,
+  transaction,
+  user,
+  type TestDb,
+} from './support';
 
 describe('monthly report job', () => {
   const issuer = new TestTokenIssuer();
@@ -71,7 +82,9 @@ describe('monthly report job', () => {
         dataSource: db.dataSource,
         logger: testLogger(),
         renderer,
-        auth: { jwksUrl: issuer.jwksUrl, issuer: TEST_ISSUER, audience: TEST_AUDIENCE },
+        authenticate: authenticate(
+          new TokenVerifier({ jwksUrl: issuer.jwksUrl, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }),
+        ),
       }),
     );
   });
@@ -96,6 +109,24 @@ describe('monthly report job', () => {
   it('knows which month is due', () => {
     expect(dueMonth('2026-03-01')).toBe('2026-02');
     expect(dueMonth('2026-01-15')).toBe('2025-12');
+  });
+
+  it('postpones the run while no browser can be had: nothing stored, nothing published, lock released', async () => {
+    const noBrowser = testRenderer({ chromium: NO_BROWSER });
+    try {
+      const run = await generateDueReports(
+        { ...deps(), renderer: noBrowser },
+        new Date('2026-03-01T09:00:00Z'),
+      );
+      expect(run).toEqual({ acted: true, generated: [], failed: 0, renderingUnavailable: true });
+      expect(await reports()).toEqual([]);
+      const [{ count }] = (await db.dataSource.query(`SELECT count(*)::int AS count FROM outbox`)) as Array<{
+        count: number;
+      }>;
+      expect(count).toBe(0);
+    } finally {
+      await noBrowser.close();
+    }
   });
 
   it('generates last month once per user, when their own month has turned, under one lock', async () => {
@@ -163,6 +194,7 @@ describe('monthly report job', () => {
     });
     expect(pdf.status).toBe(200);
     expect(pdf.headers.get('content-type')).toBe('application/pdf');
+    expect(pdf.headers.get('cache-control')).toBe('no-store');
     expect(
       Buffer.from(await pdf.arrayBuffer())
         .subarray(0, 5)

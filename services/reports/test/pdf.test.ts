@@ -1,35 +1,77 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { formatMinorUnits } from '@finance/shared';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  TokenVerifier,
+  authenticate,
+  formatMinorUnits,
+  parseConfig,
+  type RunningService,
+} from '@finance/shared';
 import {
   TEST_AUDIENCE,
   TEST_ISSUER,
   TestTokenIssuer,
+  createTestDatabase,
+  deleteTestQueues,
+  dropTestDatabase,
   httpJson,
   startHttpServer,
+  startTestBroker,
+  testAmqpUrl,
   testLogger,
+  uniqueName,
   waitFor,
   type RunningServer,
 } from '@finance/shared/testing';
 import { buildApp } from '../src/app';
+import { reportsConfigSchema } from '../src/config';
+import { startReports } from '../src/main';
 import { barChart, niceCeiling } from '../src/pdf/charts/bars';
 import { donutChart } from '../src/pdf/charts/donut';
 import { escapeXml } from '../src/pdf/charts/svg';
+import { loadMonthlyReport, renderMonthlyReport } from '../src/pdf/monthly-report';
 import { displayAmount } from '../src/domain/display';
 import { householdEvents } from './fixtures';
-import { apply, openTestDb, testRenderer, type TestDb } from './support';
+import {
+  account,
+  apply,
+  category,
+  event,
+  openTestDb,
+  testRenderer,
+  transaction,
+  user,
+  type TestDb,
+} from './support';
 
-function pdfText(pdf: Buffer, label = 'report'): string {
-  const dir = mkdtempSync(join(tmpdir(), 'reports-pdf-'));
-  const file = join(dir, 'report.pdf');
-  writeFileSync(file, pdf);
-  // SAVE_SAMPLE_PDF=/tmp/sample keeps the rendered files to look at (pdftoppm -png).
+/**
+ * The PDF's text as pdf.js reads it (unpdf), so no system package (poppler) is needed. pdf.js is
+ * ES-module only, which jest's CommonJS runtime cannot import: it runs in a child Node process.
+ */
+function pdfText(pdf: Buffer, label = 'report'): Promise<string> {
+  // SAVE_SAMPLE_PDF=/tmp/sample keeps the rendered files to look at.
   if (process.env.SAVE_SAMPLE_PDF) writeFileSync(`${process.env.SAVE_SAMPLE_PDF}-${label}.pdf`, pdf);
-  return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+  const script = `
+    import { extractText } from 'unpdf';
+    const chunks = [];
+    for await (const chunk of process.stdin) chunks.push(chunk);
+    const { text } = await extractText(new Uint8Array(Buffer.concat(chunks)), { mergePages: true });
+    process.stdout.write(text);`;
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      process.execPath,
+      ['--input-type=module', '-e', script],
+      { cwd: join(__dirname, '..'), maxBuffer: 16 << 20 },
+      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
+    );
+    child.stdin?.end(pdf);
+  });
 }
+
+const verifierOf = (issuer: TestTokenIssuer) =>
+  authenticate(new TokenVerifier({ jwksUrl: issuer.jwksUrl, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }));
 
 describe('charts (pure SVG)', () => {
   it('draws one arc per non-empty slice, proportional, with escaped labels', () => {
@@ -104,7 +146,7 @@ describe('PDF monthly report', () => {
         dataSource: db.dataSource,
         logger: testLogger(),
         renderer,
-        auth: { jwksUrl: issuer.jwksUrl, issuer: TEST_ISSUER, audience: TEST_AUDIENCE },
+        authenticate: verifierOf(issuer),
         clock: () => new Date('2026-03-01T09:00:00Z'),
       }),
     );
@@ -124,9 +166,10 @@ describe('PDF monthly report', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/pdf');
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="report-2026-02.pdf"');
+    expect(res.headers.get('cache-control')).toBe('no-store');
     const pdf = Buffer.from(await res.arrayBuffer());
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
-    const text = pdfText(pdf);
+    const text = await pdfText(pdf);
     expect(text).toContain('February 2026');
     expect(text).toContain(displayAmount(BigInt(household.februaryIncome), 'GBP'));
     expect(text).toContain(displayAmount(BigInt(household.februaryExpense), 'GBP'));
@@ -156,10 +199,22 @@ describe('PDF monthly report', () => {
       headers: { authorization: `Bearer ${issuer.token(userId)}` },
     });
     expect(res.status).toBe(200);
-    const text = pdfText(Buffer.from(await res.arrayBuffer()), 'empty');
+    const text = await pdfText(Buffer.from(await res.arrayBuffer()), 'empty');
     expect(text).toContain('June 2024');
     expect(text).toContain('No spending this month.');
     expect(text).toContain('No expenses this month.');
+  });
+
+  it('renders with the npm-packaged Chromium even beside a system one (what a fresh machine uses)', async () => {
+    const npmBrowser = testRenderer({ chromium: { allowBundled: true }, resolve: { systemCandidates: [] } });
+    try {
+      const data = await loadMonthlyReport(db.dataSource, userId, '2026-02');
+      const text = await pdfText(await renderMonthlyReport(npmBrowser, data, '1 March 2026'), 'npm-browser');
+      for (const expected of ['February 2026', 'Harbour Lettings', 'Top 10 expenses'])
+        expect(text).toContain(expected);
+    } finally {
+      await npmBrowser.close();
+    }
   });
 
   it('keeps to the concurrency limit under 6 simultaneous requests and leaves no page open', async () => {
@@ -214,5 +269,190 @@ describe('PDF monthly report', () => {
     });
     expect(res.status).toBe(400);
     expect(res.body.errors[0].field).toBe('query.month');
+  });
+});
+
+/** The browser choice of the machine running the tests (CI may name one; else the system's or the npm one). */
+function browserEnvironment(): Record<string, string> {
+  const names = ['CHROMIUM_PATH', 'PUPPETEER_EXECUTABLE_PATH', 'CHROMIUM_BUNDLED'];
+  return Object.fromEntries(names.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])));
+}
+
+/** Reports as `npm start` runs it (startReports: config → database → broker → HTTP), on its own database. */
+async function startReportsService(label: string, issuer: TestTokenIssuer, env: Record<string, string>) {
+  const databaseUrl = await createTestDatabase(label);
+  const consumerName = uniqueName(label);
+  const config = parseConfig(reportsConfigSchema, {
+    PORT: '0',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATABASE_URL: databaseUrl,
+    AMQP_URL: testAmqpUrl(),
+    JWKS_URL: issuer.jwksUrl,
+    ...env,
+  });
+  const service: RunningService = await startReports(config, { consumerName });
+  // The service serves before its broker connection is up; /readyz is red until it is.
+  await service.broker.whenConnected();
+  return {
+    service,
+    async stop() {
+      await service.stop();
+      const broker = await startTestBroker(`${label}-cleanup`);
+      await deleteTestQueues(broker, consumerName, 3).catch(() => undefined);
+      await broker.stop();
+      await dropTestDatabase(databaseUrl);
+    },
+  };
+}
+
+describe('reports started as on a fresh machine (no system package: the browser comes with npm ci)', () => {
+  const issuer = new TestTokenIssuer();
+  let reports: Awaited<ReturnType<typeof startReportsService>>;
+  const userId = randomUUID();
+
+  beforeAll(async () => {
+    await issuer.start();
+    reports = await startReportsService('reports_pdf_started', issuer, browserEnvironment());
+    const giro = randomUUID();
+    const deli = randomUUID();
+    await apply(
+      reports.service.dataSource,
+      event('auth.user.registered', userId, userId, 1, user('EUR', 'Europe/Paris')),
+      event('ledger.account.created', userId, giro, 1, account('Compte courant', 'EUR', '0')),
+      event('ledger.category.created', userId, deli, 1, category('Épicerie fine', '#188038')),
+      event(
+        'ledger.transaction.created',
+        userId,
+        randomUUID(),
+        1,
+        transaction({
+          accountId: giro,
+          currency: 'EUR',
+          amount: '1234.56',
+          categoryId: deli,
+          date: '2026-02-14',
+          description: 'Dîner à 42 € — crème brûlée',
+          payee: 'Müller & Söhne',
+        }),
+      ),
+    );
+  });
+
+  afterAll(async () => {
+    await reports?.stop();
+    await issuer.stop();
+  });
+
+  it('serves a real PDF from GET /export/pdf, accents and € included, and /readyz shows the renderer up', async () => {
+    const res = await fetch(`${reports.service.url}/export/pdf?month=2026-02`, {
+      headers: { authorization: `Bearer ${issuer.token(userId)}` },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/pdf');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const pdf = Buffer.from(await res.arrayBuffer());
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    const text = await pdfText(pdf, 'started');
+    for (const expected of [
+      'February 2026',
+      'Épicerie fine',
+      'Dîner à 42 € — crème brûlée',
+      'Müller & Söhne',
+    ])
+      expect(text).toContain(expected);
+    expect(text).toContain(displayAmount(123456n, 'EUR'));
+
+    const ready = await httpJson('GET', `${reports.service.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(ready.body).toEqual({
+      status: 'ready',
+      checks: { db: 'up', broker: 'up', events: 'up', pdf_renderer: 'up' },
+    });
+  });
+});
+
+describe('reports started where no browser can be had', () => {
+  const issuer = new TestTokenIssuer();
+  let reports: Awaited<ReturnType<typeof startReportsService>>;
+  const userId = randomUUID();
+  const storedReportId = randomUUID();
+
+  beforeAll(async () => {
+    await issuer.start();
+    // An explicit path that does not exist is an error, not a fall-back; the npm browser is off.
+    reports = await startReportsService('reports_pdf_nobrowser', issuer, {
+      CHROMIUM_PATH: '/nonexistent',
+      CHROMIUM_BUNDLED: 'false',
+    });
+    const acct = randomUUID();
+    await apply(
+      reports.service.dataSource,
+      event('auth.user.registered', userId, userId, 1, user('EUR', 'Europe/Paris')),
+      event('ledger.account.created', userId, acct, 1, account('Giro', 'EUR', '0')),
+      event(
+        'ledger.transaction.created',
+        userId,
+        randomUUID(),
+        1,
+        transaction({ accountId: acct, currency: 'EUR', amount: '12.50', date: '2026-02-03' }),
+      ),
+    );
+    // A report generated earlier, when the server still had a browser.
+    await reports.service.dataSource.query(
+      `INSERT INTO monthly_reports (id, user_id, month, currency, income_minor, expense_minor, pdf)
+       VALUES ($1, $2, '2026-01', 'EUR', 0, 0, $3)`,
+      [storedReportId, userId, Buffer.from('%PDF-1.7 stored')],
+    );
+  });
+
+  afterAll(async () => {
+    await reports?.stop();
+    await issuer.stop();
+  });
+
+  it('answers GET /export/pdf with 503 problem+json saying so, with Retry-After, never 500', async () => {
+    for (const month of ['2026-02', '2025-12']) {
+      const res = await httpJson('GET', `${reports.service.url}/export/pdf?month=${month}`, {
+        token: issuer.token(userId),
+      });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(res.body).toMatchObject({ status: 503, title: 'Service Unavailable' });
+      expect(res.body.detail).toMatch(/^PDF rendering is unavailable on this server/);
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+  });
+
+  it('stays ready, showing the renderer as degraded, and serves analytics, CSV and stored PDFs', async () => {
+    await waitFor(
+      async () =>
+        (await httpJson('GET', `${reports.service.url}/readyz`)).body.checks?.pdf_renderer === 'degraded',
+      { description: 'the renderer to be found missing' },
+    );
+    const ready = await httpJson('GET', `${reports.service.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(ready.body.status).toBe('degraded');
+    expect(ready.body.checks).toEqual({ db: 'up', broker: 'up', events: 'up', pdf_renderer: 'degraded' });
+
+    const token = issuer.token(userId);
+    const spending = await httpJson(
+      'GET',
+      `${reports.service.url}/analytics/spending?from=2026-02-01&to=2026-02-28`,
+      {
+        token,
+      },
+    );
+    expect(spending.status).toBe(200);
+    const csv = await fetch(`${reports.service.url}/export/csv?from=2026-02-01&to=2026-02-28`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(csv.status).toBe(200);
+    expect(await csv.text()).toContain('12.50');
+    const stored = await fetch(`${reports.service.url}/reports/${storedReportId}/pdf`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(stored.status).toBe(200);
+    expect(stored.headers.get('cache-control')).toBe('no-store');
+    expect(Buffer.from(await stored.arrayBuffer()).toString('latin1')).toBe('%PDF-1.7 stored');
   });
 });

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import {
+  chromiumSettingsFromEnv,
   openDatabase,
   parseEvent,
+  type ChromiumSettings,
+  type ResolveChromiumOptions,
   type EventPayload,
   type EventPayloadInput,
   type EventType,
@@ -97,12 +100,31 @@ export function user(baseCurrency: string, timezone: string) {
   };
 }
 
-/** A renderer on Debian's Chromium; it only launches the browser on the first render. */
-export function testRenderer(options: { concurrency?: number; timeoutMs?: number } = {}): PdfRenderer {
+/**
+ * A renderer on the browser shared's resolveChromium finds (CHROMIUM_PATH, the machine's Chromium,
+ * else the npm-packaged one); it launches the browser only on the first render.
+ */
+export function testRenderer(
+  options: {
+    concurrency?: number;
+    timeoutMs?: number;
+    chromium?: ChromiumSettings;
+    resolve?: ResolveChromiumOptions;
+    recheckAfterMs?: number;
+  } = {},
+): PdfRenderer {
   return new PdfRenderer({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    chromium: options.chromium ?? chromiumSettingsFromEnv(),
+    resolve: options.resolve,
     concurrency: options.concurrency ?? 2,
     timeoutMs: options.timeoutMs ?? 15_000,
+    recheckAfterMs: options.recheckAfterMs,
     logger: testLogger('pdf'),
   });
 }
+
+/** Settings under which no browser can be had: a missing explicit path (never a fallback). */
+export const NO_BROWSER: ChromiumSettings = {
+  explicit: { variable: 'CHROMIUM_PATH', path: '/nonexistent' },
+  allowBundled: false,
+};

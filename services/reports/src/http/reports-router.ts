@@ -31,10 +31,18 @@ const monthParam = z
   .refine((month) => !month.startsWith('0000'), 'There is no year 0') // PostgreSQL refuses it
   .meta({ example: '2026-02' });
 
+/** A PDF answer; personal data, so no cache (browser or shared) keeps a copy. */
+const pdfAnswer = {
+  description: 'The PDF',
+  contentType: 'application/pdf',
+  headers: { 'Cache-Control': { description: '`no-store`: personal data, kept by no cache' } },
+};
+
 function sendPdf(res: Response, pdf: Buffer, fileName: string): void {
   res.status(200);
   res.setHeader('content-type', 'application/pdf');
   res.setHeader('content-disposition', `attachment; filename="${fileName}"`);
+  res.setHeader('cache-control', 'no-store');
   res.setHeader('content-length', String(pdf.length));
   res.end(pdf);
 }
@@ -52,11 +60,17 @@ export function reportsRouter(deps: ReportsDeps): ApiRouter {
       tags: ['Exports'],
       query: z.strictObject({ month: monthParam.optional() }),
       responses: {
-        200: { description: 'The PDF', contentType: 'application/pdf' },
-        503: { description: 'The renderer did not finish in time' },
+        200: pdfAnswer,
+        503: {
+          description:
+            'PDF rendering is unavailable on this server (it has no working browser), or the render did not finish in time',
+          headers: { 'Retry-After': { description: 'Seconds until the server looks for a browser again' } },
+        },
       },
     },
     async ({ query, user }, _req, res) => {
+      // Before any query: without a browser there is nothing to render the month into.
+      deps.renderer.assertAvailable();
       const settings = await userSettings(db, user.id);
       const now = deps.clock();
       const month = query.month ?? localDate(now, settings.timezone).slice(0, 7);
@@ -118,10 +132,11 @@ export function reportsRouter(deps: ReportsDeps): ApiRouter {
     '/reports/:id/pdf',
     {
       summary: 'A stored monthly report',
+      description: 'The PDF as it was generated; served from the database, so no browser is needed.',
       tags: ['Reports'],
       params: z.object({ id: z.uuid() }),
       responses: {
-        200: { description: 'The PDF', contentType: 'application/pdf' },
+        200: pdfAnswer,
         404: { description: 'No such report of yours' },
       },
     },

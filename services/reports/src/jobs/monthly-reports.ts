@@ -6,7 +6,7 @@ import { addMonths, localDate, monthBounds } from '../domain/calendar';
 import { insertReport } from '../data/monthly-reports';
 import { generatedOn } from '../domain/display';
 import { loadMonthlyReport, renderMonthlyReport } from '../pdf/monthly-report';
-import type { PdfRenderer } from '../pdf/renderer';
+import { PdfUnavailableProblem, type PdfRenderer } from '../pdf/renderer';
 
 /** One replica acts per run: the others find this lock taken and skip. */
 const JOB_LOCK = 'finance-tracker:reports:monthly-job';
@@ -22,6 +22,8 @@ export interface JobRun {
   acted: boolean;
   generated: Array<{ userId: string; month: string; reportId: string }>;
   failed: number;
+  /** True when the run stopped because this server has no browser: nothing is lost, a later run catches up. */
+  renderingUnavailable: boolean;
 }
 
 /** The month whose report is due for someone whose local date is `today`: the one before. */
@@ -38,7 +40,7 @@ export function dueMonth(today: string): string {
 export async function generateDueReports(deps: MonthlyReportJobDeps, now: Date): Promise<JobRun> {
   const runner = deps.dataSource.createQueryRunner();
   await runner.connect();
-  const run: JobRun = { acted: false, generated: [], failed: 0 };
+  const run: JobRun = { acted: false, generated: [], failed: 0, renderingUnavailable: false };
   try {
     const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock(hashtext($1)) AS locked`, [
       JOB_LOCK,
@@ -58,6 +60,12 @@ export async function generateDueReports(deps: MonthlyReportJobDeps, now: Date):
           const reportId = await generateIfMissing(deps, user.user_id, user.timezone, month, now);
           if (reportId) run.generated.push({ userId: user.user_id, month, reportId });
         } catch (error) {
+          // Without a browser no user's report can be made: stop here, once, rather than fail each.
+          if (error instanceof PdfUnavailableProblem) {
+            run.renderingUnavailable = true;
+            deps.logger.warn('monthly reports postponed: PDF rendering is unavailable on this server');
+            break;
+          }
           // One user's failure must not starve the others; the next run retries them.
           run.failed++;
           deps.logger.error({ err: error, userId: user.user_id, month }, 'monthly report failed');
@@ -88,6 +96,7 @@ async function generateIfMissing(
   // Nothing to report for a month before the user's first transaction.
   if (state.done || !state.active) return undefined;
 
+  deps.renderer.assertAvailable();
   const data = await loadMonthlyReport(db, userId, month);
   // Rendered outside the transaction: no connection is held while Chromium works.
   const pdf = await renderMonthlyReport(deps.renderer, data, generatedOn(now, timezone));

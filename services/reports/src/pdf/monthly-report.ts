@@ -188,7 +188,7 @@ export function monthlyReportHtml(data: MonthlyReportData, generatedOn: string):
 
 /** The footer Chromium prints on every page. */
 export function reportFooter(month: string): string {
-  return `<div style="width:100%;font-family:'Liberation Sans','DejaVu Sans',Arial,sans-serif;font-size:7.5px;color:#80868B;padding:0 14mm;display:flex;justify-content:space-between;"><span>Finance Tracker · Monthly report · ${monthName(month)}</span><span>Page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>`;
+  return `<div style="width:100%;font-family:'Liberation Sans','DejaVu Sans','Open Sans',Arial,sans-serif;font-size:7.5px;color:#80868B;padding:0 14mm;display:flex;justify-content:space-between;"><span>Finance Tracker · Monthly report · ${monthName(month)}</span><span>Page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>`;
 }
 
 export async function renderMonthlyReport(

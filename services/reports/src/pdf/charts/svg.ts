@@ -19,4 +19,4 @@ export function ratio(part: bigint, whole: bigint): number {
   return whole === 0n ? 0 : Number((part * 1_000_000n) / whole) / 1_000_000;
 }
 
-export const CHART_FONT = `font-family="Liberation Sans, DejaVu Sans, Arial, sans-serif"`;
+export const CHART_FONT = `font-family="Liberation Sans, DejaVu Sans, Open Sans, Arial, sans-serif"`;
