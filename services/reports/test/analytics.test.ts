@@ -18,9 +18,9 @@ import {
   event,
   openTestDb,
   transaction,
-  user,
   type TestDb,
 } from './support';
+import { profile } from './fixtures';
 
 /**
  * A hand-computed fixture. User A lives in Pacific/Auckland (NZD), user B in
@@ -55,8 +55,8 @@ describe('analytics over the roll-ups', () => {
       event('ledger.transaction.created', A, randomUUID(), 1, transaction(overrides));
     await apply(
       ds,
-      event('auth.user.registered', A, A, 1, user('NZD', 'Pacific/Auckland')),
-      event('auth.user.registered', B, B, 1, user('USD', 'America/Los_Angeles')),
+      event('auth.user.registered', A, A, 1, profile('NZD', 'Pacific/Auckland')),
+      event('auth.user.registered', B, B, 1, profile('USD', 'America/Los_Angeles')),
       event('ledger.account.created', A, ids.checking, 1, account('Checking', 'NZD', '1000.00')),
       event('ledger.account.created', A, ids.savings, 1, account('Savings', 'NZD', '500.00')),
       event('ledger.account.created', B, ids.bAccount, 1, account('Wallet', 'USD', '0')),
@@ -154,6 +154,7 @@ describe('analytics over the roll-ups', () => {
       from: '2026-02-01',
       to: '2026-02-28',
       currency: 'NZD',
+      other_currencies: [],
       total: '1309.64',
       count: 5,
       categories: [
@@ -338,11 +339,195 @@ describe('analytics over the roll-ups', () => {
     ['/analytics/income-vs-expense?granularity=fortnight', 'query.granularity'],
     ['/analytics/trends?periods=0', 'query.periods'],
     ['/analytics/spending?colour=red', 'query.colour'],
+    ['/analytics/spending?category_id=nope', 'query.category_id'],
+    // Dates outside the date domain (1900-01-01..2999-12-31), on every date-taking route.
+    ['/analytics/income-vs-expense?from=9999-12-01&to=9999-12-31&granularity=year', 'query.from'],
+    ['/analytics/income-vs-expense?from=9999-12-01&to=9999-12-31&granularity=year', 'query.to'],
+    ['/analytics/cashflow?from=9999-12-01&to=9999-12-31&granularity=day', 'query.from'],
+    ['/analytics/income-vs-expense?to=9999-12-31&granularity=month', 'query.to'],
+    ['/analytics/cashflow?to=9999-12-31&granularity=week', 'query.to'],
+    ['/analytics/spending?from=0050-06-15', 'query.from'],
+    ['/analytics/spending?to=1899-12-31', 'query.to'],
+    ['/analytics/spending?from=3000-01-01', 'query.from'],
+    // A series longer than MAX_PERIODS (1000) is refused before it is built.
+    ['/analytics/income-vs-expense?from=2020-01-01&to=2023-12-31&granularity=day', 'query.granularity'],
+    ['/analytics/cashflow?from=2020-01-01&to=2023-12-31&granularity=day', 'query.granularity'],
   ])('bad input %s → 400 naming %s', async (path, field) => {
     const res = await get(path);
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+  });
+
+  it('a series of more than MAX_PERIODS periods is a 400 naming granularity, from and to, with the numbers', async () => {
+    for (const path of ['/analytics/income-vs-expense', '/analytics/cashflow']) {
+      const res = await get(`${path}?from=2021-01-01&to=2025-12-31&granularity=day`);
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      expect(res.body.detail).toBe(
+        'From 2021-01-01 to 2025-12-31 by day is 1826 periods; at most 1000 are answered at once: choose a coarser granularity or a shorter range',
+      );
+      expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual([
+        'query.granularity',
+        'query.from',
+        'query.to',
+      ]);
+      // The same range by week fits.
+      expect((await get(`${path}?from=2021-01-01&to=2025-12-31&granularity=week`)).body.periods).toHaveLength(
+        262,
+      );
+    }
+  });
+
+  describe('ids in filters must be the caller’s own (404 otherwise, as the ledger answers)', () => {
+    const unknown = randomUUID();
+    it.each([
+      ['/analytics/spending?account_id=', 'checking', 'query.account_id'],
+      ['/analytics/spending?category_id=', 'groceries', 'query.category_id'],
+      ['/analytics/cashflow?account_id=', 'checking', 'query.account_id'],
+    ] as const)(
+      '%s<id>: another user’s id and an unknown id are 404 naming %s',
+      async (prefix, own, field) => {
+        // A's own id works for A…
+        expect((await get(`${prefix}${ids[own]}`)).status).toBe(200);
+        // …and is a 404 for B, like an id nobody has.
+        for (const res of [await get(`${prefix}${ids[own]}`, B), await get(`${prefix}${unknown}`)]) {
+          expect(res.status).toBe(404);
+          expect(res.headers.get('content-type')).toContain('application/problem+json');
+          expect(res.body.errors).toEqual([{ field, message: expect.any(String) }]);
+        }
+      },
+    );
+
+    it('a deleted category is not yours any more', async () => {
+      const res = await get(`/analytics/spending?category_id=${ids.coffee}`);
+      expect(res.status).toBe(404);
+      expect(res.body.errors[0].field).toBe('query.category_id');
+    });
+  });
+
+  it('category_id=uncategorized filters to uncategorised spending, as the ledger’s list does', async () => {
+    const res = await get('/analytics/spending?from=2026-02-01&to=2026-02-28&category_id=uncategorized');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ total: '19.99', count: 1 });
+    expect(res.body.categories).toEqual([
+      {
+        category_id: null,
+        name: 'Uncategorised',
+        color: '#9AA0A6',
+        total: '19.99',
+        share: '100.00',
+        count: 1,
+      },
+    ]);
+    const onChecking = await get(
+      `/analytics/spending?from=2026-02-01&to=2026-02-28&category_id=uncategorized&account_id=${ids.checking}`,
+    );
+    expect(onChecking.body).toMatchObject({ total: '0.00', count: 0, categories: [] });
+  });
+
+  it('after a base-currency change, figures are in the current base currency and older ones are counted apart', async () => {
+    const C = randomUUID();
+    const usd = randomUUID();
+    const eur = randomUUID();
+    const food = randomUUID();
+    const expense = (accountId: string, currency: string, amount: string, date: string) =>
+      event(
+        'ledger.transaction.created',
+        C,
+        randomUUID(),
+        1,
+        transaction({ accountId, currency, amount, baseCurrency: currency, categoryId: food, date }),
+      );
+    await apply(
+      db.dataSource,
+      event('auth.user.registered', C, C, 1, profile('USD', 'UTC')),
+      event('ledger.account.created', C, usd, 1, account('Dollars', 'USD', '100.00')),
+      event('ledger.category.created', C, food, 1, category('Food', '#2E7D32')),
+      expense(usd, 'USD', '10.00', '2026-02-03'),
+      expense(usd, 'USD', '5.00', '2026-02-04'),
+      event('auth.user.updated', C, C, 2, profile('EUR', 'UTC')),
+      event('ledger.account.created', C, eur, 1, account('Euros', 'EUR', '50.00')),
+      expense(eur, 'EUR', '7.00', '2026-02-10'),
+    );
+    const usdLeftOut = [{ currency: 'USD', count: 2 }];
+    const spending = await get('/analytics/spending?from=2026-02-01&to=2026-02-28', C);
+    expect(spending.body).toMatchObject({
+      currency: 'EUR',
+      total: '7.00',
+      count: 1,
+      other_currencies: usdLeftOut,
+    });
+    expect(spending.body.categories).toEqual([
+      expect.objectContaining({ category_id: food, total: '7.00', share: '100.00', count: 1 }),
+    ]);
+    const incomeExpense = await get('/analytics/income-vs-expense?from=2026-02-01&to=2026-02-28', C);
+    expect(incomeExpense.body).toMatchObject({
+      currency: 'EUR',
+      totals: { income: '0.00', expense: '7.00' },
+      other_currencies: usdLeftOut,
+    });
+    const cashflow = await get('/analytics/cashflow?from=2026-02-01&to=2026-02-28', C);
+    expect(cashflow.body).toMatchObject({
+      currency: 'EUR',
+      opening_balance: '50.00',
+      closing_balance: '43.00',
+      other_currencies: usdLeftOut,
+    });
+    const dollars = await get(`/analytics/cashflow?from=2026-02-01&to=2026-02-28&account_id=${usd}`, C);
+    expect(dollars.body).toMatchObject({
+      currency: 'EUR',
+      opening_balance: '0.00',
+      closing_balance: '0.00',
+      other_currencies: usdLeftOut,
+    });
+    now = new Date('2026-02-20T12:00:00Z');
+    const trends = await get('/analytics/trends?period=month&periods=1', C);
+    expect(trends.body).toMatchObject({ currency: 'EUR', other_currencies: usdLeftOut });
+    expect(trends.body.categories).toEqual([expect.objectContaining({ category_id: food, current: '7.00' })]);
+    // A range holding only euro money has nothing left out.
+    expect((await get('/analytics/spending?from=2026-02-10&to=2026-02-28', C)).body.other_currencies).toEqual(
+      [],
+    );
+  });
+
+  it('sums beyond 64 bits stay exact: ten BHD 999,999,999,999,999.000 expenses on one day', async () => {
+    const D = randomUUID();
+    const wallet = randomUUID();
+    const huge = '999999999999999.000';
+    await apply(
+      db.dataSource,
+      event('auth.user.registered', D, D, 1, profile('BHD', 'Asia/Bahrain')),
+      event('ledger.account.created', D, wallet, 1, account('Wallet', 'BHD', '0')),
+      ...Array.from({ length: 10 }, () =>
+        event(
+          'ledger.transaction.created',
+          D,
+          randomUUID(),
+          1,
+          transaction({ accountId: wallet, currency: 'BHD', amount: huge, date: '2026-02-10' }),
+        ),
+      ),
+    );
+    const total = '9999999999999990.000';
+    const spending = await get('/analytics/spending?from=2026-02-01&to=2026-02-28', D);
+    expect(spending.body).toMatchObject({ currency: 'BHD', total, count: 10 });
+    expect(spending.body.categories).toEqual([
+      expect.objectContaining({ total, share: '100.00', count: 10 }),
+    ]);
+    const incomeExpense = await get('/analytics/income-vs-expense?from=2026-02-01&to=2026-02-28', D);
+    expect(incomeExpense.body.totals).toEqual({
+      income: '0.000',
+      expense: total,
+      net: `-${total}`,
+      savings_rate: null,
+    });
+    const cashflow = await get(`/analytics/cashflow?from=2026-02-01&to=2026-02-28&account_id=${wallet}`, D);
+    expect(cashflow.body).toMatchObject({ opening_balance: '0.000', closing_balance: `-${total}` });
+    const byDay = await get('/analytics/income-vs-expense?from=2026-02-10&to=2026-02-10&granularity=day', D);
+    expect(byDay.body.periods).toEqual([
+      { period_start: '2026-02-10', income: '0.000', expense: total, net: `-${total}`, savings_rate: null },
+    ]);
   });
 
   it('documents every endpoint in /openapi.json', async () => {

@@ -80,14 +80,26 @@ describe('reports consumer and relay over the real broker', () => {
       userId,
       tx,
       1,
-      transaction({ accountId: acct, amount: '10.00', categoryId: food, date: '2026-02-03' }),
+      transaction({
+        accountId: acct,
+        currency: 'EUR',
+        amount: '10.00',
+        categoryId: food,
+        date: '2026-02-03',
+      }),
     );
     const updated = event(
       'ledger.transaction.updated',
       userId,
       tx,
       2,
-      transaction({ accountId: acct, amount: '25.50', categoryId: food, date: '2026-02-03' }),
+      transaction({
+        accountId: acct,
+        currency: 'EUR',
+        amount: '25.50',
+        categoryId: food,
+        date: '2026-02-03',
+      }),
     );
     const setup = [
       event('auth.user.registered', userId, userId, 1, user('EUR', 'Europe/Berlin')),

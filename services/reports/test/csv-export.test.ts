@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { TokenVerifier, authenticate } from '@finance/shared';
+import { parse } from 'csv-parse/sync';
 import {
   TEST_AUDIENCE,
   TEST_ISSUER,
@@ -12,7 +13,7 @@ import {
   type RunningServer,
 } from '@finance/shared/testing';
 import { buildApp } from '../src/app';
-import { CSV_HEADER, csvField, csvLine } from '../src/domain/csv';
+import { CSV_HEADER } from '../src/domain/csv';
 import {
   account,
   apply,
@@ -21,9 +22,9 @@ import {
   event,
   openTestDb,
   transaction,
-  user,
   type TestDb,
 } from './support';
+import { profile } from './fixtures';
 
 // jest runs without --expose-gc; this exposes it for the memory measurement only.
 setFlagsFromString('--expose-gc');
@@ -45,7 +46,7 @@ describe('CSV export', () => {
     db = await openTestDb('reports_csv');
     await apply(
       db.dataSource,
-      event('auth.user.registered', me, me, 1, user('EUR', 'Europe/Paris')),
+      event('auth.user.registered', me, me, 1, profile('EUR', 'Europe/Paris')),
       event('ledger.account.created', me, checking, 1, account('Main, "daily"', 'EUR', '0')),
       event('ledger.account.created', me, savings, 1, account('Savings', 'EUR', '0')),
       event('ledger.category.created', me, food, 1, category('Food', '#2E7D32')),
@@ -129,14 +130,6 @@ describe('CSV export', () => {
     await renderer.close();
   });
 
-  it('quotes fields per RFC 4180', () => {
-    expect(csvField('plain')).toBe('plain');
-    expect(csvField('a,b')).toBe('"a,b"');
-    expect(csvField('say "hi"')).toBe('"say ""hi"""');
-    expect(csvField('two\nlines')).toBe('"two\nlines"');
-    expect(csvLine(['a', '', 'b'])).toBe('a,,b\r\n');
-  });
-
   it('streams the range in date order, with the documented columns and a file name', async () => {
     const res = await fetch(`${server.url}/export/csv?from=2026-04-01&to=2026-04-30`, {
       headers: { authorization: `Bearer ${issuer.token(me)}` },
@@ -149,7 +142,7 @@ describe('CSV export', () => {
     expect(await res.text()).toBe(
       'date,transaction_type,amount,currency,account,to_account,category,description,payee,notes,tags\r\n' +
         '2026-04-01,expense,1200,JPY,"Main, ""daily""",,,Ramen,,,\r\n' +
-        '2026-04-02,expense,3.50,EUR,"Main, ""daily""",,Food,"Café ""Le Zinc"", Paris",Le Zinc,"line one\nline two",coffee;work\r\n' +
+        '2026-04-02,expense,3.50,EUR,"Main, ""daily""",,Food,"Café ""Le Zinc"", Paris",Le Zinc,"line one\nline two","[""coffee"",""work""]"\r\n' +
         '2026-04-03,transfer,250.00,EUR,"Main, ""daily""",Savings,,Save,,,\r\n',
     );
   });
@@ -180,6 +173,140 @@ describe('CSV export', () => {
     expect(type.body.errors[0].field).toBe('query.transaction_type');
   });
 
+  describe('hostile text', () => {
+    const hostile = randomUUID();
+    const evilAccount = randomUUID();
+    const target = randomUUID();
+    const evilCategory = randomUUID();
+    /** What the ledger holds; the export must bring exactly this back through the documented rules. */
+    const originals = [
+      {
+        account: '=HYPERLINK("http://evil","x")',
+        to_account: '',
+        category: '@SUM(A1)',
+        description: "=cmd|' /C calc'!A0",
+        payee: '=payee()',
+        notes: '-2+3',
+        tags: ['=tag', 'b;c'],
+      },
+      {
+        account: '=HYPERLINK("http://evil","x")',
+        to_account: '+target',
+        category: '',
+        description: '+1',
+        payee: '\tTab',
+        notes: '\rCR\nand a new line',
+        tags: ['a"b', 'x,y', '[not, json]', ';', '\\'],
+      },
+      {
+        account: '=HYPERLINK("http://evil","x")',
+        to_account: '',
+        category: '@SUM(A1)',
+        description: "'already quoted",
+        payee: '-',
+        notes: "''",
+        tags: ["'=quoted tag", 'ünï ✓'],
+      },
+    ];
+
+    beforeAll(async () => {
+      await apply(
+        db.dataSource,
+        event('auth.user.registered', hostile, hostile, 1, profile('EUR', 'UTC')),
+        event('ledger.account.created', hostile, evilAccount, 1, account(originals[0].account, 'EUR', '0')),
+        event('ledger.account.created', hostile, target, 1, account('+target', 'EUR', '0')),
+        event('ledger.category.created', hostile, evilCategory, 1, category('@SUM(A1)', '#000000')),
+        ...originals.map((o, i) =>
+          event(
+            'ledger.transaction.created',
+            hostile,
+            randomUUID(),
+            1,
+            transaction({
+              accountId: evilAccount,
+              toAccountId: o.to_account ? target : null,
+              type: o.to_account ? 'transfer' : 'expense',
+              currency: 'EUR',
+              amount: '12.50',
+              categoryId: o.category ? evilCategory : null,
+              date: `2026-06-0${i + 1}`,
+              description: o.description,
+              payee: o.payee,
+              notes: o.notes,
+              tags: o.tags,
+            }),
+          ),
+        ),
+      );
+    });
+
+    const exportOf = async (query: string) => {
+      const res = await fetch(`${server.url}/export/csv?${query}`, {
+        headers: { authorization: `Bearer ${issuer.token(hostile)}` },
+      });
+      return { status: res.status, text: await res.text() };
+    };
+
+    it('neutralises every cell a spreadsheet would run as a formula (OWASP); amounts untouched', async () => {
+      const { status, text } = await exportOf('from=2026-06-01&to=2026-06-30');
+      expect(status).toBe(200);
+      expect(text.split('\r\n')[1]).toBe(
+        `2026-06-01,expense,12.50,EUR,"'=HYPERLINK(""http://evil"",""x"")",,'@SUM(A1),'=cmd|' /C calc'!A0,'=payee(),'-2+3,"[""=tag"",""b;c""]"`,
+      );
+      const rows = parse(text, { columns: true }) as Array<Record<string, string>>;
+      expect(rows).toHaveLength(3);
+      for (const row of rows)
+        for (const [column, cell] of Object.entries(row))
+          expect({ column, cell, dangerous: /^[=+\-@\t\r]/.test(cell) }).toEqual({
+            column,
+            cell,
+            dangerous: false,
+          });
+    });
+
+    it('round trip: the documented import rules give back exactly what the ledger holds', async () => {
+      const { text } = await exportOf('from=2026-06-01&to=2026-06-30');
+      const rows = parse(text, { columns: true }) as Array<Record<string, string>>;
+      // The rules as README.md states them for POST /import/csv: a text cell that starts with ' loses
+      // that one character; the tags cell is empty (no tags) or a JSON array of strings.
+      const restore = (cell: string) => (cell.startsWith("'") ? cell.slice(1) : cell);
+      const back = rows.map((row) => ({
+        account: restore(row.account),
+        to_account: restore(row.to_account),
+        category: restore(row.category),
+        description: restore(row.description),
+        payee: restore(row.payee),
+        notes: restore(row.notes),
+        tags: row.tags === '' ? [] : (JSON.parse(row.tags) as string[]),
+      }));
+      expect(back).toEqual(originals);
+      expect(rows.map((r) => r.amount)).toEqual(['12.50', '12.50', '12.50']);
+    });
+
+    it.each([
+      ['account_id', () => checking, 'query.account_id'],
+      ['account_id', () => randomUUID(), 'query.account_id'],
+      ['category_id', () => food, 'query.category_id'],
+      ['category_id', () => randomUUID(), 'query.category_id'],
+    ])('%s of another user or unknown → 404 naming the parameter', async (parameter, id, field) => {
+      const res = await httpJson('GET', `${server.url}/export/csv?${parameter}=${id()}`, {
+        token: issuer.token(hostile),
+      });
+      expect(res.status).toBe(404);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      expect(res.body.errors).toEqual([{ field, message: expect.any(String) }]);
+    });
+
+    it('category_id=uncategorized exports the uncategorised rows, as the ledger filters them', async () => {
+      const res = await exportOf('from=2026-06-01&to=2026-06-30&category_id=uncategorized');
+      expect(res.status).toBe(200);
+      const rows = parse(res.text, { columns: true }) as Array<Record<string, string>>;
+      expect(rows.map((r) => r.date)).toEqual(['2026-06-02']);
+      const own = await exportOf(`from=2026-06-01&to=2026-06-30&category_id=${evilCategory}`);
+      expect((parse(own.text, { columns: true }) as unknown[]).length).toBe(2);
+    });
+  });
+
   it('streams 100,000 rows exactly, with bounded memory', async () => {
     const rows = 100_000;
     // Bulk-inserted straight into the read model: this measures the export, not the event path.
@@ -194,7 +321,7 @@ describe('CSV export', () => {
     const expectedLine = (n: number) => {
       const date = new Date(Date.UTC(2020, 0, 1) + (n % 1500) * 86_400_000).toISOString().slice(0, 10);
       const amount = `${Math.floor(n / 100)}.${String(n % 100).padStart(2, '0')}`;
-      return `${date},expense,${amount},EUR,"Main, ""daily""",,,Row ${n},"Payee, ${n}",,t${n % 7}`;
+      return `${date},expense,${amount},EUR,"Main, ""daily""",,,Row ${n},"Payee, ${n}",,"[""t${n % 7}""]"`;
     };
 
     const insertedAt = Date.now();

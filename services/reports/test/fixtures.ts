@@ -3,6 +3,14 @@ import type { FinanceEvent } from '@finance/shared';
 import { account, category, event, transaction, user } from './support';
 
 /**
+ * A user profile as auth's events carry it (support.ts's `user()` predates sessionVersion and
+ * isActive, which the contract now requires).
+ */
+export function profile(baseCurrency: string, timezone: string) {
+  return { ...user(baseCurrency, timezone), sessionVersion: 0, isActive: true };
+}
+
+/**
  * A believable household in London (GBP): salary, rent, groceries, transport… over six months
  * ending February 2026, generated deterministically so totals are known.
  */
@@ -20,7 +28,7 @@ export function householdEvents(userId: string) {
     health: [randomUUID(), 'Health', '#129EAF', 'expense'],
   } as const;
   const events: FinanceEvent[] = [
-    event('auth.user.registered', userId, userId, 1, user('GBP', 'Europe/London')),
+    event('auth.user.registered', userId, userId, 1, profile('GBP', 'Europe/London')),
     event('ledger.account.created', userId, current, 1, account('Current account', 'GBP', '2400.00')),
     event('ledger.account.created', userId, card, 1, account('Credit card', 'GBP', '0')),
     ...Object.values(cat).map(([id, name, color, kind]) =>

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { UNCATEGORISED } from '../src/events/handlers';
+import { insertReport, listReports } from '../src/data/monthly-reports';
 import { rebuildRollups } from '../src/data/rollups';
-import { account, apply, category, event, openTestDb, transaction, user, type TestDb } from './support';
+import { account, apply, category, event, openTestDb, transaction, type TestDb } from './support';
+import { profile } from './fixtures';
 
 describe('read model and daily roll-ups', () => {
   let db: TestDb;
@@ -253,6 +255,64 @@ describe('read model and daily roll-ups', () => {
     expect(await snapshot()).toEqual(incremental);
   }, 30_000);
 
+  it('sums beyond 64 bits stay exact, and each base currency keeps its own roll-up rows', async () => {
+    const someone = randomUUID();
+    const wallet = randomUUID();
+    const day = '2026-09-10';
+    const expense = (amount: string, currency: string) =>
+      event(
+        'ledger.transaction.created',
+        someone,
+        randomUUID(),
+        1,
+        transaction({
+          accountId: wallet,
+          currency,
+          amount,
+          baseCurrency: currency,
+          categoryId: food,
+          date: day,
+        }),
+      );
+    // Ten BHD 999,999,999,999,999.000: each fits 64 bits, their sum does not.
+    await apply(db.dataSource, ...Array.from({ length: 10 }, () => expense('999999999999999.000', 'BHD')));
+    // The same day and category in another base currency (after a base-currency change).
+    await apply(db.dataSource, expense('1.00', 'USD'));
+    const rows = async (table: string) =>
+      (await db.dataSource.query(
+        `SELECT base_currency, type, total_minor::text AS total, count FROM ${table}
+         WHERE user_id = $1 ORDER BY base_currency, type`,
+        [someone],
+      )) as Array<{ base_currency: string; type: string; total: string; count: number }>;
+    const expected = [
+      { base_currency: 'BHD', type: 'expense', total: '9999999999999990000', count: 10 },
+      { base_currency: 'USD', type: 'expense', total: '100', count: 1 },
+    ];
+    expect(await rows('daily_rollups')).toEqual(expected);
+    expect(await rows('daily_account_rollups')).toEqual(expected);
+    await rebuildRollups(db.dataSource, someone);
+    expect(await rows('daily_rollups')).toEqual(expected);
+    expect(await rows('daily_account_rollups')).toEqual(expected);
+  });
+
+  it('stores monthly totals beyond 64 bits exactly', async () => {
+    const someone = randomUUID();
+    const income = 123456789012345678901234567n;
+    await db.dataSource.transaction((manager) =>
+      insertReport(manager, {
+        id: randomUUID(),
+        userId: someone,
+        month: '2026-09',
+        currency: 'BHD',
+        incomeMinor: income,
+        expenseMinor: 9999999999999990000n,
+        pdf: Buffer.from('%PDF-'),
+      }),
+    );
+    const [row] = await listReports(db.dataSource, someone, undefined, 10);
+    expect([row.income_minor, row.expense_minor]).toEqual([income.toString(), '9999999999999990000']);
+  });
+
   it('categories and accounts: newest version wins, deleted ones are kept flagged', async () => {
     await apply(
       db.dataSource,
@@ -285,7 +345,7 @@ describe('read model and daily roll-ups', () => {
     const someone = randomUUID();
     await apply(
       db.dataSource,
-      event('auth.user.registered', someone, someone, 1, { ...user('EUR', 'Mars/Olympus_Mons') }),
+      event('auth.user.registered', someone, someone, 1, { ...profile('EUR', 'Mars/Olympus_Mons') }),
     );
     const [row] = await db.dataSource.query(
       `SELECT timezone, base_currency FROM user_settings WHERE user_id = $1`,

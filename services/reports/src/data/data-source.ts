@@ -1,9 +1,15 @@
 import { createDataSource, inboxMigrations, outboxMigrations } from '@finance/shared';
 import type { DataSource } from 'typeorm';
 import { ReadModel1700000000000 } from './migrations/1700000000000-ReadModel';
+import { RollupsPerBaseCurrency1750000000000 } from './migrations/1750000000000-RollupsPerBaseCurrency';
 
 /** The shared outbox (reports.monthly.ready) and inbox tables, then this service's own. */
-export const reportMigrations = [...outboxMigrations, ...inboxMigrations, ReadModel1700000000000];
+export const reportMigrations = [
+  ...outboxMigrations,
+  ...inboxMigrations,
+  ReadModel1700000000000,
+  RollupsPerBaseCurrency1750000000000,
+];
 
 /**
  * The reports database. The read model is written and read with SQL (upserts with version

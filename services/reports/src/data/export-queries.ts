@@ -4,7 +4,8 @@ export interface ExportFilters {
   from: string;
   to: string;
   accountId?: string;
-  categoryId?: string;
+  /** A category id, or null for uncategorised transactions only. */
+  categoryId?: string | null;
   type?: 'income' | 'expense' | 'transfer';
 }
 
@@ -41,7 +42,8 @@ export async function exportBatch(
     where += ` AND ${clause(`$${params.length}`)}`;
   };
   if (filters.accountId) add((n) => `(t.account_id = ${n} OR t.to_account_id = ${n})`, filters.accountId);
-  if (filters.categoryId) add((n) => `t.category_id = ${n}`, filters.categoryId);
+  if (filters.categoryId === null) where += ' AND t.category_id IS NULL';
+  else if (filters.categoryId) add((n) => `t.category_id = ${n}`, filters.categoryId);
   if (filters.type) add((n) => `t.type = ${n}`, filters.type);
   if (after) {
     params.push(after.date, after.id);

@@ -1,5 +1,10 @@
 import { divideHalfEven, formatMinorUnits, percentOf } from '@finance/shared';
-import { UNCATEGORISED } from '../events/handlers';
+
+/**
+ * The category key of uncategorised money in the roll-ups: the nil UUID, a real value, so one
+ * plain primary key covers it (a NULL never conflicts in ON CONFLICT).
+ */
+export const UNCATEGORISED = '00000000-0000-0000-0000-000000000000';
 
 /** How uncategorised money is shown: its own row, with a neutral colour. */
 export const UNCATEGORISED_LABEL = { name: 'Uncategorised', color: '#9AA0A6' };
@@ -151,4 +156,27 @@ export function categoryTrends(
     change_vs_average: formatMinorUnits(r.current - r.average, currency),
     change_vs_average_percent: r.average === 0n ? null : percentOf(r.current - r.average, r.average, 2),
   }));
+}
+
+/** How many transactions of a range are held in one base currency. */
+export interface CurrencyCount {
+  currency: string;
+  count: number;
+}
+
+/**
+ * The transactions left out of figures in `baseCurrency`: those whose base amount is in another
+ * currency (booked before the user changed base currency). Reports holds no exchange rates, so
+ * they are never converted, nor added to figures labelled with another currency; they are
+ * counted per currency instead, largest count first.
+ */
+export function otherCurrencies(counts: readonly CurrencyCount[], baseCurrency: string): CurrencyCount[] {
+  const byCurrency = new Map<string, number>();
+  for (const { currency, count } of counts) {
+    if (currency !== baseCurrency && count > 0)
+      byCurrency.set(currency, (byCurrency.get(currency) ?? 0) + count);
+  }
+  return [...byCurrency]
+    .map(([currency, count]) => ({ currency, count }))
+    .sort((a, b) => b.count - a.count || a.currency.localeCompare(b.currency));
 }

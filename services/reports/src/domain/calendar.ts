@@ -1,105 +1,99 @@
+import {
+  MAX_PERIODS,
+  addDays,
+  addMonths,
+  compareDates,
+  countPeriods,
+  daysBetween,
+  endOfMonth,
+  nextPeriodStart,
+  periodStart,
+  periodsBetween,
+  startOfMonth,
+  type CalendarDate,
+  type Granularity,
+} from '@finance/shared';
+
 /**
- * Calendar arithmetic on `YYYY-MM-DD` dates. Transactions carry calendar dates already (the
- * ledger decided the day in the user's timezone), so periods are plain calendar maths; the
- * timezone only matters for "today" (see {@link localDate}).
+ * Reports' own calendar rules: which range a request means, how long a range and a series may
+ * be, and which periods a trend compares. All date arithmetic is the system's one calendar
+ * (`shared/src/calendar.ts`: day numbers, correct for every year, dates limited to DATE_DOMAIN);
+ * nothing here compares dates as strings or builds a series without a bound.
  */
 
-export const granularities = ['day', 'week', 'month', 'year'] as const;
-export type Granularity = (typeof granularities)[number];
+/** Longest range analytics and exports answer: five years, leap days included. */
+export const MAX_RANGE_DAYS = 5 * 366;
 
-const DAY_MS = 86_400_000;
-
-function toUtc(date: string): Date {
-  return new Date(`${date}T00:00:00Z`);
+export interface DateRange {
+  from: CalendarDate;
+  to: CalendarDate;
 }
 
-function iso(date: Date): string {
-  return date.toISOString().slice(0, 10);
-}
+/** Why a range cannot be answered. */
+export type RangeIssue =
+  | { kind: 'reversed' }
+  | { kind: 'too-long'; days: number; max: number }
+  | { kind: 'too-many-periods'; periods: number; max: number };
 
-export function addDays(date: string, days: number): string {
-  return iso(new Date(toUtc(date).getTime() + days * DAY_MS));
-}
-
-/** First day of the month `months` after the month of `date` (negative goes back). */
-export function addMonths(date: string, months: number): string {
-  const d = toUtc(date);
-  return iso(new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, 1)));
-}
-
-export function daysBetween(from: string, to: string): number {
-  return Math.round((toUtc(to).getTime() - toUtc(from).getTime()) / DAY_MS);
-}
-
-/** The first day of the period holding `date`. Weeks start on Monday (ISO 8601). */
-export function periodStart(date: string, granularity: Granularity): string {
-  switch (granularity) {
-    case 'day':
-      return date;
-    case 'week': {
-      const weekday = (toUtc(date).getUTCDay() + 6) % 7; // Monday = 0
-      return addDays(date, -weekday);
-    }
-    case 'month':
-      return `${date.slice(0, 7)}-01`;
-    case 'year':
-      return `${date.slice(0, 4)}-01-01`;
+/**
+ * What is wrong with `range` (read by `granularity`, when it is a series), or undefined. The
+ * period count is computed without building the periods, so this is cheap for any dates.
+ */
+export function rangeIssue(range: DateRange, granularity?: Granularity): RangeIssue | undefined {
+  if (compareDates(range.from, range.to) > 0) return { kind: 'reversed' };
+  const days = daysBetween(range.from, range.to) + 1;
+  if (days > MAX_RANGE_DAYS) return { kind: 'too-long', days, max: MAX_RANGE_DAYS };
+  if (granularity) {
+    const periods = countPeriods(range.from, range.to, granularity);
+    if (periods > MAX_PERIODS) return { kind: 'too-many-periods', periods, max: MAX_PERIODS };
   }
+  return undefined;
 }
 
-export function nextPeriodStart(start: string, granularity: Granularity): string {
+/**
+ * The documented defaults: a missing end completes the month of the other one; with neither,
+ * the range is the month of `today` (the user's local date). A completed range lies inside one
+ * month, so it is never reversed, too long, or more than 31 periods.
+ */
+export function completeRange(
+  requested: { from?: CalendarDate; to?: CalendarDate },
+  today: CalendarDate,
+): DateRange {
+  const anchor = requested.from ?? requested.to ?? today;
+  return { from: requested.from ?? startOfMonth(anchor), to: requested.to ?? endOfMonth(anchor) };
+}
+
+/** The start of the period `n` periods after (before, when negative) the one starting at `start`. */
+export function shiftPeriods(start: CalendarDate, granularity: Granularity, n: number): CalendarDate {
   switch (granularity) {
     case 'day':
-      return addDays(start, 1);
+      return addDays(start, n);
     case 'week':
-      return addDays(start, 7);
+      return addDays(start, 7 * n);
     case 'month':
-      return addMonths(start, 1);
+      return addMonths(startOfMonth(start), n);
     case 'year':
-      return `${Number(start.slice(0, 4)) + 1}-01-01`;
+      return addMonths(periodStart(start, 'year'), 12 * n);
   }
 }
 
-/** Every period touching [from, to], in order: what zero-filling walks over. */
-export function periodsBetween(from: string, to: string, granularity: Granularity): string[] {
-  const periods: string[] = [];
-  for (let start = periodStart(from, granularity); start <= to; start = nextPeriodStart(start, granularity)) {
-    periods.push(start);
-  }
-  return periods;
+export interface TrendWindow {
+  /** Start of the period holding today. */
+  current: CalendarDate;
+  /** Starts of the `count` periods before it, oldest first (the last one is "previous"). */
+  history: CalendarDate[];
+  /** First and last day read: the oldest history period to the end of the current one. */
+  range: DateRange;
 }
 
-/** `YYYY-MM` → its first and last day. */
-export function monthBounds(month: string): { from: string; to: string } {
-  const from = `${month}-01`;
-  return { from, to: addDays(addMonths(from, 1), -1) };
-}
-
-/** Today's calendar date for someone in `timezone` at `instant`. */
-export function localDate(instant: Date, timezone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone: timezone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).formatToParts(instant);
-  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${part('year')}-${part('month')}-${part('day')}`;
-}
-
-export function isValidTimezone(timezone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: timezone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** A real calendar date (rejects 2025-02-30). */
-export function isCalendarDate(text: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || text.startsWith('0000')) return false; // PostgreSQL has no year 0
-  const date = toUtc(text);
-  // A month 13 makes an Invalid Date, whose toISOString throws: check before formatting it.
-  return !Number.isNaN(date.getTime()) && iso(date) === text;
+/**
+ * The periods a trend compares: the one holding `today` and the `count` before it. Built by
+ * `periodsBetween`, so a count above MAX_PERIODS throws before anything is allocated.
+ */
+export function trendWindow(today: CalendarDate, granularity: Granularity, count: number): TrendWindow {
+  if (!Number.isInteger(count) || count < 1) throw new RangeError(`A trend needs at least one past period`);
+  const current = periodStart(today, granularity);
+  const first = shiftPeriods(current, granularity, -count);
+  const history = periodsBetween(first, addDays(current, -1), granularity);
+  return { current, history, range: { from: first, to: addDays(nextPeriodStart(current, granularity), -1) } };
 }

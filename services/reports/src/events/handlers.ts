@@ -1,10 +1,10 @@
-import { acceptAggregateVersion, toMinorUnits } from '@finance/shared';
+import { acceptAggregateVersion, isValidTimezone, toMinorUnits } from '@finance/shared';
 import type { EntityManager } from 'typeorm';
-import { isValidTimezone } from '../domain/calendar';
+import { UNCATEGORISED } from '../domain/analytics';
 import type { FinanceEvent } from './contract';
 
-/** Nil UUID: the roll-up key of uncategorised transactions (a real value, so unique indexes see it). */
-export const UNCATEGORISED = '00000000-0000-0000-0000-000000000000';
+// Where pdf/ imports it from; the constant itself is a domain rule.
+export { UNCATEGORISED };
 
 type TransactionEvent = FinanceEvent<
   'ledger.transaction.created' | 'ledger.transaction.updated' | 'ledger.transaction.deleted'
@@ -18,6 +18,7 @@ interface Contribution {
   categoryId: string | null;
   type: 'income' | 'expense' | 'transfer';
   baseAmountMinor: bigint;
+  baseCurrency: string;
   date: string;
 }
 
@@ -28,6 +29,7 @@ interface StoredTransaction {
   category_id: string | null;
   type: 'income' | 'expense' | 'transfer';
   base_amount_minor: string;
+  base_currency: string;
   date: string;
 }
 
@@ -38,13 +40,14 @@ async function removeFromRollups(manager: EntityManager, c: Contribution): Promi
     const account = row.accountId === undefined ? '' : ' AND account_id = $6';
     await manager.query(
       `DELETE FROM ${row.table}
-       WHERE user_id = $1 AND date = $2 AND category_key = $3 AND type = $4 AND count = $5${account}`,
+       WHERE user_id = $1 AND date = $2 AND category_key = $3 AND type = $4 AND base_currency = $5
+         AND count = 0${account}`,
       [
         row.userId,
         row.date,
         row.categoryKey,
         row.type,
-        0,
+        row.baseCurrency,
         ...(row.accountId === undefined ? [] : [row.accountId]),
       ],
     );
@@ -61,7 +64,7 @@ async function removeFromRollups(manager: EntityManager, c: Contribution): Promi
 export async function applyTransactionEvent(event: TransactionEvent, manager: EntityManager): Promise<void> {
   if (!(await acceptAggregateVersion(manager, event))) return;
   const [stored] = (await manager.query(
-    `SELECT user_id, account_id, to_account_id, category_id, type, base_amount_minor,
+    `SELECT user_id, account_id, to_account_id, category_id, type, base_amount_minor, base_currency,
             to_char(date, 'YYYY-MM-DD') AS date
      FROM report_transactions WHERE id = $1`,
     [event.aggregateId],
@@ -77,6 +80,7 @@ export async function applyTransactionEvent(event: TransactionEvent, manager: En
       categoryId: stored.category_id,
       type: stored.type,
       baseAmountMinor: BigInt(stored.base_amount_minor),
+      baseCurrency: stored.base_currency,
       date: stored.date,
     });
   }
@@ -126,6 +130,7 @@ export async function applyTransactionEvent(event: TransactionEvent, manager: En
     categoryId: p.categoryId,
     type: p.type,
     baseAmountMinor,
+    baseCurrency: p.baseCurrency,
     date: p.date,
   }))
     statement.add(...rollupUpsert(rollup, baseAmountMinor.toString(), 1));
@@ -137,7 +142,10 @@ export async function applyTransactionEvent(event: TransactionEvent, manager: En
   await statement.run(manager);
 }
 
-/** One roll-up row a transaction contributes to: the daily one (income/expense) or an account's. */
+/**
+ * One roll-up row a transaction contributes to: the daily one (income/expense) or an account's.
+ * Keyed by base currency too: money booked before a base-currency change never adds to money after.
+ */
 interface RollupRow {
   table: 'daily_rollups' | 'daily_account_rollups';
   userId: string;
@@ -145,11 +153,17 @@ interface RollupRow {
   date: string;
   categoryKey: string;
   type: string;
+  baseCurrency: string;
 }
 
 /** The roll-up rows of one transaction; transfers only move money between the user's accounts. */
 function rollupRows(c: Contribution): RollupRow[] {
-  const base = { userId: c.userId, date: c.date, categoryKey: c.categoryId ?? UNCATEGORISED };
+  const base = {
+    userId: c.userId,
+    date: c.date,
+    categoryKey: c.categoryId ?? UNCATEGORISED,
+    baseCurrency: c.baseCurrency,
+  };
   if (c.type === 'transfer') {
     const rows: RollupRow[] = [
       { ...base, table: 'daily_account_rollups', accountId: c.accountId, type: 'transfer_out' },
@@ -164,7 +178,10 @@ function rollupRows(c: Contribution): RollupRow[] {
   ];
 }
 
-/** The upsert adding `amount`/`count` to one roll-up row; `#` placeholders, or `$n` when `numbered`. */
+/**
+ * The upsert adding `amount`/`count` to one roll-up row; `#` placeholders, or `$n` when `numbered`.
+ * total_minor is numeric(38,0): the sum of any number of 64-bit amounts a row can count fits.
+ */
 function rollupUpsert(row: RollupRow, amount: string, count: number, numbered = false): [string, unknown[]] {
   const account = row.accountId === undefined ? '' : 'account_id, ';
   const values = [
@@ -173,14 +190,15 @@ function rollupUpsert(row: RollupRow, amount: string, count: number, numbered = 
     row.date,
     row.categoryKey,
     row.type,
+    row.baseCurrency,
     amount,
     count,
   ];
   const placeholders = values.map((_, index) => (numbered ? `$${index + 1}` : '#')).join(', ');
   return [
-    `INSERT INTO ${row.table} (user_id, ${account}date, category_key, type, total_minor, count)
+    `INSERT INTO ${row.table} (user_id, ${account}date, category_key, type, base_currency, total_minor, count)
      VALUES (${placeholders})
-     ON CONFLICT (user_id, ${account}date, category_key, type)
+     ON CONFLICT (user_id, ${account}date, category_key, type, base_currency)
      DO UPDATE SET total_minor = ${row.table}.total_minor + EXCLUDED.total_minor,
                    count = ${row.table}.count + EXCLUDED.count`,
     values,

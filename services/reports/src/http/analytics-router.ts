@@ -1,17 +1,19 @@
-import { ApiRouter, notFound, queryInteger } from '@finance/shared';
+import { ApiRouter, localDate, periodsBetween, queryInteger } from '@finance/shared';
 import type { RequestHandler } from 'express';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import {
   categoryTrends,
   incomeExpenseSeries,
+  otherCurrencies,
   runningBalance,
   spendingBreakdown,
   type PeriodAmounts,
 } from '../domain/analytics';
-import { addDays, localDate, nextPeriodStart, periodStart, periodsBetween } from '../domain/calendar';
+import { completeRange, trendWindow } from '../domain/calendar';
 import {
   categoryTotalsByPeriod,
+  countsByBaseCurrency,
   flowsByPeriod,
   incomeExpenseByPeriod,
   netFlowBefore,
@@ -19,7 +21,15 @@ import {
   userAccounts,
 } from '../data/analytics-queries';
 import { userSettings } from '../data/user-settings';
-import { granularityParam, rangeQuery, resolveRange } from './query-schemas';
+import { requireOwnIds } from './id-filters';
+import {
+  accountIdParam,
+  categoryIdParam,
+  categoryKeyOf,
+  checkRequestedRange,
+  granularityParam,
+  rangeQuery,
+} from './query-schemas';
 
 export interface AnalyticsDeps {
   dataSource: DataSource;
@@ -38,6 +48,12 @@ const categoryRow = z.object({
   color: z.string(),
 });
 
+/** Every figure is in `currency`; what is held in another base currency is only counted. */
+const otherCurrenciesField = z.array(z.object({ currency: z.string(), count: z.number().int() })).meta({
+  description:
+    'Transactions the figures leave out because their base amount is in another currency than your current base currency (booked before you changed it): counted per currency, never converted or added in',
+});
+
 export function analyticsRouter(deps: AnalyticsDeps): ApiRouter {
   const { dataSource: db } = deps;
   const api = new ApiRouter({ authenticate: deps.authenticate });
@@ -47,12 +63,12 @@ export function analyticsRouter(deps: AnalyticsDeps): ApiRouter {
     {
       summary: 'Spending by category',
       description:
-        'Expenses in the range per category (uncategorised is its own row), largest first, with each share of the total. Transfers are never spending.',
+        'Expenses in the range per category (uncategorised is its own row), largest first, with each share of the total. Transfers are never spending. Figures are in your current base currency; expenses in another one (from before a base-currency change) are counted in other_currencies.',
       tags,
       query: z.strictObject({
         ...rangeQuery,
-        account_id: z.uuid().optional(),
-        category_id: z.uuid().optional(),
+        account_id: accountIdParam.optional(),
+        category_id: categoryIdParam.optional(),
       }),
       responses: {
         200: {
@@ -61,6 +77,7 @@ export function analyticsRouter(deps: AnalyticsDeps): ApiRouter {
             from: z.string(),
             to: z.string(),
             currency: z.string(),
+            other_currencies: otherCurrenciesField,
             total: amount,
             count: z.number().int(),
             categories: z.array(
@@ -68,15 +85,29 @@ export function analyticsRouter(deps: AnalyticsDeps): ApiRouter {
             ),
           }),
         },
+        404: { description: 'account_id / category_id is not one of yours' },
       },
     },
     async ({ query, user }) => {
+      const requested = checkRequestedRange(query);
+      await requireOwnIds(db.manager, user.id, query);
       const settings = await userSettings(db, user.id);
-      const range = resolveRange(query, deps.clock(), settings.timezone);
-      const rows = await spendingByCategory(db, user.id, range, {
-        accountId: query.account_id,
-        categoryId: query.category_id,
-      });
+      const range = completeRange(requested, localDate(deps.clock(), settings.timezone));
+      const currency = settings.baseCurrency;
+      const categoryKey = query.category_id === undefined ? undefined : categoryKeyOf(query.category_id);
+      const [rows, counts] = await Promise.all([
+        spendingByCategory(db, user.id, range, {
+          accountId: query.account_id,
+          categoryId: categoryKey,
+          currency,
+        }),
+        countsByBaseCurrency(db, user.id, {
+          ...range,
+          types: ['expense'],
+          accountId: query.account_id,
+          categoryKey,
+        }),
+      ]);
       const breakdown = spendingBreakdown(
         rows.map((r) => ({
           categoryKey: r.category_key,
@@ -85,9 +116,9 @@ export function analyticsRouter(deps: AnalyticsDeps): ApiRouter {
           totalMinor: BigInt(r.total_minor),
           count: r.count,
         })),
-        settings.baseCurrency,
+        currency,
       );
-      return { ...range, currency: settings.baseCurrency, ...breakdown };
+      return { ...range, currency, other_currencies: otherCurrencies(counts, currency), ...breakdown };
     },
   );
 
@@ -104,7 +135,7 @@ export function analyticsRouter(deps: AnalyticsDeps): ApiRouter {
     {
       summary: 'Income vs expense per period',
       description:
-        'Every period touching the range, zero-filled; only days inside the range count. Weeks start on Monday. Transfers are excluded.',
+        'Every period touching the range (at most 1000: more is a 400 naming granularity, from and to), zero-filled; only days inside the range count. Weeks start on Monday. Transfers are excluded. Figures are in your current base currency; money in another one is counted in other_currencies.',
       tags,
       query: z.strictObject({ ...rangeQuery, granularity: granularityParam.default('month') }),
       responses: {
@@ -115,6 +146,7 @@ export function analyticsRouter(deps: AnalyticsDeps): ApiRouter {
             to: z.string(),
             granularity: granularityParam,
             currency: z.string(),
+            other_currencies: otherCurrenciesField,
             periods: z.array(incomeExpenseRow),
             totals: incomeExpenseRow.omit({ period_start: true }),
           }),
@@ -122,9 +154,14 @@ export function analyticsRouter(deps: AnalyticsDeps): ApiRouter {
       },
     },
     async ({ query, user }) => {
+      const requested = checkRequestedRange(query, query.granularity);
       const settings = await userSettings(db, user.id);
-      const range = resolveRange(query, deps.clock(), settings.timezone);
-      const rows = await incomeExpenseByPeriod(db, user.id, range, query.granularity);
+      const range = completeRange(requested, localDate(deps.clock(), settings.timezone));
+      const currency = settings.baseCurrency;
+      const [rows, counts] = await Promise.all([
+        incomeExpenseByPeriod(db, user.id, range, query.granularity, currency),
+        countsByBaseCurrency(db, user.id, { ...range, types: ['income', 'expense'] }),
+      ]);
       const amounts = new Map<string, PeriodAmounts>();
       for (const row of rows) {
         const a = amounts.get(row.period_start) ?? { income: 0n, expense: 0n };
@@ -132,12 +169,12 @@ export function analyticsRouter(deps: AnalyticsDeps): ApiRouter {
         else a.expense += BigInt(row.total_minor);
         amounts.set(row.period_start, a);
       }
-      const periods = periodsBetween(range.from, range.to, query.granularity);
       return {
         ...range,
         granularity: query.granularity,
-        currency: settings.baseCurrency,
-        ...incomeExpenseSeries(periods, amounts, settings.baseCurrency),
+        currency,
+        other_currencies: otherCurrencies(counts, currency),
+        ...incomeExpenseSeries(periodsBetween(range.from, range.to, query.granularity), amounts, currency),
       };
     },
   );
@@ -147,12 +184,12 @@ export function analyticsRouter(deps: AnalyticsDeps): ApiRouter {
     {
       summary: 'Cash flow and running balance',
       description:
-        "Inflow, outflow and closing balance per period. With account_id: that account, transfers in and out included. Without: all accounts together, transfers excluded (they move money between the user's own accounts). Balances start from the accounts' opening balances (those held in the base currency) plus everything dated before `from`.",
+        "Inflow, outflow and closing balance per period (at most 1000 periods). With account_id: that account, transfers in and out included. Without: all accounts together, transfers excluded (they move money between the user's own accounts). Balances start from the accounts' opening balances (those held in the base currency) plus everything dated before `from`. Figures are in your current base currency; money in another one is counted in other_currencies.",
       tags,
       query: z.strictObject({
         ...rangeQuery,
         granularity: granularityParam.default('month'),
-        account_id: z.uuid().optional(),
+        account_id: accountIdParam.optional(),
       }),
       responses: {
         200: {
@@ -162,6 +199,10 @@ export function analyticsRouter(deps: AnalyticsDeps): ApiRouter {
             to: z.string(),
             granularity: granularityParam,
             currency: z.string(),
+            other_currencies: otherCurrenciesField.meta({
+              description:
+                'Transactions up to `to` (everything the balances are built from) left out because their base amount is in another currency than your current base currency',
+            }),
             account_id: z.uuid().nullable(),
             opening_balance: amount,
             closing_balance: amount,
@@ -176,19 +217,32 @@ export function analyticsRouter(deps: AnalyticsDeps): ApiRouter {
             ),
           }),
         },
+        404: { description: 'account_id is not one of yours' },
       },
     },
     async ({ query, user }) => {
+      const requested = checkRequestedRange(query, query.granularity);
+      await requireOwnIds(db.manager, user.id, query);
       const settings = await userSettings(db, user.id);
-      const range = resolveRange(query, deps.clock(), settings.timezone);
-      const accounts = await userAccounts(db, user.id, query.account_id);
-      if (query.account_id && accounts.length === 0) throw notFound('Account');
+      const range = completeRange(requested, localDate(deps.clock(), settings.timezone));
+      const currency = settings.baseCurrency;
+      const scope = { accountId: query.account_id, currency };
+      const [accounts, before, rows, counts] = await Promise.all([
+        userAccounts(db, user.id, query.account_id),
+        netFlowBefore(db, user.id, range.from, scope),
+        flowsByPeriod(db, user.id, range, query.granularity, scope),
+        countsByBaseCurrency(db, user.id, {
+          to: range.to,
+          types: query.account_id
+            ? ['income', 'expense', 'transfer_in', 'transfer_out']
+            : ['income', 'expense'],
+          accountId: query.account_id,
+        }),
+      ]);
       // Opening balances are in each account's currency; only those already in the base currency add up exactly.
       const opening = accounts
-        .filter((a) => a.currency === settings.baseCurrency)
+        .filter((a) => a.currency === currency)
         .reduce((sum, a) => sum + BigInt(a.opening_balance_minor), 0n);
-      const before = await netFlowBefore(db, user.id, range.from, query.account_id);
-      const rows = await flowsByPeriod(db, user.id, range, query.granularity, query.account_id);
       const flows = new Map<string, { inflow: bigint; outflow: bigint }>();
       for (const row of rows) {
         const f = flows.get(row.period_start) ?? { inflow: 0n, outflow: 0n };
@@ -199,13 +253,14 @@ export function analyticsRouter(deps: AnalyticsDeps): ApiRouter {
       return {
         ...range,
         granularity: query.granularity,
-        currency: settings.baseCurrency,
+        currency,
+        other_currencies: otherCurrencies(counts, currency),
         account_id: query.account_id ?? null,
         ...runningBalance(
           periodsBetween(range.from, range.to, query.granularity),
           flows,
           opening + before,
-          settings.baseCurrency,
+          currency,
         ),
       };
     },
@@ -233,6 +288,7 @@ export function analyticsRouter(deps: AnalyticsDeps): ApiRouter {
             previous_period_start: z.string(),
             periods: z.number().int(),
             currency: z.string(),
+            other_currencies: otherCurrenciesField,
             categories: z.array(
               categoryRow.extend({
                 current: amount,
@@ -250,22 +306,16 @@ export function analyticsRouter(deps: AnalyticsDeps): ApiRouter {
     },
     async ({ query, user }) => {
       const settings = await userSettings(db, user.id);
-      const today = localDate(deps.clock(), settings.timezone);
-      const current = periodStart(today, query.period);
-      const history: string[] = [];
-      let start = current;
-      for (let i = 0; i < query.periods; i++) {
-        start = periodStart(addDays(start, -1), query.period);
-        history.unshift(start);
-      }
-      const end = addDays(nextPeriodStart(current, query.period), -1);
-      const rows = await categoryTotalsByPeriod(
-        db,
-        user.id,
-        { from: history[0], to: end },
+      const currency = settings.baseCurrency;
+      const { current, history, range } = trendWindow(
+        localDate(deps.clock(), settings.timezone),
         query.period,
-        'expense',
+        query.periods,
       );
+      const [rows, counts] = await Promise.all([
+        categoryTotalsByPeriod(db, user.id, range, query.period, { type: 'expense', currency }),
+        countsByBaseCurrency(db, user.id, { ...range, types: ['expense'] }),
+      ]);
       const categories = new Map<
         string,
         { categoryKey: string; name: string | null; color: string | null }
@@ -282,8 +332,9 @@ export function analyticsRouter(deps: AnalyticsDeps): ApiRouter {
         current_period_start: current,
         previous_period_start: history[history.length - 1],
         periods: query.periods,
-        currency: settings.baseCurrency,
-        categories: categoryTrends([...categories.values()], totals, current, history, settings.baseCurrency),
+        currency,
+        other_currencies: otherCurrencies(counts, currency),
+        categories: categoryTrends([...categories.values()], totals, current, history, currency),
       };
     },
   );

@@ -1,11 +1,13 @@
-import { ApiRouter, formatMinorUnits, type Logger } from '@finance/shared';
+import { ApiRouter, formatMinorUnits, localDate, type Logger } from '@finance/shared';
 import type { RequestHandler, Response } from 'express';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
-import { CSV_COLUMNS, CSV_HEADER, csvRecordLine } from '../domain/csv';
+import { completeRange } from '../domain/calendar';
+import { CSV_COLUMNS, CSV_HEADER, csvRecords, encodeTags, type CsvRecord } from '../domain/csv';
 import { exportBatch, type ExportRow } from '../data/export-queries';
 import { userSettings } from '../data/user-settings';
-import { rangeQuery, resolveRange } from './query-schemas';
+import { requireOwnIds } from './id-filters';
+import { accountIdParam, categoryIdParam, checkRequestedRange, rangeQuery } from './query-schemas';
 
 export const EXPORT_BATCH_SIZE = 2_000;
 
@@ -16,8 +18,8 @@ export interface ExportDeps {
   logger: Logger;
 }
 
-function toCsvLine(row: ExportRow): string {
-  return csvRecordLine({
+function toCsvRecord(row: ExportRow): CsvRecord {
+  return {
     date: row.date,
     transaction_type: row.type,
     amount: formatMinorUnits(BigInt(row.amount_minor), row.currency),
@@ -28,8 +30,8 @@ function toCsvLine(row: ExportRow): string {
     description: row.description,
     payee: row.payee ?? '',
     notes: row.notes ?? '',
-    tags: row.tags.join(';'),
-  });
+    tags: encodeTags(row.tags),
+  };
 }
 
 /** Resolves once the socket wants more, or the client went away (then there is no point going on). */
@@ -51,26 +53,33 @@ export function exportRouter(deps: ExportDeps): ApiRouter {
     '/export/csv',
     {
       summary: 'Export transactions as CSV',
-      description: `RFC 4180 CSV (UTF-8, CRLF, header row), streamed in (date, id) order. Columns: ${CSV_COLUMNS.join(', ')} — exactly what POST /import/csv accepts. Amounts are positive decimals in the transaction's own currency; tags are joined with ";".`,
+      description:
+        `RFC 4180 CSV (UTF-8, CRLF, header row), streamed in (date, id) order. Columns: ${CSV_COLUMNS.join(', ')} — exactly what POST /import/csv accepts. ` +
+        "Amounts are positive decimals in the transaction's own currency. Every other cell that starts with = + - @ tab CR (or their full-width forms) or ' gets a leading ' so no spreadsheet runs it as a formula; an importer strips one leading ' from such a cell. " +
+        'Tags are a JSON array of strings (empty cell: no tags).',
       tags: ['Exports'],
       query: z.strictObject({
         ...rangeQuery,
-        account_id: z
-          .uuid()
+        account_id: accountIdParam
           .optional()
-          .meta({ description: 'Only this account (as source or transfer target)' }),
-        category_id: z.uuid().optional(),
+          .meta({ description: 'Only this account of yours (as source or transfer target); 404 otherwise' }),
+        category_id: categoryIdParam.optional(),
         transaction_type: z.enum(['income', 'expense', 'transfer']).optional(),
       }),
-      responses: { 200: { description: 'The CSV file', contentType: 'text/csv' } },
+      responses: {
+        200: { description: 'The CSV file', contentType: 'text/csv' },
+        404: { description: 'account_id / category_id is not one of yours' },
+      },
     },
     async ({ query, user }, _req, res) => {
+      const requested = checkRequestedRange(query);
+      await requireOwnIds(deps.dataSource.manager, user.id, query);
       const settings = await userSettings(deps.dataSource, user.id);
-      const range = resolveRange(query, deps.clock(), settings.timezone);
+      const range = completeRange(requested, localDate(deps.clock(), settings.timezone));
       const filters = {
         ...range,
         accountId: query.account_id,
-        categoryId: query.category_id,
+        categoryId: query.category_id === 'uncategorized' ? null : query.category_id,
         type: query.transaction_type,
       };
       // The first batch is read before answering, so a database error is still a clean problem+json.
@@ -85,7 +94,7 @@ export function exportRouter(deps: ExportDeps): ApiRouter {
       res.write(CSV_HEADER);
       try {
         for (;;) {
-          if (batch.length > 0 && !res.write(batch.map(toCsvLine).join(''))) await drained(res);
+          if (batch.length > 0 && !res.write(csvRecords(batch.map(toCsvRecord)))) await drained(res);
           if (batch.length < EXPORT_BATCH_SIZE || res.destroyed) break;
           const last = batch[batch.length - 1];
           batch = await exportBatch(

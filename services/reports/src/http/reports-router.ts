@@ -1,7 +1,9 @@
 import {
   ApiRouter,
+  DATE_DOMAIN,
   decodeCursor,
   formatMinorUnits,
+  localDate,
   notFound,
   pageSchema,
   paginationQuery,
@@ -11,7 +13,6 @@ import type { RequestHandler, Response } from 'express';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { savingsRate } from '../domain/analytics';
-import { localDate } from '../domain/calendar';
 import { generatedOn } from '../domain/display';
 import { listReports, reportPdf } from '../data/monthly-reports';
 import { userSettings } from '../data/user-settings';
@@ -28,7 +29,10 @@ export interface ReportsDeps {
 const monthParam = z
   .string()
   .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'Must be a month YYYY-MM')
-  .refine((month) => !month.startsWith('0000'), 'There is no year 0') // PostgreSQL refuses it
+  .refine(
+    (month) => `${month}-01` >= DATE_DOMAIN.min.slice(0, 7) + '-01' && `${month}-01` <= DATE_DOMAIN.max,
+    `Must be a month from ${DATE_DOMAIN.min.slice(0, 7)} to ${DATE_DOMAIN.max.slice(0, 7)}`,
+  )
   .meta({ example: '2026-02' });
 
 /** A PDF answer; personal data, so no cache (browser or shared) keeps a copy. */

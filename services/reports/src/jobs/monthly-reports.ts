@@ -1,8 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { formatMinorUnits, publishEvent, type Logger } from '@finance/shared';
+import {
+  addMonths,
+  formatMinorUnits,
+  localDate,
+  type Logger,
+  monthBounds,
+  publishEvent,
+} from '@finance/shared';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { DataSource } from 'typeorm';
-import { addMonths, localDate, monthBounds } from '../domain/calendar';
 import { insertReport } from '../data/monthly-reports';
 import { generatedOn } from '../domain/display';
 import { loadMonthlyReport, renderMonthlyReport } from '../pdf/monthly-report';

@@ -1,10 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { percentOf } from '@finance/shared';
+import { addDays, addMonths, monthBounds, percentOf } from '@finance/shared';
 import Handlebars from 'handlebars';
 import type { DataSource, EntityManager } from 'typeorm';
 import { UNCATEGORISED_LABEL, savingsRate } from '../domain/analytics';
-import { addDays, addMonths, monthBounds } from '../domain/calendar';
 import { compactAmount, displayAmount, monthName, shortDate } from '../domain/display';
 import { UNCATEGORISED } from '../events/handlers';
 import {
@@ -44,10 +43,12 @@ export async function loadMonthlyReport(db: Db, userId: string, month: string): 
   const range = monthBounds(month);
   const sixFrom = addMonths(range.from, -5);
   const [categories, daily, periods, top] = await Promise.all([
-    spendingByCategory(db, userId, range),
-    dailyExpense(db, userId, range),
-    incomeExpenseByPeriod(db, userId, { from: sixFrom, to: range.to }, 'month'),
-    topExpenses(db, userId, range, 10),
+    // Only money in the current base currency, labelled as such (rows from before a change of base
+    // currency are counted by the analytics' other_currencies, never summed under the wrong label).
+    spendingByCategory(db, userId, range, { currency }),
+    dailyExpense(db, userId, range, currency),
+    incomeExpenseByPeriod(db, userId, { from: sixFrom, to: range.to }, 'month', currency),
+    topExpenses(db, userId, range, 10, currency),
   ]);
   const dailyByDate = new Map(daily.map((d) => [d.date, BigInt(d.total_minor)]));
   const days: MonthlyReportData['daily'] = [];
