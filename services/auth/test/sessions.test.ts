@@ -1,5 +1,5 @@
 import jwt from 'jsonwebtoken';
-import { httpJson } from '@finance/shared/testing';
+import { httpJson, waitFor } from '@finance/shared/testing';
 import { PasswordHasher } from '../src/domain/passwords';
 import { ensureAdmin } from '../src/data/admin-bootstrap';
 import { UserStore } from '../src/data/user-store';
@@ -190,6 +190,45 @@ describe('auth: session versions, revocation and the revocation feed', () => {
       'auth.user.updated',
       'auth.user.deleted',
     ]);
+  });
+
+  it('does not let a login with the old password that races a password change outlive it', async () => {
+    const { account, user } = await registerAndLogin(auth.url);
+    // A password change caught between its bump and its commit (it holds the user's row).
+    const bump = auth.dataSource.createQueryRunner();
+    await bump.connect();
+    await bump.startTransaction();
+    try {
+      await bump.query(`UPDATE users SET session_version = session_version + 1 WHERE id = $1`, [user.id]);
+      let settled = false;
+      const login = httpJson('POST', `${auth.url}/auth/login`, {
+        body: { email: account.email, password: account.password },
+      }).finally(() => (settled = true));
+      // Until the login waits on the bump (or, were nothing to stop it, has answered already).
+      await waitFor(
+        async () =>
+          settled ||
+          (
+            await auth.dataSource.query(
+              `SELECT count(*)::int AS n FROM pg_stat_activity
+                WHERE wait_event_type = 'Lock' AND query LIKE '%FROM users WHERE id = $1 FOR SHARE%'`,
+            )
+          )[0].n > 0,
+        { description: 'the login to wait for the session bump' },
+      );
+      await bump.commitTransaction();
+      const answer = await login;
+      expect(answer.status).toBe(401);
+      expect(answer.body.refresh_token).toBeUndefined();
+    } finally {
+      if (bump.isTransactionActive) await bump.rollbackTransaction();
+      await bump.release();
+    }
+    const families = await auth.dataSource.query(
+      `SELECT count(*)::int AS n FROM refresh_token_families WHERE user_id = $1 AND revoked_at IS NULL`,
+      [user.id],
+    );
+    expect(families[0].n).toBe(1); // only the session from before, which the real change would revoke
   });
 
   it('counts a token without `sv` as version 0', async () => {

@@ -157,34 +157,34 @@ export class LoginThrottle {
    * other attempts of a burst stay counted), and the address becomes known for the account.
    */
   async succeeded(attempt: AdmittedAttempt): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      // One atomic decrement per bucket: no read, so it cannot lose a parallel attempt's count.
-      await manager.query(
-        `UPDATE login_throttle AS t SET attempts = greatest(t.attempts - 1, 0)
-           FROM unnest($1::text[], $2::text[], $3::text[]) AS v(kind, account_key, client_ip)
-          WHERE t.kind = v.kind AND t.account_key = v.account_key AND t.client_ip = v.client_ip`,
-        [
-          attempt.buckets.map((b) => b.kind),
-          attempt.buckets.map((b) => b.accountKey),
-          attempt.buckets.map((b) => b.clientIp),
-        ],
+    // One atomic decrement per bucket, each its own statement: no read (so no parallel attempt's
+    // count is lost) and never more than one row lock held (so no lock cycle with `admit`).
+    for (const bucket of attempt.buckets)
+      await this.dataSource.query(
+        `UPDATE login_throttle SET attempts = greatest(attempts - 1, 0)
+          WHERE kind = $1 AND account_key = $2 AND client_ip = $3`,
+        [bucket.kind, bucket.accountKey, bucket.clientIp],
       );
-      if (attempt.userId)
-        await manager.query(
-          `INSERT INTO login_known_addresses (user_id, client_ip, last_login_at) VALUES ($1, $2, now())
-           ON CONFLICT (user_id, client_ip) DO UPDATE SET last_login_at = now()`,
-          [attempt.userId, attempt.clientIp],
-        );
-    });
+    if (attempt.userId)
+      await this.dataSource.query(
+        `INSERT INTO login_known_addresses (user_id, client_ip, last_login_at) VALUES ($1, $2, now())
+         ON CONFLICT (user_id, client_ip) DO UPDATE SET last_login_at = now()`,
+        [attempt.userId, attempt.clientIp],
+      );
   }
 
   /** Housekeeping: buckets quiet for a whole window after their lock, and addresses not seen for long. */
   async prune(): Promise<void> {
     const windowMs = Math.max(...Object.values(this.policy.buckets).map((p) => p.windowMs));
+    // SKIP LOCKED: a bucket an attempt holds right now is left for the next round, and the
+    // delete never waits on an attempt (so it cannot close a lock cycle with one).
     await this.dataSource.query(
       `DELETE FROM login_throttle
-        WHERE greatest(last_attempt_at, locked_until) IS NULL
-           OR greatest(last_attempt_at, locked_until) < now() - make_interval(secs => $1)`,
+        WHERE (kind, account_key, client_ip) IN (
+          SELECT kind, account_key, client_ip FROM login_throttle
+           WHERE greatest(last_attempt_at, locked_until) IS NULL
+              OR greatest(last_attempt_at, locked_until) < now() - make_interval(secs => $1)
+             FOR UPDATE SKIP LOCKED)`,
       [windowMs / 1000],
     );
     await this.dataSource.query(

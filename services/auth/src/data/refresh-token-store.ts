@@ -73,14 +73,24 @@ export class RefreshTokenStore {
     return token;
   }
 
-  /** Starts a family for a fresh login and returns its first token. */
-  async startFamily(userId: string): Promise<string> {
+  /**
+   * Starts a family for a fresh login and returns its first token — only if the user's session
+   * version is still the one the login read (and the user still active): a password change or
+   * logout-all committing while the password was being checked must not be outlived by a family
+   * born from the old state. The share lock waits for such a bump to commit. Undefined otherwise.
+   */
+  async startFamily(user: Pick<User, 'id' | 'sessionVersion'>): Promise<string | undefined> {
     return this.dataSource.transaction(async (manager) => {
+      const [current]: Array<{ session_version: number; is_active: boolean }> = await manager.query(
+        `SELECT session_version, is_active FROM users WHERE id = $1 FOR SHARE`,
+        [user.id],
+      );
+      if (!current || !current.is_active || current.session_version !== user.sessionVersion) return undefined;
       const now = new Date();
       const familyId = randomUUID();
       await manager
         .getRepository(RefreshTokenFamily)
-        .insert({ id: familyId, userId, createdAt: now, revokedAt: null, revokedReason: null });
+        .insert({ id: familyId, userId: user.id, createdAt: now, revokedAt: null, revokedReason: null });
       return this.addToken(manager, familyId, now);
     });
   }
@@ -104,8 +114,16 @@ export class RefreshTokenStore {
         .setLock('pessimistic_write')
         .where('t.token_hash = :hash', { hash: hashRefreshToken(presented) })
         .getOne();
+      // The family row is locked too: a session bump (password change, logout-all, …) revokes
+      // families under their lock, so a rotation either ends before it (and its access token
+      // carries the old `sv`, refused after the bump) or sees the family revoked.
       const family = token
-        ? await manager.getRepository(RefreshTokenFamily).findOneBy({ id: token.familyId })
+        ? await manager
+            .getRepository(RefreshTokenFamily)
+            .createQueryBuilder('f')
+            .setLock('pessimistic_write')
+            .where('f.id = :id', { id: token.familyId })
+            .getOne()
         : null;
       if (!token || !family) return { outcome: 'unknown' };
       const decision = decideRefresh(

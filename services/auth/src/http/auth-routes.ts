@@ -158,13 +158,12 @@ export function addAuthRoutes(api: ApiRouter, deps: AuthRouteDeps): void {
         throw unauthorized(BAD_CREDENTIALS);
       }
       await deps.loginThrottle.succeeded(attempt);
+      const refreshToken = await deps.refreshTokens.startFamily(user);
+      // The password was changed (or every session ended) while it was being checked.
+      if (!refreshToken) throw unauthorized(BAD_CREDENTIALS);
       deps.logger.info({ userId: user.id, clientIp: address }, 'login');
       const access = issueAccessToken(deps, user);
-      const pair = {
-        accessToken: access.token,
-        accessExpiresAtMs: access.expiresAtMs,
-        refreshToken: await deps.refreshTokens.startFamily(user.id),
-      };
+      const pair = { accessToken: access.token, accessExpiresAtMs: access.expiresAtMs, refreshToken };
       return tokenPair(res, pair, deps.tokens);
     },
   );
