@@ -169,6 +169,8 @@ describe('auth domain rules', () => {
     };
     expect(decideRefresh(used, now, client)).toBe('replay-in-grace');
     expect(decideRefresh(used, new Date(now.getTime() + 1), client)).toBe('reused');
+    // A use stamped after "now" raced this request (or another replica's clock runs ahead): in grace.
+    expect(decideRefresh(used, new Date(now.getTime() - 15_000), client)).toBe('replay-in-grace');
     expect(decideRefresh(used, now, { ...client, clientIp: '10.0.0.2' })).toBe('reused');
     expect(decideRefresh({ ...used, hasSuccessor: false }, now, client)).toBe('reused');
     expect(decideRefresh({ ...used, familyRevokedAt: now }, now, client)).toBe('revoked');

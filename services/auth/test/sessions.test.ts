@@ -110,6 +110,13 @@ describe('auth: session versions, revocation and the revocation feed', () => {
     });
     const since = await lastSeq();
     expect((await httpJson('POST', `${auth.url}/auth/logout-all`)).status).toBe(401);
+    const stray = await httpJson('POST', `${auth.url}/auth/logout-all`, {
+      token: accessToken,
+      body: { all: true },
+    });
+    expect(stray.status).toBe(400);
+    expect(stray.body.errors.map((e: { field: string }) => e.field)).toEqual(['body.all']);
+    expect(await sessionVersionOf(user.id)).toBe(0);
     const res = await httpJson('POST', `${auth.url}/auth/logout-all`, { token: accessToken });
     expect(res.status).toBe(204);
     await expectRevoked(user.id, accessToken, since, { sessionVersion: 1, event: 'auth.user.updated' });

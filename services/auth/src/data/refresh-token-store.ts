@@ -107,7 +107,6 @@ export class RefreshTokenStore {
     client: { clientIp: string; issueAccessToken: AccessTokenIssuer },
   ): Promise<RotationResult> {
     return this.dataSource.transaction(async (manager) => {
-      const now = new Date();
       const token = await manager
         .getRepository(RefreshToken)
         .createQueryBuilder('t')
@@ -126,6 +125,9 @@ export class RefreshTokenStore {
             .getOne()
         : null;
       if (!token || !family) return { outcome: 'unknown' };
+      // Read once the locks are held: a request that waited for a racing rotation compares
+      // against the moment it got the token, not the moment it arrived.
+      const now = new Date();
       const decision = decideRefresh(
         {
           usedAt: token.usedAt,

@@ -43,7 +43,7 @@ export function decideRefresh(
       presentedBy !== undefined &&
       stored.hasSuccessor &&
       stored.usedBy === presentedBy.clientIp &&
-      sinceUse >= 0 &&
+      // A use "after now" is one that raced this request (or another replica's clock): in grace.
       sinceUse <= presentedBy.graceMs;
     return inGrace ? 'replay-in-grace' : 'reused';
   }

@@ -12,6 +12,7 @@ import type { UserStore } from '../data/user-store';
 import {
   jwksSchema,
   loginBody,
+  logoutAllBody,
   presentUser,
   refreshBody,
   registerBody,
@@ -233,6 +234,8 @@ export function addAuthRoutes(api: ApiRouter, deps: AuthRouteDeps): void {
         'refused from now on — by auth at once, by the other services and the gateway within seconds — and ' +
         'every refresh token is revoked.',
       tags: ['auth'],
+      // No fields: a body, if any, must be `{}` (an unknown field is a 400 like everywhere).
+      body: logoutAllBody,
       responses: { 204: { description: 'Every session ended' } },
     },
     async ({ user }) => {

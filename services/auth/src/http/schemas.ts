@@ -72,6 +72,8 @@ export const tokenPairSchema = z
   })
   .meta({ id: 'TokenPair' });
 
+export const logoutAllBody = z.object({});
+
 const refreshToken = z.string().min(1).max(512).meta({ description: 'The opaque refresh token' });
 export const refreshBody = z.object({ refresh_token: refreshToken });
 
