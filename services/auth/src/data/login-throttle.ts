@@ -80,16 +80,18 @@ export class LoginThrottle {
         [subject.userId ?? null, subject.clientIp, this.policy.knownAddressDays],
       );
       const wanted = bucketsFor(accountKey, subject.clientIp, known);
-      // One statement creates missing buckets, locks all of them (in the sorted order) and reads them.
+      // One statement creates missing buckets, locks all of them (in the sorted order) and reads
+      // them, with the time once the locks are held (not when this transaction began to wait).
       const params = wanted.flatMap((b) => [b.kind, b.accountKey, b.clientIp]);
       const values = wanted.map((_, i) => `($${i * 3 + 1}, $${i * 3 + 2}, $${i * 3 + 3})`).join(', ');
       const rows: BucketRow[] = await manager.query(
         `INSERT INTO login_throttle (kind, account_key, client_ip) VALUES ${values}
          ON CONFLICT (kind, account_key, client_ip) DO UPDATE SET kind = EXCLUDED.kind
-         RETURNING kind, account_key, client_ip, attempts, locked_until, last_attempt_at, now() AS now`,
+         RETURNING kind, account_key, client_ip, attempts, locked_until, last_attempt_at, clock_timestamp() AS now`,
         params,
       );
-      const now = new Date(rows[0].now);
+      // RETURNING runs row by row: the last row's time is the one after every lock was taken.
+      const now = new Date(Math.max(...rows.map((row) => new Date(row.now).getTime())));
       const states = wanted.map((bucket) => {
         const row = rows.find((r) => sameBucket(bucket, r));
         const state: BucketState = {
