@@ -313,6 +313,7 @@ describe('hostile input through the gateway', () => {
         token: '',
       },
       'POST /auth/logout': { path: '/auth/logout', body: { refresh_token: 'r'.repeat(43) }, token: '' },
+      'POST /auth/logout-all': { path: '/auth/logout-all', token: a },
       'POST /auth/refresh': { path: '/auth/refresh', body: { refresh_token: 'r'.repeat(43) }, token: '' },
       'POST /auth/register': {
         path: '/auth/register',

@@ -4,12 +4,14 @@ import { ApiRouter, authenticate, createServiceApp, type Logger, type Readiness 
 import type { AuthConfig } from './config';
 import { PasswordHasher } from './domain/passwords';
 import type { KeyRing } from './data/key-ring';
-import { LoginFailures } from './data/login-failures';
+import { LoginThrottle } from './data/login-throttle';
 import { RefreshTokenStore } from './data/refresh-token-store';
+import { SessionRevocationFeed } from './data/session-revocations';
 import { UserStore } from './data/user-store';
 import { addAdminRoutes } from './http/admin-routes';
 import { addAuthRoutes } from './http/auth-routes';
 import { KeyRingVerifier } from './http/authenticate';
+import { addInternalRoutes } from './http/internal-routes';
 import { addUserRoutes } from './http/user-routes';
 
 export interface AuthDeps {
@@ -21,33 +23,72 @@ export interface AuthDeps {
   keys: KeyRing;
 }
 
-/** Builds the auth service's express app; tests listen on port 0, main.ts on PORT. */
-export function buildApp(deps: AuthDeps): Express {
-  const { config, dataSource, keys } = deps;
-  const users = new UserStore(dataSource);
-  const refreshTokens = new RefreshTokenStore(dataSource, config.REFRESH_TOKEN_TTL_DAYS);
-  const loginFailures = new LoginFailures(dataSource, {
-    maxFailuresPerAccount: config.LOGIN_MAX_FAILURES,
-    maxFailuresPerIp: config.LOGIN_MAX_FAILURES_PER_IP,
+/**
+ * The stateful parts of the service, each built once: the app serves with them, and main.ts
+ * warms up, bootstraps and housekeeps with the very same instances (a second PasswordHasher
+ * would be warmed up for nothing while the serving one computes its dummy hash on a login).
+ */
+export interface AuthParts {
+  users: UserStore;
+  refreshTokens: RefreshTokenStore;
+  loginThrottle: LoginThrottle;
+  passwords: PasswordHasher;
+  revocations: SessionRevocationFeed;
+}
+
+export function buildAuthParts(deps: Omit<AuthDeps, 'readiness' | 'keys'>): AuthParts {
+  const { config, dataSource } = deps;
+  const bucket = (limit: number) => ({
+    limit,
     windowMs: config.LOGIN_FAILURE_WINDOW_MINUTES * 60_000,
+    backoffBaseMs: config.LOGIN_BACKOFF_BASE_SECONDS * 1000,
+    backoffMaxMs: config.LOGIN_BACKOFF_MAX_SECONDS * 1000,
   });
-  const passwords = new PasswordHasher(config.BCRYPT_ROUNDS);
+  return {
+    users: new UserStore(dataSource),
+    refreshTokens: new RefreshTokenStore(
+      dataSource,
+      config.REFRESH_TOKEN_TTL_DAYS,
+      config.REFRESH_REUSE_GRACE_SECONDS * 1000,
+    ),
+    loginThrottle: new LoginThrottle(
+      dataSource,
+      {
+        buckets: {
+          pair: bucket(config.LOGIN_MAX_FAILURES),
+          account: bucket(config.LOGIN_MAX_FAILURES_PER_ACCOUNT),
+          address: bucket(config.LOGIN_MAX_FAILURES_PER_IP),
+        },
+        knownAddressDays: config.LOGIN_KNOWN_ADDRESS_DAYS,
+      },
+      deps.logger,
+    ),
+    passwords: new PasswordHasher(config.BCRYPT_ROUNDS),
+    // Longer than any access token lives (plus clock skew): an older row can stop no valid token.
+    revocations: new SessionRevocationFeed(dataSource, config.ACCESS_TOKEN_TTL_SECONDS + 60),
+  };
+}
+
+/** Builds the auth service's express app on the given parts (or fresh ones); tests listen on port 0, main.ts on PORT. */
+export function buildAuth(deps: AuthDeps & { parts?: AuthParts }): { app: Express; parts: AuthParts } {
+  const { config, keys } = deps;
+  const parts = deps.parts ?? buildAuthParts(deps);
   const settings = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
 
-  const api = new ApiRouter({ authenticate: authenticate(new KeyRingVerifier(keys, settings)) });
+  const api = new ApiRouter({
+    authenticate: authenticate(new KeyRingVerifier(keys, settings, parts.users)),
+  });
   addAuthRoutes(api, {
-    users,
-    refreshTokens,
-    loginFailures,
-    passwords,
+    ...parts,
     keys,
     tokens: { ...settings, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS },
     logger: deps.logger,
   });
-  addUserRoutes(api, { users, passwords, loginFailures });
-  addAdminRoutes(api, { users });
+  addUserRoutes(api, parts);
+  addAdminRoutes(api, parts);
+  addInternalRoutes(api, parts);
 
-  return createServiceApp({
+  const app = createServiceApp({
     logger: deps.logger,
     readiness: deps.readiness,
     openapi: {
@@ -59,4 +100,10 @@ export function buildApp(deps: AuthDeps): Express {
     // Swagger UI's Authorize posts the OAuth2 password form to /auth/login.
     before: [express.urlencoded({ extended: false, limit: '10kb', parameterLimit: 20 })],
   });
+  return { app, parts };
+}
+
+/** The app alone, on parts of its own (tests that need nothing else). */
+export function buildApp(deps: AuthDeps): Express {
+  return buildAuth(deps).app;
 }

@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken';
 import { httpJson } from '@finance/shared/testing';
-import { formBody, newAccount, registerAndLogin, startAuth, type RunningAuth } from './helpers';
+import { formBody, httpJsonFrom, newAccount, registerAndLogin, startAuth, type RunningAuth } from './helpers';
 
 describe('auth: register, login, refresh, logout', () => {
   let auth: RunningAuth;
@@ -13,6 +13,7 @@ describe('auth: register, login, refresh, logout', () => {
     const account = newAccount({ email: '  Ada.Lovelace@Example.COM ', username: 'Ada_L' });
     const res = await httpJson('POST', `${auth.url}/auth/register`, { body: account });
     expect(res.status).toBe(201);
+    expect(res.headers.get('location')).toBe('/users/me');
     expect(res.body).toEqual({
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       email: 'ada.lovelace@example.com',
@@ -29,13 +30,25 @@ describe('auth: register, login, refresh, logout', () => {
     expect(row.password_hash).toMatch(/^\$2b\$04\$/);
   });
 
-  it('accepts a base currency and time zone, canonicalising both', async () => {
+  it('accepts a base currency and time zone, correcting their letter case', async () => {
     const res = await httpJson('POST', `${auth.url}/auth/register`, {
       body: newAccount({ base_currency: 'eur', timezone: 'europe/paris' }),
     });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ base_currency: 'EUR', timezone: 'Europe/Paris' });
   });
+
+  it.each(['Asia/Kolkata', 'Europe/Kyiv', 'US/Eastern', 'Etc/UTC'])(
+    'stores and returns the valid IANA zone %s as given, not as its ICU alias',
+    async (timezone) => {
+      const account = newAccount({ timezone });
+      const res = await httpJson('POST', `${auth.url}/auth/register`, { body: account });
+      expect(res.status).toBe(201);
+      expect(res.body.timezone).toBe(timezone);
+      const [row] = await auth.dataSource.query(`SELECT timezone FROM users WHERE id = $1`, [res.body.id]);
+      expect(row.timezone).toBe(timezone);
+    },
+  );
 
   it('answers a duplicate e-mail or username with 409 naming the field, whatever the case', async () => {
     const first = newAccount();
@@ -69,6 +82,10 @@ describe('auth: register, login, refresh, logout', () => {
     ['username too short', { username: 'ab' }, 'body.username'],
     ['username with spaces', { username: 'has space' }, 'body.username'],
     ['username too long', { username: 'a'.repeat(33) }, 'body.username'],
+    ['username with a trailing line feed', { username: 'alice_lf\n' }, 'body.username'],
+    ['username with a bidi override', { username: 'alice\u202e' }, 'body.username'],
+    ['username with ESC', { username: 'ali\u001bce' }, 'body.username'],
+    ['e-mail with a trailing CR LF', { email: 'crlf@example.com\r\n' }, 'body.email'],
     ['password too short', { password: 'short' }, 'body.password'],
     ['password over 72 bytes', { password: 'é'.repeat(37) }, 'body.password'],
     ['password with NUL', { password: 'abcdefgh\u0000ijk' }, 'body.password'],
@@ -196,32 +213,37 @@ describe('auth: register, login, refresh, logout', () => {
     expect(missingPassword.body.errors[0].field).toBe('body.password');
   });
 
-  it('throttles an account after repeated failures with 429 and Retry-After, even with the right password', async () => {
+  it('throttles an account from one address after the limit, with exponential back-off, even with the right password', async () => {
     const account = newAccount();
     await httpJson('POST', `${auth.url}/auth/register`, { body: account });
-    for (let i = 0; i < 5; i++) {
-      const res = await httpJson('POST', `${auth.url}/auth/login`, {
-        body: { username: account.username, password: `wrong-${i}-password` },
+    const from = (ip: string, password: string) =>
+      httpJsonFrom(ip, 'POST', `${auth.url}/auth/login`, {
+        body: { username: account.username, password },
       });
-      expect(res.status).toBe(401);
-    }
-    const blocked = await httpJson('POST', `${auth.url}/auth/login`, {
-      body: { username: account.username, password: account.password },
-    });
+    for (let i = 0; i < 5; i++) expect((await from('127.0.0.21', `wrong-${i}-password`)).status).toBe(401);
+    const blocked = await from('127.0.0.21', account.password);
     expect(blocked.status).toBe(429);
     expect(blocked.headers.get('content-type')).toContain('application/problem+json');
     const retryAfter = Number(blocked.headers.get('retry-after'));
-    expect(retryAfter).toBeGreaterThan(14 * 60);
-    expect(retryAfter).toBeLessThanOrEqual(15 * 60);
+    expect(retryAfter).toBeGreaterThan(50);
+    expect(retryAfter).toBeLessThanOrEqual(60);
     // Another account from the same address is not blocked by this one's failures.
     const other = await registerAndLogin(auth.url);
     expect(other.accessToken).toBeTruthy();
-    // Once the failures leave the window, the account can log in again.
-    await auth.dataSource.query(`UPDATE login_failures SET failed_at = failed_at - interval '16 minutes'`);
-    const again = await httpJson('POST', `${auth.url}/auth/login`, {
-      body: { username: account.username, password: account.password },
-    });
-    expect(again.status).toBe(200);
+    // Once the lock has run out one more guess runs; wrong, it locks again for twice as long.
+    await auth.dataSource.query(
+      `UPDATE login_throttle SET locked_until = now() - interval '1 second' WHERE locked_until IS NOT NULL`,
+    );
+    expect((await from('127.0.0.21', 'wrong-again-password')).status).toBe(401);
+    const longer = await from('127.0.0.21', account.password);
+    expect(longer.status).toBe(429);
+    expect(Number(longer.headers.get('retry-after'))).toBeGreaterThan(110);
+    expect(Number(longer.headers.get('retry-after'))).toBeLessThanOrEqual(120);
+    // After the lock, the right password gets in.
+    await auth.dataSource.query(
+      `UPDATE login_throttle SET locked_until = now() - interval '1 second' WHERE locked_until IS NOT NULL`,
+    );
+    expect((await from('127.0.0.21', account.password)).status).toBe(200);
   });
 
   it('throttles unknown accounts the same way (no enumeration through the limiter)', async () => {
@@ -251,12 +273,16 @@ describe('auth: register, login, refresh, logout', () => {
     expect(second.body.refresh_token).not.toBe(first.body.refresh_token);
   });
 
-  it('revokes the whole family when a rotated token is presented again', async () => {
+  it('revokes the whole family when a rotated token is presented again after the grace window', async () => {
     const { refreshToken } = await registerAndLogin(auth.url);
     const rotated = await httpJson('POST', `${auth.url}/auth/refresh`, {
       body: { refresh_token: refreshToken },
     });
     expect(rotated.status).toBe(200);
+    await auth.dataSource.query(
+      `UPDATE refresh_tokens SET used_at = used_at - interval '11 seconds' WHERE token_hash = encode(sha256($1::bytea), 'hex')`,
+      [refreshToken],
+    );
     // An attacker replays the old token: refused, and the family dies with it.
     const replay = await httpJson('POST', `${auth.url}/auth/refresh`, {
       body: { refresh_token: refreshToken },
@@ -276,19 +302,76 @@ describe('auth: register, login, refresh, logout', () => {
     expect(family.revoked_reason).toBe('reuse-detected');
   });
 
-  it('turns two concurrent uses of one refresh token into one rotation and a revoked family', async () => {
+  it('revokes the family when a rotated token comes back from another address, even within the window', async () => {
+    const { refreshToken } = await registerAndLogin(auth.url);
+    const rotated = await httpJsonFrom('127.0.0.31', 'POST', `${auth.url}/auth/refresh`, {
+      body: { refresh_token: refreshToken },
+    });
+    expect(rotated.status).toBe(200);
+    const elsewhere = await httpJsonFrom('127.0.0.32', 'POST', `${auth.url}/auth/refresh`, {
+      body: { refresh_token: refreshToken },
+    });
+    expect(elsewhere.status).toBe(401);
+    const legit = await httpJsonFrom('127.0.0.31', 'POST', `${auth.url}/auth/refresh`, {
+      body: { refresh_token: rotated.body.refresh_token },
+    });
+    expect(legit.status).toBe(401);
+  });
+
+  it('answers ten parallel refreshes with one token (two tabs) with the same new pair, and the session lives on', async () => {
     const { refreshToken } = await registerAndLogin(auth.url);
     const results = await Promise.all(
-      [0, 1].map(() =>
+      Array.from({ length: 10 }, () =>
         httpJson('POST', `${auth.url}/auth/refresh`, { body: { refresh_token: refreshToken } }),
       ),
     );
-    expect(results.map((r) => r.status).sort()).toEqual([200, 401]);
-    const winner = results.find((r) => r.status === 200);
+    expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
+    expect(new Set(results.map((r) => r.body.refresh_token)).size).toBe(1);
+    expect(new Set(results.map((r) => r.body.access_token)).size).toBe(1);
+    expect(results[0].body.refresh_token).not.toBe(refreshToken);
+    for (const r of results) {
+      expect(r.body.expires_in).toBeGreaterThan(890);
+      expect(r.body.expires_in).toBeLessThanOrEqual(900);
+    }
+    const me = await httpJson('GET', `${auth.url}/users/me`, { token: results[0].body.access_token });
+    expect(me.status).toBe(200);
+    // The family was not revoked: the shared new token refreshes again.
+    const [family] = await auth.dataSource.query(
+      `SELECT f.revoked_at FROM refresh_token_families f JOIN refresh_tokens t ON t.family_id = f.id
+        WHERE t.token_hash = encode(sha256($1::bytea), 'hex')`,
+      [refreshToken],
+    );
+    expect(family.revoked_at).toBeNull();
     const next = await httpJson('POST', `${auth.url}/auth/refresh`, {
-      body: { refresh_token: winner?.body.refresh_token },
+      body: { refresh_token: results[0].body.refresh_token },
     });
-    expect(next.status).toBe(401);
+    expect(next.status).toBe(200);
+    // The database keeps the new pair only sealed, never as the token itself.
+    const sealed: Array<{ successor_sealed: string | null }> = await auth.dataSource.query(
+      `SELECT successor_sealed FROM refresh_tokens WHERE successor_sealed IS NOT NULL`,
+    );
+    expect(sealed.length).toBeGreaterThan(0);
+    for (const row of sealed) expect(row.successor_sealed).not.toContain(results[0].body.refresh_token);
+  });
+
+  it('with a grace window of 0, two concurrent uses still resolve as one rotation and a revoked family', async () => {
+    const strict = await auth.startReplica({ REFRESH_REUSE_GRACE_SECONDS: '0' });
+    try {
+      const { refreshToken } = await registerAndLogin(strict.url);
+      const results = await Promise.all(
+        [0, 1].map(() =>
+          httpJson('POST', `${strict.url}/auth/refresh`, { body: { refresh_token: refreshToken } }),
+        ),
+      );
+      expect(results.map((r) => r.status).sort()).toEqual([200, 401]);
+      const winner = results.find((r) => r.status === 200);
+      const next = await httpJson('POST', `${strict.url}/auth/refresh`, {
+        body: { refresh_token: winner?.body.refresh_token },
+      });
+      expect(next.status).toBe(401);
+    } finally {
+      await strict.close();
+    }
   });
 
   it('refuses unknown and expired refresh tokens, and validates the body', async () => {
@@ -354,6 +437,9 @@ describe('auth: register, login, refresh, logout', () => {
       const res = await httpJson('POST', `${auth.url}/auth/refresh`, { body: { refresh_token: token } });
       expect(res.status).toBe(401);
     }
+    // The access tokens issued before the change are refused too.
+    for (const token of [accessToken, second.body.access_token])
+      expect((await httpJson('GET', `${auth.url}/users/me`, { token })).status).toBe(401);
     const oldLogin = await httpJson('POST', `${auth.url}/auth/login`, {
       body: { email: account.email, password: account.password },
     });
@@ -362,5 +448,31 @@ describe('auth: register, login, refresh, logout', () => {
       body: { email: account.email, password: 'a brand new secret' },
     });
     expect(newLogin.status).toBe(200);
+    expect(
+      (await httpJson('GET', `${auth.url}/users/me`, { token: newLogin.body.access_token })).status,
+    ).toBe(200);
+  });
+
+  it('refuses a password change to the same password with 400 naming new_password, changing nothing', async () => {
+    const { account, user, accessToken, refreshToken } = await registerAndLogin(auth.url);
+    const [before] = await auth.dataSource.query(`SELECT password_hash, version FROM users WHERE id = $1`, [
+      user.id,
+    ]);
+    const same = await httpJson('PUT', `${auth.url}/users/me/password`, {
+      token: accessToken,
+      body: { current_password: account.password, new_password: account.password },
+    });
+    expect(same.status).toBe(400);
+    expect(same.headers.get('content-type')).toContain('application/problem+json');
+    expect(same.body.errors).toEqual([{ field: 'body.new_password', message: expect.any(String) }]);
+    const [after] = await auth.dataSource.query(`SELECT password_hash, version FROM users WHERE id = $1`, [
+      user.id,
+    ]);
+    expect(after).toEqual(before);
+    expect((await httpJson('GET', `${auth.url}/users/me`, { token: accessToken })).status).toBe(200);
+    const refresh = await httpJson('POST', `${auth.url}/auth/refresh`, {
+      body: { refresh_token: refreshToken },
+    });
+    expect(refresh.status).toBe(200);
   });
 });

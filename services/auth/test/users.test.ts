@@ -2,9 +2,8 @@ import { Broker, OutboxRelay } from '@finance/shared';
 import { httpJson, testAmqpUrl, testLogger, waitFor } from '@finance/shared/testing';
 import { PasswordHasher } from '../src/domain/passwords';
 import { ensureAdmin } from '../src/data/admin-bootstrap';
-import { LoginFailures } from '../src/data/login-failures';
-import { RefreshTokenStore } from '../src/data/refresh-token-store';
 import { UserStore } from '../src/data/user-store';
+import { scheduleHousekeeping } from '../src/jobs/housekeeping';
 import { newAccount, registerAndLogin, startAuth, type RunningAuth } from './helpers';
 
 interface OutboxRow {
@@ -101,13 +100,18 @@ describe('auth: profile, account deletion, admin, events', () => {
   });
 
   it('reads and updates the profile, bumping the version and writing auth.user.updated', async () => {
-    const { user, accessToken } = await registerAndLogin(auth.url);
+    const { account, user, accessToken } = await registerAndLogin(auth.url);
     const me = await httpJson('GET', `${auth.url}/users/me`, { token: accessToken });
     expect(me.body).toMatchObject({ id: user.id, email: user.email, role: 'user' });
 
     const updated = await httpJson('PUT', `${auth.url}/users/me`, {
       token: accessToken,
-      body: { email: `New.${user.email}`, base_currency: 'gbp', timezone: 'Europe/London' },
+      body: {
+        email: `New.${user.email}`,
+        base_currency: 'gbp',
+        timezone: 'Europe/London',
+        current_password: account.password,
+      },
     });
     expect(updated.status).toBe(200);
     expect(updated.body).toMatchObject({
@@ -140,6 +144,9 @@ describe('auth: profile, account deletion, admin, events', () => {
     [{ password: 'sneaky-new-password' }, 'body.password'],
     [{ email: 'bad' }, 'body.email'],
     [{ username: 'NO SPACES' }, 'body.username'],
+    [{ username: 'bell\u0007' }, 'body.username'],
+    [{ username: 'rtl\u202eevil' }, 'body.username'],
+    [{ username: 'carriage_return\r' }, 'body.username'],
     [{ timezone: 'Nowhere/Land' }, 'body.timezone'],
     [{ base_currency: 'ABC' }, 'body.base_currency'],
   ])('PUT /users/me rejects %j with 400 naming %s', async (body, field) => {
@@ -149,6 +156,45 @@ describe('auth: profile, account deletion, admin, events', () => {
     expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
     const [row] = await auth.dataSource.query(`SELECT role, version FROM users WHERE id = $1`, [user.id]);
     expect(row).toEqual({ role: 'user', version: 1 });
+  });
+
+  it('changes the e-mail address only with the current password (a stolen access token is not enough)', async () => {
+    const { account, user, accessToken } = await registerAndLogin(auth.url);
+    const row = async () =>
+      (await auth.dataSource.query(`SELECT email, username, version FROM users WHERE id = $1`, [user.id]))[0];
+    const before = await row();
+    const eventsBefore = await outboxCount();
+    const missing = await httpJson('PUT', `${auth.url}/users/me`, {
+      token: accessToken,
+      body: { email: `thief.${user.email}`, username: `${user.username}_x` },
+    });
+    expect(missing.status).toBe(400);
+    expect(missing.headers.get('content-type')).toContain('application/problem+json');
+    expect(missing.body.errors).toEqual([{ field: 'body.current_password', message: expect.any(String) }]);
+    const wrong = await httpJson('PUT', `${auth.url}/users/me`, {
+      token: accessToken,
+      body: { email: `thief.${user.email}`, current_password: 'not the password' },
+    });
+    expect(wrong.status).toBe(403);
+    expect(wrong.body.errors).toEqual([{ field: 'body.current_password', message: expect.any(String) }]);
+    expect(await row()).toEqual(before);
+    expect(await outboxCount()).toBe(eventsBefore);
+    // The same e-mail in another letter case is no change, so it needs no password.
+    const same = await httpJson('PUT', `${auth.url}/users/me`, {
+      token: accessToken,
+      body: { email: user.email.toUpperCase(), timezone: 'Asia/Kolkata' },
+    });
+    expect(same.status).toBe(200);
+    expect(same.body).toMatchObject({ email: user.email, timezone: 'Asia/Kolkata' });
+    const right = await httpJson('PUT', `${auth.url}/users/me`, {
+      token: accessToken,
+      body: { email: `moved.${user.email}`, current_password: account.password },
+    });
+    expect(right.status).toBe(200);
+    expect(right.body.email).toBe(`moved.${user.email}`);
+    // It is documented for clients.
+    const doc = (await httpJson('GET', `${auth.url}/openapi.json`)).body;
+    expect(doc.paths['/users/me'].put.description).toMatch(/e-mail address needs `current_password`/);
   });
 
   it('needs a token for /users/me', async () => {
@@ -318,7 +364,7 @@ describe('auth: profile, account deletion, admin, events', () => {
       expect(self.status).toBe(409);
     });
 
-    it('stops an admin who was demoted, even while their token still says admin', async () => {
+    it('stops an admin who was demoted, even while their token still says admin (the role change revoked it)', async () => {
       const { account, user } = await registerAndLogin(auth.url);
       await httpJson('PATCH', `${auth.url}/admin/users/${user.id}`, {
         token: adminToken,
@@ -332,7 +378,7 @@ describe('auth: profile, account deletion, admin, events', () => {
         body: { role: 'user' },
       });
       const res = await httpJson('GET', `${auth.url}/admin/users`, { token: login.body.access_token });
-      expect(res.status).toBe(403);
+      expect(res.status).toBe(401);
     });
   });
 
@@ -360,7 +406,7 @@ describe('auth: profile, account deletion, admin, events', () => {
     }
   });
 
-  it('housekeeping forgets dead refresh-token families and old login failures, nothing else', async () => {
+  it('housekeeping forgets dead refresh-token families, spent throttle buckets and old revocations, nothing else', async () => {
     const live = await registerAndLogin(auth.url);
     const dead = await registerAndLogin(auth.url);
     await auth.dataSource.query(
@@ -369,25 +415,33 @@ describe('auth: profile, account deletion, admin, events', () => {
       [dead.user.id],
     );
     await auth.dataSource.query(
-      `INSERT INTO login_failures (account_key, client_ip, failed_at)
-       VALUES ('old@example.com', '10.0.0.1', now() - interval '1 hour'), ('new@example.com', '10.0.0.1', now())`,
+      `INSERT INTO login_throttle (kind, account_key, client_ip, attempts, locked_until, last_attempt_at)
+       VALUES ('pair', 'login:old', '10.0.0.1', 3, now() - interval '20 minutes', now() - interval '1 hour'),
+              ('pair', 'login:locked', '10.0.0.1', 12, now() + interval '5 minutes', now() - interval '1 hour'),
+              ('pair', 'login:new', '10.0.0.1', 1, NULL, now())`,
     );
-    const refreshTokens = new RefreshTokenStore(auth.dataSource, 30);
-    expect(await refreshTokens.pruneExpired()).toBeGreaterThanOrEqual(1);
-    await new LoginFailures(auth.dataSource, {
-      maxFailuresPerAccount: 10,
-      maxFailuresPerIp: 50,
-      windowMs: 15 * 60_000,
-    }).pruneOlderThanWindow();
+    await auth.dataSource.query(
+      `INSERT INTO session_revocations (user_id, session_version, at)
+       VALUES ($1, 1, now() - interval '17 minutes'), ($1, 2, now())`,
+      [live.user.id],
+    );
+    const housekeeping = scheduleHousekeeping({ ...auth.parts, logger: testLogger('housekeeping') });
+    housekeeping.stop();
+    await housekeeping.runOnce();
     const families = await auth.dataSource.query(
       `SELECT user_id FROM refresh_token_families WHERE user_id = ANY($1)`,
       [[live.user.id, dead.user.id]],
     );
     expect(families.map((f: { user_id: string }) => f.user_id)).toEqual([live.user.id]);
-    const failures = await auth.dataSource.query(
-      `SELECT account_key FROM login_failures WHERE client_ip = '10.0.0.1'`,
+    const buckets = await auth.dataSource.query(
+      `SELECT account_key FROM login_throttle WHERE client_ip = '10.0.0.1' ORDER BY account_key`,
     );
-    expect(failures).toEqual([{ account_key: 'new@example.com' }]);
+    expect(buckets).toEqual([{ account_key: 'login:locked' }, { account_key: 'login:new' }]);
+    const revocations = await auth.dataSource.query(
+      `SELECT session_version FROM session_revocations WHERE user_id = $1`,
+      [live.user.id],
+    );
+    expect(revocations).toEqual([{ session_version: 2 }]);
     const refresh = await httpJson('POST', `${auth.url}/auth/refresh`, {
       body: { refresh_token: live.refreshToken },
     });
@@ -403,7 +457,9 @@ describe('auth: profile, account deletion, admin, events', () => {
         '/admin/users/{id}',
         '/auth/login',
         '/auth/logout',
+        '/auth/logout-all',
         '/auth/refresh',
+        '/internal/session-revocations',
         '/auth/register',
         '/users/me',
         '/users/me/password',

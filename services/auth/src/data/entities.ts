@@ -33,6 +33,13 @@ export class User {
   @Column('integer')
   version: number;
 
+  /**
+   * Access tokens carry it as claim `sv`; raising it (password change, logout-all, deactivation,
+   * role change) revokes every token issued before.
+   */
+  @Column('integer', { name: 'session_version' })
+  sessionVersion: number;
+
   @Column('timestamptz', { name: 'created_at' })
   createdAt: Date;
 
@@ -74,9 +81,20 @@ export class RefreshToken {
   @Column('timestamptz', { name: 'expires_at' })
   expiresAt: Date;
 
-  /** Set when the token was exchanged for a new pair; presenting it again is reuse. */
+  /** Set when the token was exchanged for a new pair; presenting it again is reuse (but see the grace window). */
   @Column('timestamptz', { name: 'used_at', nullable: true })
   usedAt: Date | null;
+
+  /** The client address that exchanged it: only that address gets the grace window. */
+  @Column('text', { name: 'used_by', nullable: true })
+  usedBy: string | null;
+
+  /**
+   * The pair it was exchanged for, encrypted under a key derived from this token (which is not
+   * stored), kept for the grace window; cleared by housekeeping afterwards.
+   */
+  @Column('text', { name: 'successor_sealed', nullable: true })
+  successorSealed: string | null;
 
   @Column('timestamptz', { name: 'created_at' })
   createdAt: Date;
@@ -106,20 +124,65 @@ export class SigningKeyRecord {
   retiredAt: Date | null;
 }
 
-@Entity({ name: 'login_failures' })
-export class LoginFailure {
-  @PrimaryGeneratedColumn('increment', { type: 'bigint' })
-  id: string;
+/** One throttle bucket (see domain/login-throttle.ts): a pair, an account or an address. */
+@Entity({ name: 'login_throttle' })
+export class LoginThrottleBucket {
+  @PrimaryColumn('text')
+  kind: 'pair' | 'account' | 'address';
 
-  /** SHA-256 of the lower-cased identifier tried (e-mail or username), whether or not such a user exists. */
-  @Column('text', { name: 'account_key' })
+  /** `user:<id>`, or `login:<sha256 of the identifier>` when it names no account; '' for an address bucket. */
+  @PrimaryColumn('text', { name: 'account_key' })
   accountKey: string;
 
-  @Column('text', { name: 'client_ip' })
+  /** '' for an account bucket. */
+  @PrimaryColumn('text', { name: 'client_ip' })
   clientIp: string;
 
-  @Column('timestamptz', { name: 'failed_at' })
-  failedAt: Date;
+  @Column('integer')
+  attempts: number;
+
+  @Column('timestamptz', { name: 'locked_until', nullable: true })
+  lockedUntil: Date | null;
+
+  @Column('timestamptz', { name: 'last_attempt_at', nullable: true })
+  lastAttemptAt: Date | null;
 }
 
-export const authEntities = [User, RefreshTokenFamily, RefreshToken, SigningKeyRecord, LoginFailure];
+/** Addresses a user logged in from: they keep their own budget when the account-wide one is spent. */
+@Entity({ name: 'login_known_addresses' })
+export class KnownLoginAddress {
+  @PrimaryColumn('uuid', { name: 'user_id' })
+  userId: string;
+
+  @PrimaryColumn('text', { name: 'client_ip' })
+  clientIp: string;
+
+  @Column('timestamptz', { name: 'last_login_at' })
+  lastLoginAt: Date;
+}
+
+/** The revocation feed: from `at` on, tokens of `userId` with `sv` below `sessionVersion` are invalid. */
+@Entity({ name: 'session_revocations' })
+export class SessionRevocation {
+  @PrimaryGeneratedColumn('increment', { type: 'bigint' })
+  seq: string;
+
+  @Column('uuid', { name: 'user_id' })
+  userId: string;
+
+  @Column('integer', { name: 'session_version' })
+  sessionVersion: number;
+
+  @Column('timestamptz')
+  at: Date;
+}
+
+export const authEntities = [
+  User,
+  RefreshTokenFamily,
+  RefreshToken,
+  SigningKeyRecord,
+  LoginThrottleBucket,
+  KnownLoginAddress,
+  SessionRevocation,
+];

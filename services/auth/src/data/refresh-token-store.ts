@@ -4,13 +4,20 @@ import {
   decideRefresh,
   hashRefreshToken,
   newRefreshToken,
+  openSuccessor,
+  sealSuccessor,
+  type IssuedPair,
   type RefreshDecision,
 } from '../domain/refresh-tokens';
 import { RefreshToken, RefreshTokenFamily, User } from './entities';
 
 export type RotationResult =
-  | { outcome: 'rotated'; user: User; refreshToken: string }
-  | { outcome: Exclude<RefreshDecision, 'rotate'> | 'inactive' };
+  /** `replayed`: the same pair a rotation of this token issued moments ago, from the same client (grace window). */
+  | { outcome: 'rotated' | 'replayed'; userId: string; pair: IssuedPair }
+  | { outcome: Exclude<RefreshDecision, 'rotate' | 'replay-in-grace'> | 'inactive' };
+
+/** Signs the access token of the pair a rotation issues. */
+export type AccessTokenIssuer = (user: User) => { token: string; expiresAtMs: number };
 
 export async function revokeAllFamilies(
   manager: EntityManager,
@@ -43,6 +50,8 @@ export class RefreshTokenStore {
   constructor(
     private readonly dataSource: DataSource,
     private readonly ttlDays: number,
+    /** How long a just-used token presented again from the same address gets the same pair (0: never). */
+    private readonly reuseGraceMs = 0,
   ) {}
 
   private expiry(now: Date): Date {
@@ -57,55 +66,105 @@ export class RefreshTokenStore {
       tokenHash: hash,
       expiresAt: this.expiry(now),
       usedAt: null,
+      usedBy: null,
+      successorSealed: null,
       createdAt: now,
     });
     return token;
   }
 
-  /** Starts a family for a fresh login and returns its first token. */
-  async startFamily(userId: string): Promise<string> {
+  /**
+   * Starts a family for a fresh login and returns its first token — only if the user's session
+   * version is still the one the login read (and the user still active): a password change or
+   * logout-all committing while the password was being checked must not be outlived by a family
+   * born from the old state. The share lock waits for such a bump to commit. Undefined otherwise.
+   */
+  async startFamily(user: Pick<User, 'id' | 'sessionVersion'>): Promise<string | undefined> {
     return this.dataSource.transaction(async (manager) => {
+      const [current]: Array<{ session_version: number; is_active: boolean }> = await manager.query(
+        `SELECT session_version, is_active FROM users WHERE id = $1 FOR SHARE`,
+        [user.id],
+      );
+      if (!current || !current.is_active || current.session_version !== user.sessionVersion) return undefined;
       const now = new Date();
       const familyId = randomUUID();
       await manager
         .getRepository(RefreshTokenFamily)
-        .insert({ id: familyId, userId, createdAt: now, revokedAt: null, revokedReason: null });
+        .insert({ id: familyId, userId: user.id, createdAt: now, revokedAt: null, revokedReason: null });
       return this.addToken(manager, familyId, now);
     });
   }
 
   /**
-   * Exchanges a token for the next one of its family. The row lock makes two concurrent
-   * uses of one token resolve as one rotation and one reuse. The revocation of a reused
-   * token's family commits even though the caller then answers 401.
+   * Exchanges a token for the next one of its family. The row lock serialises concurrent uses of
+   * one token: the first rotates it; the others, if they come from the same client address within
+   * the grace window, get the very pair the first was issued (two tabs, or a retry after a lost
+   * answer); any other use of a used token is reuse and revokes the family — a revocation that
+   * commits even though the caller then answers 401.
    */
-  async rotate(presented: string): Promise<RotationResult> {
+  async rotate(
+    presented: string,
+    client: { clientIp: string; issueAccessToken: AccessTokenIssuer },
+  ): Promise<RotationResult> {
     return this.dataSource.transaction(async (manager) => {
-      const now = new Date();
       const token = await manager
         .getRepository(RefreshToken)
         .createQueryBuilder('t')
         .setLock('pessimistic_write')
         .where('t.token_hash = :hash', { hash: hashRefreshToken(presented) })
         .getOne();
+      // The family row is locked too: a session bump (password change, logout-all, …) revokes
+      // families under their lock, so a rotation either ends before it (and its access token
+      // carries the old `sv`, refused after the bump) or sees the family revoked.
       const family = token
-        ? await manager.getRepository(RefreshTokenFamily).findOneBy({ id: token.familyId })
+        ? await manager
+            .getRepository(RefreshTokenFamily)
+            .createQueryBuilder('f')
+            .setLock('pessimistic_write')
+            .where('f.id = :id', { id: token.familyId })
+            .getOne()
         : null;
       if (!token || !family) return { outcome: 'unknown' };
+      // Read once the locks are held: a request that waited for a racing rotation compares
+      // against the moment it got the token, not the moment it arrived.
+      const now = new Date();
       const decision = decideRefresh(
-        { usedAt: token.usedAt, expiresAt: token.expiresAt, familyRevokedAt: family.revokedAt },
+        {
+          usedAt: token.usedAt,
+          expiresAt: token.expiresAt,
+          familyRevokedAt: family.revokedAt,
+          usedBy: token.usedBy,
+          hasSuccessor: token.successorSealed !== null,
+        },
         now,
+        { clientIp: client.clientIp, graceMs: this.reuseGraceMs },
       );
-      if (decision === 'reused') await revokeFamily(manager, family.id, 'reuse-detected');
+      if (decision === 'replay-in-grace') {
+        const pair = token.successorSealed ? openSuccessor(presented, token.successorSealed) : undefined;
+        if (pair) return { outcome: 'replayed', userId: family.userId, pair };
+      }
+      if (decision === 'reused' || decision === 'replay-in-grace') {
+        await revokeFamily(manager, family.id, 'reuse-detected');
+        return { outcome: 'reused' };
+      }
       if (decision !== 'rotate') return { outcome: decision };
       const user = await manager.getRepository(User).findOneBy({ id: family.userId });
       if (!user || !user.isActive) {
         await revokeFamily(manager, family.id, 'inactive');
         return { outcome: 'inactive' };
       }
-      await manager.getRepository(RefreshToken).update({ id: token.id }, { usedAt: now });
       const refreshToken = await this.addToken(manager, family.id, now);
-      return { outcome: 'rotated', user, refreshToken };
+      const access = client.issueAccessToken(user);
+      const pair = { accessToken: access.token, refreshToken, accessExpiresAtMs: access.expiresAtMs };
+      await manager.getRepository(RefreshToken).update(
+        { id: token.id },
+        {
+          usedAt: now,
+          usedBy: client.clientIp,
+          successorSealed: this.reuseGraceMs > 0 ? sealSuccessor(presented, pair) : null,
+        },
+      );
+      return { outcome: 'rotated', userId: user.id, pair };
     });
   }
 
@@ -119,6 +178,15 @@ export class RefreshTokenStore {
       await revokeFamily(manager, token.familyId, 'logout');
       return true;
     });
+  }
+
+  /** Housekeeping: a sealed pair is of no use once its grace window is over. */
+  async forgetSealedPairs(): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE refresh_tokens SET successor_sealed = NULL
+        WHERE successor_sealed IS NOT NULL AND used_at < now() - make_interval(secs => $1)`,
+      [this.reuseGraceMs / 1000],
+    );
   }
 
   /** Housekeeping: families whose every token expired are of no use anymore. */

@@ -5,6 +5,7 @@ import type { Role } from '../domain/profile';
 import { userDeleted, userRegistered, userUpdated } from '../events/user-events';
 import { User } from './entities';
 import { revokeAllFamilies } from './refresh-token-store';
+import { recordRevocation } from './session-revocations';
 
 export interface NewUser {
   email: string;
@@ -49,6 +50,15 @@ export class UserStore {
     return this.dataSource.getRepository(User).findOneBy({ id });
   }
 
+  /** What token verification needs, read fresh for every request (one primary-key lookup). */
+  async sessionStateOf(id: string): Promise<{ isActive: boolean; sessionVersion: number } | undefined> {
+    const [row]: Array<{ is_active: boolean; session_version: number }> = await this.dataSource.query(
+      `SELECT is_active, session_version FROM users WHERE id = $1`,
+      [id],
+    );
+    return row ? { isActive: row.is_active, sessionVersion: row.session_version } : undefined;
+  }
+
   /** By e-mail or username, both stored lower-case. */
   findByLogin(by: 'email' | 'username', value: string): Promise<User | null> {
     return this.dataSource.getRepository(User).findOneBy({ [by]: value.toLowerCase() });
@@ -81,6 +91,7 @@ export class UserStore {
           role: input.role ?? 'user',
           isActive: true,
           version: 1,
+          sessionVersion: 0,
           createdAt: now,
           updatedAt: now,
         });
@@ -105,22 +116,36 @@ export class UserStore {
     return user;
   }
 
-  private async saveChanged(manager: EntityManager, user: User): Promise<void> {
+  private async saveChanged(manager: EntityManager, user: User, passwordHash?: string): Promise<void> {
     user.version += 1;
     user.updatedAt = new Date();
+    if (passwordHash !== undefined) user.passwordHash = passwordHash;
     await manager.getRepository(User).update(
       { id: user.id },
       {
         email: user.email,
         username: user.username,
+        passwordHash: user.passwordHash,
         baseCurrency: user.baseCurrency,
         timezone: user.timezone,
         role: user.role,
         isActive: user.isActive,
         version: user.version,
+        sessionVersion: user.sessionVersion,
         updatedAt: user.updatedAt,
       },
     );
+  }
+
+  /**
+   * Ends every session of the user, in the caller's transaction: a new session version (so every
+   * access token issued before is refused), every refresh-token family revoked, and a row in the
+   * revocation feed the gateway polls. The caller saves the user and writes its event.
+   */
+  private async bumpSessions(manager: EntityManager, user: User, reason: string): Promise<void> {
+    user.sessionVersion += 1;
+    await revokeAllFamilies(manager, user.id, reason);
+    await recordRevocation(manager, user.id, user.sessionVersion);
   }
 
   /** Applies the changed fields only; an update that changes nothing bumps no version and emits nothing. */
@@ -151,25 +176,42 @@ export class UserStore {
     }
   }
 
-  /** A new password ends every session: all refresh-token families are revoked with it. */
+  /** A new password ends every session (access and refresh tokens alike). */
   async changePassword(id: string, passwordHash: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      await this.lockUser(manager, id);
-      await manager.getRepository(User).update({ id }, { passwordHash, updatedAt: new Date() });
-      await revokeAllFamilies(manager, id, 'password-changed');
+      const user = await this.lockUser(manager, id);
+      await this.bumpSessions(manager, user, 'password-changed');
+      await this.saveChanged(manager, user, passwordHash);
+      await userUpdated(manager, user);
     });
   }
 
+  /** `POST /auth/logout-all`: every session of the user ends, the caller's own included. */
+  async endAllSessions(id: string): Promise<User> {
+    return this.dataSource.transaction(async (manager) => {
+      const user = await this.lockUser(manager, id);
+      await this.bumpSessions(manager, user, 'logout-all');
+      await this.saveChanged(manager, user);
+      await userUpdated(manager, user);
+      return user;
+    });
+  }
+
+  /** The deletion is a bump too: the revocation feed tells the gateway to refuse every token at once. */
   async delete(id: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       const user = await this.lockUser(manager, id);
-      // Refresh-token families go with the row (ON DELETE CASCADE).
+      await recordRevocation(manager, id, user.sessionVersion + 1);
+      // Refresh-token families and known login addresses go with the row (ON DELETE CASCADE).
       await manager.getRepository(User).delete({ id });
       await userDeleted(manager, user);
     });
   }
 
-  /** Role and activation, for admins. Deactivation also ends the user's sessions. */
+  /**
+   * Role and activation, for admins. A role change or a deactivation ends every session: tokens
+   * carry the role, and a deactivated user must be refused everywhere at once.
+   */
   async updateByAdmin(id: string, changes: AdminChanges): Promise<User> {
     return this.dataSource.transaction(async (manager) => {
       const user = await this.lockUser(manager, id);
@@ -178,8 +220,9 @@ export class UserStore {
       if (!roleChanged && !activeChanged) return user;
       if (roleChanged) user.role = changes.role as Role;
       if (activeChanged) user.isActive = changes.isActive as boolean;
+      if (roleChanged) await this.bumpSessions(manager, user, 'role-changed');
+      else if (!user.isActive) await this.bumpSessions(manager, user, 'deactivated');
       await this.saveChanged(manager, user);
-      if (activeChanged && !user.isActive) await revokeAllFamilies(manager, id, 'deactivated');
       await userUpdated(manager, user);
       return user;
     });

@@ -17,25 +17,35 @@ export interface AccessTokenClaims {
   userId: string;
   role: Role;
   tokenId: string;
+  /** Claim `sv`: the user's session version when the token was issued (0 when absent). */
+  sessionVersion: number;
 }
 
-/** RS256, short-lived; `sub` is the user id, `kid` names the key in the JWKS. */
+/**
+ * RS256, short-lived; `sub` is the user id, `kid` names the key in the JWKS, `sv` the user's
+ * session version: raising it (password change, logout-all, …) revokes every older token.
+ */
 export function signAccessToken(
-  subject: { userId: string; role: Role },
+  subject: { userId: string; role: Role; sessionVersion: number },
   key: SigningKey,
   settings: AccessTokenSettings,
-): { token: string; tokenId: string } {
+): { token: string; tokenId: string; expiresAtMs: number } {
   const tokenId = randomUUID();
-  const token = jwt.sign({ role: subject.role }, key.privateKey, {
-    algorithm: 'RS256',
-    keyid: key.kid,
-    subject: subject.userId,
-    issuer: settings.issuer,
-    audience: settings.audience,
-    expiresIn: settings.ttlSeconds,
-    jwtid: tokenId,
-  });
-  return { token, tokenId };
+  const issuedAtSeconds = Math.floor(Date.now() / 1000);
+  const token = jwt.sign(
+    { role: subject.role, sv: subject.sessionVersion, iat: issuedAtSeconds },
+    key.privateKey,
+    {
+      algorithm: 'RS256',
+      keyid: key.kid,
+      subject: subject.userId,
+      issuer: settings.issuer,
+      audience: settings.audience,
+      expiresIn: settings.ttlSeconds,
+      jwtid: tokenId,
+    },
+  );
+  return { token, tokenId, expiresAtMs: (issuedAtSeconds + settings.ttlSeconds) * 1000 };
 }
 
 export class InvalidAccessToken extends Error {
@@ -79,5 +89,13 @@ export function verifyAccessToken(
   if (typeof claims.sub !== 'string' || !UUID.test(claims.sub)) throw new InvalidAccessToken('subject');
   if (role !== 'user' && role !== 'admin') throw new InvalidAccessToken('role');
   if (typeof claims.exp !== 'number') throw new InvalidAccessToken('expiry');
-  return { userId: claims.sub, role, tokenId: typeof claims.jti === 'string' ? claims.jti : '' };
+  const sv: unknown = claims.sv ?? 0;
+  if (typeof sv !== 'number' || !Number.isSafeInteger(sv) || sv < 0)
+    throw new InvalidAccessToken('session version');
+  return {
+    userId: claims.sub,
+    role,
+    tokenId: typeof claims.jti === 'string' ? claims.jti : '',
+    sessionVersion: sv,
+  };
 }

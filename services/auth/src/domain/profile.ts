@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { currencyCode } from '@finance/shared';
+import { currencyCode, isValidTimezone, singleLineText } from '@finance/shared';
 
 /** bcrypt reads at most 72 bytes, so a longer password would be silently truncated. */
 export const PASSWORD_MIN_BYTES = 8;
@@ -8,16 +8,18 @@ export const PASSWORD_MAX_BYTES = 72;
 export const roles = ['user', 'admin'] as const;
 export type Role = (typeof roles)[number];
 
-export const email = z
-  .string()
+/*
+ * Login identifiers are single-line text: a control character or a bidi override anywhere —
+ * even a trailing CR/LF, which trimming would otherwise hide — is refused, not stripped.
+ */
+export const email = singleLineText({ max: 320, trim: false })
   .trim()
   .toLowerCase()
   .max(254)
   .pipe(z.email({ message: 'Must be a valid e-mail address' }))
   .meta({ description: 'E-mail address (stored lower-case)', example: 'ada@example.com' });
 
-export const username = z
-  .string()
+export const username = singleLineText({ max: 320, trim: false })
   .trim()
   .toLowerCase()
   .regex(/^[a-z0-9_.-]{3,32}$/, { message: '3–32 characters: a–z, 0–9, "_", "." or "-"' })
@@ -43,27 +45,31 @@ export const newPassword = z
 /** A password presented for checking: only bounded, so a huge body cannot waste bcrypt time. */
 export const presentedPassword = z.string().min(1).max(1024).meta({ format: 'password' });
 
-/** The canonical spelling of an IANA zone ("europe/paris" → "Europe/Paris"), or undefined if unknown. */
-export function canonicalTimeZone(zone: string): string | undefined {
-  if (!zone || zone.length > 64) return undefined;
-  try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
-  } catch {
-    return undefined;
-  }
+/**
+ * An IANA zone as the user spelled it ("Asia/Kolkata" stays "Asia/Kolkata", although ICU calls it
+ * "Asia/Calcutta"); only a difference of letter case is corrected ("europe/paris" → "Europe/Paris").
+ * Undefined if no such zone exists.
+ */
+export function timeZoneAsGiven(zone: string): string | undefined {
+  if (!isValidTimezone(zone)) return undefined;
+  const resolved = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+  return resolved.toLowerCase() === zone.toLowerCase() ? resolved : zone;
 }
 
 export const timeZone = z
   .string()
   .transform((value, ctx) => {
-    const canonical = canonicalTimeZone(value.trim());
-    if (!canonical) {
+    const zone = timeZoneAsGiven(value.trim());
+    if (!zone) {
       ctx.addIssue({ code: 'custom', message: 'Must be an IANA time zone such as "Europe/Paris"' });
       return z.NEVER;
     }
-    return canonical;
+    return zone;
   })
-  .meta({ description: 'IANA time zone', example: 'Europe/Paris' });
+  .meta({
+    description: 'IANA time zone, kept as given (only its letter case is corrected)',
+    example: 'Europe/Paris',
+  });
 
 export const baseCurrency = currencyCode;
 

@@ -2,7 +2,10 @@ import type { EntityManager } from 'typeorm';
 import type { User } from '../data/entities';
 import { publishEvent } from './backbone';
 
-/** What other services learn about a user: ledger needs currency and zone, notifier the contact. */
+/**
+ * What other services learn about a user: ledger needs currency and zone, notifier the contact,
+ * every verifier the session version and activation (token revocation).
+ */
 function profileOf(user: User) {
   return {
     email: user.email,
@@ -10,8 +13,8 @@ function profileOf(user: User) {
     baseCurrency: user.baseCurrency,
     timezone: user.timezone,
     role: user.role,
-    // Session versions arrive with the revocation work in auth (issue 12 item 2); until then every token is version 0.
-    sessionVersion: 0,
+    // Consumers refuse tokens whose `sv` is below this, and every token of an inactive user.
+    sessionVersion: user.sessionVersion,
     isActive: user.isActive,
   };
 }

@@ -2,15 +2,17 @@ import type { Request, Response } from 'express';
 import { ApiRouter, HttpProblem, badRequest, unauthorized, type Logger } from '@finance/shared';
 import { signAccessToken, type AccessTokenSettings } from '../domain/access-tokens';
 import type { PasswordHasher } from '../domain/passwords';
+import type { IssuedPair } from '../domain/refresh-tokens';
 import { isEmailIdentifier } from '../domain/profile';
 import type { User } from '../data/entities';
 import type { KeyRing } from '../data/key-ring';
-import type { LoginFailures } from '../data/login-failures';
+import type { LoginThrottle } from '../data/login-throttle';
 import type { RefreshTokenStore } from '../data/refresh-token-store';
 import type { UserStore } from '../data/user-store';
 import {
   jwksSchema,
   loginBody,
+  logoutAllBody,
   presentUser,
   refreshBody,
   registerBody,
@@ -21,7 +23,7 @@ import {
 export interface AuthRouteDeps {
   users: UserStore;
   refreshTokens: RefreshTokenStore;
-  loginFailures: LoginFailures;
+  loginThrottle: LoginThrottle;
   passwords: PasswordHasher;
   keys: KeyRing;
   tokens: AccessTokenSettings;
@@ -32,6 +34,7 @@ export interface AuthRouteDeps {
 const BAD_CREDENTIALS = 'Incorrect e-mail/username or password';
 const BAD_REFRESH = 'The refresh token is invalid, expired or revoked';
 
+/** The client address as express derives it (`req.ip`; which proxies are trusted is decided in shared). */
 export function clientAddress(req: Request): string {
   return req.ip ?? req.socket.remoteAddress ?? 'unknown';
 }
@@ -42,17 +45,36 @@ export function tooManyAttempts(retryAfterSeconds: number): HttpProblem {
   });
 }
 
-/** Token answers must not be cached by anything in between (RFC 6749 §5.1). */
-function tokenPair(res: Response, deps: AuthRouteDeps, user: User, refreshToken: string) {
+function issueAccessToken(deps: AuthRouteDeps, user: User) {
+  return signAccessToken(
+    { userId: user.id, role: user.role, sessionVersion: user.sessionVersion },
+    deps.keys.signingKey,
+    deps.tokens,
+  );
+}
+
+/**
+ * Token answers must not be cached by anything in between (RFC 6749 §5.1). A fresh pair's access
+ * token lives the whole TTL; a pair replayed in the grace window says how long it has left.
+ */
+function tokenPair(res: Response, pair: IssuedPair, fresh: { ttlSeconds: number } | 'replayed') {
   res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
-  const { token } = signAccessToken({ userId: user.id, role: user.role }, deps.keys.signingKey, deps.tokens);
+  const expiresIn =
+    fresh === 'replayed'
+      ? Math.max(0, Math.ceil((pair.accessExpiresAtMs - Date.now()) / 1000))
+      : fresh.ttlSeconds;
   return {
-    access_token: token,
+    access_token: pair.accessToken,
     token_type: 'bearer' as const,
-    expires_in: deps.tokens.ttlSeconds,
-    refresh_token: refreshToken,
+    expires_in: expiresIn,
+    refresh_token: pair.refreshToken,
   };
 }
+
+const throttleResponse = {
+  description: 'Too many failed attempts (see Retry-After)',
+  headers: { 'Retry-After': { description: 'Seconds' } },
+};
 
 export function addAuthRoutes(api: ApiRouter, deps: AuthRouteDeps): void {
   api.post(
@@ -63,11 +85,15 @@ export function addAuthRoutes(api: ApiRouter, deps: AuthRouteDeps): void {
       auth: false,
       body: registerBody,
       responses: {
-        201: { description: 'The new user', schema: userSchema },
+        201: {
+          description: 'The new user',
+          schema: userSchema,
+          headers: { Location: { description: '/users/me, where the new user reads its profile' } },
+        },
         409: { description: 'The e-mail or username is taken (errors name the field)' },
       },
     },
-    async ({ body }) => {
+    async ({ body }, _req, res) => {
       const user = await deps.users.register({
         email: body.email,
         username: body.username,
@@ -75,6 +101,7 @@ export function addAuthRoutes(api: ApiRouter, deps: AuthRouteDeps): void {
         baseCurrency: body.base_currency,
         timezone: body.timezone,
       });
+      res.location('/users/me');
       return presentUser(user);
     },
   );
@@ -85,7 +112,10 @@ export function addAuthRoutes(api: ApiRouter, deps: AuthRouteDeps): void {
       summary: 'Log in with e-mail or username and password',
       description:
         'Accepts JSON `{email | username, password}` or the OAuth2 password form (`username` may be an e-mail). ' +
-        `Failed attempts are limited per account and per client address (429 with Retry-After).`,
+        'Every attempt is counted before the password is checked, per account and client address (with ' +
+        'exponential back-off), per account from addresses that never logged into it, and per address; ' +
+        'an exhausted budget answers 429 with Retry-After. The e-mail and the username of an account share ' +
+        'one budget. A correct password gives its attempt back.',
       tags: ['auth'],
       auth: false,
       body: loginBody,
@@ -93,10 +123,7 @@ export function addAuthRoutes(api: ApiRouter, deps: AuthRouteDeps): void {
       responses: {
         200: { description: 'An access token and a refresh token', schema: tokenPairSchema },
         401: { description: 'Wrong credentials or inactive account' },
-        429: {
-          description: 'Too many failed attempts',
-          headers: { 'Retry-After': { description: 'Seconds' } },
-        },
+        429: throttleResponse,
       },
     },
     async ({ body }, req, res) => {
@@ -110,18 +137,16 @@ export function addAuthRoutes(api: ApiRouter, deps: AuthRouteDeps): void {
           { field: 'body.username', message: 'email or username is required' },
         ]);
       const address = clientAddress(req);
-      const throttle = await deps.loginFailures.check(identifier, address);
-      if (!throttle.allowed) {
-        deps.logger.warn({ clientIp: address }, 'login throttled');
-        throw tooManyAttempts(throttle.retryAfterSeconds);
-      }
-
       const by = body.email !== undefined || isEmailIdentifier(identifier) ? 'email' : 'username';
       const user = await deps.users.findByLogin(by, identifier);
+
+      // Counted before the password is checked, so parallel guesses cannot overtake the count.
+      const attempt = await deps.loginThrottle.admit({ userId: user?.id, identifier, clientIp: address });
+      if (!attempt.allowed) throw tooManyAttempts(attempt.retryAfterSeconds);
+
       // Always one bcrypt comparison, against a dummy hash for unknown users: equal timing.
       const matches = await deps.passwords.verify(body.password, user?.passwordHash);
       if (!user || !matches || !user.isActive) {
-        await deps.loginFailures.record(identifier, address);
         // The identifier itself is not logged: it may be a mistyped password.
         deps.logger.info(
           {
@@ -133,9 +158,14 @@ export function addAuthRoutes(api: ApiRouter, deps: AuthRouteDeps): void {
         );
         throw unauthorized(BAD_CREDENTIALS);
       }
-      await deps.loginFailures.clear(identifier);
-      deps.logger.info({ userId: user.id }, 'login');
-      return tokenPair(res, deps, user, await deps.refreshTokens.startFamily(user.id));
+      await deps.loginThrottle.succeeded(attempt);
+      const refreshToken = await deps.refreshTokens.startFamily(user);
+      // The password was changed (or every session ended) while it was being checked.
+      if (!refreshToken) throw unauthorized(BAD_CREDENTIALS);
+      deps.logger.info({ userId: user.id, clientIp: address }, 'login');
+      const access = issueAccessToken(deps, user);
+      const pair = { accessToken: access.token, accessExpiresAtMs: access.expiresAtMs, refreshToken };
+      return tokenPair(res, pair, deps.tokens);
     },
   );
 
@@ -144,7 +174,11 @@ export function addAuthRoutes(api: ApiRouter, deps: AuthRouteDeps): void {
     {
       summary: 'Exchange a refresh token for a new token pair',
       description:
-        'The presented token is used up. Presenting a used token again revokes its whole family (RFC 9700 §4.14.2).',
+        'The presented token is used up. Presented again from the same client address within the grace ' +
+        'window (REFRESH_REUSE_GRACE_SECONDS, 10 s by default) — two tabs refreshing at once, or a retry ' +
+        'after a lost answer — it answers the very pair the first exchange issued (same access and refresh ' +
+        'token; `expires_in` counts down), and the session lives on. Presented again at any other time or ' +
+        'from another address, it revokes its whole family (RFC 9700 §4.14.2).',
       tags: ['auth'],
       auth: false,
       body: refreshBody,
@@ -154,11 +188,21 @@ export function addAuthRoutes(api: ApiRouter, deps: AuthRouteDeps): void {
       },
     },
     async ({ body }, req, res) => {
-      const result = await deps.refreshTokens.rotate(body.refresh_token);
+      const address = clientAddress(req);
+      const result = await deps.refreshTokens.rotate(body.refresh_token, {
+        clientIp: address,
+        issueAccessToken: (user) => {
+          const access = issueAccessToken(deps, user);
+          return { token: access.token, expiresAtMs: access.expiresAtMs };
+        },
+      });
       if (result.outcome === 'reused')
-        deps.logger.warn({ clientIp: clientAddress(req) }, 'refresh token reused: family revoked');
-      if (result.outcome !== 'rotated') throw unauthorized(BAD_REFRESH);
-      return tokenPair(res, deps, result.user, result.refreshToken);
+        deps.logger.warn(
+          { event: 'refresh.reuse', clientIp: address },
+          'refresh token reused: family revoked',
+        );
+      if (result.outcome !== 'rotated' && result.outcome !== 'replayed') throw unauthorized(BAD_REFRESH);
+      return tokenPair(res, result.pair, result.outcome === 'replayed' ? 'replayed' : deps.tokens);
     },
   );
 
@@ -168,7 +212,8 @@ export function addAuthRoutes(api: ApiRouter, deps: AuthRouteDeps): void {
       summary: 'End the session of a refresh token',
       description:
         'Revokes the refresh token and every token of its family. Needs no access token, so a client whose ' +
-        'access token expired can still log out. Unknown tokens are accepted silently.',
+        'access token expired can still log out. Unknown tokens are accepted silently. Access tokens already ' +
+        'issued stay valid until they expire; POST /auth/logout-all ends them too.',
       tags: ['auth'],
       auth: false,
       body: refreshBody,
@@ -176,6 +221,26 @@ export function addAuthRoutes(api: ApiRouter, deps: AuthRouteDeps): void {
     },
     async ({ body }) => {
       await deps.refreshTokens.revokeFamilyOf(body.refresh_token);
+      return undefined;
+    },
+  );
+
+  api.post(
+    '/auth/logout-all',
+    {
+      summary: 'End every session of the caller',
+      description:
+        'Raises the caller’s session version: every access token issued so far (this one included) is ' +
+        'refused from now on — by auth at once, by the other services and the gateway within seconds — and ' +
+        'every refresh token is revoked.',
+      tags: ['auth'],
+      // No fields: a body, if any, must be `{}` (an unknown field is a 400 like everywhere).
+      body: logoutAllBody,
+      responses: { 204: { description: 'Every session ended' } },
+    },
+    async ({ user }) => {
+      await deps.users.endAllSessions(user.id);
+      deps.logger.info({ event: 'sessions.revoked', userId: user.id, reason: 'logout-all' }, 'logout-all');
       return undefined;
     },
   );

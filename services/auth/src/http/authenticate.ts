@@ -3,22 +3,35 @@ import { InvalidAccessToken, UNKNOWN_KEY, verifyAccessToken } from '../domain/ac
 import type { KeyRing } from '../data/key-ring';
 
 const INVALID = 'The access token is missing, invalid or expired';
+const REVOKED = 'The access token has been revoked; log in again';
+
+/** Where the verifier reads a user's current session state (the users table). */
+export interface SessionStates {
+  sessionStateOf(userId: string): Promise<{ isActive: boolean; sessionVersion: number } | undefined>;
+}
+
+function invalidToken(detail: string): HttpProblem {
+  return new HttpProblem(401, detail, { headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } });
+}
 
 /**
  * Auth verifies its own access tokens against its own key ring rather than over HTTP from its
  * own JWKS; the rules are those of the shared TokenVerifier (RS256 only, kid, iss, aud, exp),
- * and the shared `authenticate` middleware uses it like any other verifier.
+ * and the shared `authenticate` middleware uses it like any other verifier. Being the owner of
+ * the users table, it also refuses at once (no cache) a token of a deleted or deactivated user,
+ * and one whose `sv` claim (0 when absent) is below the user's session version.
  */
 export class KeyRingVerifier implements AccessTokenVerifier {
   constructor(
     private readonly keys: KeyRing,
     private readonly settings: { issuer: string; audience: string },
+    private readonly sessions: SessionStates,
   ) {}
 
   async verify(token: string): Promise<AuthenticatedUser> {
+    let claims;
     try {
       await this.keys.fresh();
-      let claims;
       try {
         claims = verifyAccessToken(token, (kid) => this.keys.publicKey(kid), this.settings);
       } catch (error) {
@@ -27,12 +40,18 @@ export class KeyRingVerifier implements AccessTokenVerifier {
         await this.keys.fresh(5_000);
         claims = verifyAccessToken(token, (kid) => this.keys.publicKey(kid), this.settings);
       }
-      return { id: claims.userId, role: claims.role, tokenId: claims.tokenId, sessionVersion: 0 };
     } catch (error) {
       if (!(error instanceof InvalidAccessToken)) throw error;
-      throw new HttpProblem(401, INVALID, {
-        headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
-      });
+      throw invalidToken(INVALID);
     }
+    const state = await this.sessions.sessionStateOf(claims.userId);
+    if (!state || !state.isActive || claims.sessionVersion < state.sessionVersion)
+      throw invalidToken(REVOKED);
+    return {
+      id: claims.userId,
+      role: claims.role,
+      tokenId: claims.tokenId,
+      sessionVersion: claims.sessionVersion,
+    };
   }
 }

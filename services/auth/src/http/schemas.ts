@@ -72,14 +72,19 @@ export const tokenPairSchema = z
   })
   .meta({ id: 'TokenPair' });
 
+export const logoutAllBody = z.object({});
+
 const refreshToken = z.string().min(1).max(512).meta({ description: 'The opaque refresh token' });
 export const refreshBody = z.object({ refresh_token: refreshToken });
 
 export const updateMeBody = z.object({
-  email: email.optional(),
+  email: email.optional().meta({ description: 'A new e-mail address needs `current_password` too' }),
   username: username.optional(),
   base_currency: baseCurrency.optional(),
   timezone: timeZone.optional(),
+  current_password: presentedPassword
+    .meta({ format: 'password', description: 'Required when the e-mail address changes' })
+    .optional(),
 });
 
 export const changePasswordBody = z.object({
@@ -110,3 +115,36 @@ export const jwksSchema = z
     ),
   })
   .meta({ id: 'JsonWebKeySet' });
+
+/** `after`: a non-negative integer, small enough to be exact as a JSON number. */
+export const revocationFeedQuery = z.object({
+  after: z
+    .string()
+    .regex(/^\d{1,16}$/, { message: 'Must be a non-negative integer' })
+    .transform(Number)
+    .refine(Number.isSafeInteger, { message: 'Must be a non-negative integer' })
+    .optional()
+    .meta({ description: 'The last seq already seen; omitted: every retained row' }),
+});
+
+export const revocationFeedSchema = z
+  .object({
+    revocations: z.array(
+      z.object({
+        seq: z.number().int(),
+        user_id: z.uuid(),
+        session_version: z.number().int().meta({
+          description: 'From now on, access tokens of user_id whose `sv` claim is lower are invalid',
+        }),
+        at: z.string().meta({ description: 'ISO 8601 instant of the bump' }),
+      }),
+    ),
+    last_seq: z.number().int().meta({
+      description:
+        'The last row’s seq, or `after` (or the current seq) when there is none: pass it as `after`',
+    }),
+    retention_seconds: z.number().int().meta({
+      description: 'Rows are kept this long (access-token lifetime + 60 s)',
+    }),
+  })
+  .meta({ id: 'SessionRevocations' });

@@ -1,6 +1,6 @@
-import { ApiRouter, HttpProblem, unauthorized, type AuthenticatedUser } from '@finance/shared';
+import { ApiRouter, HttpProblem, badRequest, unauthorized, type AuthenticatedUser } from '@finance/shared';
 import type { PasswordHasher } from '../domain/passwords';
-import type { LoginFailures } from '../data/login-failures';
+import type { LoginThrottle } from '../data/login-throttle';
 import type { User } from '../data/entities';
 import type { UserStore } from '../data/user-store';
 import { clientAddress, tooManyAttempts } from './auth-routes';
@@ -9,7 +9,7 @@ import { changePasswordBody, deleteMeBody, presentUser, updateMeBody, userSchema
 export interface UserRouteDeps {
   users: UserStore;
   passwords: PasswordHasher;
-  loginFailures: LoginFailures;
+  loginThrottle: LoginThrottle;
 }
 
 /** A valid token whose user was deleted or deactivated since it was issued no longer counts. */
@@ -20,8 +20,9 @@ async function currentUser(users: UserStore, caller: AuthenticatedUser): Promise
 }
 
 /**
- * Confirms the caller knows the password before a sensitive change. Wrong guesses count
- * towards the same throttle as logins, so a stolen access token cannot brute-force it.
+ * Confirms the caller knows the password before a sensitive change. Each try is counted in the
+ * same budget as logins of the account from that address, so a stolen access token cannot
+ * brute-force it (and cannot lock the owner out from elsewhere either).
  */
 async function confirmPassword(
   deps: UserRouteDeps,
@@ -30,16 +31,19 @@ async function confirmPassword(
   field: string,
   address: string,
 ): Promise<void> {
-  const key = `user:${user.id}`;
-  const throttle = await deps.loginFailures.check(key, address);
-  if (!throttle.allowed) throw tooManyAttempts(throttle.retryAfterSeconds);
-  if (!(await deps.passwords.verify(password, user.passwordHash))) {
-    await deps.loginFailures.record(key, address);
+  const attempt = await deps.loginThrottle.admit({ userId: user.id, clientIp: address });
+  if (!attempt.allowed) throw tooManyAttempts(attempt.retryAfterSeconds);
+  if (!(await deps.passwords.verify(password, user.passwordHash)))
     throw new HttpProblem(403, 'The password is incorrect', {
       errors: [{ field: `body.${field}`, message: 'Incorrect password' }],
     });
-  }
+  await deps.loginThrottle.succeeded(attempt);
 }
+
+const passwordResponses = {
+  403: { description: 'The password is wrong (errors name the field)' },
+  429: { description: 'Too many wrong passwords', headers: { 'Retry-After': { description: 'Seconds' } } },
+};
 
 export function addUserRoutes(api: ApiRouter, deps: UserRouteDeps): void {
   api.get(
@@ -57,16 +61,29 @@ export function addUserRoutes(api: ApiRouter, deps: UserRouteDeps): void {
     {
       summary: 'Change the caller’s profile',
       description:
-        'Only email, username, base_currency and timezone may be set; any other field is rejected.',
+        'Only email, username, base_currency and timezone may be set; any other field is rejected. ' +
+        '**Changing the e-mail address needs `current_password`** (the e-mail is the login and contact ' +
+        'identifier, so a stolen access token alone must not be able to take the account over): without it ' +
+        '400 naming `body.current_password`, wrong 403, too many wrong tries 429 — as for the password ' +
+        'change. A `current_password` given with any other change is checked too.',
       tags: ['users'],
       body: updateMeBody,
       responses: {
         200: { description: 'The updated user', schema: userSchema },
+        400: { description: 'Invalid fields, or an e-mail change without current_password' },
+        ...passwordResponses,
         409: { description: 'The e-mail or username is taken (errors name the field)' },
       },
     },
-    async ({ body, user }) => {
-      await currentUser(deps.users, user);
+    async ({ body, user }, req) => {
+      const me = await currentUser(deps.users, user);
+      const changesEmail = body.email !== undefined && body.email !== me.email;
+      if (changesEmail && body.current_password === undefined)
+        throw badRequest('Changing the e-mail address needs the current password', [
+          { field: 'body.current_password', message: 'Required to change the e-mail address' },
+        ]);
+      if (body.current_password !== undefined)
+        await confirmPassword(deps, me, body.current_password, 'current_password', clientAddress(req));
       const updated = await deps.users.updateProfile(user.id, {
         email: body.email,
         username: body.username,
@@ -81,18 +98,25 @@ export function addUserRoutes(api: ApiRouter, deps: UserRouteDeps): void {
     '/users/me/password',
     {
       summary: 'Change the caller’s password',
-      description: 'Needs the current password. Ends every session: all refresh tokens are revoked.',
+      description:
+        'Needs the current password; the new one must differ from it (400 naming `body.new_password`). ' +
+        'Ends every session: every access token issued so far is refused and every refresh token revoked.',
       tags: ['users'],
       body: changePasswordBody,
       responses: {
         204: { description: 'Changed' },
-        403: { description: 'The current password is wrong' },
-        429: { description: 'Too many wrong passwords' },
+        400: { description: 'Invalid fields, or the new password is the current one' },
+        ...passwordResponses,
       },
     },
     async ({ body, user }, req) => {
       const me = await currentUser(deps.users, user);
       await confirmPassword(deps, me, body.current_password, 'current_password', clientAddress(req));
+      // Compared with bcrypt, not as strings: what counts is what bcrypt would accept.
+      if (await deps.passwords.verify(body.new_password, me.passwordHash))
+        throw badRequest('The new password must differ from the current one', [
+          { field: 'body.new_password', message: 'Must differ from the current password' },
+        ]);
       await deps.users.changePassword(me.id, await deps.passwords.hash(body.new_password));
       return undefined;
     },
@@ -103,13 +127,13 @@ export function addUserRoutes(api: ApiRouter, deps: UserRouteDeps): void {
     {
       summary: 'Delete the caller’s account',
       description:
-        'Needs the password. Other services purge the user’s data when they receive auth.user.deleted.',
+        'Needs the password. Every token of the user is refused from now on; other services purge the ' +
+        'user’s data when they receive auth.user.deleted.',
       tags: ['users'],
       body: deleteMeBody,
       responses: {
         204: { description: 'Deleted' },
-        403: { description: 'The password is wrong' },
-        429: { description: 'Too many wrong passwords' },
+        ...passwordResponses,
       },
     },
     async ({ body, user }, req) => {

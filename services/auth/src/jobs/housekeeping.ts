@@ -1,31 +1,37 @@
 import type { Logger } from '@finance/shared';
-import type { LoginFailures } from '../data/login-failures';
+import type { LoginThrottle } from '../data/login-throttle';
 import type { RefreshTokenStore } from '../data/refresh-token-store';
+import type { SessionRevocationFeed } from '../data/session-revocations';
 
-const HOUR_MS = 60 * 60 * 1000;
+/** Revocation rows live ACCESS_TOKEN_TTL + 60 s; pruning them every few minutes keeps the feed short. */
+const DEFAULT_INTERVAL_MS = 5 * 60 * 1000;
 
 /**
- * Hourly: forget refresh-token families that can no longer be used and failed logins that fell
- * out of the throttle window. Plain idempotent DELETEs, so every replica may run it without a
- * lock, and the exact minute does not matter — hence a timer rather than a cron schedule
- * (auth's package.json does not declare node-cron).
+ * Every few minutes: forget refresh-token families that can no longer be used, sealed pairs past
+ * their grace window, throttle buckets and known addresses that ran out, and revocation rows past
+ * their retention. Plain idempotent statements, so every replica may run it without a lock, and
+ * the exact minute does not matter — hence a timer rather than a cron schedule (auth's
+ * package.json does not declare node-cron).
  */
 export function scheduleHousekeeping(deps: {
   refreshTokens: RefreshTokenStore;
-  loginFailures: LoginFailures;
+  loginThrottle: LoginThrottle;
+  revocations: SessionRevocationFeed;
   logger: Logger;
   intervalMs?: number;
-}): { stop(): void } {
+}): { stop(): void; runOnce(): Promise<void> } {
   const run = async () => {
     try {
       const families = await deps.refreshTokens.pruneExpired();
-      await deps.loginFailures.pruneOlderThanWindow();
-      deps.logger.info({ families }, 'housekeeping done');
+      await deps.refreshTokens.forgetSealedPairs();
+      await deps.loginThrottle.prune();
+      const revocations = await deps.revocations.prune();
+      deps.logger.info({ families, revocations }, 'housekeeping done');
     } catch (error) {
       deps.logger.warn({ err: error }, 'housekeeping failed; will retry next round');
     }
   };
-  const timer = setInterval(() => void run(), deps.intervalMs ?? HOUR_MS);
+  const timer = setInterval(() => void run(), deps.intervalMs ?? DEFAULT_INTERVAL_MS);
   timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return { stop: () => clearInterval(timer), runOnce: run };
 }
