@@ -1,8 +1,8 @@
+import { addDays } from '@finance/shared';
 import type { EntityManager } from 'typeorm';
 import {
   currentFigures,
   seriesFigures,
-  sumByWindow,
   type CurrentWindowFigures,
   type WindowFigures,
 } from '../domain/budget-analysis';
@@ -14,11 +14,14 @@ import {
 } from '../domain/budget-window';
 import type { BudgetRecord } from './budget-store';
 
+/** The most earlier windows one analysis reports (GET /budgets/{id} shows 6). */
+export const MAX_HISTORY_WINDOWS = 12;
+
 export interface BudgetAnalysisRequest {
   budget: BudgetRecord;
   /** The window to judge (usually the one containing today). */
   window: BudgetWindow;
-  /** How many earlier windows to report as history. */
+  /** How many earlier windows to report as history (at most MAX_HISTORY_WINDOWS). */
   historyCount: number;
 }
 
@@ -33,17 +36,20 @@ export function scheduleOf(budget: BudgetRecord): BudgetSchedule {
   return { period: budget.period, startDate: budget.startDate, endDate: budget.endDate };
 }
 
-interface DailySumRow {
-  key: string;
-  day: string | null;
-  total: string;
+/** One date range whose expenses are summed: a reported window, or everything before them. */
+interface SumRange {
+  categoryId: string | null;
+  currency: string;
+  from: CalendarDate;
+  to: CalendarDate;
 }
 
 /**
- * Figures for several budgets' windows with ONE grouped query: per budget, the expense sums per
- * day over its history and current window, plus (for rollover) one sum of everything spent from
- * start_date up to the history — never one query per window. Only expenses in the budget's
- * currency count; income and transfers never do.
+ * Figures for several budgets' windows with ONE grouped query that sums, per budget, each
+ * reported window (history and current) and, for rollover, everything spent from start_date up
+ * to the first of them. The database does the summing, so the query answers one row per range:
+ * at most (MAX_HISTORY_WINDOWS + 2) per budget, whatever the spending or the number of windows
+ * since start_date. Only expenses in the budget's currency count; income and transfers never do.
  */
 export async function analyseBudgets(
   manager: EntityManager,
@@ -52,51 +58,47 @@ export async function analyseBudgets(
   today: CalendarDate,
 ): Promise<BudgetAnalysis[]> {
   if (requests.length === 0) return [];
-  const plans = requests.map((request, i) => {
-    const schedule = scheduleOf(request.budget);
-    const windows = [...previousWindows(schedule, request.window, request.historyCount), request.window];
-    const detailFrom = windows[0].start;
-    return {
-      key: String(i),
-      request,
-      windows,
-      detailFrom,
-      from: request.budget.rollover ? request.budget.startDate : detailFrom,
-      to: request.window.end,
-    };
+  const ranges: SumRange[] = [];
+  const addRange = (budget: BudgetRecord, from: CalendarDate, to: CalendarDate) => {
+    ranges.push({ categoryId: budget.categoryId, currency: budget.currency, from, to });
+    return ranges.length - 1;
+  };
+  const plans = requests.map(({ budget, window, historyCount }) => {
+    const history = Math.min(Math.max(0, historyCount), MAX_HISTORY_WINDOWS);
+    const windows = [...previousWindows(scheduleOf(budget), window, history), window];
+    const first = windows[0];
+    const beforeRange =
+      budget.rollover && first.index > 0
+        ? addRange(budget, budget.startDate, addDays(first.start, -1))
+        : undefined;
+    const windowRanges = windows.map((w) => addRange(budget, w.start, w.end));
+    return { budget, windows, beforeRange, windowRanges };
   });
-  const rows: DailySumRow[] = await manager.query(
-    `SELECT r.key,
-            CASE WHEN t.date < r.detail_from THEN NULL ELSE t.date::text END AS day,
-            SUM(t.base_amount_minor)::text AS total
-     FROM unnest($2::text[], $3::uuid[], $4::text[], $5::date[], $6::date[], $7::date[])
-            AS r(key, category_id, currency, from_date, detail_from, to_date)
+  const rows: Array<{ slot: number; total: string }> = await manager.query(
+    `SELECT r.slot, SUM(t.base_amount_minor)::text AS total
+     FROM unnest($2::int[], $3::uuid[], $4::text[], $5::date[], $6::date[])
+            AS r(slot, category_id, currency, from_date, to_date)
      JOIN spending_transactions t
        ON t.user_id = $1 AND NOT t.deleted AND t.type = 'expense'
       AND t.base_currency = r.currency
       AND (r.category_id IS NULL OR t.category_id = r.category_id)
       AND t.date BETWEEN r.from_date AND r.to_date
-     GROUP BY 1, 2`,
+     GROUP BY r.slot`,
     [
       userId,
-      plans.map((p) => p.key),
-      plans.map((p) => p.request.budget.categoryId),
-      plans.map((p) => p.request.budget.currency),
-      plans.map((p) => p.from),
-      plans.map((p) => p.detailFrom),
-      plans.map((p) => p.to),
+      ranges.map((_, slot) => slot),
+      ranges.map((r) => r.categoryId),
+      ranges.map((r) => r.currency),
+      ranges.map((r) => r.from),
+      ranges.map((r) => r.to),
     ],
   );
-  return plans.map((plan) => {
-    const mine = rows.filter((r) => r.key === plan.key);
-    const spentBefore = mine.filter((r) => r.day === null).reduce((sum, r) => sum + BigInt(r.total), 0n);
-    const daily = mine
-      .filter((r) => r.day !== null)
-      .map((r) => ({ date: r.day as string, total: BigInt(r.total) }));
-    const { budget } = plan.request;
+  const totals = new Map(rows.map((row) => [Number(row.slot), BigInt(row.total)]));
+  const sumOf = (slot: number | undefined) => (slot === undefined ? 0n : (totals.get(slot) ?? 0n));
+  return plans.map(({ budget, windows, beforeRange, windowRanges }) => {
     const figures = seriesFigures(budget.amountMinor, budget.rollover, {
-      windows: sumByWindow(plan.windows, daily),
-      spentBefore,
+      windows: windows.map((window, i) => ({ window, spent: sumOf(windowRanges[i]) })),
+      spentBefore: sumOf(beforeRange),
     });
     return {
       budget,

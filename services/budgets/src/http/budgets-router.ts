@@ -11,12 +11,13 @@ import {
   toMinorUnits,
   unprocessable,
   cursorTimestamp,
+  localDate,
 } from '@finance/shared';
 import type { RequestHandler } from 'express';
 import type { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
 import type { CurrentWindowFigures, WindowFigures } from '../domain/budget-analysis';
-import { localDate, referenceWindow, type BudgetPeriod } from '../domain/budget-window';
+import { referenceWindow, type BudgetPeriod } from '../domain/budget-window';
 import {
   activeBudgets,
   categoryStanding,
