@@ -1,5 +1,6 @@
 import {
   formatMinorUnits,
+  isInDateDomain,
   publishEvent,
   toMinorUnits,
   type EventConsumer,
@@ -70,7 +71,8 @@ async function writeTransaction(
 export async function onTransactionChanged(event: TransactionEvent, manager: EntityManager): Promise<void> {
   if (!(await writeTransaction(manager, event, false))) return; // stale or duplicate
   const p = event.payload;
-  if (p.type === 'expense')
+  // Budgets only live inside the date domain; an older event dated outside it is kept, never judged.
+  if (p.type === 'expense' && isInDateDomain(p.date))
     await checkThresholds(manager, event.userId, {
       categoryId: p.categoryId,
       date: p.date,

@@ -3,6 +3,7 @@ import {
   HttpProblem,
   MoneyError,
   badRequest,
+  compareDates,
   decodeCursor,
   formatMinorUnits,
   notFound,
@@ -145,7 +146,7 @@ export function budgetsRouter(deps: BudgetsRouterDeps): ApiRouter {
   }
 
   function checkDates(fields: Pick<BudgetFields, 'startDate' | 'endDate'>): void {
-    if (fields.endDate !== null && fields.endDate < fields.startDate)
+    if (fields.endDate !== null && compareDates(fields.endDate, fields.startDate) < 0)
       throw badRequest('end_date must not be before start_date', [
         { field: 'body.end_date', message: 'Must be on or after start_date' },
       ]);

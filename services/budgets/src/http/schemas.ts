@@ -1,12 +1,9 @@
-import { paginationQuery, positiveAmount } from '@finance/shared';
+import { DATE_DOMAIN, calendarDateSchema, paginationQuery, positiveAmount } from '@finance/shared';
 import { z } from 'zod';
 import { budgetPeriods } from '../domain/budget-window';
 
-const calendarDate = z.iso
-  .date()
-  // z.iso.date() takes year 0000, which PostgreSQL's date refuses (a 500 otherwise).
-  .refine((date) => !date.startsWith('0000'), 'There is no year 0')
-  .meta({ description: 'Calendar date, YYYY-MM-DD', example: '2026-01-25' });
+/** A date the service answers with. Windows computed from accepted dates may end after the domain's last day. */
+const calendarDate = z.string().meta({ description: 'Calendar date, YYYY-MM-DD', example: '2026-01-25' });
 const money = z
   .string()
   .meta({ description: 'Exact decimal amount in the budget currency', example: '450.00' });
@@ -16,8 +13,14 @@ const budgetFields = {
   category_id: z.uuid().nullable().meta({ description: 'A category of yours; null = all expenses' }),
   amount: positiveAmount,
   period: z.enum(budgetPeriods),
-  start_date: calendarDate.meta({ description: 'Anchors the windows; defaults to today (your timezone)' }),
-  end_date: calendarDate.nullable().meta({ description: 'Last day (cuts the last window short)' }),
+  start_date: calendarDateSchema.meta({
+    description: `Anchors the windows; defaults to today (your timezone). ${DATE_DOMAIN.min} to ${DATE_DOMAIN.max}`,
+    example: '2026-01-25',
+  }),
+  end_date: calendarDateSchema.nullable().meta({
+    description: `Last day (cuts the last window short); null = open-ended. ${DATE_DOMAIN.min} to ${DATE_DOMAIN.max}`,
+    example: '2026-12-31',
+  }),
   rollover: z
     .boolean()
     .meta({ description: "Carry each window's unspent amount (or overspend) into the next" }),
