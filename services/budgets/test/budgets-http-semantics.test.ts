@@ -12,7 +12,14 @@ import {
 } from '@finance/shared/testing';
 import type { DataSource } from 'typeorm';
 import { buildApp } from '../src/app';
-import { categoryEvent, deliver, newId, openTestDataSource, userRegistered } from './fixtures';
+import {
+  categoryDeleted,
+  categoryEvent,
+  deliver,
+  newId,
+  openTestDataSource,
+  userRegistered,
+} from './fixtures';
 
 /**
  * The ledger's HTTP conventions, in budgets: Location on 201, a strong `ETag: "<version>"`,
@@ -166,5 +173,33 @@ describe('budgets HTTP semantics', () => {
     expect(empty.status).toBe(200);
     expect(empty.body.version).toBe(2);
     expect(empty.headers.get('etag')).toBe('"2"');
+  });
+
+  it('answers 404 naming query.category_id for an unknown, another user’s or a deleted category', async () => {
+    const alice = await newUser();
+    const bob = await newUser();
+    const gone = newId();
+    await deliver(dataSource, categoryEvent('ledger.category.created', alice.id, gone));
+    await deliver(dataSource, categoryDeleted(alice.id, gone, null));
+    await createBudget(alice.token, { category_id: alice.category, amount: '1', period: 'daily' });
+    for (const categoryId of [newId(), bob.category, gone]) {
+      const res = await httpJson('GET', `${server.url}/budgets?category_id=${categoryId}`, {
+        token: alice.token,
+      });
+      expect(res.status).toBe(404);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      expect(res.body.errors).toEqual([{ field: 'query.category_id', message: expect.any(String) }]);
+    }
+    const own = await httpJson('GET', `${server.url}/budgets?category_id=${alice.category}`, {
+      token: alice.token,
+    });
+    expect(own.status).toBe(200);
+    expect(own.body.data).toHaveLength(1);
+    // Bob's own category is his: an empty page, not a 404.
+    const bobs = await httpJson('GET', `${server.url}/budgets?category_id=${bob.category}`, {
+      token: bob.token,
+    });
+    expect(bobs.status).toBe(200);
+    expect(bobs.body.data).toEqual([]);
   });
 });

@@ -136,19 +136,19 @@ function checkDates(fields: Pick<BudgetFields, 'startDate' | 'endDate'>): void {
 }
 
 /**
- * A budget's category must be one of the caller's own, live categories as the ledger told us:
- * unknown or another user's → 404 naming the field (another user's category is not revealed);
- * deleted → 422.
+ * A category id the client sent (in the body or a filter) must be one of the caller's own, live
+ * categories as the ledger told us: unknown or another user's → 404 naming the field (another
+ * user's category is not revealed); deleted → 422 in a body (it was yours), 404 in a filter.
  */
 async function checkCategory(
   manager: EntityManager,
   userId: string,
   categoryId: string,
-  field: 'body.category_id',
+  field: 'body.category_id' | 'query.category_id',
 ): Promise<void> {
   const standing = await findCategoryStanding(manager, userId, categoryId);
   if (standing === 'own') return;
-  if (standing === 'deleted')
+  if (standing === 'deleted' && field === 'body.category_id')
     throw unprocessable('The category was deleted', [{ field, message: 'This category was deleted' }]);
   throw new HttpProblem(404, 'Category not found', {
     errors: [{ field, message: 'No such category of yours' }],
@@ -224,10 +224,12 @@ export function budgetsRouter(deps: BudgetsRouterDeps): ApiRouter {
       query: listBudgetsQuery,
       responses: {
         200: { description: 'A page of budgets, oldest first', schema: pageSchema(budgetSchema) },
+        404: { description: 'category_id is not one of your categories' },
       },
     },
     async ({ query, user }) => {
       const manager = db.manager;
+      if (query.category_id) await checkCategory(manager, user.id, query.category_id, 'query.category_id');
       const after = query.cursor ? decodeCursor(query.cursor, cursorSchema) : undefined;
       const rows = await listBudgets(manager, user.id, {
         period: query.period,
