@@ -202,4 +202,42 @@ describe('budgets HTTP semantics', () => {
     expect(bobs.status).toBe(200);
     expect(bobs.body.data).toEqual([]);
   });
+
+  it.each([
+    ['BEL', 'Food\u0007'],
+    ['ESC', '\u001b[31mRed'],
+    ['CR/LF', 'Food\r\nRent'],
+    ['TAB', 'Food\tRent'],
+    ['DEL', 'Food\u007f'],
+    ['C1', 'Food\u0085'],
+    ['RLO (bidi override)', 'invoice\u202efdp.exe'],
+    ['LRI (bidi isolate)', 'x\u2066y'],
+  ])('refuses a name with %s on create, replace and patch (400 body.name)', async (_what, name) => {
+    const { token } = await newUser();
+    const bad = await httpJson('POST', `${server.url}/budgets`, {
+      token,
+      body: { name, amount: '1', period: 'daily' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(['body.name']);
+    const created = await createBudget(token, { name: 'Plain', amount: '1', period: 'daily' });
+    const url = `${server.url}/budgets/${created.body.id}`;
+    for (const [method, body] of [
+      ['PUT', { name, amount: '1', period: 'daily' }],
+      ['PATCH', { name }],
+    ] as const) {
+      const res = await httpJson(method, url, { token, body });
+      expect(res.status).toBe(400);
+      expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(['body.name']);
+    }
+    expect((await httpJson('GET', url, { token })).body).toMatchObject({ name: 'Plain', version: 1 });
+  });
+
+  it('keeps names with ordinary Unicode (accents, emoji, right-to-left script)', async () => {
+    const { token } = await newUser();
+    for (const name of ['Épicerie', 'Café ☕', 'מזון', '食費 🍣']) {
+      const res = await createBudget(token, { name, amount: '1', period: 'daily' });
+      expect(res.body.name).toBe(name);
+    }
+  });
 });

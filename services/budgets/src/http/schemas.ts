@@ -1,4 +1,10 @@
-import { DATE_DOMAIN, calendarDateSchema, paginationQuery, positiveAmount } from '@finance/shared';
+import {
+  DATE_DOMAIN,
+  calendarDateSchema,
+  paginationQuery,
+  positiveAmount,
+  singleLineText,
+} from '@finance/shared';
 import { z } from 'zod';
 import { budgetPeriods } from '../domain/budget-window';
 
@@ -9,7 +15,9 @@ const money = z
   .meta({ description: 'Exact decimal amount in the budget currency', example: '450.00' });
 
 const budgetFields = {
-  name: z.string().trim().min(1).max(100).meta({ description: 'Defaults to e.g. "Monthly budget"' }),
+  name: singleLineText({ max: 100 }).meta({
+    description: 'One line, no control characters or bidi overrides; defaults to e.g. "Monthly budget"',
+  }),
   category_id: z.uuid().nullable().meta({ description: 'A category of yours; null = all expenses' }),
   amount: positiveAmount,
   period: z.enum(budgetPeriods),
@@ -39,6 +47,10 @@ export const createBudgetBody = z.object({
 /** PUT replaces the budget: the same fields as creation, omitted optional ones reset to their defaults. */
 export const replaceBudgetBody = createBudgetBody;
 
+/**
+ * PATCH is a JSON merge patch (RFC 7396): an absent field keeps its value, `null` clears a
+ * nullable one (category_id → all expenses, end_date → open-ended); null for any other field is a 400.
+ */
 export const patchBudgetBody = z.object({
   name: budgetFields.name.optional(),
   category_id: budgetFields.category_id.optional(),
