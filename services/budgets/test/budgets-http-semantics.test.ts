@@ -233,6 +233,43 @@ describe('budgets HTTP semantics', () => {
     expect((await httpJson('GET', url, { token })).body).toMatchObject({ name: 'Plain', version: 1 });
   });
 
+  it('holds at most the configured number of budgets per user, concurrent creations included', async () => {
+    const limited = await startHttpServer(
+      buildApp({
+        dataSource,
+        logger: testLogger(),
+        authenticate: authenticate(
+          new TokenVerifier({ jwksUrl: issuer.jwksUrl, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }),
+        ),
+        maxBudgetsPerUser: 3,
+      }),
+    );
+    try {
+      const { token } = await newUser();
+      const results = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          httpJson('POST', `${limited.url}/budgets`, { token, body: { amount: '1', period: 'daily' } }),
+        ),
+      );
+      expect(results.map((r) => r.status).sort()).toEqual([201, 201, 201, 409, 409, 409]);
+      const refused = results.find((r) => r.status === 409)!;
+      expect(refused.body.detail).toMatch(/3 budgets/);
+      const list = await httpJson('GET', `${limited.url}/budgets`, { token });
+      expect(list.body.data).toHaveLength(3);
+      // Deleting one makes room again.
+      expect(
+        (await httpJson('DELETE', `${limited.url}/budgets/${list.body.data[0].id}`, { token })).status,
+      ).toBe(204);
+      const again = await httpJson('POST', `${limited.url}/budgets`, {
+        token,
+        body: { amount: '1', period: 'daily' },
+      });
+      expect(again.status).toBe(201);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('keeps names with ordinary Unicode (accents, emoji, right-to-left script)', async () => {
     const { token } = await newUser();
     for (const name of ['Épicerie', 'Café ☕', 'מזון', '食費 🍣']) {

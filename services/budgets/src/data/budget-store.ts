@@ -11,6 +11,21 @@ export type BudgetFields = Pick<
   'name' | 'categoryId' | 'amountMinor' | 'period' | 'startDate' | 'endDate' | 'rollover'
 >;
 
+/**
+ * The most budgets one user may hold. `/analytics/budget-status` judges every active budget in
+ * one answer and alerts check every budget covering an expense, so this bounds both.
+ */
+export const MAX_BUDGETS_PER_USER = 500;
+
+/**
+ * How many budgets the user holds, counted under a per-user lock held until the transaction
+ * ends, so two concurrent creations cannot both pass the limit.
+ */
+export async function countBudgetsForCreation(manager: EntityManager, userId: string): Promise<number> {
+  await manager.query(`SELECT pg_advisory_xact_lock(hashtext('budgets:create:' || $1))`, [userId]);
+  return manager.countBy(Budget, { userId });
+}
+
 export async function insertBudget(
   manager: EntityManager,
   userId: string,
@@ -99,7 +114,7 @@ export async function listBudgets(
     .getMany();
 }
 
-/** Every budget of the user active on `on`, for the status overview. */
+/** Every budget of the user active on `on`, for the status overview (at most MAX_BUDGETS_PER_USER). */
 export async function activeBudgets(
   manager: EntityManager,
   userId: string,

@@ -5,6 +5,7 @@ import {
   badRequest,
   checkIfMatch,
   compareDates,
+  conflict,
   cursorTimestamp,
   decodeCursor,
   etagHeader,
@@ -24,7 +25,9 @@ import { z } from 'zod';
 import type { CurrentWindowFigures, WindowFigures } from '../domain/budget-analysis';
 import { referenceWindow, type BudgetPeriod } from '../domain/budget-window';
 import {
+  MAX_BUDGETS_PER_USER,
   activeBudgets,
+  countBudgetsForCreation,
   deleteBudget,
   findBudget,
   findUserSettings,
@@ -52,6 +55,8 @@ export interface BudgetsRouterDeps {
   authenticate: RequestHandler;
   /** The current instant, which decides "today" (tests pin it). */
   now?: () => Date;
+  /** Defaults to MAX_BUDGETS_PER_USER. */
+  maxBudgetsPerUser?: number;
 }
 
 const HISTORY_WINDOWS = 6;
@@ -159,6 +164,7 @@ export function budgetsRouter(deps: BudgetsRouterDeps): ApiRouter {
   const api = new ApiRouter({ authenticate: deps.authenticate });
   const db = deps.dataSource;
   const now = deps.now ?? (() => new Date());
+  const maxBudgets = deps.maxBudgetsPerUser ?? MAX_BUDGETS_PER_USER;
 
   async function todayFor(manager: EntityManager, userId: string): Promise<string> {
     const settings = await findUserSettings(manager, userId);
@@ -181,7 +187,9 @@ export function budgetsRouter(deps: BudgetsRouterDeps): ApiRouter {
           headers: { ...etagHeader, Location: { description: 'The budget’s URL, /budgets/{id}' } },
         },
         404: { description: 'category_id is not one of your categories' },
-        409: { description: 'Your account settings have not reached this service yet; retry' },
+        409: {
+          description: `Your account settings have not reached this service yet (retry), or you hold ${MAX_BUDGETS_PER_USER} budgets`,
+        },
         422: { description: 'category_id was deleted' },
       },
     },
@@ -208,6 +216,8 @@ export function budgetsRouter(deps: BudgetsRouterDeps): ApiRouter {
         checkDates(fields);
         if (fields.categoryId !== null)
           await checkCategory(manager, user.id, fields.categoryId, 'body.category_id');
+        if ((await countBudgetsForCreation(manager, user.id)) >= maxBudgets)
+          throw conflict(`You already hold ${maxBudgets} budgets, the most one user may; delete one first`);
         return insertBudget(manager, user.id, settings.baseCurrency, fields);
       });
       setETag(res, budget.version);
