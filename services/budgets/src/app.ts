@@ -13,6 +13,8 @@ export interface BudgetsAppDeps {
   readiness?: Readiness;
   /** The current instant (tests pin "today"). */
   now?: () => Date;
+  /** How many budgets one user may hold (defaults to MAX_BUDGETS_PER_USER; tests lower it). */
+  maxBudgetsPerUser?: number;
 }
 
 export function buildApp(deps: BudgetsAppDeps): Express {
@@ -26,6 +28,13 @@ export function buildApp(deps: BudgetsAppDeps): Express {
         'Budgets per category or overall with payday-anchored windows, rollover, and spending analysis ' +
         "computed from the service's own read model of the ledger's transactions.",
     },
-    routers: [budgetsRouter({ dataSource: deps.dataSource, authenticate: deps.authenticate, now: deps.now })],
+    routers: [
+      budgetsRouter({
+        dataSource: deps.dataSource,
+        authenticate: deps.authenticate,
+        now: deps.now,
+        maxBudgetsPerUser: deps.maxBudgetsPerUser,
+      }),
+    ],
   });
 }

@@ -55,6 +55,8 @@ export function userRegistered(
       baseCurrency,
       timezone,
       role: 'user',
+      sessionVersion: 1,
+      isActive: true,
     },
   });
 }

@@ -31,40 +31,16 @@ describe('spending analysis, thresholds and event handling', () => {
   let dbUrl: string;
   let dataSource: DataSource;
   let server: RunningServer;
-  const alice = newId();
-  const groceries = newId();
-  const rent = newId();
-  const tx = {
-    t1: newId(),
-    t2: newId(),
-    t3: newId(),
-    t4: newId(),
-    t5: newId(),
-    t6: newId(),
-    t7: newId(),
-    t8: newId(),
-  };
-  const budgets: Record<'groceries' | 'overall' | 'rent' | 'ended' | 'future', string> = {
-    groceries: '',
-    overall: '',
-    rent: '',
-    ended: '',
-    future: '',
-  };
-  const delivered: FinanceEvent[] = [];
-  const send = async (event: FinanceEvent) => {
-    delivered.push(event);
-    return deliver(dataSource, event);
-  };
-  const token = () => issuer.token(alice);
-  const detail = async (id: string) => {
-    const res = await httpJson('GET', `${server.url}/budgets/${id}`, { token: token() });
+  const detail = async (token: string, id: string) => {
+    const res = await httpJson('GET', `${server.url}/budgets/${id}`, { token });
     expect(res.status).toBe(200);
     return res.body;
   };
-  const outbox = async () =>
+  /** What budgets announced through the outbox for one user, oldest first. */
+  const outbox = async (userId: string) =>
     (await dataSource.query(
-      `SELECT type, envelope FROM outbox WHERE type LIKE 'budgets.%' ORDER BY position`,
+      `SELECT type, envelope FROM outbox WHERE type LIKE 'budgets.%' AND envelope->>'userId' = $1 ORDER BY position`,
+      [userId],
     )) as Array<{ type: string; envelope: FinanceEvent }>;
 
   beforeAll(async () => {
@@ -84,41 +60,6 @@ describe('spending analysis, thresholds and event handling', () => {
         now: () => new Date('2026-03-10T11:00:00Z'),
       }),
     );
-    await send(userRegistered(alice, 'EUR', 'Europe/Berlin'));
-    await send(categoryEvent('ledger.category.created', alice, groceries));
-    await send(categoryEvent('ledger.category.created', alice, rent));
-    const create = async (body: object) => {
-      const res = await httpJson('POST', `${server.url}/budgets`, { token: token(), body });
-      expect(res.status).toBe(201);
-      return res.body.id as string;
-    };
-    budgets.groceries = await create({
-      name: 'Groceries',
-      category_id: groceries,
-      amount: '100',
-      period: 'monthly',
-      start_date: '2026-01-25',
-    });
-    budgets.overall = await create({
-      name: 'Everything',
-      amount: '40',
-      period: 'monthly',
-      start_date: '2026-03-01',
-    });
-    budgets.rent = await create({
-      name: 'Rent',
-      category_id: rent,
-      amount: '3.50',
-      period: 'monthly',
-      start_date: '2026-03-01',
-    });
-    budgets.ended = await create({
-      amount: '1',
-      period: 'monthly',
-      start_date: '2026-01-01',
-      end_date: '2026-02-28',
-    });
-    budgets.future = await create({ amount: '1', period: 'monthly', start_date: '2026-04-01' });
   });
 
   afterAll(async () => {
@@ -128,61 +69,123 @@ describe('spending analysis, thresholds and event handling', () => {
     await dropTestDatabase(dbUrl);
   });
 
-  it('counts only expenses in the budget currency, category and window', async () => {
-    await send(
-      transactionEvent('ledger.transaction.created', alice, tx.t1, 1, {
-        baseAmount: '30.00',
-        categoryId: groceries,
-        date: '2026-03-01',
+  /**
+   * A fresh user with two categories and five budgets (groceries from the 25th, overall, rent,
+   * one ended, one not started), then the first seven transactions; with `moved`, also the
+   * updates that move, retype and delete some of them. Each test builds its own, so no test
+   * depends on what another one did.
+   */
+  async function aliceScenario(options: { moved: boolean }) {
+    const alice = newId();
+    const token = issuer.token(alice);
+    const [groceries, rent] = [newId(), newId()];
+    const tx = {
+      t1: newId(),
+      t2: newId(),
+      t3: newId(),
+      t4: newId(),
+      t5: newId(),
+      t6: newId(),
+      t7: newId(),
+      t8: newId(),
+    };
+    const delivered: FinanceEvent[] = [];
+    const send = async (event: FinanceEvent) => {
+      delivered.push(event);
+      return deliver(dataSource, event);
+    };
+    await send(userRegistered(alice, 'EUR', 'Europe/Berlin'));
+    await send(categoryEvent('ledger.category.created', alice, groceries));
+    await send(categoryEvent('ledger.category.created', alice, rent));
+    const create = async (body: object) => {
+      const res = await httpJson('POST', `${server.url}/budgets`, { token, body });
+      expect(res.status).toBe(201);
+      return res.body.id as string;
+    };
+    const budgets = {
+      groceries: await create({
+        name: 'Groceries',
+        category_id: groceries,
+        amount: '100',
+        period: 'monthly',
+        start_date: '2026-01-25',
       }),
-    );
-    await send(
-      transactionEvent('ledger.transaction.created', alice, tx.t2, 1, {
-        baseAmount: '12.34',
-        categoryId: groceries,
-        date: '2026-02-10',
+      overall: await create({
+        name: 'Everything',
+        amount: '40',
+        period: 'monthly',
+        start_date: '2026-03-01',
       }),
-    );
-    await send(
-      transactionEvent('ledger.transaction.created', alice, tx.t3, 1, {
-        type: 'income',
-        baseAmount: '500',
-        categoryId: groceries,
-        date: '2026-03-02',
+      rent: await create({
+        name: 'Rent',
+        category_id: rent,
+        amount: '3.50',
+        period: 'monthly',
+        start_date: '2026-03-01',
       }),
-    );
-    await send(
-      transactionEvent('ledger.transaction.created', alice, tx.t4, 1, {
-        type: 'transfer',
-        baseAmount: '70',
-        categoryId: null,
-        date: '2026-03-02',
+      ended: await create({
+        amount: '1',
+        period: 'monthly',
+        start_date: '2026-01-01',
+        end_date: '2026-02-28',
       }),
-    );
-    await send(
-      transactionEvent('ledger.transaction.created', alice, tx.t5, 1, {
-        baseAmount: '5.55',
-        categoryId: rent,
-        date: '2026-03-03',
-      }),
-    );
-    await send(
-      transactionEvent('ledger.transaction.created', alice, tx.t6, 1, {
-        baseAmount: '9.99',
-        baseCurrency: 'USD',
-        categoryId: groceries,
-        date: '2026-03-03',
-      }),
-    );
-    await send(
-      transactionEvent('ledger.transaction.created', alice, tx.t7, 1, {
-        baseAmount: '1.00',
-        categoryId: groceries,
-        date: '2026-03-25',
-      }),
-    );
+      future: await create({ amount: '1', period: 'monthly', start_date: '2026-04-01' }),
+    };
+    const initial: Array<[keyof typeof tx, Parameters<typeof transactionEvent>[4]]> = [
+      ['t1', { baseAmount: '30.00', categoryId: groceries, date: '2026-03-01' }],
+      ['t2', { baseAmount: '12.34', categoryId: groceries, date: '2026-02-10' }],
+      ['t3', { type: 'income', baseAmount: '500', categoryId: groceries, date: '2026-03-02' }],
+      ['t4', { type: 'transfer', baseAmount: '70', categoryId: null, date: '2026-03-02' }],
+      ['t5', { baseAmount: '5.55', categoryId: rent, date: '2026-03-03' }],
+      ['t6', { baseAmount: '9.99', baseCurrency: 'USD', categoryId: groceries, date: '2026-03-03' }],
+      ['t7', { baseAmount: '1.00', categoryId: groceries, date: '2026-03-25' }],
+    ];
+    for (const [t, state] of initial)
+      await send(transactionEvent('ledger.transaction.created', alice, tx[t], 1, state));
+    if (options.moved) {
+      await send(
+        transactionEvent('ledger.transaction.updated', alice, tx.t2, 2, {
+          baseAmount: '12.34',
+          categoryId: groceries,
+          date: '2026-03-05',
+        }),
+      );
+      await send(
+        transactionEvent('ledger.transaction.updated', alice, tx.t5, 2, {
+          baseAmount: '5.55',
+          categoryId: groceries,
+          date: '2026-03-03',
+        }),
+      );
+      await send(
+        transactionEvent('ledger.transaction.updated', alice, tx.t3, 2, {
+          type: 'expense',
+          baseAmount: '20.00',
+          categoryId: groceries,
+          date: '2026-03-02',
+        }),
+      );
+      await send(
+        transactionEvent('ledger.transaction.deleted', alice, tx.t1, 2, {
+          baseAmount: '30.00',
+          categoryId: groceries,
+          date: '2026-03-01',
+        }),
+      );
+      await send(
+        transactionEvent('ledger.transaction.created', alice, tx.t8, 1, {
+          baseAmount: '3.00',
+          categoryId: rent,
+          date: '2026-03-10',
+        }),
+      );
+    }
+    return { alice, token, groceries, rent, tx, budgets, delivered };
+  }
 
-    const g = await detail(budgets.groceries);
+  it('counts only expenses in the budget currency, category and window', async () => {
+    const { token, budgets } = await aliceScenario({ moved: false });
+    const g = await detail(token, budgets.groceries);
     expect(g).toMatchObject({
       window_start: '2026-02-25',
       window_end: '2026-03-24',
@@ -201,7 +204,7 @@ describe('spending analysis, thresholds and event handling', () => {
         status: 'under',
       },
     ]);
-    const all = await detail(budgets.overall);
+    const all = await detail(token, budgets.overall);
     // 30.00 + 5.55 + 1.00 (the 25th is still March); income, the transfer and USD spending never count.
     expect(all).toMatchObject({
       window_start: '2026-03-01',
@@ -212,44 +215,8 @@ describe('spending analysis, thresholds and event handling', () => {
   });
 
   it('follows a transaction moving date across windows, category, type, and being deleted', async () => {
-    await send(
-      transactionEvent('ledger.transaction.updated', alice, tx.t2, 2, {
-        baseAmount: '12.34',
-        categoryId: groceries,
-        date: '2026-03-05',
-      }),
-    );
-    await send(
-      transactionEvent('ledger.transaction.updated', alice, tx.t5, 2, {
-        baseAmount: '5.55',
-        categoryId: groceries,
-        date: '2026-03-03',
-      }),
-    );
-    await send(
-      transactionEvent('ledger.transaction.updated', alice, tx.t3, 2, {
-        type: 'expense',
-        baseAmount: '20.00',
-        categoryId: groceries,
-        date: '2026-03-02',
-      }),
-    );
-    await send(
-      transactionEvent('ledger.transaction.deleted', alice, tx.t1, 2, {
-        baseAmount: '30.00',
-        categoryId: groceries,
-        date: '2026-03-01',
-      }),
-    );
-    await send(
-      transactionEvent('ledger.transaction.created', alice, tx.t8, 1, {
-        baseAmount: '3.00',
-        categoryId: rent,
-        date: '2026-03-10',
-      }),
-    );
-
-    const g = await detail(budgets.groceries);
+    const { token, budgets } = await aliceScenario({ moved: true });
+    const g = await detail(token, budgets.groceries);
     // 12.34 + 5.55 + 20.00 in 2026-02-25..03-24; day 14 of 28, 15 days left including today.
     expect(g).toMatchObject({
       limit: '100.00',
@@ -264,7 +231,7 @@ describe('spending analysis, thresholds and event handling', () => {
     });
     expect(g.history[0].spent).toBe('0.00');
 
-    const status = await httpJson('GET', `${server.url}/analytics/budget-status`, { token: token() });
+    const status = await httpJson('GET', `${server.url}/analytics/budget-status`, { token });
     expect(status.status).toBe(200);
     expect(status.body.as_of).toBe('2026-03-10');
     const byId = Object.fromEntries(status.body.budgets.map((b: { budget_id: string }) => [b.budget_id, b]));
@@ -289,7 +256,8 @@ describe('spending analysis, thresholds and event handling', () => {
   });
 
   it('publishes each threshold once per window through the outbox', async () => {
-    const events = await outbox();
+    const { alice, budgets } = await aliceScenario({ moved: true });
+    const events = await outbox(alice);
     const summary = events.map((e) => [
       e.type,
       e.envelope.aggregateId,
@@ -319,18 +287,18 @@ describe('spending analysis, thresholds and event handling', () => {
       },
     });
     const alerts = await dataSource.query(
-      `SELECT budget_id, window_start::text, threshold FROM budget_alerts ORDER BY 1, 3`,
+      `SELECT budget_id, window_start::text, threshold FROM budget_alerts WHERE budget_id = ANY($1::uuid[])`,
+      [Object.values(budgets)],
     );
     expect(alerts).toHaveLength(6);
   });
 
   it('ignores duplicates, stale and out-of-order events: replaying everything twice changes nothing', async () => {
-    const before = [
-      await detail(budgets.groceries),
-      await detail(budgets.overall),
-      await detail(budgets.rent),
-    ];
-    const outboxBefore = (await outbox()).length;
+    const { alice, token, groceries, tx, budgets, delivered } = await aliceScenario({ moved: true });
+    const snapshot = () =>
+      Promise.all([budgets.groceries, budgets.overall, budgets.rent].map((id) => detail(token, id)));
+    const before = await snapshot();
+    const outboxBefore = (await outbox(alice)).length;
     // Same envelopes again: the inbox skips them.
     for (const event of [...delivered]) expect(await deliver(dataSource, event)).toBe(false);
     // Re-published copies with fresh ids, in reverse order: the version guard skips them.
@@ -345,16 +313,12 @@ describe('spending analysis, thresholds and event handling', () => {
         date: '2026-03-01',
       }),
     );
-    const after = [
-      await detail(budgets.groceries),
-      await detail(budgets.overall),
-      await detail(budgets.rent),
-    ];
-    expect(after).toEqual(before);
-    expect((await outbox()).length).toBe(outboxBefore);
+    expect(await snapshot()).toEqual(before);
+    expect((await outbox(alice)).length).toBe(outboxBefore);
   });
 
   it('applies an update that arrives before its create, and a delete racing its update', async () => {
+    const { alice, token, groceries, budgets } = await aliceScenario({ moved: true });
     const t = newId();
     await deliver(
       dataSource,
@@ -372,7 +336,7 @@ describe('spending analysis, thresholds and event handling', () => {
         date: '2026-03-06',
       }),
     );
-    expect((await detail(budgets.groceries)).spent).toBe('39.89');
+    expect((await detail(token, budgets.groceries)).spent).toBe('39.89');
     await deliver(
       dataSource,
       transactionEvent('ledger.transaction.deleted', alice, t, 3, {
@@ -381,7 +345,7 @@ describe('spending analysis, thresholds and event handling', () => {
         date: '2026-03-06',
       }),
     );
-    expect((await detail(budgets.groceries)).spent).toBe('37.89');
+    expect((await detail(token, budgets.groceries)).spent).toBe('37.89');
   });
 
   it('chains rollover from start_date: unspent added, overspend subtracted', async () => {
@@ -478,7 +442,7 @@ describe('spending analysis, thresholds and event handling', () => {
       body: { category_id: snacks, amount: '1', period: 'daily' },
     });
     expect(again.status).toBe(422);
-    const removed = (await outbox()).filter((e) => e.type === 'budgets.budget.removed');
+    const removed = (await outbox(bea)).filter((e) => e.type === 'budgets.budget.removed');
     expect(removed.map((e) => e.envelope.payload)).toEqual([
       { budgetId: hobbyBudget, name: 'B', reason: 'category-deleted', categoryId: hobby },
     ]);
@@ -547,7 +511,7 @@ describe('spending analysis, thresholds and event handling', () => {
         ),
       );
     }
-    const reached = (await outbox()).filter((e) => e.envelope.userId === cy);
+    const reached = await outbox(cy);
     expect(reached.map((e) => [e.type, (e.envelope.payload as { windowStart: string }).windowStart])).toEqual(
       [4, 5, 6, 7, 8].map((month) => ['budgets.budget.threshold-reached', `2026-0${month}-01`]),
     );

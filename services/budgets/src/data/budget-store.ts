@@ -1,65 +1,30 @@
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { BudgetPeriod, CalendarDate } from '../domain/budget-window';
+import { Budget } from './entities';
 
-/** A budget row as the service works with it (dates as `YYYY-MM-DD`, money as bigint minor units). */
-export interface BudgetRecord {
-  id: string;
-  userId: string;
-  name: string;
-  categoryId: string | null;
-  amountMinor: bigint;
-  currency: string;
-  period: BudgetPeriod;
-  startDate: CalendarDate;
-  endDate: CalendarDate | null;
-  rollover: boolean;
-  createdAt: Date;
-  updatedAt: Date;
-  version: number;
-}
-
-export interface BudgetRow {
-  id: string;
-  user_id: string;
-  name: string;
-  category_id: string | null;
-  amount_minor: string;
-  currency: string;
-  period: BudgetPeriod;
-  start_date: string;
-  end_date: string | null;
-  rollover: boolean;
-  created_at: Date;
-  updated_at: Date;
-  version: number;
-}
-
-/** Dates as text: node-pg would otherwise turn a `date` into a local-time Date. */
-export const BUDGET_COLUMNS = `id, user_id, name, category_id, amount_minor::text AS amount_minor, currency, period,
-  start_date::text AS start_date, end_date::text AS end_date, rollover, created_at, updated_at, version`;
-
-export function toBudgetRecord(row: BudgetRow): BudgetRecord {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    name: row.name,
-    categoryId: row.category_id,
-    amountMinor: BigInt(row.amount_minor),
-    currency: row.currency,
-    period: row.period,
-    startDate: row.start_date,
-    endDate: row.end_date,
-    rollover: row.rollover,
-    createdAt: new Date(row.created_at),
-    updatedAt: new Date(row.updated_at),
-    version: row.version,
-  };
-}
+/** A budget as the service works with it (dates as `YYYY-MM-DD`, money as bigint minor units). */
+export type BudgetRecord = Budget;
 
 export type BudgetFields = Pick<
-  BudgetRecord,
+  Budget,
   'name' | 'categoryId' | 'amountMinor' | 'period' | 'startDate' | 'endDate' | 'rollover'
 >;
+
+/**
+ * The most budgets one user may hold. `/analytics/budget-status` judges every active budget in
+ * one answer and alerts check every budget covering an expense, so this bounds both.
+ */
+export const MAX_BUDGETS_PER_USER = 500;
+
+/**
+ * How many budgets the user holds, counted under a per-user lock held until the transaction
+ * ends, so two concurrent creations cannot both pass the limit.
+ */
+export async function countBudgetsForCreation(manager: EntityManager, userId: string): Promise<number> {
+  await manager.query(`SELECT pg_advisory_xact_lock(hashtext('budgets:create:' || $1))`, [userId]);
+  return manager.countBy(Budget, { userId });
+}
 
 export async function insertBudget(
   manager: EntityManager,
@@ -67,82 +32,49 @@ export async function insertBudget(
   currency: string,
   fields: BudgetFields,
 ): Promise<BudgetRecord> {
-  const rows: BudgetRow[] = await manager.query(
-    `INSERT INTO budgets (user_id, name, category_id, amount_minor, currency, period, start_date, end_date, rollover)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${BUDGET_COLUMNS}`,
-    [
-      userId,
-      fields.name,
-      fields.categoryId,
-      fields.amountMinor.toString(),
-      currency,
-      fields.period,
-      fields.startDate,
-      fields.endDate,
-      fields.rollover,
-    ],
-  );
-  return toBudgetRecord(rows[0]);
+  // Millisecond timestamps, so a created_at in a keyset cursor round-trips through JavaScript exactly.
+  const now = new Date();
+  const budget = manager.create(Budget, {
+    ...fields,
+    id: randomUUID(),
+    userId,
+    currency,
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
+  });
+  await manager.insert(Budget, budget);
+  return budget;
 }
 
-export async function updateBudget(
-  manager: EntityManager,
-  userId: string,
-  id: string,
-  fields: BudgetFields,
-): Promise<BudgetRecord | undefined> {
-  const [rows]: [BudgetRow[], number] = await manager.query(
-    `UPDATE budgets SET name = $3, category_id = $4, amount_minor = $5, period = $6, start_date = $7,
-       end_date = $8, rollover = $9, version = version + 1,
-       updated_at = date_trunc('milliseconds', clock_timestamp())
-     WHERE user_id = $1 AND id = $2 RETURNING ${BUDGET_COLUMNS}`,
-    [
-      userId,
-      id,
-      fields.name,
-      fields.categoryId,
-      fields.amountMinor.toString(),
-      fields.period,
-      fields.startDate,
-      fields.endDate,
-      fields.rollover,
-    ],
-  );
-  return rows[0] ? toBudgetRecord(rows[0]) : undefined;
-}
-
+/** The user's budget, or undefined (another user's budget is as absent as a missing one). */
 export async function findBudget(
   manager: EntityManager,
   userId: string,
   id: string,
+  options: { lock?: boolean } = {},
 ): Promise<BudgetRecord | undefined> {
-  const rows: BudgetRow[] = await manager.query(
-    `SELECT ${BUDGET_COLUMNS} FROM budgets WHERE user_id = $1 AND id = $2`,
-    [userId, id],
-  );
-  return rows[0] ? toBudgetRecord(rows[0]) : undefined;
+  const budget = await manager.findOne(Budget, {
+    where: { id, userId },
+    // Held until the transaction ends: a concurrent write of the same budget waits, then sees the new version.
+    lock: options.lock ? { mode: 'pessimistic_write' } : undefined,
+  });
+  return budget ?? undefined;
 }
 
-/** The budget and the owner's timezone in one round trip (null when auth's settings have not arrived). */
-export async function findBudgetAndTimezone(
+/** Writes new field values as the next version (the caller holds the row lock from findBudget). */
+export async function updateBudget(
   manager: EntityManager,
-  userId: string,
-  id: string,
-): Promise<{ budget: BudgetRecord; timezone: string | null } | undefined> {
-  const rows: Array<BudgetRow & { timezone: string | null }> = await manager.query(
-    `SELECT ${BUDGET_COLUMNS}, (SELECT timezone FROM user_settings s WHERE s.user_id = budgets.user_id) AS timezone
-     FROM budgets WHERE user_id = $1 AND id = $2`,
-    [userId, id],
-  );
-  return rows[0] ? { budget: toBudgetRecord(rows[0]), timezone: rows[0].timezone } : undefined;
+  budget: BudgetRecord,
+  fields: BudgetFields,
+): Promise<BudgetRecord> {
+  const changes = { ...fields, version: budget.version + 1, updatedAt: new Date() };
+  await manager.update(Budget, { id: budget.id, userId: budget.userId }, changes);
+  return Object.assign(budget, changes);
 }
 
-export async function deleteBudget(manager: EntityManager, userId: string, id: string): Promise<boolean> {
-  const [, count]: [unknown, number] = await manager.query(
-    `DELETE FROM budgets WHERE user_id = $1 AND id = $2`,
-    [userId, id],
-  );
-  return count > 0;
+export async function deleteBudget(manager: EntityManager, budget: BudgetRecord): Promise<void> {
+  await manager.delete(Budget, { id: budget.id, userId: budget.userId });
 }
 
 export interface BudgetFilter {
@@ -154,50 +86,91 @@ export interface BudgetFilter {
   limit: number;
 }
 
+const activeOn = (alias: string, param: string) =>
+  `(${alias}.start_date <= CAST(:${param} AS date) AND (${alias}.end_date IS NULL OR ${alias}.end_date >= CAST(:${param} AS date)))`;
+
 /** One keyset page (limit + 1 rows) ordered by creation, oldest first. */
 export async function listBudgets(
   manager: EntityManager,
   userId: string,
   filter: BudgetFilter,
 ): Promise<BudgetRecord[]> {
-  const where = ['user_id = $1'];
-  const params: unknown[] = [userId];
-  const param = (value: unknown) => {
-    params.push(value);
-    return `$${params.length}`;
-  };
-  if (filter.period) where.push(`period = ${param(filter.period)}`);
-  if (filter.categoryId) where.push(`category_id = ${param(filter.categoryId)}`);
+  const qb = manager.createQueryBuilder(Budget, 'b').where('b.user_id = :userId', { userId });
+  if (filter.period) qb.andWhere('b.period = :period', { period: filter.period });
+  if (filter.categoryId) qb.andWhere('b.category_id = :categoryId', { categoryId: filter.categoryId });
   if (filter.active) {
-    const on = param(filter.active.on);
-    const active = `(start_date <= ${on}::date AND (end_date IS NULL OR end_date >= ${on}::date))`;
-    where.push(filter.active.value ? active : `NOT ${active}`);
+    const active = activeOn('b', 'on');
+    qb.andWhere(filter.active.value ? active : `NOT ${active}`, { on: filter.active.on });
   }
   if (filter.after)
-    where.push(
-      `(created_at, id) > (${param(filter.after.createdAt)}::timestamptz, ${param(filter.after.id)}::uuid)`,
-    );
-  const rows: BudgetRow[] = await manager.query(
-    `SELECT ${BUDGET_COLUMNS} FROM budgets WHERE ${where.join(' AND ')}
-     ORDER BY created_at, id LIMIT ${param(filter.limit + 1)}`,
-    params,
-  );
-  return rows.map(toBudgetRecord);
+    qb.andWhere('(b.created_at, b.id) > (CAST(:c AS timestamptz), CAST(:id AS uuid))', {
+      c: filter.after.createdAt,
+      id: filter.after.id,
+    });
+  return qb
+    .orderBy('b.createdAt', 'ASC')
+    .addOrderBy('b.id', 'ASC')
+    .limit(filter.limit + 1)
+    .getMany();
 }
 
-/** Every budget of the user active on `on`, for the status overview. */
+/** Every budget of the user active on `on`, for the status overview (at most MAX_BUDGETS_PER_USER). */
 export async function activeBudgets(
   manager: EntityManager,
   userId: string,
   on: CalendarDate,
 ): Promise<BudgetRecord[]> {
-  const rows: BudgetRow[] = await manager.query(
-    `SELECT ${BUDGET_COLUMNS} FROM budgets
-     WHERE user_id = $1 AND start_date <= $2::date AND (end_date IS NULL OR end_date >= $2::date)
-     ORDER BY created_at, id`,
-    [userId, on],
+  return manager
+    .createQueryBuilder(Budget, 'b')
+    .where('b.user_id = :userId', { userId })
+    .andWhere(activeOn('b', 'on'), { on })
+    .orderBy('b.createdAt', 'ASC')
+    .addOrderBy('b.id', 'ASC')
+    .getMany();
+}
+
+/** The user's budgets that count an expense: same currency, its category or none, active on its date. */
+export async function budgetsCovering(
+  manager: EntityManager,
+  userId: string,
+  spending: { categoryId: string | null; date: CalendarDate; currency: string },
+): Promise<BudgetRecord[]> {
+  const qb = manager
+    .createQueryBuilder(Budget, 'b')
+    .where('b.user_id = :userId', { userId })
+    .andWhere('b.currency = :currency', { currency: spending.currency })
+    .andWhere(activeOn('b', 'date'), { date: spending.date });
+  if (spending.categoryId === null) qb.andWhere('b.category_id IS NULL');
+  else qb.andWhere('(b.category_id IS NULL OR b.category_id = :categoryId)', spending);
+  return qb.getMany();
+}
+
+/** A deleted category's budgets follow its transactions to the category they were reassigned to. */
+export async function moveBudgetsToCategory(
+  manager: EntityManager,
+  userId: string,
+  from: string,
+  to: string,
+): Promise<void> {
+  await manager.query(
+    `UPDATE budgets SET category_id = $3, version = version + 1,
+       updated_at = date_trunc('milliseconds', clock_timestamp())
+     WHERE user_id = $1 AND category_id = $2`,
+    [userId, from, to],
   );
-  return rows.map(toBudgetRecord);
+}
+
+/** Removes a deleted category's budgets; answers what was removed (its last version + 1 is the removal's). */
+export async function removeBudgetsOfCategory(
+  manager: EntityManager,
+  userId: string,
+  categoryId: string,
+): Promise<Array<{ id: string; name: string; version: number }>> {
+  const [removed]: [Array<{ id: string; name: string; version: number }>, number] = await manager.query(
+    `DELETE FROM budgets WHERE user_id = $1 AND category_id = $2 RETURNING id, name, version`,
+    [userId, categoryId],
+  );
+  return removed;
 }
 
 export interface UserSettingsRecord {
@@ -214,18 +187,4 @@ export async function findUserSettings(
     [userId],
   );
   return rows[0] ? { baseCurrency: rows[0].base_currency, timezone: rows[0].timezone } : undefined;
-}
-
-/** 'own' = an existing category of the user; 'deleted' = theirs but deleted; 'unknown' otherwise. */
-export async function categoryStanding(
-  manager: EntityManager,
-  userId: string,
-  categoryId: string,
-): Promise<'own' | 'deleted' | 'unknown'> {
-  const rows: Array<{ deleted: boolean }> = await manager.query(
-    `SELECT deleted FROM known_categories WHERE id = $1 AND user_id = $2`,
-    [categoryId, userId],
-  );
-  if (!rows[0]) return 'unknown';
-  return rows[0].deleted ? 'deleted' : 'own';
 }

@@ -1,8 +1,8 @@
+import { addDays } from '@finance/shared';
 import type { EntityManager } from 'typeorm';
 import {
   currentFigures,
   seriesFigures,
-  sumByWindow,
   type CurrentWindowFigures,
   type WindowFigures,
 } from '../domain/budget-analysis';
@@ -14,11 +14,14 @@ import {
 } from '../domain/budget-window';
 import type { BudgetRecord } from './budget-store';
 
+/** The most earlier windows one analysis reports (GET /budgets/{id} shows 6). */
+export const MAX_HISTORY_WINDOWS = 12;
+
 export interface BudgetAnalysisRequest {
   budget: BudgetRecord;
   /** The window to judge (usually the one containing today). */
   window: BudgetWindow;
-  /** How many earlier windows to report as history. */
+  /** How many earlier windows to report as history (at most MAX_HISTORY_WINDOWS). */
   historyCount: number;
 }
 
@@ -33,17 +36,80 @@ export function scheduleOf(budget: BudgetRecord): BudgetSchedule {
   return { period: budget.period, startDate: budget.startDate, endDate: budget.endDate };
 }
 
-interface DailySumRow {
-  key: string;
-  day: string | null;
-  total: string;
+/** One date range whose expenses are summed: a reported window, or everything before them. */
+export interface SumRange {
+  categoryId: string | null;
+  currency: string;
+  from: CalendarDate;
+  to: CalendarDate;
 }
 
 /**
- * Figures for several budgets' windows with ONE grouped query: per budget, the expense sums per
- * day over its history and current window, plus (for rollover) one sum of everything spent from
- * start_date up to the history — never one query per window. Only expenses in the budget's
- * currency count; income and transfers never do.
+ * The sum of expenses in each range, in ONE query whose cost is linear in the user's spending,
+ * whatever the number of budgets, windows or ranges (a daily rollover budget from 1900 sums
+ * 46,000 windows of spending in its "before" range):
+ * - ranges are grouped by what they count (category or all expenses, currency);
+ * - per group, the spending is summed per day once, over the span of the group's ranges (by index:
+ *   (user_id, category_id, date) for a category, (user_id, date) for all expenses);
+ * - a running total per group, in date order, is read at each range's edges: a range's sum is the
+ *   total up to its last day minus the total before its first (`edge` orders, on the same date,
+ *   a range's start before that day's spending and its end after it).
+ * So there is no join of every range with every transaction, and one row comes back per range.
+ * Only expenses in the range's currency count; income and transfers never do.
+ */
+export async function sumRanges(
+  manager: EntityManager,
+  userId: string,
+  ranges: SumRange[],
+): Promise<bigint[]> {
+  if (ranges.length === 0) return [];
+  const rows: Array<{ slot: number; total: string }> = await manager.query(
+    `WITH r AS (
+       SELECT * FROM unnest($2::int[], $3::uuid[], $4::text[], $5::date[], $6::date[])
+         AS r(slot, category_id, currency, from_date, to_date)
+     ), grouped AS (
+       SELECT category_id, currency, min(from_date) AS from_date, max(to_date) AS to_date FROM r GROUP BY 1, 2
+     ), daily AS (
+       SELECT g.category_id, g.currency, d.date, d.total
+       FROM grouped g CROSS JOIN LATERAL (
+         SELECT t.date, SUM(t.base_amount_minor) AS total FROM spending_transactions t
+         WHERE g.category_id IS NULL AND t.user_id = $1 AND NOT t.deleted AND t.type = 'expense'
+           AND t.base_currency = g.currency AND t.date BETWEEN g.from_date AND g.to_date
+         GROUP BY t.date
+         UNION ALL
+         SELECT t.date, SUM(t.base_amount_minor) AS total FROM spending_transactions t
+         WHERE t.category_id = g.category_id AND t.user_id = $1 AND NOT t.deleted AND t.type = 'expense'
+           AND t.base_currency = g.currency AND t.date BETWEEN g.from_date AND g.to_date
+         GROUP BY t.date
+       ) d
+     ), points AS (
+       SELECT category_id, currency, date, 0 AS edge, total, NULL::int AS slot FROM daily
+       UNION ALL SELECT category_id, currency, from_date, -1, 0, slot FROM r
+       UNION ALL SELECT category_id, currency, to_date, 1, 0, slot FROM r
+     ), running AS (
+       SELECT slot, edge, SUM(total) OVER (PARTITION BY category_id, currency ORDER BY date, edge
+                                           ROWS UNBOUNDED PRECEDING) AS upto
+       FROM points
+     )
+     SELECT slot, (SUM(upto) FILTER (WHERE edge = 1) - SUM(upto) FILTER (WHERE edge = -1))::text AS total
+     FROM running WHERE slot IS NOT NULL GROUP BY slot`,
+    [
+      userId,
+      ranges.map((_, slot) => slot),
+      ranges.map((r) => r.categoryId),
+      ranges.map((r) => r.currency),
+      ranges.map((r) => r.from),
+      ranges.map((r) => r.to),
+    ],
+  );
+  const totals = new Map(rows.map((row) => [Number(row.slot), BigInt(row.total)]));
+  return ranges.map((_, slot) => totals.get(slot) ?? 0n);
+}
+
+/**
+ * Figures for several budgets' windows from one {@link sumRanges} query: per budget, each
+ * reported window (history and current) and, for rollover, everything spent from start_date up
+ * to the first of them — never a query per window, never a row per day or per transaction.
  */
 export async function analyseBudgets(
   manager: EntityManager,
@@ -52,51 +118,28 @@ export async function analyseBudgets(
   today: CalendarDate,
 ): Promise<BudgetAnalysis[]> {
   if (requests.length === 0) return [];
-  const plans = requests.map((request, i) => {
-    const schedule = scheduleOf(request.budget);
-    const windows = [...previousWindows(schedule, request.window, request.historyCount), request.window];
-    const detailFrom = windows[0].start;
-    return {
-      key: String(i),
-      request,
-      windows,
-      detailFrom,
-      from: request.budget.rollover ? request.budget.startDate : detailFrom,
-      to: request.window.end,
-    };
+  const ranges: SumRange[] = [];
+  const addRange = (budget: BudgetRecord, from: CalendarDate, to: CalendarDate) => {
+    ranges.push({ categoryId: budget.categoryId, currency: budget.currency, from, to });
+    return ranges.length - 1;
+  };
+  const plans = requests.map(({ budget, window, historyCount }) => {
+    const history = Math.min(Math.max(0, historyCount), MAX_HISTORY_WINDOWS);
+    const windows = [...previousWindows(scheduleOf(budget), window, history), window];
+    const first = windows[0];
+    const beforeRange =
+      budget.rollover && first.index > 0
+        ? addRange(budget, budget.startDate, addDays(first.start, -1))
+        : undefined;
+    const windowRanges = windows.map((w) => addRange(budget, w.start, w.end));
+    return { budget, windows, beforeRange, windowRanges };
   });
-  const rows: DailySumRow[] = await manager.query(
-    `SELECT r.key,
-            CASE WHEN t.date < r.detail_from THEN NULL ELSE t.date::text END AS day,
-            SUM(t.base_amount_minor)::text AS total
-     FROM unnest($2::text[], $3::uuid[], $4::text[], $5::date[], $6::date[], $7::date[])
-            AS r(key, category_id, currency, from_date, detail_from, to_date)
-     JOIN spending_transactions t
-       ON t.user_id = $1 AND NOT t.deleted AND t.type = 'expense'
-      AND t.base_currency = r.currency
-      AND (r.category_id IS NULL OR t.category_id = r.category_id)
-      AND t.date BETWEEN r.from_date AND r.to_date
-     GROUP BY 1, 2`,
-    [
-      userId,
-      plans.map((p) => p.key),
-      plans.map((p) => p.request.budget.categoryId),
-      plans.map((p) => p.request.budget.currency),
-      plans.map((p) => p.from),
-      plans.map((p) => p.detailFrom),
-      plans.map((p) => p.to),
-    ],
-  );
-  return plans.map((plan) => {
-    const mine = rows.filter((r) => r.key === plan.key);
-    const spentBefore = mine.filter((r) => r.day === null).reduce((sum, r) => sum + BigInt(r.total), 0n);
-    const daily = mine
-      .filter((r) => r.day !== null)
-      .map((r) => ({ date: r.day as string, total: BigInt(r.total) }));
-    const { budget } = plan.request;
+  const totals = await sumRanges(manager, userId, ranges);
+  const sumOf = (slot: number | undefined) => (slot === undefined ? 0n : totals[slot]);
+  return plans.map(({ budget, windows, beforeRange, windowRanges }) => {
     const figures = seriesFigures(budget.amountMinor, budget.rollover, {
-      windows: sumByWindow(plan.windows, daily),
-      spentBefore,
+      windows: windows.map((window, i) => ({ window, spent: sumOf(windowRanges[i]) })),
+      spentBefore: sumOf(beforeRange),
     });
     return {
       budget,

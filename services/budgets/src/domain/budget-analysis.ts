@@ -1,5 +1,5 @@
-import { divideHalfEven, percentOf } from '@finance/shared';
-import { daysBetween, type BudgetWindow, type CalendarDate } from './budget-window';
+import { compareDates, daysBetween, divideHalfEven, percentOf } from '@finance/shared';
+import type { BudgetWindow, CalendarDate } from './budget-window';
 
 /**
  * How a budget stands in a window. All amounts are bigint minor units of the budget's currency.
@@ -79,7 +79,11 @@ export function currentFigures(figures: WindowFigures, today: CalendarDate): Cur
   const daysElapsed = Math.min(window.days, Math.max(0, daysBetween(window.start, today) + 1));
   // Today is both elapsed (its spending is in) and left (it can still be spent).
   const daysLeft =
-    today < window.start ? window.days : today > window.end ? 0 : window.days - daysElapsed + 1;
+    compareDates(today, window.start) < 0
+      ? window.days
+      : compareDates(today, window.end) > 0
+        ? 0
+        : window.days - daysElapsed + 1;
   const dailyAllowance = figures.remaining > 0n && daysLeft > 0 ? figures.remaining / BigInt(daysLeft) : 0n;
   const projectedSpend =
     daysElapsed === 0
@@ -91,17 +95,19 @@ export function currentFigures(figures: WindowFigures, today: CalendarDate): Cur
 export interface SpendingSeries {
   /**
    * Consecutive windows ending with the one of interest, oldest first, each with its spent sum.
-   * (History first, then the current window last.)
+   * (History first, then the current window last.) A handful at most: never every window since
+   * start_date.
    */
   windows: Array<{ window: BudgetWindow; spent: bigint }>;
-  /** Spent from start_date up to the first of `windows` (only needed for rollover). */
+  /** Spent from start_date up to the first of `windows` (only needed for rollover): one sum. */
   spentBefore: bigint;
 }
 
 /**
- * Figures for each window of a series. With rollover, the carry chains from start_date:
- * window k carries k × amount − (everything spent before it), i.e. every earlier window's
- * unspent amount (or overspend) with the budget's current amount as each window's limit.
+ * Figures for each window of a series. With rollover, the carry chains from start_date, in
+ * closed form: window k carries k × amount − (everything spent before it), i.e. every earlier
+ * window's unspent amount (or overspend) with the budget's current amount as each window's
+ * limit. So the cost is the series' length, whatever k is (46,000 for a daily budget from 1900).
  */
 export function seriesFigures(amount: bigint, rollover: boolean, series: SpendingSeries): WindowFigures[] {
   let spentBefore = series.spentBefore;
@@ -110,17 +116,4 @@ export function seriesFigures(amount: bigint, rollover: boolean, series: Spendin
     spentBefore += spent;
     return figuresFor(window, amount, carriedOver, spent);
   });
-}
-
-/** Adds daily sums (date → minor units) into the windows that contain those dates. */
-export function sumByWindow(
-  windows: BudgetWindow[],
-  dailySums: Array<{ date: CalendarDate; total: bigint }>,
-): Array<{ window: BudgetWindow; spent: bigint }> {
-  return windows.map((window) => ({
-    window,
-    spent: dailySums
-      .filter((d) => d.date >= window.start && d.date <= window.end)
-      .reduce((sum, d) => sum + d.total, 0n),
-  }));
 }

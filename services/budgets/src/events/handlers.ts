@@ -1,5 +1,6 @@
 import {
   formatMinorUnits,
+  isInDateDomain,
   publishEvent,
   toMinorUnits,
   type EventConsumer,
@@ -8,8 +9,11 @@ import {
 import type { EntityManager } from 'typeorm';
 import { reachedThresholds, type AlertThreshold } from '../domain/budget-analysis';
 import { windowContaining, type CalendarDate } from '../domain/budget-window';
-import { BUDGET_COLUMNS, toBudgetRecord, type BudgetRow } from '../data/budget-store';
+import { recordAlert } from '../data/budget-alerts';
+import { budgetsCovering, moveBudgetsToCategory, removeBudgetsOfCategory } from '../data/budget-store';
+import { knownCategoryVersion, recordKnownCategory } from '../data/known-categories';
 import { analyseBudgets, scheduleOf } from '../data/spending-analysis';
+import { writeSpendingTransaction } from '../data/spending-transactions';
 
 /** The queue/inbox name of this service's consumer. */
 export const CONSUMER_SERVICE = 'budgets';
@@ -24,15 +28,8 @@ async function lockUser(manager: EntityManager, userId: string): Promise<void> {
   await manager.query(`SELECT pg_advisory_xact_lock(hashtext('budgets:user:' || $1))`, [userId]);
 }
 
-/**
- * Upserts the read model row in one statement, only over an older version: the version check and
- * the write are one round trip, and the row lock it takes is the only lock until the threshold
- * check. The read model keeps each transaction's version in its own row (with a tombstone on
- * delete) rather than in the shared aggregate_versions table: a `deleted` event may carry the
- * same version as the last update, and a delete must win that tie while a replayed update must
- * not. Returns whether the row was written.
- */
-async function writeTransaction(
+/** Writes the event's transaction into the read model (newer versions only); whether it was written. */
+function writeTransaction(
   manager: EntityManager,
   event: FinanceEvent<
     'ledger.transaction.created' | 'ledger.transaction.updated' | 'ledger.transaction.deleted'
@@ -40,37 +37,25 @@ async function writeTransaction(
   deleted: boolean,
 ): Promise<boolean> {
   const p = event.payload;
-  const newer = deleted
-    ? 'spending_transactions.version <= EXCLUDED.version'
-    : 'spending_transactions.version < EXCLUDED.version';
-  const written: unknown[] = await manager.query(
-    `INSERT INTO spending_transactions (id, user_id, category_id, type, base_amount_minor, base_currency, date, version, deleted)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-     ON CONFLICT (id) DO UPDATE SET user_id = EXCLUDED.user_id, category_id = EXCLUDED.category_id, type = EXCLUDED.type,
-       base_amount_minor = EXCLUDED.base_amount_minor, base_currency = EXCLUDED.base_currency, date = EXCLUDED.date,
-       version = EXCLUDED.version, deleted = EXCLUDED.deleted
-     WHERE ${newer}
-     RETURNING 1`,
-    [
-      event.aggregateId,
-      event.userId,
-      p.categoryId,
-      p.type,
-      toMinorUnits(p.baseAmount, p.baseCurrency).toString(),
-      p.baseCurrency,
-      p.date,
-      event.aggregateVersion,
-      deleted,
-    ],
-  );
-  return written.length === 1;
+  return writeSpendingTransaction(manager, {
+    id: event.aggregateId,
+    userId: event.userId,
+    categoryId: p.categoryId,
+    type: p.type,
+    baseAmountMinor: toMinorUnits(p.baseAmount, p.baseCurrency),
+    baseCurrency: p.baseCurrency,
+    date: p.date,
+    version: event.aggregateVersion,
+    deleted,
+  });
 }
 
 /** `ledger.transaction.created/updated`: upsert the read model row (newer versions only), then check alerts. */
 export async function onTransactionChanged(event: TransactionEvent, manager: EntityManager): Promise<void> {
   if (!(await writeTransaction(manager, event, false))) return; // stale or duplicate
   const p = event.payload;
-  if (p.type === 'expense')
+  // Budgets only live inside the date domain; an older event dated outside it is kept, never judged.
+  if (p.type === 'expense' && isInDateDomain(p.date))
     await checkThresholds(manager, event.userId, {
       categoryId: p.categoryId,
       date: p.date,
@@ -97,17 +82,12 @@ export async function checkThresholds(
   userId: string,
   spending: { categoryId: string | null; date: CalendarDate; currency: string },
 ): Promise<void> {
-  const rows: BudgetRow[] = await manager.query(
-    `SELECT ${BUDGET_COLUMNS} FROM budgets
-     WHERE user_id = $1 AND currency = $2 AND (category_id IS NULL OR category_id = $3)
-       AND start_date <= $4::date AND (end_date IS NULL OR end_date >= $4::date)`,
-    [userId, spending.currency, spending.categoryId, spending.date],
-  );
-  if (rows.length === 0) return;
+  const budgets = await budgetsCovering(manager, userId, spending);
+  if (budgets.length === 0) return;
   // Taken after this event's row is written, before summing: of two concurrent expenses whose sum
   // crosses a threshold, the second to get the lock sees the first (committed) and announces it.
   await lockUser(manager, userId);
-  const requests = rows.map(toBudgetRecord).flatMap((budget) => {
+  const requests = budgets.flatMap((budget) => {
     const window = windowContaining(scheduleOf(budget), spending.date);
     return window ? [{ budget, window, historyCount: 0 }] : [];
   });
@@ -116,12 +96,8 @@ export async function checkThresholds(
     const available = current.limit + current.carriedOver;
     const fresh: AlertThreshold[] = [];
     for (const threshold of reachedThresholds(current.spent, available)) {
-      const inserted: unknown[] = await manager.query(
-        `INSERT INTO budget_alerts (budget_id, window_start, threshold) VALUES ($1, $2, $3)
-         ON CONFLICT DO NOTHING RETURNING threshold`,
-        [budget.id, current.window.start, threshold],
-      );
-      if (inserted.length === 1) fresh.push(threshold);
+      if (await recordAlert(manager, { budgetId: budget.id, windowStart: current.window.start, threshold }))
+        fresh.push(threshold);
     }
     if (fresh.length === 0) continue;
     const threshold: AlertThreshold = fresh.includes(100) ? 100 : 80;
@@ -148,26 +124,19 @@ export async function checkThresholds(
   }
 }
 
-async function categoryVersion(manager: EntityManager, id: string): Promise<number | undefined> {
-  const rows: Array<{ version: number }> = await manager.query(
-    `SELECT version FROM known_categories WHERE id = $1 FOR UPDATE`,
-    [id],
-  );
-  return rows[0]?.version;
-}
-
 /** `ledger.category.created/updated`: the category exists and belongs to the event's user. */
 export async function onCategoryChanged(
   event: FinanceEvent<'ledger.category.created' | 'ledger.category.updated'>,
   manager: EntityManager,
 ): Promise<void> {
-  const version = await categoryVersion(manager, event.aggregateId);
+  const version = await knownCategoryVersion(manager, event.aggregateId);
   if (version !== undefined && version >= event.aggregateVersion) return;
-  await manager.query(
-    `INSERT INTO known_categories (id, user_id, deleted, version) VALUES ($1, $2, false, $3)
-     ON CONFLICT (id) DO UPDATE SET user_id = EXCLUDED.user_id, deleted = false, version = EXCLUDED.version`,
-    [event.aggregateId, event.userId, event.aggregateVersion],
-  );
+  await recordKnownCategory(manager, {
+    id: event.aggregateId,
+    userId: event.userId,
+    version: event.aggregateVersion,
+    deleted: false,
+  });
 }
 
 /**
@@ -180,28 +149,20 @@ export async function onCategoryDeleted(
   manager: EntityManager,
 ): Promise<void> {
   await lockUser(manager, event.userId);
-  const version = await categoryVersion(manager, event.aggregateId);
+  const version = await knownCategoryVersion(manager, event.aggregateId);
   if (version !== undefined && version > event.aggregateVersion) return;
-  await manager.query(
-    `INSERT INTO known_categories (id, user_id, deleted, version) VALUES ($1, $2, true, $3)
-     ON CONFLICT (id) DO UPDATE SET deleted = true, version = EXCLUDED.version`,
-    [event.aggregateId, event.userId, event.aggregateVersion],
-  );
+  await recordKnownCategory(manager, {
+    id: event.aggregateId,
+    userId: event.userId,
+    version: event.aggregateVersion,
+    deleted: true,
+  });
   const reassignedTo = event.payload.reassignedTo;
   if (reassignedTo) {
-    await manager.query(
-      `UPDATE budgets SET category_id = $3, version = version + 1,
-         updated_at = date_trunc('milliseconds', clock_timestamp())
-       WHERE user_id = $1 AND category_id = $2`,
-      [event.userId, event.aggregateId, reassignedTo],
-    );
+    await moveBudgetsToCategory(manager, event.userId, event.aggregateId, reassignedTo);
     return;
   }
-  const [removed]: [Array<{ id: string; name: string; version: number }>, number] = await manager.query(
-    `DELETE FROM budgets WHERE user_id = $1 AND category_id = $2 RETURNING id, name, version`,
-    [event.userId, event.aggregateId],
-  );
-  for (const budget of removed) {
+  for (const budget of await removeBudgetsOfCategory(manager, event.userId, event.aggregateId)) {
     await publishEvent(manager, {
       type: 'budgets.budget.removed',
       userId: event.userId,

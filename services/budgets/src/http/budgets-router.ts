@@ -3,26 +3,33 @@ import {
   HttpProblem,
   MoneyError,
   badRequest,
+  checkIfMatch,
+  compareDates,
+  conflict,
+  cursorTimestamp,
   decodeCursor,
+  etagHeader,
   formatMinorUnits,
+  ifMatchHeader,
+  localDate,
   notFound,
   pageSchema,
-  toPage,
+  setETag,
   toMinorUnits,
+  toPage,
   unprocessable,
-  cursorTimestamp,
 } from '@finance/shared';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
 import type { CurrentWindowFigures, WindowFigures } from '../domain/budget-analysis';
-import { localDate, referenceWindow, type BudgetPeriod } from '../domain/budget-window';
+import { referenceWindow, type BudgetPeriod } from '../domain/budget-window';
 import {
+  MAX_BUDGETS_PER_USER,
   activeBudgets,
-  categoryStanding,
+  countBudgetsForCreation,
   deleteBudget,
   findBudget,
-  findBudgetAndTimezone,
   findUserSettings,
   insertBudget,
   listBudgets,
@@ -30,6 +37,7 @@ import {
   type BudgetFields,
   type BudgetRecord,
 } from '../data/budget-store';
+import { findCategoryStanding } from '../data/known-categories';
 import { analyseBudgets, scheduleOf } from '../data/spending-analysis';
 import {
   budgetDetailSchema,
@@ -45,14 +53,17 @@ import {
 export interface BudgetsRouterDeps {
   dataSource: DataSource;
   authenticate: RequestHandler;
-  /** The current instant; tests pin it. */
+  /** The current instant, which decides "today" (tests pin it). */
   now?: () => Date;
+  /** Defaults to MAX_BUDGETS_PER_USER. */
+  maxBudgetsPerUser?: number;
 }
 
 const HISTORY_WINDOWS = 6;
 /** When the user's settings have not arrived from auth yet, "today" is taken in UTC. */
 const FALLBACK_TIMEZONE = 'UTC';
 const cursorSchema = z.object({ c: cursorTimestamp, id: z.uuid() });
+const tags = ['budgets'];
 
 export function presentBudget(b: BudgetRecord): z.output<typeof budgetSchema> {
   return {
@@ -98,56 +109,66 @@ function defaultName(period: BudgetPeriod): string {
   return `${period[0].toUpperCase()}${period.slice(1)} budget`;
 }
 
+function sameFields(budget: BudgetRecord, fields: BudgetFields): boolean {
+  return (Object.keys(fields) as Array<keyof BudgetFields>).every((key) => budget[key] === fields[key]);
+}
+
+/** The largest amount the bigint column holds, in minor units. */
+const MAX_MINOR_UNITS = 9_223_372_036_854_775_807n;
+
+function amountIn(amount: string, currency: string): bigint {
+  try {
+    const minor = toMinorUnits(amount, currency);
+    // With 4 minor digits (CLF) 15 integer digits pass PostgreSQL's bigint: a 400, not a failed INSERT.
+    if (minor > MAX_MINOR_UNITS) {
+      throw badRequest('The amount is too large', [
+        { field: 'body.amount', message: `Too large for ${currency}` },
+      ]);
+    }
+    return minor;
+  } catch (error) {
+    if (error instanceof MoneyError)
+      throw badRequest(error.message, [{ field: 'body.amount', message: error.message }]);
+    throw error;
+  }
+}
+
+function checkDates(fields: Pick<BudgetFields, 'startDate' | 'endDate'>): void {
+  if (fields.endDate !== null && compareDates(fields.endDate, fields.startDate) < 0)
+    throw badRequest('end_date must not be before start_date', [
+      { field: 'body.end_date', message: 'Must be on or after start_date' },
+    ]);
+}
+
+/**
+ * A category id the client sent (in the body or a filter) must be one of the caller's own, live
+ * categories as the ledger told us: unknown or another user's → 404 naming the field (another
+ * user's category is not revealed); deleted → 422 in a body (it was yours), 404 in a filter.
+ */
+async function checkCategory(
+  manager: EntityManager,
+  userId: string,
+  categoryId: string,
+  field: 'body.category_id' | 'query.category_id',
+): Promise<void> {
+  const standing = await findCategoryStanding(manager, userId, categoryId);
+  if (standing === 'own') return;
+  if (standing === 'deleted' && field === 'body.category_id')
+    throw unprocessable('The category was deleted', [{ field, message: 'This category was deleted' }]);
+  throw new HttpProblem(404, 'Category not found', {
+    errors: [{ field, message: 'No such category of yours' }],
+  });
+}
+
 export function budgetsRouter(deps: BudgetsRouterDeps): ApiRouter {
   const api = new ApiRouter({ authenticate: deps.authenticate });
   const db = deps.dataSource;
   const now = deps.now ?? (() => new Date());
+  const maxBudgets = deps.maxBudgetsPerUser ?? MAX_BUDGETS_PER_USER;
 
   async function todayFor(manager: EntityManager, userId: string): Promise<string> {
     const settings = await findUserSettings(manager, userId);
     return localDate(now(), settings?.timezone ?? FALLBACK_TIMEZONE);
-  }
-
-  function amountIn(amount: string, currency: string): bigint {
-    try {
-      const minor = toMinorUnits(amount, currency);
-      // With 4 minor digits (CLF) 15 integer digits pass PostgreSQL's bigint: a 400, not a failed INSERT.
-      if (minor > 9_223_372_036_854_775_807n) {
-        throw badRequest('The amount is too large', [
-          { field: 'body.amount', message: `Too large for ${currency}` },
-        ]);
-      }
-      return minor;
-    } catch (error) {
-      if (error instanceof MoneyError)
-        throw badRequest(error.message, [{ field: 'body.amount', message: error.message }]);
-      throw error;
-    }
-  }
-
-  /** A budget's category must be one of the caller's own, live categories, as the ledger told us. */
-  async function checkCategory(
-    manager: EntityManager,
-    userId: string,
-    categoryId: string | null,
-  ): Promise<void> {
-    if (categoryId === null) return;
-    const standing = await categoryStanding(manager, userId, categoryId);
-    if (standing === 'unknown')
-      throw new HttpProblem(404, 'Category not found', {
-        errors: [{ field: 'body.category_id', message: 'No such category of yours' }],
-      });
-    if (standing === 'deleted')
-      throw unprocessable('The category was deleted', [
-        { field: 'body.category_id', message: 'This category was deleted' },
-      ]);
-  }
-
-  function checkDates(fields: Pick<BudgetFields, 'startDate' | 'endDate'>): void {
-    if (fields.endDate !== null && fields.endDate < fields.startDate)
-      throw badRequest('end_date must not be before start_date', [
-        { field: 'body.end_date', message: 'Must be on or after start_date' },
-      ]);
   }
 
   api.post(
@@ -157,17 +178,23 @@ export function budgetsRouter(deps: BudgetsRouterDeps): ApiRouter {
       description:
         'The amount is in your base currency (fixed at creation). Windows are anchored on start_date: ' +
         'a monthly budget from the 25th runs 25th → 24th; anchors past a month end clamp to its last day.',
-      tags: ['budgets'],
+      tags,
       body: createBudgetBody,
       responses: {
-        201: { description: 'The budget', schema: budgetSchema },
+        201: {
+          description: 'The budget',
+          schema: budgetSchema,
+          headers: { ...etagHeader, Location: { description: 'The budget’s URL, /budgets/{id}' } },
+        },
         404: { description: 'category_id is not one of your categories' },
-        409: { description: 'Your account settings have not reached this service yet; retry' },
+        409: {
+          description: `Your account settings have not reached this service yet (retry), or you hold ${MAX_BUDGETS_PER_USER} budgets`,
+        },
         422: { description: 'category_id was deleted' },
       },
     },
-    async ({ body, user }) => {
-      return db.transaction(async (manager) => {
+    async ({ body, user }, _req, res) => {
+      const budget = await db.transaction(async (manager) => {
         const settings = await findUserSettings(manager, user.id);
         if (!settings)
           throw new HttpProblem(
@@ -187,9 +214,15 @@ export function budgetsRouter(deps: BudgetsRouterDeps): ApiRouter {
           rollover: body.rollover,
         };
         checkDates(fields);
-        await checkCategory(manager, user.id, fields.categoryId);
-        return presentBudget(await insertBudget(manager, user.id, settings.baseCurrency, fields));
+        if (fields.categoryId !== null)
+          await checkCategory(manager, user.id, fields.categoryId, 'body.category_id');
+        if ((await countBudgetsForCreation(manager, user.id)) >= maxBudgets)
+          throw conflict(`You already hold ${maxBudgets} budgets, the most one user may; delete one first`);
+        return insertBudget(manager, user.id, settings.baseCurrency, fields);
       });
+      setETag(res, budget.version);
+      res.location(`/budgets/${budget.id}`);
+      return presentBudget(budget);
     },
   );
 
@@ -197,14 +230,16 @@ export function budgetsRouter(deps: BudgetsRouterDeps): ApiRouter {
     '/budgets',
     {
       summary: 'List your budgets',
-      tags: ['budgets'],
+      tags,
       query: listBudgetsQuery,
       responses: {
         200: { description: 'A page of budgets, oldest first', schema: pageSchema(budgetSchema) },
+        404: { description: 'category_id is not one of your categories' },
       },
     },
     async ({ query, user }) => {
       const manager = db.manager;
+      if (query.category_id) await checkCategory(manager, user.id, query.category_id, 'query.category_id');
       const after = query.cursor ? decodeCursor(query.cursor, cursorSchema) : undefined;
       const rows = await listBudgets(manager, user.id, {
         period: query.period,
@@ -227,19 +262,22 @@ export function budgetsRouter(deps: BudgetsRouterDeps): ApiRouter {
       description:
         'Answers "am I over budget this period, by how much, and where will I end at this pace?". ' +
         'Before start_date the first window is shown; after end_date the last one.',
-      tags: ['budgets'],
+      tags,
       params: budgetIdParams,
       responses: {
-        200: { description: 'The budget and its current window', schema: budgetDetailSchema },
+        200: {
+          description: 'The budget and its current window',
+          schema: budgetDetailSchema,
+          headers: etagHeader,
+        },
         404: { description: 'No such budget of yours' },
       },
     },
-    async ({ params, user }) => {
+    async ({ params, user }, _req, res) => {
       const manager = db.manager;
-      const found = await findBudgetAndTimezone(manager, user.id, params.id);
-      if (!found) throw notFound('Budget');
-      const { budget } = found;
-      const today = localDate(now(), found.timezone ?? FALLBACK_TIMEZONE);
+      const budget = await findBudget(manager, user.id, params.id);
+      if (!budget) throw notFound('Budget');
+      const today = await todayFor(manager, user.id);
       const window = referenceWindow(scheduleOf(budget), today);
       const [analysis] = await analyseBudgets(
         manager,
@@ -247,6 +285,7 @@ export function budgetsRouter(deps: BudgetsRouterDeps): ApiRouter {
         [{ budget, window, historyCount: HISTORY_WINDOWS }],
         today,
       );
+      setETag(res, budget.version);
       return {
         ...presentBudget(budget),
         ...presentCurrent(analysis.current, budget.currency),
@@ -255,18 +294,39 @@ export function budgetsRouter(deps: BudgetsRouterDeps): ApiRouter {
     },
   );
 
-  async function replace(userId: string, id: string, merge: (existing: BudgetRecord) => BudgetFields) {
-    return db.transaction(async (manager) => {
-      const existing = await findBudget(manager, userId, id);
+  /**
+   * Changes a budget under its row lock: 404 unless it is the caller's, 412 when If-Match is
+   * stale (so of two concurrent writers with the same ETag exactly one wins), then the new fields
+   * as the next version. Unchanged fields write nothing and keep the version.
+   */
+  async function change(
+    req: Request,
+    res: Response,
+    userId: string,
+    id: string,
+    merge: (existing: BudgetRecord) => BudgetFields,
+  ) {
+    const budget = await db.transaction(async (manager) => {
+      const existing = await findBudget(manager, userId, id, { lock: true });
       if (!existing) throw notFound('Budget');
+      checkIfMatch(req, existing.version);
       const fields = merge(existing);
+      if (sameFields(existing, fields)) return existing;
       checkDates(fields);
-      if (fields.categoryId !== existing.categoryId) await checkCategory(manager, userId, fields.categoryId);
-      const updated = await updateBudget(manager, userId, id, fields);
-      if (!updated) throw notFound('Budget');
-      return presentBudget(updated);
+      if (fields.categoryId !== null && fields.categoryId !== existing.categoryId)
+        await checkCategory(manager, userId, fields.categoryId, 'body.category_id');
+      return updateBudget(manager, existing, fields);
     });
+    setETag(res, budget.version);
+    return presentBudget(budget);
   }
+
+  const changeResponses = {
+    200: { description: 'The budget', schema: budgetSchema, headers: etagHeader },
+    404: { description: 'No such budget or category of yours' },
+    412: { description: 'Stale If-Match: the budget changed since you read it' },
+    422: { description: 'category_id was deleted' },
+  };
 
   api.put(
     '/budgets/:id',
@@ -275,17 +335,14 @@ export function budgetsRouter(deps: BudgetsRouterDeps): ApiRouter {
       description:
         'Omitted optional fields reset to their defaults (name, category_id, end_date, rollover); an omitted ' +
         'start_date keeps its value; the currency stays the one set at creation.',
-      tags: ['budgets'],
+      tags,
       params: budgetIdParams,
       body: replaceBudgetBody,
-      responses: {
-        200: { description: 'The budget', schema: budgetSchema },
-        404: { description: 'No such budget or category of yours' },
-        422: { description: 'category_id was deleted' },
-      },
+      headers: ifMatchHeader,
+      responses: changeResponses,
     },
-    async ({ params, body, user }) =>
-      replace(user.id, params.id, (existing) => ({
+    async ({ params, body, user }, req, res) =>
+      change(req, res, user.id, params.id, (existing) => ({
         name: body.name ?? defaultName(body.period),
         categoryId: body.category_id,
         amountMinor: amountIn(body.amount, existing.currency),
@@ -300,17 +357,17 @@ export function budgetsRouter(deps: BudgetsRouterDeps): ApiRouter {
     '/budgets/:id',
     {
       summary: 'Change some fields of a budget',
-      tags: ['budgets'],
+      description:
+        'JSON merge patch: only the given fields change; `null` clears category_id (all expenses) or ' +
+        'end_date (open-ended); null for another field is a 400. An empty patch changes nothing.',
+      tags,
       params: budgetIdParams,
       body: patchBudgetBody,
-      responses: {
-        200: { description: 'The budget', schema: budgetSchema },
-        404: { description: 'No such budget or category of yours' },
-        422: { description: 'category_id was deleted' },
-      },
+      headers: ifMatchHeader,
+      responses: changeResponses,
     },
-    async ({ params, body, user }) =>
-      replace(user.id, params.id, (existing) => ({
+    async ({ params, body, user }, req, res) =>
+      change(req, res, user.id, params.id, (existing) => ({
         name: body.name ?? existing.name,
         categoryId: body.category_id === undefined ? existing.categoryId : body.category_id,
         amountMinor:
@@ -326,12 +383,22 @@ export function budgetsRouter(deps: BudgetsRouterDeps): ApiRouter {
     '/budgets/:id',
     {
       summary: 'Delete a budget',
-      tags: ['budgets'],
+      tags,
       params: budgetIdParams,
-      responses: { 204: { description: 'Deleted' }, 404: { description: 'No such budget of yours' } },
+      headers: ifMatchHeader,
+      responses: {
+        204: { description: 'Deleted' },
+        404: { description: 'No such budget of yours' },
+        412: { description: 'Stale If-Match: the budget changed since you read it' },
+      },
     },
-    async ({ params, user }) => {
-      if (!(await deleteBudget(db.manager, user.id, params.id))) throw notFound('Budget');
+    async ({ params, user }, req) => {
+      await db.transaction(async (manager) => {
+        const budget = await findBudget(manager, user.id, params.id, { lock: true });
+        if (!budget) throw notFound('Budget');
+        checkIfMatch(req, budget.version);
+        await deleteBudget(manager, budget);
+      });
       return undefined;
     },
   );

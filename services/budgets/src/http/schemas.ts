@@ -1,23 +1,34 @@
-import { paginationQuery, positiveAmount } from '@finance/shared';
+import {
+  DATE_DOMAIN,
+  calendarDateSchema,
+  paginationQuery,
+  positiveAmount,
+  singleLineText,
+} from '@finance/shared';
 import { z } from 'zod';
 import { budgetPeriods } from '../domain/budget-window';
 
-const calendarDate = z.iso
-  .date()
-  // z.iso.date() takes year 0000, which PostgreSQL's date refuses (a 500 otherwise).
-  .refine((date) => !date.startsWith('0000'), 'There is no year 0')
-  .meta({ description: 'Calendar date, YYYY-MM-DD', example: '2026-01-25' });
+/** A date the service answers with. Windows computed from accepted dates may end after the domain's last day. */
+const calendarDate = z.string().meta({ description: 'Calendar date, YYYY-MM-DD', example: '2026-01-25' });
 const money = z
   .string()
   .meta({ description: 'Exact decimal amount in the budget currency', example: '450.00' });
 
 const budgetFields = {
-  name: z.string().trim().min(1).max(100).meta({ description: 'Defaults to e.g. "Monthly budget"' }),
+  name: singleLineText({ max: 100 }).meta({
+    description: 'One line, no control characters or bidi overrides; defaults to e.g. "Monthly budget"',
+  }),
   category_id: z.uuid().nullable().meta({ description: 'A category of yours; null = all expenses' }),
   amount: positiveAmount,
   period: z.enum(budgetPeriods),
-  start_date: calendarDate.meta({ description: 'Anchors the windows; defaults to today (your timezone)' }),
-  end_date: calendarDate.nullable().meta({ description: 'Last day (cuts the last window short)' }),
+  start_date: calendarDateSchema.meta({
+    description: `Anchors the windows; defaults to today (your timezone). ${DATE_DOMAIN.min} to ${DATE_DOMAIN.max}`,
+    example: '2026-01-25',
+  }),
+  end_date: calendarDateSchema.nullable().meta({
+    description: `Last day (cuts the last window short); null = open-ended. ${DATE_DOMAIN.min} to ${DATE_DOMAIN.max}`,
+    example: '2026-12-31',
+  }),
   rollover: z
     .boolean()
     .meta({ description: "Carry each window's unspent amount (or overspend) into the next" }),
@@ -36,6 +47,10 @@ export const createBudgetBody = z.object({
 /** PUT replaces the budget: the same fields as creation, omitted optional ones reset to their defaults. */
 export const replaceBudgetBody = createBudgetBody;
 
+/**
+ * PATCH is a JSON merge patch (RFC 7396): an absent field keeps its value, `null` clears a
+ * nullable one (category_id → all expenses, end_date → open-ended); null for any other field is a 400.
+ */
 export const patchBudgetBody = z.object({
   name: budgetFields.name.optional(),
   category_id: budgetFields.category_id.optional(),

@@ -1,0 +1,48 @@
+import type { EntityManager } from 'typeorm';
+
+/**
+ * Read model of the ledger's categories (`ledger.category.*`): which user each belongs to and
+ * whether it was deleted, so budgets can check a category id without calling the ledger.
+ */
+
+/** 'own' = a live category of the user; 'deleted' = theirs but deleted; 'unknown' = never seen, or another user's. */
+export type CategoryStanding = 'own' | 'deleted' | 'unknown';
+
+/**
+ * THE lookup of a category id a client sent (in a body or a query filter). Every route checks
+ * ids through it, so one place decides what "your category" means (and can wait for events
+ * still on their way).
+ */
+export async function findCategoryStanding(
+  manager: EntityManager,
+  userId: string,
+  categoryId: string,
+): Promise<CategoryStanding> {
+  const rows: Array<{ deleted: boolean }> = await manager.query(
+    `SELECT deleted FROM known_categories WHERE id = $1 AND user_id = $2`,
+    [categoryId, userId],
+  );
+  if (!rows[0]) return 'unknown';
+  return rows[0].deleted ? 'deleted' : 'own';
+}
+
+/** The version of the category last applied, locking its row until the transaction ends. */
+export async function knownCategoryVersion(manager: EntityManager, id: string): Promise<number | undefined> {
+  const rows: Array<{ version: number }> = await manager.query(
+    `SELECT version FROM known_categories WHERE id = $1 FOR UPDATE`,
+    [id],
+  );
+  return rows[0]?.version;
+}
+
+/** Records the category as live (created or updated) or deleted, at `version`. */
+export async function recordKnownCategory(
+  manager: EntityManager,
+  category: { id: string; userId: string; version: number; deleted: boolean },
+): Promise<void> {
+  await manager.query(
+    `INSERT INTO known_categories (id, user_id, deleted, version) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (id) DO UPDATE SET user_id = EXCLUDED.user_id, deleted = EXCLUDED.deleted, version = EXCLUDED.version`,
+    [category.id, category.userId, category.deleted, category.version],
+  );
+}

@@ -1,0 +1,53 @@
+import type { EntityManager } from 'typeorm';
+
+/** One ledger transaction as the spending read model keeps it. */
+export interface SpendingTransactionState {
+  id: string;
+  userId: string;
+  categoryId: string | null;
+  type: 'income' | 'expense' | 'transfer';
+  baseAmountMinor: bigint;
+  baseCurrency: string;
+  date: string;
+  /** The ledger's row version. */
+  version: number;
+  deleted: boolean;
+}
+
+/**
+ * Upserts the read model row in one statement, only over an older version: the version check and
+ * the write are one round trip, and the row lock it takes is the only lock until the threshold
+ * check. The read model keeps each transaction's version in its own row (with a tombstone on
+ * delete) rather than in the shared aggregate_versions table: a `deleted` event may carry the
+ * same version as the last update, and a delete must win that tie while a replayed update must
+ * not. Returns whether the row was written.
+ */
+export async function writeSpendingTransaction(
+  manager: EntityManager,
+  t: SpendingTransactionState,
+): Promise<boolean> {
+  const newer = t.deleted
+    ? 'spending_transactions.version <= EXCLUDED.version'
+    : 'spending_transactions.version < EXCLUDED.version';
+  const written: unknown[] = await manager.query(
+    `INSERT INTO spending_transactions (id, user_id, category_id, type, base_amount_minor, base_currency, date, version, deleted)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+     ON CONFLICT (id) DO UPDATE SET user_id = EXCLUDED.user_id, category_id = EXCLUDED.category_id, type = EXCLUDED.type,
+       base_amount_minor = EXCLUDED.base_amount_minor, base_currency = EXCLUDED.base_currency, date = EXCLUDED.date,
+       version = EXCLUDED.version, deleted = EXCLUDED.deleted
+     WHERE ${newer}
+     RETURNING 1`,
+    [
+      t.id,
+      t.userId,
+      t.categoryId,
+      t.type,
+      t.baseAmountMinor.toString(),
+      t.baseCurrency,
+      t.date,
+      t.version,
+      t.deleted,
+    ],
+  );
+  return written.length === 1;
+}

@@ -1,0 +1,88 @@
+import fc from 'fast-check';
+import { addDays, compareDates } from '@finance/shared';
+import { createTestDatabase, dropTestDatabase } from '@finance/shared/testing';
+import type { DataSource } from 'typeorm';
+import { sumRanges, type SumRange } from '../src/data/spending-analysis';
+import { writeSpendingTransaction, type SpendingTransactionState } from '../src/data/spending-transactions';
+import { newId, openTestDataSource } from './fixtures';
+
+/**
+ * The one query every budget figure comes from, against a brute-force sum over the same rows:
+ * any transactions (types, categories, currencies, tombstones, several a day) and any ranges
+ * (overlapping, nested, one day, sharing edges with spending days).
+ */
+describe('sums of spending per range', () => {
+  let dbUrl: string;
+  let dataSource: DataSource;
+  const categories = [newId(), newId(), newId()];
+  const base = '2026-01-01';
+
+  beforeAll(async () => {
+    dbUrl = await createTestDatabase('budgets_sums');
+    dataSource = await openTestDataSource(dbUrl);
+  });
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await dropTestDatabase(dbUrl);
+  });
+
+  const day = fc.integer({ min: 0, max: 40 }).map((n) => addDays(base, n));
+  const transaction = fc.record({
+    categoryId: fc.constantFrom(null, ...categories),
+    type: fc.constantFrom('expense', 'expense', 'income', 'transfer') as fc.Arbitrary<
+      SpendingTransactionState['type']
+    >,
+    baseAmountMinor: fc.bigInt({ min: 1n, max: 9_000_000_000_000_000n }),
+    baseCurrency: fc.constantFrom('EUR', 'EUR', 'USD'),
+    date: day,
+    deleted: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
+  });
+  const range: fc.Arbitrary<SumRange> = fc
+    .record({
+      categoryId: fc.constantFrom(null, ...categories),
+      currency: fc.constantFrom('EUR', 'USD'),
+      a: day,
+      b: day,
+    })
+    .map(({ categoryId, currency, a, b }) => {
+      const [from, to] = compareDates(a, b) <= 0 ? [a, b] : [b, a];
+      return { categoryId, currency, from, to };
+    });
+
+  it('equals the brute-force sum of the expenses each range counts', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(transaction, { maxLength: 60 }),
+        fc.array(range, { minLength: 1, maxLength: 25 }),
+        async (transactions, ranges) => {
+          const userId = newId();
+          const other = newId(); // another user's spending never counts
+          for (const t of transactions)
+            for (const owner of [userId, other])
+              await writeSpendingTransaction(dataSource.manager, {
+                ...t,
+                id: newId(),
+                userId: owner,
+                version: 1,
+              });
+          const expected = ranges.map((r) =>
+            transactions
+              .filter(
+                (t) =>
+                  !t.deleted &&
+                  t.type === 'expense' &&
+                  t.baseCurrency === r.currency &&
+                  (r.categoryId === null || t.categoryId === r.categoryId) &&
+                  compareDates(r.from, t.date) <= 0 &&
+                  compareDates(t.date, r.to) <= 0,
+              )
+              .reduce((sum, t) => sum + t.baseAmountMinor, 0n),
+          );
+          expect(await sumRanges(dataSource.manager, userId, ranges)).toEqual(expected);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
