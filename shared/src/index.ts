@@ -30,3 +30,4 @@ export * from './data/unique-violation';
 export * from './data/idempotency-keys';
 export * from './http/idempotency';
 export * from './chromium';
+export * from './service-definition';

@@ -9,8 +9,9 @@ import type { ApiRouter } from './http/api-router';
 import type { AccessTokenVerifier } from './http/authenticate';
 import type { Readiness } from './http/health';
 import type { Logger } from './logger';
+import { configFields } from './config';
+import { isProxyList } from './http/forwarding';
 import { registeredService } from './registry';
-import { serviceConfigFields, type ServiceConfig } from './service';
 import type { UserEventHooks } from './users/user-directory';
 
 /**
@@ -19,6 +20,42 @@ import type { UserEventHooks } from './users/user-directory';
  * service is started one way everywhere. Each service exports its definition from
  * `src/service.ts`; `src/main.ts` is `runService(definition)`.
  */
+
+/**
+ * The environment every database-backed service reads; a service spreads these into its own
+ * zod schema and adds what is particular to it.
+ */
+export function serviceConfigFields(defaults: { port: number; database: string }) {
+  return {
+    PORT: configFields.port(defaults.port),
+    NODE_ENV: configFields.nodeEnv,
+    LOG_LEVEL: configFields.logLevel,
+    DATABASE_URL: configFields.databaseUrl(defaults.database),
+    DB_POOL_SIZE: configFields.dbPoolSize,
+    AMQP_URL: configFields.amqpUrl,
+    JWKS_URL: configFields.jwksUrl,
+    JWT_ISSUER: configFields.jwtIssuer,
+    JWT_AUDIENCE: configFields.jwtAudience,
+    SHUTDOWN_TIMEOUT_MS: configFields.shutdownTimeoutMs,
+    /** Events one replica handles at once. */
+    EVENTS_PREFETCH: z.coerce.number().int().min(1).max(1000).default(20),
+    /** Handler failures before an event goes to the dead-letter queue. */
+    EVENTS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+    /** Longest a lookup waits for an id created a moment ago in another service (ReadYourWrites). */
+    READ_YOUR_WRITES_WAIT_MS: z.coerce.number().int().min(0).max(30_000).default(2_000),
+    /** Interface to listen on: all in containers; `npm start` binds loopback (nothing else needs to reach a service). */
+    HOST: z.string().min(1).default('0.0.0.0'),
+    /** Peers whose X-Forwarded-For is believed (proxy-addr syntax); in Kubernetes the gateway pods' range. */
+    TRUSTED_PROXIES: z.string().default('loopback').refine(isProxyList, {
+      message: 'expected addresses, CIDRs or loopback/linklocal/uniquelocal, comma-separated',
+    }),
+    /** When set, forwarding headers also need this secret from the gateway (`x-proxy-secret`). */
+    PROXY_SECRET: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16).optional()),
+  };
+}
+
+type ServiceConfigFields = ReturnType<typeof serviceConfigFields>;
+export type ServiceConfig = z.output<z.ZodObject<ServiceConfigFields>>;
 
 /** What every part of a service is built from. */
 export interface ServiceContext<C extends ServiceConfig = ServiceConfig> {

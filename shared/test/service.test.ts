@@ -1,72 +1,39 @@
 import { z } from 'zod';
 import {
   ApiRouter,
-  createDataSource,
-  DEFAULT_RETRY_DELAYS_MS,
-  createServiceApp,
+  defineService,
   newId,
   parseEvent,
-  type EventConsumer,
-  inboxMigrations,
-  outboxMigrations,
   serviceConfigFields,
-  startService,
+  type EventHandlers,
   type RunningService,
 } from '../src';
-import {
-  createTestDatabase,
-  deleteTestQueues,
-  startTestBroker,
-  dropTestDatabase,
-  testAmqpUrl,
-  testLogger,
-  uniqueName,
-  waitFor,
-} from '../src/testing';
+import { startTestService, waitFor, type TestService } from '../src/testing';
 
-const configSchema = z.object(serviceConfigFields({ port: 0, database: 'unused' }));
+const configSchema = z.object(serviceConfigFields({ port: 0, database: 'finance_whoami' }));
 
-/** A service whose one route says which client address it sees. */
-async function startWhoAmI(
-  env: Record<string, string>,
-  handlers?: (consumer: EventConsumer) => void,
-): Promise<RunningService & { databaseUrl: string }> {
-  const databaseUrl = await createTestDatabase('service_forwarding');
-  const config = configSchema.parse({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATABASE_URL: databaseUrl,
-    AMQP_URL: testAmqpUrl(),
-    LOG_LEVEL: 'silent',
-    ...env,
-  });
-  const service = await startService({
+/** A service whose one route says which client address it sees; `handlers` are its events. */
+function whoAmI(handlers: EventHandlers = {}) {
+  return defineService({
     name: 'whoami',
-    config,
-    logger: testLogger(),
-    createDataSource: (c) =>
-      createDataSource({
-        url: c.DATABASE_URL,
-        entities: [],
-        migrations: [...outboxMigrations, ...inboxMigrations],
-      }),
-    consumerName: uniqueName('whoami'),
-    wire: ({ logger, readiness, consumer }) => {
-      handlers?.(consumer);
+    configSchema,
+    migrations: [],
+    openapi: { title: 'who am I', description: 'The client address as the service sees it' },
+    handlers,
+    routes: () => {
       const api = new ApiRouter();
       api.get(
         '/whoami',
         { summary: 'The client address', auth: false, responses: { 200: { description: 'ip' } } },
-        (_in, req) => ({
-          ip: req.ip,
-        }),
+        (_in, req) => ({ ip: req.ip }),
       );
-      return {
-        app: createServiceApp({ logger, readiness, openapi: { title: 't', version: '1' }, routers: [api] }),
-      };
+      return [api];
     },
   });
-  return Object.assign(service, { databaseUrl });
+}
+
+async function startWhoAmI(env: Record<string, string>, handlers?: EventHandlers): Promise<TestService> {
+  return startTestService(whoAmI(handlers), { env, label: 'service_whoami' });
 }
 
 async function seenIp(service: RunningService, headers: Record<string, string>): Promise<string> {
@@ -76,26 +43,19 @@ async function seenIp(service: RunningService, headers: Record<string, string>):
 }
 
 describe('startService: who may say where a request came from', () => {
-  const started: Array<RunningService & { databaseUrl: string }> = [];
+  const started: TestService[] = [];
   afterAll(async () => {
-    const broker = await startTestBroker('whoami_cleanup');
-    for (const service of started) {
-      await service.stop();
-      await deleteTestQueues(
-        broker,
-        service.consumer.queues.work.replace(/\.events$/, ''),
-        DEFAULT_RETRY_DELAYS_MS.length,
-      );
-      await dropTestDatabase(service.databaseUrl);
-    }
-    await broker.stop();
+    for (const service of started) await service.close();
   });
 
   it('shows a read model that cannot apply an event as degraded in /readyz and in the metrics', async () => {
-    const service = await startWhoAmI({ EVENTS_MAX_ATTEMPTS: '1' }, (consumer) =>
-      consumer.on('ledger.account.created', async () => {
-        throw new Error('this read model cannot apply it');
-      }),
+    const service = await startWhoAmI(
+      { EVENTS_MAX_ATTEMPTS: '1' },
+      {
+        'ledger.account.created': async () => {
+          throw new Error('this read model cannot apply it');
+        },
+      },
     );
     started.push(service);
     const readyz = async () =>
@@ -139,7 +99,7 @@ describe('startService: who may say where a request came from', () => {
       events: 'degraded',
     });
     const metrics = await (await fetch(`${service.url}/metrics`)).text();
-    expect(metrics).toMatch(/events_dead_letter_queue_depth\{consumer="t_whoami_[0-9a-f]+"\} 1/);
+    expect(metrics).toMatch(/events_dead_letter_queue_depth\{consumer="t_service_whoami_[0-9a-f]+"\} 1/);
   });
 
   it('believes X-Forwarded-For from a trusted proxy that presents the shared secret, and only then', async () => {

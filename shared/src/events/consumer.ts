@@ -150,6 +150,27 @@ export class EventConsumer {
     await handle?.close();
   }
 
+  /**
+   * Applies one event as a delivery would, without the broker: in one transaction, the inbox record
+   * and its handler. False when it was a duplicate (or of a deleted user) or has no handler. Tests
+   * and tools replay events through it.
+   */
+  async apply(event: FinanceEvent): Promise<boolean> {
+    const handler = this.handlers.get(event.type);
+    if (!handler) return false;
+    return this.applyWith(handler, event);
+  }
+
+  private async applyWith(handler: EventHandler<EventType>, event: FinanceEvent): Promise<boolean> {
+    const applied = await this.options.dataSource.transaction(async (manager) => {
+      if (!(await recordInInbox(manager, this.options.service, event))) return false;
+      await handler(event, manager);
+      return true;
+    });
+    if (applied) this.events.emit('applied', event);
+    return applied;
+  }
+
   private track(work: Promise<void>): void {
     const tracked = work
       .catch((error) => this.logger.error({ err: error }, 'event processing failed unexpectedly'))
@@ -180,16 +201,10 @@ export class EventConsumer {
     }
     await runWithContext({ correlationId: event.correlationId, userId: event.userId }, async () => {
       try {
-        const applied = await this.options.dataSource.transaction(async (manager) => {
-          if (!(await recordInInbox(manager, this.options.service, event))) return false;
-          await handler(event, manager);
-          return true;
-        });
+        const applied = await this.applyWith(handler, event);
         this.count(event.type, applied ? 'applied' : 'duplicate');
-        if (applied) {
-          this.stats.applied++;
-          this.events.emit('applied', event);
-        } else {
+        if (applied) this.stats.applied++;
+        else {
           this.stats.duplicates++;
           this.logger.debug({ eventId: event.id, type: event.type }, 'duplicate event skipped');
         }

@@ -3,3 +3,4 @@ export * from './http';
 export * from './wait-for';
 export * from './token-issuer';
 export * from './events';
+export * from './service';

@@ -121,6 +121,19 @@ export async function userSettingsOf(db: DataSource | EntityManager, userId: str
     : { ...DEFAULT_USER_SETTINGS };
 }
 
+/**
+ * Waits (bounded, and only for a user who registered a moment ago: see `ReadYourWrites`) until
+ * auth's registration of the user has reached this service, so a write made right after
+ * registering uses the user's own base currency and time zone, not the defaults.
+ */
+export async function awaitUserKnown(
+  readYourWrites: { find<T>(id: string, lookup: () => Promise<T | undefined>): Promise<T | undefined> },
+  db: DataSource | EntityManager,
+  userId: string,
+): Promise<void> {
+  await readYourWrites.find(userId, async () => ((await findUser(db, userId))?.known ? true : undefined));
+}
+
 /** The 401 for a request of a user who was deleted or deactivated while their token was still valid. */
 export function userGoneProblem(): HttpProblem {
   return new HttpProblem(401, 'The access token is no longer valid', {

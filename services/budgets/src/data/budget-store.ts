@@ -172,19 +172,3 @@ export async function removeBudgetsOfCategory(
   );
   return removed;
 }
-
-export interface UserSettingsRecord {
-  baseCurrency: string;
-  timezone: string;
-}
-
-export async function findUserSettings(
-  manager: EntityManager,
-  userId: string,
-): Promise<UserSettingsRecord | undefined> {
-  const rows: Array<{ base_currency: string; timezone: string }> = await manager.query(
-    `SELECT base_currency, timezone FROM user_settings WHERE user_id = $1`,
-    [userId],
-  );
-  return rows[0] ? { baseCurrency: rows[0].base_currency, timezone: rows[0].timezone } : undefined;
-}

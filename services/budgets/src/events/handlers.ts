@@ -3,7 +3,7 @@ import {
   isInDateDomain,
   publishEvent,
   toMinorUnits,
-  type EventConsumer,
+  type EventHandlers,
   type FinanceEvent,
 } from '@finance/shared';
 import type { EntityManager } from 'typeorm';
@@ -14,9 +14,6 @@ import { budgetsCovering, moveBudgetsToCategory, removeBudgetsOfCategory } from 
 import { knownCategoryVersion, recordKnownCategory } from '../data/known-categories';
 import { analyseBudgets, scheduleOf } from '../data/spending-analysis';
 import { writeSpendingTransaction } from '../data/spending-transactions';
-
-/** The queue/inbox name of this service's consumer. */
-export const CONSUMER_SERVICE = 'budgets';
 
 type TransactionEvent = FinanceEvent<'ledger.transaction.created' | 'ledger.transaction.updated'>;
 
@@ -178,69 +175,22 @@ export async function onCategoryDeleted(
   }
 }
 
-/** `auth.user.registered/updated`: the base currency (for new budgets) and timezone ("today"). */
-export async function onUserSettings(
-  event: FinanceEvent<'auth.user.registered' | 'auth.user.updated'>,
-  manager: EntityManager,
-): Promise<void> {
-  await manager.query(
-    `INSERT INTO user_settings (user_id, base_currency, timezone, version) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (user_id) DO UPDATE SET base_currency = EXCLUDED.base_currency, timezone = EXCLUDED.timezone,
-       version = EXCLUDED.version
-     WHERE user_settings.version < EXCLUDED.version`,
-    [event.userId, event.payload.baseCurrency, event.payload.timezone, event.aggregateVersion],
-  );
-}
-
-/** `auth.user.deleted`: purge the user's budgets (alerts cascade) and every read model row. */
-export async function onUserDeleted(
+/** `auth.user.deleted` (after the shared directory left its tombstone): purge the user's budgets (alerts cascade) and read models. */
+export async function purgeUser(
   event: FinanceEvent<'auth.user.deleted'>,
   manager: EntityManager,
 ): Promise<void> {
   await lockUser(manager, event.userId);
-  for (const table of ['budgets', 'spending_transactions', 'known_categories', 'user_settings'])
+  for (const table of ['budgets', 'spending_transactions', 'known_categories'])
     await manager.query(`DELETE FROM ${table} WHERE user_id = $1`, [event.userId]);
 }
 
-/** Wires every handler into the consumer. */
-export function registerBudgetHandlers(consumer: EventConsumer): EventConsumer {
-  return consumer
-    .on<TransactionEvent['type']>(
-      ['ledger.transaction.created', 'ledger.transaction.updated'],
-      onTransactionChanged,
-    )
-    .on('ledger.transaction.deleted', onTransactionDeleted)
-    .on<'ledger.category.created' | 'ledger.category.updated'>(
-      ['ledger.category.created', 'ledger.category.updated'],
-      onCategoryChanged,
-    )
-    .on('ledger.category.deleted', onCategoryDeleted)
-    .on<'auth.user.registered' | 'auth.user.updated'>(
-      ['auth.user.registered', 'auth.user.updated'],
-      onUserSettings,
-    )
-    .on('auth.user.deleted', onUserDeleted);
-}
-
-/** Routes one event to its handler (what the consumer does per type; also used to replay events in tests). */
-export async function applyBudgetEvent(event: FinanceEvent, manager: EntityManager): Promise<void> {
-  switch (event.type) {
-    case 'ledger.transaction.created':
-    case 'ledger.transaction.updated':
-      return onTransactionChanged(event, manager);
-    case 'ledger.transaction.deleted':
-      return onTransactionDeleted(event, manager);
-    case 'ledger.category.created':
-    case 'ledger.category.updated':
-      return onCategoryChanged(event, manager);
-    case 'ledger.category.deleted':
-      return onCategoryDeleted(event, manager);
-    case 'auth.user.registered':
-    case 'auth.user.updated':
-      return onUserSettings(event, manager);
-    case 'auth.user.deleted':
-      return onUserDeleted(event, manager);
-    default:
-      return;
-  }
-}
+/** The ledger events budgets applies, by type (the consumer registers exactly these). */
+export const budgetEventHandlers: EventHandlers = {
+  'ledger.transaction.created': onTransactionChanged,
+  'ledger.transaction.updated': onTransactionChanged,
+  'ledger.transaction.deleted': onTransactionDeleted,
+  'ledger.category.created': onCategoryChanged,
+  'ledger.category.updated': onCategoryChanged,
+  'ledger.category.deleted': onCategoryDeleted,
+};

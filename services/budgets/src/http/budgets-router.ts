@@ -18,19 +18,24 @@ import {
   toMinorUnits,
   toPage,
   unprocessable,
+  userSettingsOf,
+  awaitUserKnown,
+  lockUserForWrite,
+  type ReadYourWrites,
+  type ServiceContext,
 } from '@finance/shared';
-import type { Request, RequestHandler, Response } from 'express';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { Request, Response } from 'express';
+import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
 import type { CurrentWindowFigures, WindowFigures } from '../domain/budget-analysis';
 import { referenceWindow, type BudgetPeriod } from '../domain/budget-window';
+import type { BudgetsConfig } from '../config';
 import {
   MAX_BUDGETS_PER_USER,
   activeBudgets,
   countBudgetsForCreation,
   deleteBudget,
   findBudget,
-  findUserSettings,
   insertBudget,
   listBudgets,
   updateBudget,
@@ -50,18 +55,8 @@ import {
   replaceBudgetBody,
 } from './schemas';
 
-export interface BudgetsRouterDeps {
-  dataSource: DataSource;
-  authenticate: RequestHandler;
-  /** The current instant, which decides "today" (tests pin it). */
-  now?: () => Date;
-  /** Defaults to MAX_BUDGETS_PER_USER. */
-  maxBudgetsPerUser?: number;
-}
-
 const HISTORY_WINDOWS = 6;
 /** When the user's settings have not arrived from auth yet, "today" is taken in UTC. */
-const FALLBACK_TIMEZONE = 'UTC';
 const cursorSchema = z.object({ c: cursorTimestamp, id: z.uuid() });
 const tags = ['budgets'];
 
@@ -146,12 +141,18 @@ function checkDates(fields: Pick<BudgetFields, 'startDate' | 'endDate'>): void {
  * user's category is not revealed); deleted → 422 in a body (it was yours), 404 in a filter.
  */
 async function checkCategory(
+  readYourWrites: ReadYourWrites,
   manager: EntityManager,
   userId: string,
   categoryId: string,
   field: 'body.category_id' | 'query.category_id',
 ): Promise<void> {
-  const standing = await findCategoryStanding(manager, userId, categoryId);
+  // A category created a moment ago in the ledger may still be on its way here: wait for it (bounded).
+  const standing =
+    (await readYourWrites.find(categoryId, async () => {
+      const found = await findCategoryStanding(manager, userId, categoryId);
+      return found === 'unknown' ? undefined : found;
+    })) ?? 'unknown';
   if (standing === 'own') return;
   if (standing === 'deleted' && field === 'body.category_id')
     throw unprocessable('The category was deleted', [{ field, message: 'This category was deleted' }]);
@@ -160,15 +161,15 @@ async function checkCategory(
   });
 }
 
-export function budgetsRouter(deps: BudgetsRouterDeps): ApiRouter {
-  const api = new ApiRouter({ authenticate: deps.authenticate });
-  const db = deps.dataSource;
-  const now = deps.now ?? (() => new Date());
-  const maxBudgets = deps.maxBudgetsPerUser ?? MAX_BUDGETS_PER_USER;
+export function budgetsRouter(context: ServiceContext<BudgetsConfig>): ApiRouter {
+  const api = new ApiRouter({ authenticate: context.authenticate });
+  const db = context.dataSource;
+  const now = context.clock;
+  const maxBudgets = context.config.MAX_BUDGETS_PER_USER;
+  const { readYourWrites } = context;
 
   async function todayFor(manager: EntityManager, userId: string): Promise<string> {
-    const settings = await findUserSettings(manager, userId);
-    return localDate(now(), settings?.timezone ?? FALLBACK_TIMEZONE);
+    return localDate(now(), (await userSettingsOf(manager, userId)).timezone);
   }
 
   api.post(
@@ -188,22 +189,17 @@ export function budgetsRouter(deps: BudgetsRouterDeps): ApiRouter {
         },
         404: { description: 'category_id is not one of your categories' },
         409: {
-          description: `Your account settings have not reached this service yet (retry), or you hold ${MAX_BUDGETS_PER_USER} budgets`,
+          description: `You hold the most budgets one user may (MAX_BUDGETS_PER_USER, default ${MAX_BUDGETS_PER_USER})`,
         },
         422: { description: 'category_id was deleted' },
       },
     },
     async ({ body, user }, _req, res) => {
+      // A user who registered a moment ago: their base currency may still be on its way here.
+      await awaitUserKnown(readYourWrites, db, user.id);
       const budget = await db.transaction(async (manager) => {
-        const settings = await findUserSettings(manager, user.id);
-        if (!settings)
-          throw new HttpProblem(
-            409,
-            'Your account settings have not reached the budgets service yet; retry shortly',
-            {
-              headers: { 'Retry-After': '1' },
-            },
-          );
+        // Locks the user against a racing deletion (and answers 401 for a deleted one).
+        const settings = await lockUserForWrite(manager, user.id);
         const fields: BudgetFields = {
           name: body.name ?? defaultName(body.period),
           categoryId: body.category_id,
@@ -215,7 +211,7 @@ export function budgetsRouter(deps: BudgetsRouterDeps): ApiRouter {
         };
         checkDates(fields);
         if (fields.categoryId !== null)
-          await checkCategory(manager, user.id, fields.categoryId, 'body.category_id');
+          await checkCategory(readYourWrites, manager, user.id, fields.categoryId, 'body.category_id');
         if ((await countBudgetsForCreation(manager, user.id)) >= maxBudgets)
           throw conflict(`You already hold ${maxBudgets} budgets, the most one user may; delete one first`);
         return insertBudget(manager, user.id, settings.baseCurrency, fields);
@@ -239,7 +235,8 @@ export function budgetsRouter(deps: BudgetsRouterDeps): ApiRouter {
     },
     async ({ query, user }) => {
       const manager = db.manager;
-      if (query.category_id) await checkCategory(manager, user.id, query.category_id, 'query.category_id');
+      if (query.category_id)
+        await checkCategory(readYourWrites, manager, user.id, query.category_id, 'query.category_id');
       const after = query.cursor ? decodeCursor(query.cursor, cursorSchema) : undefined;
       const rows = await listBudgets(manager, user.id, {
         period: query.period,
@@ -307,6 +304,7 @@ export function budgetsRouter(deps: BudgetsRouterDeps): ApiRouter {
     merge: (existing: BudgetRecord) => BudgetFields,
   ) {
     const budget = await db.transaction(async (manager) => {
+      await lockUserForWrite(manager, userId);
       const existing = await findBudget(manager, userId, id, { lock: true });
       if (!existing) throw notFound('Budget');
       checkIfMatch(req, existing.version);
@@ -314,7 +312,7 @@ export function budgetsRouter(deps: BudgetsRouterDeps): ApiRouter {
       if (sameFields(existing, fields)) return existing;
       checkDates(fields);
       if (fields.categoryId !== null && fields.categoryId !== existing.categoryId)
-        await checkCategory(manager, userId, fields.categoryId, 'body.category_id');
+        await checkCategory(readYourWrites, manager, userId, fields.categoryId, 'body.category_id');
       return updateBudget(manager, existing, fields);
     });
     setETag(res, budget.version);
