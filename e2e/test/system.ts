@@ -1,103 +1,83 @@
-import { parseConfig, type RunningService } from '@finance/shared';
-import {
-  createTestDatabase,
-  dropTestDatabase,
-  deleteTestQueues,
-  startHttpServer,
-  startTestBroker,
-  testAmqpUrl,
-  testLogger,
-  uniqueName,
-  type RunningServer,
-} from '@finance/shared/testing';
-import { startAuth } from '../../services/auth/src/main';
-import { authConfigSchema } from '../../services/auth/src/config';
-import { startLedger } from '../../services/ledger/src/main';
-import { ledgerConfigSchema } from '../../services/ledger/src/config';
-import { startBudgets } from '../../services/budgets/src/main';
-import { budgetsConfigSchema } from '../../services/budgets/src/config';
-import { startReports } from '../../services/reports/src/main';
-import { reportsConfigSchema } from '../../services/reports/src/config';
-import { buildApp as buildGateway } from '../../services/gateway/src/app';
+import { parseConfig, type ServiceDefinition } from '@finance/shared';
+import { registeredServices } from '@finance/shared/registry';
+import { startTestService, type TestService } from '@finance/shared/testing';
 import { gatewayConfigSchema } from '../../services/gateway/src/config';
+import { startGateway, type RunningGateway } from '../../services/gateway/src/main';
 
 export interface System {
+  /** The gateway's URL: what clients use. */
   gateway: string;
-  services: Record<'auth' | 'ledger' | 'budgets' | 'reports', RunningService>;
+  /** Every registered service, started from its definition, by name. */
+  services: Record<string, TestService>;
   stop(): Promise<void>;
 }
 
+/** A service's definition: the default export of `services/<name>/src/service.ts` (the contract's convention). */
+function definitionOf(name: string): ServiceDefinition {
+  return (require(`../../services/${name}/src/service`) as { default: ServiceDefinition }).default;
+}
+
 /**
- * The whole system in this process: four services on fresh databases, the real broker, the gateway
- * in front. `extra` adds environment to auth (an admin account, say) or the gateway (a higher rate
- * limit for a walk of thousands of requests).
+ * The whole system in this process: every service of the registry (services.json) started from its
+ * definition on a fresh database with queues of its own, the real broker, and the gateway in front,
+ * routing by the registry. `extra` adds environment to one service (an admin for auth, say) or the
+ * gateway (a higher rate limit for a walk of thousands of requests). A service added to the
+ * registry is in every e2e run without anyone editing this file.
  */
 export async function startSystem(
   label: string,
-  extra: { auth?: Record<string, string>; gateway?: Record<string, string> } = {},
+  extra: Record<string, Record<string, string>> = {},
 ): Promise<System> {
-  const databases = {
-    auth: await createTestDatabase(`${label}_auth`),
-    ledger: await createTestDatabase(`${label}_ledger`),
-    budgets: await createTestDatabase(`${label}_budgets`),
-    reports: await createTestDatabase(`${label}_reports`),
-  };
-  const common = { PORT: '0', AMQP_URL: testAmqpUrl(), LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' };
-  const consumers = {
-    ledger: uniqueName('ledger'),
-    budgets: uniqueName('budgets'),
-    reports: uniqueName('reports'),
-  };
+  const registry = registeredServices();
+  const api = registry.filter((service) => service.role === 'api');
+  const edge = registry.find((service) => service.role === 'edge');
+  const services: Record<string, TestService> = {};
+  let gateway: RunningGateway | undefined;
+  try {
+    // Auth first: every other service verifies tokens with its JWKS.
+    const auth = api.find((service) => service.name === 'auth');
+    if (!auth) throw new Error('services.json has no auth');
+    services.auth = await startTestService(definitionOf('auth'), {
+      label: `${label}_auth`,
+      env: { BCRYPT_ROUNDS: '4', ...extra.auth },
+    });
+    const jwks = { JWKS_URL: `${services.auth.url}/.well-known/jwks.json` };
+    const started = await Promise.all(
+      api
+        .filter((service) => service.name !== 'auth')
+        .map(async (service) => {
+          const running = await startTestService(definitionOf(service.name), {
+            label: `${label}_${service.name}`,
+            env: { ...jwks, ...extra[service.name] },
+          });
+          return [service.name, running] as const;
+        }),
+    );
+    for (const [name, running] of started) services[name] = running;
 
-  const auth = await startAuth(
-    parseConfig(authConfigSchema, {
-      ...common,
-      DATABASE_URL: databases.auth,
-      BCRYPT_ROUNDS: '4',
-      ...extra.auth,
-    }),
-  );
-  const jwks = { JWKS_URL: `${auth.url}/.well-known/jwks.json` };
-  const [ledger, budgets, reports] = await Promise.all([
-    startLedger(parseConfig(ledgerConfigSchema, { ...common, ...jwks, DATABASE_URL: databases.ledger }), {
-      consumerName: consumers.ledger,
-    }),
-    startBudgets(parseConfig(budgetsConfigSchema, { ...common, ...jwks, DATABASE_URL: databases.budgets }), {
-      consumerName: consumers.budgets,
-    }),
-    startReports(parseConfig(reportsConfigSchema, { ...common, ...jwks, DATABASE_URL: databases.reports }), {
-      consumerName: consumers.reports,
-    }),
-  ]);
-  const gatewayConfig = parseConfig(gatewayConfigSchema, {
-    ...common,
-    ...jwks,
-    AUTH_URL: auth.url,
-    LEDGER_URL: ledger.url,
-    BUDGETS_URL: budgets.url,
-    REPORTS_URL: reports.url,
-    AUTH_RATE_LIMIT_PER_MINUTE: '1000',
-    ...extra.gateway,
-  });
-  const gateway: RunningServer = await startHttpServer(
-    buildGateway(gatewayConfig, { logger: testLogger('gateway') }),
-  );
-
-  const services = { auth, ledger, budgets, reports };
-  // Services start without waiting for the broker; a consumer's queue exists only once its
-  // connection is up, and an event published before that reaches no queue (docs/events.md). Real
-  // deployments start consumers long before users act; a test acts at once, so it waits.
-  await Promise.all(Object.values(services).map((service) => service.broker.whenConnected()));
+    gateway = await startGateway(
+      parseConfig(gatewayConfigSchema, {
+        PORT: '0',
+        HOST: '127.0.0.1',
+        METRICS_PORT: '0',
+        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+        ...jwks,
+        ...Object.fromEntries(api.map((service) => [service.urlVariable, services[service.name].url])),
+        AUTH_RATE_LIMIT_PER_MINUTE: '1000',
+        ...(edge ? extra[edge.name] : {}),
+      }),
+    );
+  } catch (error) {
+    await Promise.allSettled(Object.values(services).map((service) => service.close()));
+    throw error;
+  }
+  const running = gateway;
   return {
-    gateway: gateway.url,
+    gateway: running.url,
     services,
     async stop() {
-      await gateway.close();
-      await Promise.all(Object.values(services).map((service) => service.stop()));
-      const broker = await startTestBroker(`${label}-cleanup`);
-      for (const name of Object.values(consumers)) await deleteTestQueues(broker, name, 3);
-      await broker.stop();
-      await Promise.all(Object.values(databases).map(dropTestDatabase));
+      await running.stop();
+      await Promise.all(Object.values(services).map((service) => service.close()));
     },
   };
 }

@@ -20,7 +20,7 @@ const DEFAULTS = {
   tmpSizeMi: 64,
 };
 
-/** Every registered service (defaults filled in), in start order, then by name. */
+/** Every registered service (defaults filled in), in start order, then in the order of services.json. */
 function registeredServices(file = REGISTRY_FILE) {
   const { services } = JSON.parse(fs.readFileSync(file, 'utf8'));
   return Object.entries(services)
@@ -32,7 +32,7 @@ function registeredServices(file = REGISTRY_FILE) {
       name,
       urlVariable: `${name.replace(/-/g, '_').toUpperCase()}_URL`,
     }))
-    .sort((a, b) => a.startOrder - b.startOrder || a.name.localeCompare(b.name));
+    .sort((a, b) => a.startOrder - b.startOrder); // stable: registry order within a start order
 }
 
 /** Folders under services/ that are workspace packages. */

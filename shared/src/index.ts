@@ -31,3 +31,4 @@ export * from './data/idempotency-keys';
 export * from './http/idempotency';
 export * from './chromium';
 export * from './service-definition';
+export * from './http/keep-alive';

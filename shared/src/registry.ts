@@ -106,14 +106,14 @@ export const REGISTRY_FILE = path.join(__dirname, '..', '..', 'services.json');
 
 let loaded: RegisteredService[] | undefined;
 
-/** Every registered service, in start order (then by name). */
+/** Every registered service, in start order, then in the order of services.json. */
 export function registeredServices(file: string = REGISTRY_FILE): RegisteredService[] {
   if (file === REGISTRY_FILE && loaded) return loaded;
   const parsed = registrySchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
   if (!parsed.success) throw new Error(`${file} is invalid: ${z.prettifyError(parsed.error)}`);
   const services = Object.entries(parsed.data.services)
     .map(([name, entry]) => ({ ...entry, name, urlVariable: `${name.replace(/-/g, '_').toUpperCase()}_URL` }))
-    .sort((a, b) => a.startOrder - b.startOrder || a.name.localeCompare(b.name));
+    .sort((a, b) => a.startOrder - b.startOrder); // stable: registry order within a start order
   if (file === REGISTRY_FILE) loaded = services;
   return services;
 }

@@ -15,15 +15,13 @@ import { authenticate, TokenVerifier, type AccessTokenVerifier } from './http/au
 import { answerClientErrorsAsProblems } from './http/client-errors';
 import { forwardingGuard } from './http/forwarding';
 import { Readiness, type CheckState } from './http/health';
+import { UPSTREAM_KEEP_ALIVE_MS } from './http/keep-alive';
 import { createServiceApp } from './http/service-app';
 import { createLogger, type Logger } from './logger';
 import type { Closer, ServiceConfig, ServiceContext, ServiceDefinition } from './service-definition';
 import { createShutdown, exitOnSignals } from './shutdown';
 import { DirectorySessions } from './users/sessions';
 import { handleUserEvents, userDirectoryMigrations } from './users/user-directory';
-
-/** How long a service keeps an idle keep-alive connection open; the gateway's agent drops its idle sockets sooner. */
-export const UPSTREAM_KEEP_ALIVE_MS = 65_000;
 
 export interface RunningService<P = unknown> {
   name: string;
@@ -125,7 +123,7 @@ export async function startService<C extends ServiceConfig, P>(
   // A service's own verifier (auth's key ring) checks sessions at the source; the others by the directory.
   context.authenticate = authenticate(
     verifier,
-    definition.verifier ? undefined : new DirectorySessions(dataSource),
+    definition.verifier ? undefined : new DirectorySessions(dataSource, { consumer }),
   );
 
   const parts = (definition.setup ? await definition.setup(context) : {}) as P & { closers?: Closer[] };

@@ -8,7 +8,7 @@ import {
   httpMetrics,
   requestContext,
   type Logger,
-} from '@finance/shared';
+} from '@finance/shared/http';
 import { upstreamsOf, type GatewayConfig } from './config';
 import type { EdgeLimits } from './domain/gateway-answers';
 import { trustedForwardedFor } from './domain/forwarded-for';
@@ -59,8 +59,10 @@ export function edgeLimitsOf(config: GatewayConfig): EdgeLimits {
 
 /** The revocation feed of a gateway's configuration, not yet started. */
 export function revocationFeedOf(config: GatewayConfig, logger: Logger): RevocationFeed {
+  const auth = upstreamsOf(config).find((upstream) => upstream.name === 'auth');
+  if (!auth) throw new Error('AUTH_URL is empty: the gateway needs auth (its JWKS and revocation feed)');
   return new RevocationFeed({
-    authUrl: config.AUTH_URL,
+    authUrl: auth.url,
     pollMs: config.REVOCATION_POLL_MS,
     fetchTimeoutMs: config.PROBE_TIMEOUT_MS,
     maxUsers: config.REVOCATION_MAX_USERS,

@@ -1,23 +1,8 @@
 import { z } from 'zod';
-import { configFields } from '@finance/shared';
+import { configFields } from '@finance/shared/http';
 import { parseByteSize } from './domain/byte-size';
-import { UPSTREAM_NAMES, type Upstream, type UpstreamName } from './domain/route-table';
-
-/** An upstream base URL; a trailing slash is dropped so paths join cleanly. */
-const upstreamUrl = (fallback: string) =>
-  z
-    .url({ protocol: /^https?$/ })
-    .default(fallback)
-    .transform((url) => url.replace(/\/+$/, ''));
-
-/** An upstream that may not exist yet: unset or empty means "not routed". */
-const optionalUpstreamUrl = z.preprocess(
-  (value) => (value === '' ? undefined : value),
-  z
-    .url({ protocol: /^https?$/ })
-    .optional()
-    .transform((url) => url?.replace(/\/+$/, '')),
-);
+import { registeredServices, type RegisteredService } from '@finance/shared/registry';
+import { upstreamServices, type Upstream } from './domain/route-table';
 
 const byteSize = (fallback: string) =>
   z
@@ -79,12 +64,6 @@ const gatewayEnvironment = z.object({
   METRICS_HOST: listenHost('127.0.0.1'),
   NODE_ENV: configFields.nodeEnv,
   LOG_LEVEL: configFields.logLevel,
-  AUTH_URL: upstreamUrl('http://127.0.0.1:3001'),
-  LEDGER_URL: upstreamUrl('http://127.0.0.1:3002'),
-  BUDGETS_URL: upstreamUrl('http://127.0.0.1:3003'),
-  REPORTS_URL: upstreamUrl('http://127.0.0.1:3006'),
-  GOALS_URL: optionalUpstreamUrl,
-  NOTIFIER_URL: optionalUpstreamUrl,
   JWKS_URL: configFields.jwksUrl,
   JWT_ISSUER: configFields.jwtIssuer,
   JWT_AUDIENCE: configFields.jwtAudience,
@@ -130,7 +109,33 @@ const gatewayEnvironment = z.object({
   REVOCATION_MAX_USERS: z.coerce.number().int().min(1).default(100_000),
 });
 
+/**
+ * Where each registered service answers (`LEDGER_URL`, …): by default on loopback at its registry
+ * port; an empty value means "not deployed here", and its paths are then not routed.
+ */
+const upstreamUrl = z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, ''));
+
+function upstreamUrlsOf(env: Record<string, unknown>, ctx: z.RefinementCtx): Record<string, string> {
+  const urls: Record<string, string> = {};
+  for (const service of upstreamServices()) {
+    const given = env[service.urlVariable];
+    if (given === '') continue;
+    const parsed = upstreamUrl.safeParse(given ?? `http://127.0.0.1:${service.port}`);
+    if (parsed.success) urls[service.name] = parsed.data;
+    else ctx.addIssue({ code: 'custom', path: [service.urlVariable], message: 'expected an http(s) URL' });
+  }
+  return urls;
+}
+
+const knownVariables = new Set<string>(gatewayEnvironment.keyof().options);
+
 export const gatewayConfigSchema = gatewayEnvironment
+  .loose()
+  .transform((env, ctx) => {
+    const upstreamUrls = upstreamUrlsOf(env, ctx);
+    const own = Object.fromEntries(Object.entries(env).filter(([key]) => knownVariables.has(key)));
+    return { ...(own as z.output<typeof gatewayEnvironment>), upstreamUrls };
+  })
   .refine((config) => config.HEADERS_TIMEOUT_MS <= config.REQUEST_TIMEOUT_MS, {
     path: ['HEADERS_TIMEOUT_MS'],
     message: 'must not be longer than REQUEST_TIMEOUT_MS',
@@ -142,18 +147,13 @@ export const gatewayConfigSchema = gatewayEnvironment
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
 
-/** The configured upstreams, in the fixed order of {@link UPSTREAM_NAMES}. */
-export function upstreamsOf(config: GatewayConfig): Upstream[] {
-  const urls: Record<UpstreamName, string | undefined> = {
-    auth: config.AUTH_URL,
-    ledger: config.LEDGER_URL,
-    budgets: config.BUDGETS_URL,
-    goals: config.GOALS_URL,
-    notifier: config.NOTIFIER_URL,
-    reports: config.REPORTS_URL,
-  };
-  return UPSTREAM_NAMES.flatMap((name) => {
-    const url = urls[name];
-    return url ? [{ name, url }] : [];
+/** The services that have a URL, in registry order. */
+export function upstreamsOf(
+  config: GatewayConfig,
+  services: readonly RegisteredService[] = registeredServices(),
+): Upstream[] {
+  return upstreamServices(services).flatMap((service) => {
+    const url = config.upstreamUrls[service.name];
+    return url ? [{ name: service.name, url }] : [];
   });
 }

@@ -11,7 +11,7 @@ import {
   loadConfig,
   writeRawProblem,
   type Logger,
-} from '@finance/shared';
+} from '@finance/shared/http';
 import type { SendCommandFn } from 'rate-limit-redis';
 import { buildApp, revocationFeedOf, type GatewayDeps } from './app';
 import { gatewayConfigSchema, upstreamsOf, type GatewayConfig } from './config';

@@ -86,7 +86,16 @@ describe('configuration', () => {
     expect(config.BODY_LIMIT).toBe(1_048_576);
     expect(config.IMPORT_BODY_LIMIT).toBe(20 * 1_048_576);
     expect(config.CORS_ORIGINS).toEqual([]);
-    expect(upstreamsOf(config).map((u) => u.name)).toEqual(['auth', 'ledger', 'budgets', 'reports']);
+    // Every service of the registry, in its order; an empty URL means "not deployed here".
+    expect(upstreamsOf(config).map((u) => u.name)).toEqual([
+      'auth',
+      'ledger',
+      'budgets',
+      'reports',
+      'goals',
+      'notifier',
+    ]);
+    expect(upstreamsOf(config).find((u) => u.name === 'ledger')?.url).toBe('http://127.0.0.1:3002');
     const withGoals = parseConfig(gatewayConfigSchema, { GOALS_URL: 'http://goals:3004/', NOTIFIER_URL: '' });
     expect(upstreamsOf(withGoals)).toContainEqual({ name: 'goals', url: 'http://goals:3004' });
     expect(upstreamsOf(withGoals).map((u) => u.name)).not.toContain('notifier');

@@ -127,6 +127,7 @@ describe('gateway', () => {
       BUDGETS_URL: up.budgets.url,
       REPORTS_URL: up.reports.url,
       GOALS_URL: '',
+      NOTIFIER_URL: '',
     };
     degraded = await startHttpServer(buildApp(gatewayConfig(degradedEnv), { logger: testLogger('gateway') }));
     strict = await startHttpServer(

@@ -14,6 +14,10 @@ interface Known {
 }
 
 export interface DirectorySessionsOptions {
+  /** This replica's consumer: a user event it applies drops that user's cached state at once. */
+  consumer?: {
+    events: { on(event: 'applied', listener: (event: { type: string; userId: string }) => void): unknown };
+  };
   /** How long one replica trusts what it read: revocation reaches every replica within this. */
   cacheTtlMs?: number;
   /** Users remembered at once; the oldest go first. */
@@ -24,7 +28,8 @@ export interface DirectorySessionsOptions {
  * Token revocation from the service's own user directory (fed by `auth.user.*`): a token whose
  * session version (`sv`) is below the user's, or any token of a deleted or deactivated user, is
  * refused. What was read is kept a second (default), so a burst of requests costs one lookup per
- * user and a revocation takes effect on every replica within that second plus the event's lag.
+ * user; the replica that applies a user's event forgets it at once, every other replica within
+ * that second (plus the event's lag).
  */
 export class DirectorySessions implements SessionCheck {
   private readonly known = new Map<string, Known>();
@@ -37,6 +42,9 @@ export class DirectorySessions implements SessionCheck {
   ) {
     this.ttlMs = options.cacheTtlMs ?? 1_000;
     this.maxEntries = options.maxEntries ?? 10_000;
+    options.consumer?.events.on('applied', (event) => {
+      if (event.type.startsWith('auth.user.')) this.known.delete(event.userId);
+    });
   }
 
   async isRevoked(user: AuthenticatedUser): Promise<boolean> {

@@ -1,25 +1,17 @@
-/** The services behind the gateway, in the order their documentation is merged. */
-export const UPSTREAM_NAMES = ['auth', 'ledger', 'budgets', 'goals', 'notifier', 'reports'] as const;
-export type UpstreamName = (typeof UPSTREAM_NAMES)[number];
+import { registeredServices, type RegisteredService } from '@finance/shared/registry';
 
-/** Which public path prefixes each service serves (ARCHITECTURE.md §1). */
-export const PUBLIC_PREFIXES: Record<UpstreamName, readonly string[]> = {
-  auth: ['/auth', '/users/me', '/admin/users', '/.well-known/jwks.json'],
-  ledger: [
-    '/accounts',
-    '/categories',
-    '/transactions',
-    '/recurring',
-    '/import',
-    '/currencies',
-    '/exchange-rates',
-  ],
-  budgets: ['/budgets', '/analytics/budget-status'],
-  goals: ['/goals'],
-  notifier: ['/notifications', '/webhooks'],
-  // `/analytics/budget-status` is longer, so it wins over this prefix for budgets.
-  reports: ['/analytics', '/export', '/reports'],
-};
+/**
+ * The services behind the gateway and the public path prefixes each serves come from the service
+ * registry (services.json); nothing here lists them. Their documentation is merged in registry order.
+ */
+export type UpstreamName = string;
+
+/** The services the gateway routes to (every registered service but the edge itself). */
+export function upstreamServices(
+  services: readonly RegisteredService[] = registeredServices(),
+): RegisteredService[] {
+  return services.filter((service) => service.role === 'api');
+}
 
 export interface Upstream {
   name: UpstreamName;
@@ -36,9 +28,13 @@ export interface RouteRule {
  * The route table for the upstreams that are configured: a service without a URL simply
  * has no routes, so its paths answer 404 at the gateway. Longest prefix first.
  */
-export function buildRouteTable(upstreams: Upstream[]): RouteRule[] {
+export function buildRouteTable(
+  upstreams: Upstream[],
+  services: readonly RegisteredService[] = registeredServices(),
+): RouteRule[] {
+  const prefixesOf = (name: string) => services.find((service) => service.name === name)?.paths ?? [];
   return upstreams
-    .flatMap((upstream) => PUBLIC_PREFIXES[upstream.name].map((prefix) => ({ prefix, upstream })))
+    .flatMap((upstream) => prefixesOf(upstream.name).map((prefix) => ({ prefix, upstream })))
     .sort((a, b) => b.prefix.length - a.prefix.length);
 }
 
@@ -52,17 +48,11 @@ export function resolveUpstream(table: readonly RouteRule[], path: string): Upst
   return table.find((rule) => matchesPrefix(path, rule.prefix))?.upstream;
 }
 
-/** Proxied routes a caller may use without an access token. */
-const PUBLIC_ROUTES: ReadonlyArray<{ methods: readonly string[]; path: string }> = [
-  { methods: ['POST'], path: '/auth/register' },
-  { methods: ['POST'], path: '/auth/login' },
-  { methods: ['POST'], path: '/auth/refresh' },
-  { methods: ['POST'], path: '/auth/logout' },
-  { methods: ['GET', 'HEAD'], path: '/.well-known/jwks.json' },
-];
+/** Proxied routes a caller may use without an access token (each service's `openRoutes`). */
+const OPEN_ROUTES = registeredServices().flatMap((service) => service.openRoutes);
 
 /** Routes where a client proves who it is with a password, so they get the strict per-IP limit. */
-const CREDENTIAL_ROUTES: readonly string[] = ['/auth/login', '/auth/register'];
+const CREDENTIAL_ROUTES = registeredServices().flatMap((service) => service.credentialRoutes);
 
 function withoutTrailingSlash(path: string): string {
   return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
@@ -70,7 +60,9 @@ function withoutTrailingSlash(path: string): string {
 
 export function isPublicRoute(method: string, path: string): boolean {
   const normalized = withoutTrailingSlash(path);
-  return PUBLIC_ROUTES.some((route) => route.path === normalized && route.methods.includes(method));
+  return OPEN_ROUTES.some(
+    (route) => route.path === normalized && (route.methods as readonly string[]).includes(method),
+  );
 }
 
 export function isCredentialRoute(method: string, path: string): boolean {

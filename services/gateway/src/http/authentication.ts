@@ -1,6 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import jwt from 'jsonwebtoken';
-import { HttpProblem, bearerToken, extendContext, type TokenVerifier } from '@finance/shared';
+import { HttpProblem, bearerToken, extendContext, type TokenVerifier } from '@finance/shared/http';
 import { isPublicRoute } from '../domain/route-table';
 import type { RevocationCheck } from './revocation-feed';
 

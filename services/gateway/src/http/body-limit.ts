@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { HttpProblem } from '@finance/shared';
+import { HttpProblem } from '@finance/shared/http';
 import { matchesPrefix } from '../domain/route-table';
 
 export interface BodyLimits {

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { ipKeyGenerator } from 'express-rate-limit';
-import { writeRawProblem } from '@finance/shared';
+import { writeRawProblem } from '@finance/shared/http';
 
 export interface ConnectionLimitOptions {
   /** Open connections one client address may hold; 0 = no cap. */

@@ -1,6 +1,6 @@
 import express, { type Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
-import type { Logger } from '@finance/shared';
+import type { Logger } from '@finance/shared/http';
 import { withGatewayAnswers, type EdgeLimits } from '../domain/gateway-answers';
 import {
   mergeOpenApiDocuments,

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { answerClientErrorsAsProblems, metricsRegistry, type Logger } from '@finance/shared';
+import { answerClientErrorsAsProblems, metricsRegistry, type Logger } from '@finance/shared/http';
 
 /**
  * The gateway's Prometheus metrics, on their own port (METRICS_PORT) and never on the public

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { HttpProblem, errorHandler, notFoundHandler, sendProblem, type Logger } from '@finance/shared';
+import { HttpProblem, errorHandler, notFoundHandler, sendProblem, type Logger } from '@finance/shared/http';
 
 /**
  * The gateway's own JSON answers and problems are never stored by caches: they describe one

@@ -11,7 +11,7 @@ import {
   requestIdFrom,
   runWithContext,
   type Logger,
-} from '@finance/shared';
+} from '@finance/shared/http';
 import type { Upstream } from '../domain/route-table';
 import { bodyLimitFor, bodyTooLarge, type BodyLimits } from './body-limit';
 import { sendGatewayProblem } from './own-answers';

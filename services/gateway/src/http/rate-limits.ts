@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { rateLimit, ipKeyGenerator, type Store } from 'express-rate-limit';
 import { RedisStore, type SendCommandFn } from 'rate-limit-redis';
-import { HttpProblem, type Logger } from '@finance/shared';
+import { HttpProblem, type Logger } from '@finance/shared/http';
 import { isCredentialRoute } from '../domain/route-table';
 import { sendGatewayProblem } from './own-answers';
 

@@ -1,5 +1,5 @@
 import express, { type Router } from 'express';
-import type { Readiness } from '@finance/shared';
+import type { Readiness } from '@finance/shared/http';
 import type { Upstream } from '../domain/route-table';
 import { noStore } from './own-answers';
 

@@ -1,6 +1,6 @@
 import client from 'prom-client';
 import { z } from 'zod';
-import { metricsRegistry, type Logger } from '@finance/shared';
+import { metricsRegistry, type Logger } from '@finance/shared/http';
 import { RevocationList } from '../domain/revocation-list';
 
 /** Rows auth sends at most per answer (the contract); a full page means more may follow at once. */

@@ -1,0 +1,4 @@
+import { GoalsInitial1796116572593 } from './1796116572593-goals-initial';
+
+/** goals's own migrations, in order (the shared tables come first, added by startService). Classes, not globs. */
+export const goalsMigrations = [GoalsInitial1796116572593];

@@ -1,0 +1,4 @@
+import { runService } from '@finance/shared';
+import goals from './service';
+
+runService(goals);

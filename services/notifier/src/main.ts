@@ -1,0 +1,4 @@
+import { runService } from '@finance/shared';
+import notifier from './service';
+
+runService(notifier);
