@@ -4,10 +4,12 @@
  * what production runs, so the gateway's hop, each service's event loop and its resident memory
  * are measured as they are (in-process, every service would share one event loop).
  *
- * Differences from `npm start`, all so a bench never touches real data or competes with it:
- * fresh databases `bench_<run>_<service>` (dropped at the end), consumer queues named
- * `bench_<run>_<service>` (deleted at the end), ports 49xx, and limits lifted where the default
- * would throttle the load generator itself (gateway rate limit, token lifetime, bcrypt cost).
+ * The services, their ports and databases come from the registry (services.json), so a service
+ * added there is in every bench. Differences from `npm start`, all so a bench never touches real
+ * data or competes with it: fresh databases `bench_<run>_<service>` (dropped at the end), consumer
+ * queues named `bench_<run>_<service>` (CONSUMER_NAME; deleted at the end), ports 49xx (49 and the
+ * registry port's last two digits), and limits lifted where the default would throttle the load
+ * generator itself (gateway rate limit, token lifetime, bcrypt cost).
  */
 import { execSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -15,7 +17,8 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { Broker } from '@finance/shared';
+import { Broker, DEFAULT_RETRY_DELAYS_MS } from '@finance/shared';
+import { registeredServices } from '@finance/shared/registry';
 import { deleteTestQueues, testLogger } from '@finance/shared/testing';
 
 export const ROOT = path.join(__dirname, '..', '..');
@@ -25,20 +28,26 @@ export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:56
 /** Where BENCH_PROFILE puts .cpuprofile files (outside the tree: open them in Chrome DevTools). */
 export const PROFILE_DIR = path.join(tmpdir(), 'finance-bench-profiles');
 
-export type ServiceName = 'auth' | 'ledger' | 'budgets' | 'reports' | 'gateway';
-/** Every service of a bench system, gateway first. */
-export const SERVICE_NAMES: readonly ServiceName[] = ['gateway', 'auth', 'ledger', 'budgets', 'reports'];
-const PORTS: Record<ServiceName, number> = {
-  auth: 4901,
-  ledger: 4902,
-  budgets: 4903,
-  reports: 4906,
-  gateway: 4980,
-};
-const WITH_DATABASE = ['auth', 'ledger', 'budgets', 'reports'] as const;
-export type DatabaseService = (typeof WITH_DATABASE)[number];
-/** Services whose consumer queues the bench names (auth only publishes). */
-const CONSUMERS = ['ledger', 'budgets', 'reports'] as const;
+const REGISTRY = registeredServices();
+
+/** A registered service's name. */
+export type ServiceName = string;
+/** Every service of a bench system, the edge first (the order footprint and CPU tables print). */
+export const SERVICE_NAMES: readonly ServiceName[] = [
+  ...REGISTRY.filter((s) => s.role === 'edge'),
+  ...REGISTRY.filter((s) => s.role !== 'edge'),
+].map((s) => s.name);
+/** 49xx: apart from `npm start`'s ports, derived from the registry's. */
+const benchPort = (port: number) => 4900 + (port % 100);
+const PORTS = Object.fromEntries(REGISTRY.map((s) => [s.name, benchPort(s.port)])) as Record<
+  ServiceName,
+  number
+>;
+const WITH_DATABASE = REGISTRY.filter((s) => s.database).map((s) => s.name);
+export type DatabaseService = ServiceName;
+/** Every service with a database consumes events (the user directory, at least). */
+const CONSUMERS = WITH_DATABASE;
+const EDGE = REGISTRY.find((s) => s.role === 'edge');
 
 export function databaseUrl(database: string): string {
   const url = new URL(POSTGRES_URL);
@@ -68,7 +77,7 @@ export interface System {
   gateway: string;
   children: Record<ServiceName, RunningChild>;
   databases: Record<DatabaseService, string>;
-  consumerNames: Record<(typeof CONSUMERS)[number], string>;
+  consumerNames: Record<ServiceName, string>;
   /** Spawn of the first process → every /readyz answered 200 (fresh databases, migrations included). */
   coldStartMs: number;
   /** Resident set size in bytes of a service's Node process (and, for reports, its Chromium). */
@@ -131,10 +140,8 @@ async function ready(url: string): Promise<boolean> {
 }
 
 function spawnService(name: ServiceName, env: NodeJS.ProcessEnv): RunningChild {
-  const entry =
-    name === 'auth' || name === 'gateway'
-      ? path.join(ROOT, 'services', name, 'dist', 'main.js')
-      : path.join(ROOT, 'bench', 'lib', 'launch-service.js');
+  // The built service exactly as `npm start` and the containers run it.
+  const entry = path.join(ROOT, 'services', name, 'dist', 'main.js');
   // BENCH_PROFILE=ledger,gateway writes V8 CPU profiles of those services (on exit) to PROFILE_DIR.
   const profiled = (process.env.BENCH_PROFILE ?? '').split(',').includes(name);
   const flags = profiled ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
@@ -159,7 +166,7 @@ export async function startSystem(): Promise<System> {
     WITH_DATABASE.map((name) => [name, databaseUrl(`${run}_${name}`)]),
   ) as Record<DatabaseService, string>;
   const consumerNames = Object.fromEntries(CONSUMERS.map((name) => [name, `${run}_${name}`])) as Record<
-    (typeof CONSUMERS)[number],
+    ServiceName,
     string
   >;
   const jwksUrl = `http://127.0.0.1:${PORTS.auth}/.well-known/jwks.json`;
@@ -175,32 +182,36 @@ export async function startSystem(): Promise<System> {
     ...common,
     PORT: String(PORTS.auth),
     DATABASE_URL: databases.auth,
+    CONSUMER_NAME: consumerNames.auth,
     ACCESS_TOKEN_TTL_SECONDS: '3600',
     BCRYPT_ROUNDS: '10',
   });
-  for (const name of CONSUMERS) {
+  for (const name of CONSUMERS.filter((n) => n !== 'auth')) {
     children[name] = spawnService(name, {
       ...common,
       PORT: String(PORTS[name]),
       DATABASE_URL: databases[name],
-      BENCH_CONSUMER_NAME: consumerNames[name],
+      CONSUMER_NAME: consumerNames[name],
     });
   }
-  children.gateway = spawnService('gateway', {
-    ...common,
-    PORT: String(PORTS.gateway),
-    AUTH_URL: children.auth.url,
-    LEDGER_URL: children.ledger.url,
-    BUDGETS_URL: children.budgets.url,
-    REPORTS_URL: children.reports.url,
-    // The load generator is one client address: the per-client limit (600/min) would measure itself.
-    RATE_LIMIT_PER_MINUTE: '100000000',
-    AUTH_RATE_LIMIT_PER_MINUTE: '100000',
-  });
+  if (EDGE) {
+    children[EDGE.name] = spawnService(EDGE.name, {
+      ...common,
+      PORT: String(PORTS[EDGE.name]),
+      METRICS_PORT: String(benchPort(EDGE.metricsPort ?? 9464)),
+      ...Object.fromEntries(
+        REGISTRY.filter((s) => s.role === 'api').map((s) => [s.urlVariable, children[s.name].url]),
+      ),
+      // The load generator is one client address: the per-client limit (600/min) would measure itself.
+      RATE_LIMIT_PER_MINUTE: '100000000',
+      AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+      MAX_CONNECTIONS_PER_CLIENT: '0',
+    });
+  }
 
   const system: System = {
     run,
-    gateway: children.gateway.url,
+    gateway: children[EDGE?.name ?? 'gateway'].url,
     children,
     databases,
     consumerNames,
@@ -229,7 +240,8 @@ export async function startSystem(): Promise<System> {
       );
       const broker = new Broker({ url: AMQP_URL, logger: testLogger('bench-cleanup'), connectionName: run });
       await broker.start();
-      for (const name of Object.values(consumerNames)) await deleteTestQueues(broker, name, 3);
+      for (const name of Object.values(consumerNames))
+        await deleteTestQueues(broker, name, DEFAULT_RETRY_DELAYS_MS.length);
       await broker.stop();
       await withPg(POSTGRES_URL, async (client) => {
         for (const url of Object.values(databases)) {

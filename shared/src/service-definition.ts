@@ -41,6 +41,14 @@ export function serviceConfigFields(defaults: { port: number; database: string }
     EVENTS_PREFETCH: z.coerce.number().int().min(1).max(1000).default(20),
     /** Handler failures before an event goes to the dead-letter queue. */
     EVENTS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+    /**
+     * Names the consumer's queues and inbox rows; defaults to the service's name. A bench or a second
+     * system on the same broker sets its own, so it never competes for the real queues.
+     */
+    CONSUMER_NAME: z
+      .string()
+      .regex(/^[a-z0-9_.-]{1,100}$/i)
+      .optional(),
     /** Longest a lookup waits for an id created a moment ago in another service (ReadYourWrites). */
     READ_YOUR_WRITES_WAIT_MS: z.coerce.number().int().min(0).max(30_000).default(2_000),
     /** Interface to listen on: all in containers; `npm start` binds loopback (nothing else needs to reach a service). */

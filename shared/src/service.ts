@@ -84,7 +84,7 @@ export async function startService<C extends ServiceConfig, P>(
     }),
   );
 
-  const consumerName = options.consumerName ?? name;
+  const consumerName = options.consumerName ?? config.CONSUMER_NAME ?? name;
   const broker = new Broker({ url: config.AMQP_URL, logger, connectionName: consumerName });
   const relay = new OutboxRelay({ dataSource, broker, logger });
   const consumer = new EventConsumer({

@@ -183,7 +183,12 @@ export function buildApp(config: GatewayConfig, deps: GatewayDeps): Express {
   const proxies = new Map(
     upstreams.map((upstream) => [
       upstream.name,
-      upstreamProxy(upstream, { timeoutMs: config.UPSTREAM_TIMEOUT_MS, bodyLimits, logger }),
+      upstreamProxy(upstream, {
+        timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+        bodyLimits,
+        logger,
+        proxySecret: config.PROXY_SECRET,
+      }),
     ]),
   ) as Map<UpstreamName, express.RequestHandler>;
   app.use((req, res, next) => {

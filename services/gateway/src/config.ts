@@ -103,6 +103,8 @@ const gatewayEnvironment = z.object({
   MAX_HEADER_SIZE: byteSize('12kb').refine((bytes) => bytes >= 4096 && bytes <= 15 * 1024, {
     message: 'expected a size between 4kb and 15kb',
   }),
+  /** Shared with the services: proves to them that the X-Forwarded-For of a request is the gateway's. */
+  PROXY_SECRET: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16).optional()),
   /** How often auth's revocation feed is polled. */
   REVOCATION_POLL_MS: positiveMs(1_000),
   /** Users with a recent revocation kept in memory; beyond it the oldest are forgotten (the services still check). */

@@ -54,6 +54,7 @@ describe('gateway', () => {
   const up: Record<string, RecordingUpstream> = {};
   let gateway: RunningServer;
   let degraded: RunningServer;
+  let secretive: RunningServer;
   let strict: RunningServer;
 
   const totalReceived = () => Object.values(up).reduce((n, u) => n + u.received.length, 0);
@@ -130,6 +131,17 @@ describe('gateway', () => {
       NOTIFIER_URL: '',
     };
     degraded = await startHttpServer(buildApp(gatewayConfig(degradedEnv), { logger: testLogger('gateway') }));
+    secretive = await startHttpServer(
+      buildApp(
+        gatewayConfig({
+          ...common,
+          AUTH_URL: up.auth.url,
+          BUDGETS_URL: up.budgets.url,
+          PROXY_SECRET: 'the-gateways-own-secret',
+        }),
+        { logger: testLogger('gateway') },
+      ),
+    );
     strict = await startHttpServer(
       buildApp(gatewayConfig({ ...degradedEnv, READYZ_REQUIRES_UPSTREAMS: 'true' }), {
         logger: testLogger('gateway'),
@@ -138,7 +150,7 @@ describe('gateway', () => {
   });
 
   afterAll(async () => {
-    await Promise.all([gateway, degraded, strict].map((s) => s?.close()));
+    await Promise.all([gateway, degraded, strict, secretive].map((s) => s?.close()));
     await Promise.all(Object.values(up).map((u) => u.close()));
     await issuer.stop();
   });
@@ -374,6 +386,19 @@ describe('gateway', () => {
       const seen = up.budgets.received.at(-1)!;
       expect(seen.headers['x-forwarded-for']).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
       expect(seen.headers['x-forwarded-host']).toBe(new URL(gateway.url).host);
+    });
+
+    it("sends the proxy secret when configured, and never a client's own", async () => {
+      await httpJson('GET', `${gateway.url}/budgets`, {
+        token,
+        headers: { 'x-proxy-secret': 'made-up-by-client!' },
+      });
+      expect(up.budgets.received.at(-1)!.headers['x-proxy-secret']).toBeUndefined();
+      await httpJson('GET', `${secretive.url}/budgets`, {
+        token,
+        headers: { 'x-proxy-secret': 'made-up-by-client!' },
+      });
+      expect(up.budgets.received.at(-1)!.headers['x-proxy-secret']).toBe('the-gateways-own-secret');
     });
   });
 

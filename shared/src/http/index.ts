@@ -13,3 +13,4 @@ export * from './authenticate';
 export * from './health';
 export * from './client-errors';
 export * from './keep-alive';
+export * from './forwarding';

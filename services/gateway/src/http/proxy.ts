@@ -5,6 +5,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { createProxyMiddleware } from 'http-proxy-middleware';
 import client from 'prom-client';
 import {
+  PROXY_SECRET_HEADER,
   HttpProblem,
   UPSTREAM_KEEP_ALIVE_MS,
   metricsRegistry,
@@ -28,6 +29,8 @@ export interface ProxyOptions {
   timeoutMs: number;
   bodyLimits: BodyLimits;
   logger: Logger;
+  /** Sent to the services (`x-proxy-secret`): with it they believe the X-Forwarded-For the gateway writes. */
+  proxySecret?: string;
 }
 
 /** The gateway itself cut an upstream exchange short, for the reason in `problem`. */
@@ -84,7 +87,8 @@ function armTimeouts(proxyReq: ClientRequest, timeoutMs: number, upstream: Upstr
 /**
  * Forwards requests to one service, path and query unchanged, over a keep-alive agent.
  * Headers pass through (Authorization included: services verify the token again), plus
- * X-Forwarded-For/-Proto/-Host; the request id was already set by the request context.
+ * X-Forwarded-For/-Proto/-Host and, when configured, the proxy secret services believe them by;
+ * the request id was already set by the request context.
  * A refused connection answers 502, a service slower than the timeout 504, a chunked body
  * over the limit 413; the service's own answers, problem+json included, pass untouched.
  */
@@ -105,6 +109,9 @@ export function upstreamProxy(upstream: Upstream, options: ProxyOptions): Reques
     xfwd: true,
     on: {
       proxyReq: (proxyReq, req) => {
+        // What proves to the service that X-Forwarded-For is ours (a client's own copy never passes).
+        if (options.proxySecret) proxyReq.setHeader(PROXY_SECRET_HEADER, options.proxySecret);
+        else proxyReq.removeHeader(PROXY_SECRET_HEADER);
         timers.set(req, upstreamDuration.startTimer({ upstream: upstream.name, method: req.method }));
         armTimeouts(proxyReq, options.timeoutMs, upstream);
         // Chunked bodies declare no length; count them as they stream through.
