@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { registeredServices } from '@finance/shared/registry';
 import { BenchContext, type Bench } from './lib/context';
 import { ROOT } from './lib/system';
 import { gatewayBench } from './benches/gateway';
@@ -18,6 +19,7 @@ import { importBench } from './benches/import';
 import { pdfBench } from './benches/pdf';
 import { footprintBench } from './benches/footprint';
 import { peerBench } from './benches/peer';
+import { hostileBodyBench } from './benches/hostile-body';
 
 // Footprint last: "after load" means after everything else ran.
 const BENCHES: Bench[] = [
@@ -28,6 +30,7 @@ const BENCHES: Bench[] = [
   analyticsBench,
   importBench,
   pdfBench,
+  hostileBodyBench,
   footprintBench,
 ];
 // Run only when named: not in CI, and it installs Actual Budget into bench/peer/ on first use.
@@ -58,9 +61,7 @@ function build(): void {
   // The services run from dist/ as in production; tsc -b is incremental (seconds when nothing changed).
   const started = Date.now();
   const tsc = require.resolve('typescript/bin/tsc', { paths: [ROOT] });
-  const configs = ['auth', 'ledger', 'budgets', 'reports', 'gateway'].map(
-    (s) => `services/${s}/tsconfig.json`,
-  );
+  const configs = registeredServices().map((s) => `services/${s.name}/tsconfig.json`);
   const result = spawnSync(process.execPath, [tsc, '-b', ...configs], { cwd: ROOT, stdio: 'inherit' });
   if (result.status !== 0) throw new Error('build failed; see above');
   console.log(`build (tsc -b) ${Date.now() - started} ms`);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Type-checks every workspace's tests (the build only covers src/).
+// Type-checks every workspace's tests and the bench (the build only covers src/).
 const { execFileSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
@@ -11,8 +11,12 @@ const packages = [
   ...fs.readdirSync(path.join(root, 'services')).map((s) => `services/${s}`),
 ];
 let failed = false;
-for (const pkg of packages) {
-  const config = path.join(root, pkg, 'tsconfig.test.json');
+// The bench drives the services through their public surfaces; a refactor inside one must not break it silently.
+const configs = [
+  ...packages.map((pkg) => path.join(root, pkg, 'tsconfig.test.json')),
+  path.join(root, 'bench', 'tsconfig.json'),
+];
+for (const config of configs) {
   if (!fs.existsSync(config)) continue;
   try {
     execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', config], {
