@@ -107,8 +107,8 @@ export interface ServiceDefinition<C extends ServiceConfig = ServiceConfig, P = 
   openapi: { title: string; description: string; version?: string };
   /** How `auth.user.*` events reach it beyond the shared user directory (purging the user's data…). */
   userEvents?: UserEventHooks;
-  /** The other events it consumes. */
-  handlers?: EventHandlers;
+  /** The other events it consumes: the map, or built from the context (handlers that need its clock or config). */
+  handlers?: EventHandlers | ((context: ServiceContext<C>) => EventHandlers);
   /** A verifier of its own instead of the JWKS one (auth verifies with its key ring). */
   verifier?: (context: ServiceContext<C>) => AccessTokenVerifier;
   /**

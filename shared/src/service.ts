@@ -96,10 +96,6 @@ export async function startService<C extends ServiceConfig, P>(
     maxAttempts: config.EVENTS_MAX_ATTEMPTS,
   });
   handleUserEvents(consumer, definition.userEvents);
-  for (const [type, handler] of Object.entries(definition.handlers ?? {}) as Array<
-    [EventType, EventHandler<EventType>]
-  >)
-    consumer.on(type, handler);
 
   const readiness = new Readiness({ db: databaseCheck(dataSource) });
   readiness.add('broker', () => broker.isConnected);
@@ -113,6 +109,10 @@ export async function startService<C extends ServiceConfig, P>(
     readYourWrites: new ReadYourWrites(consumer, { maxWaitMs: config.READ_YOUR_WRITES_WAIT_MS }),
     authenticate: undefined as unknown as RequestHandler,
   };
+  const handlers =
+    typeof definition.handlers === 'function' ? definition.handlers(context) : definition.handlers;
+  for (const [type, handler] of Object.entries(handlers ?? {}) as Array<[EventType, EventHandler<EventType>]>)
+    consumer.on(type, handler);
   const verifier: AccessTokenVerifier = definition.verifier
     ? definition.verifier(context)
     : new TokenVerifier({

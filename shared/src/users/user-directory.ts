@@ -131,7 +131,11 @@ export async function awaitUserKnown(
   db: DataSource | EntityManager,
   userId: string,
 ): Promise<void> {
-  await readYourWrites.find(userId, async () => ((await findUser(db, userId))?.known ? true : undefined));
+  // A deleted user counts as arrived: their request is refused at once, not after the wait.
+  await readYourWrites.find(userId, async () => {
+    const entry = await findUser(db, userId);
+    return entry && (entry.known || entry.deleted) ? true : undefined;
+  });
 }
 
 /** The 401 for a request of a user who was deleted or deactivated while their token was still valid. */
