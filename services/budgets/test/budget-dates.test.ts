@@ -1,28 +1,7 @@
 import fc from 'fast-check';
-import {
-  DATE_DOMAIN,
-  TokenVerifier,
-  addDays,
-  authenticate,
-  compareDates,
-  dayNumber,
-  daysBetween,
-  fromDayNumber,
-} from '@finance/shared';
-import {
-  TEST_AUDIENCE,
-  TEST_ISSUER,
-  TestTokenIssuer,
-  createTestDatabase,
-  dropTestDatabase,
-  httpJson,
-  startHttpServer,
-  testLogger,
-  type RunningServer,
-} from '@finance/shared/testing';
-import type { DataSource } from 'typeorm';
-import { buildApp } from '../src/app';
-import { deliver, newId, openTestDataSource, transactionEvent, userRegistered } from './fixtures';
+import { DATE_DOMAIN, addDays, compareDates, dayNumber, daysBetween, fromDayNumber } from '@finance/shared';
+import { TestTokenIssuer, httpJson } from '@finance/shared/testing';
+import { newId, startBudgets, transactionEvent, userRegistered, type BudgetsService } from './fixtures';
 
 /**
  * Dates at the HTTP surface: only the documented domain is accepted (a 400 naming the field
@@ -31,37 +10,24 @@ import { deliver, newId, openTestDataSource, transactionEvent, userRegistered } 
  */
 describe('budgets and the date domain', () => {
   const issuer = new TestTokenIssuer();
-  let dbUrl: string;
-  let dataSource: DataSource;
-  let server: RunningServer;
-  /** The instant the app takes for "now"; each test sets it. */
+  let service: BudgetsService;
+  /** The instant the service takes for "now"; each test sets it. */
   let now = new Date('2026-03-10T12:00:00Z');
 
   beforeAll(async () => {
-    dbUrl = await createTestDatabase('budgets_dates');
-    dataSource = await openTestDataSource(dbUrl);
     await issuer.start();
-    const verifier = new TokenVerifier({
-      jwksUrl: issuer.jwksUrl,
-      issuer: TEST_ISSUER,
-      audience: TEST_AUDIENCE,
-    });
-    server = await startHttpServer(
-      buildApp({ dataSource, logger: testLogger(), authenticate: authenticate(verifier), now: () => now }),
-    );
+    service = await startBudgets(issuer, { clock: () => now });
   });
 
   afterAll(async () => {
-    await server?.close();
+    await service?.close();
     await issuer.stop();
-    await dataSource?.destroy();
-    await dropTestDatabase(dbUrl);
   });
 
   /** A user whose settings have arrived (UTC, so "today" is the date of `now`). */
   async function newUser(): Promise<string> {
     const user = newId();
-    await deliver(dataSource, userRegistered(user, 'EUR', 'UTC'));
+    await service.consumer.apply(userRegistered(user, 'EUR', 'UTC'));
     return issuer.token(user);
   }
 
@@ -69,7 +35,7 @@ describe('budgets and the date domain', () => {
 
   it.each(outOfDomain)('refuses %s as start_date or end_date on create, replace and patch', async (date) => {
     const token = await newUser();
-    const post = (body: object) => httpJson('POST', `${server.url}/budgets`, { token, body });
+    const post = (body: object) => httpJson('POST', `${service.url}/budgets`, { token, body });
     for (const [body, field] of [
       [{ amount: '10', period: 'daily', start_date: date }, 'body.start_date'],
       [{ amount: '10', period: 'daily', start_date: '1900-01-01', end_date: date }, 'body.end_date'],
@@ -82,7 +48,7 @@ describe('budgets and the date domain', () => {
     }
     const created = await post({ amount: '10', period: 'daily', start_date: '2026-01-01' });
     expect(created.status).toBe(201);
-    const url = `${server.url}/budgets/${created.body.id}`;
+    const url = `${service.url}/budgets/${created.body.id}`;
     for (const [method, body, field] of [
       ['PUT', { amount: '10', period: 'daily', start_date: date }, 'body.start_date'],
       ['PUT', { amount: '10', period: 'daily', end_date: date }, 'body.end_date'],
@@ -101,12 +67,12 @@ describe('budgets and the date domain', () => {
   it('carries a daily rollover from 1900-01-01 exactly, without walking its 46,000 windows', async () => {
     now = new Date('2026-03-10T12:00:00Z');
     const token = await newUser();
-    const created = await httpJson('POST', `${server.url}/budgets`, {
+    const created = await httpJson('POST', `${service.url}/budgets`, {
       token,
       body: { amount: '1.00', period: 'daily', start_date: '1900-01-01', rollover: true },
     });
     expect(created.status).toBe(201);
-    const got = await httpJson('GET', `${server.url}/budgets/${created.body.id}`, { token });
+    const got = await httpJson('GET', `${service.url}/budgets/${created.body.id}`, { token });
     expect(got.status).toBe(200);
     const elapsed = daysBetween('1900-01-01', '2026-03-10'); // 46,089 windows before today's
     expect(elapsed).toBe(46_089);
@@ -123,15 +89,14 @@ describe('budgets and the date domain', () => {
   it('counts spending from the domain’s first day in the rollover', async () => {
     now = new Date('1900-01-03T12:00:00Z');
     const user = newId();
-    await deliver(dataSource, userRegistered(user, 'EUR', 'UTC'));
+    await service.consumer.apply(userRegistered(user, 'EUR', 'UTC'));
     const token = issuer.token(user);
-    const created = await httpJson('POST', `${server.url}/budgets`, {
+    const created = await httpJson('POST', `${service.url}/budgets`, {
       token,
       body: { amount: '5', period: 'daily', start_date: DATE_DOMAIN.min, rollover: true },
     });
     expect(created.status).toBe(201);
-    await deliver(
-      dataSource,
+    await service.consumer.apply(
       transactionEvent('ledger.transaction.created', user, newId(), 1, {
         baseAmount: '7.00',
         categoryId: null,
@@ -139,7 +104,7 @@ describe('budgets and the date domain', () => {
         date: DATE_DOMAIN.min,
       }),
     );
-    const got = await httpJson('GET', `${server.url}/budgets/${created.body.id}`, { token });
+    const got = await httpJson('GET', `${service.url}/budgets/${created.body.id}`, { token });
     expect(got.status).toBe(200);
     // Two earlier windows of 5.00, 7.00 spent in the first: 3.00 carried into the 3rd.
     expect(got.body).toMatchObject({ window_start: '1900-01-03', carried_over: '3.00', spent: '0.00' });
@@ -149,11 +114,11 @@ describe('budgets and the date domain', () => {
   it('stores but never judges thresholds for a ledger transaction dated outside the domain', async () => {
     now = new Date('2026-03-10T12:00:00Z');
     const user = newId();
-    await deliver(dataSource, userRegistered(user, 'EUR', 'UTC'));
+    await service.consumer.apply(userRegistered(user, 'EUR', 'UTC'));
     const token = issuer.token(user);
     const ids: string[] = [];
     for (const period of ['daily', 'weekly', 'monthly', 'yearly']) {
-      const res = await httpJson('POST', `${server.url}/budgets`, {
+      const res = await httpJson('POST', `${service.url}/budgets`, {
         token,
         body: { amount: '1', period, start_date: '1900-01-31', rollover: true },
       });
@@ -163,8 +128,7 @@ describe('budgets and the date domain', () => {
     // The event contract takes any ISO date; events published before the domain existed may carry one.
     for (const date of ['9999-12-31', '3000-01-01', '1899-12-31', '0001-01-01'])
       await expect(
-        deliver(
-          dataSource,
+        service.consumer.apply(
           transactionEvent('ledger.transaction.created', user, newId(), 1, {
             baseAmount: '5',
             categoryId: null,
@@ -173,11 +137,11 @@ describe('budgets and the date domain', () => {
         ),
       ).resolves.toBe(true);
     for (const id of ids) {
-      const got = await httpJson('GET', `${server.url}/budgets/${id}`, { token });
+      const got = await httpJson('GET', `${service.url}/budgets/${id}`, { token });
       expect(got.status).toBe(200);
       expect(got.body.spent).toBe('0.00');
     }
-    const alerts = await dataSource.query(
+    const alerts = await service.dataSource.query(
       `SELECT count(*)::int AS n FROM budget_alerts WHERE budget_id = ANY($1)`,
       [ids],
     );
@@ -233,14 +197,14 @@ describe('budgets and the date domain', () => {
       fc.asyncProperty(budgetBody, domainDate, budgetBody, async (body, today, change) => {
         now = new Date(`${today}T12:00:00Z`);
         const token = await newUser();
-        const created = await httpJson('POST', `${server.url}/budgets`, { token, body });
+        const created = await httpJson('POST', `${service.url}/budgets`, { token, body });
         const valid =
           accepted(body.start_date) &&
           accepted(body.end_date) &&
           !(body.end_date && compareDates(body.end_date, body.start_date ?? today) < 0);
         expect(created.status).toBe(valid ? 201 : 400);
         if (!valid) return;
-        const url = `${server.url}/budgets/${created.body.id}`;
+        const url = `${service.url}/budgets/${created.body.id}`;
 
         const check = async () => {
           const got = await httpJson('GET', url, { token });
@@ -253,7 +217,7 @@ describe('budgets and the date domain', () => {
         };
         const before = await check();
 
-        const status = await httpJson('GET', `${server.url}/analytics/budget-status`, { token });
+        const status = await httpJson('GET', `${service.url}/analytics/budget-status`, { token });
         expect(status.status).toBe(200);
         expect(status.body.as_of).toBe(today);
         const active =
@@ -264,7 +228,7 @@ describe('budgets and the date domain', () => {
           expect(compareDates(status.body.budgets[0].window_start, today)).toBeLessThanOrEqual(0);
           expect(compareDates(today, status.body.budgets[0].window_end)).toBeLessThanOrEqual(0);
         }
-        const list = await httpJson('GET', `${server.url}/budgets?active=${active}`, { token });
+        const list = await httpJson('GET', `${service.url}/budgets?active=${active}`, { token });
         expect(list.status).toBe(200);
         expect(list.body.data).toHaveLength(1);
 

@@ -1,24 +1,12 @@
-import { TokenVerifier, authenticate } from '@finance/shared';
-import {
-  TEST_AUDIENCE,
-  TEST_ISSUER,
-  TestTokenIssuer,
-  createTestDatabase,
-  dropTestDatabase,
-  httpJson,
-  startHttpServer,
-  testLogger,
-  type RunningServer,
-} from '@finance/shared/testing';
-import type { DataSource } from 'typeorm';
-import { buildApp } from '../src/app';
+import { TestTokenIssuer, httpJson } from '@finance/shared/testing';
 import {
   categoryDeleted,
   categoryEvent,
-  deliver,
   newId,
-  openTestDataSource,
+  oldId,
+  startBudgets,
   userRegistered,
+  type BudgetsService,
 } from './fixtures';
 
 /**
@@ -28,47 +16,29 @@ import {
  */
 describe('budgets HTTP semantics', () => {
   const issuer = new TestTokenIssuer();
-  let dbUrl: string;
-  let dataSource: DataSource;
-  let server: RunningServer;
+  let service: BudgetsService;
 
   beforeAll(async () => {
-    dbUrl = await createTestDatabase('budgets_semantics');
-    dataSource = await openTestDataSource(dbUrl);
     await issuer.start();
-    const verifier = new TokenVerifier({
-      jwksUrl: issuer.jwksUrl,
-      issuer: TEST_ISSUER,
-      audience: TEST_AUDIENCE,
-    });
-    server = await startHttpServer(
-      buildApp({
-        dataSource,
-        logger: testLogger(),
-        authenticate: authenticate(verifier),
-        now: () => new Date('2026-03-10T12:00:00Z'),
-      }),
-    );
+    service = await startBudgets(issuer, { clock: () => new Date('2026-03-10T12:00:00Z') });
   });
 
   afterAll(async () => {
-    await server?.close();
+    await service?.close();
     await issuer.stop();
-    await dataSource?.destroy();
-    await dropTestDatabase(dbUrl);
   });
 
-  /** A user with settings and one live category of their own. */
-  async function newUser() {
+  /** A user with settings and one live category of their own (in `on`, budgets by default). */
+  async function newUser(on: BudgetsService = service) {
     const id = newId();
     const category = newId();
-    await deliver(dataSource, userRegistered(id, 'EUR', 'UTC'));
-    await deliver(dataSource, categoryEvent('ledger.category.created', id, category));
+    await on.consumer.apply(userRegistered(id, 'EUR', 'UTC'));
+    await on.consumer.apply(categoryEvent('ledger.category.created', id, category));
     return { id, category, token: issuer.token(id) };
   }
 
   async function createBudget(token: string, body: object = { amount: '100', period: 'monthly' }) {
-    const res = await httpJson('POST', `${server.url}/budgets`, { token, body });
+    const res = await httpJson('POST', `${service.url}/budgets`, { token, body });
     expect(res.status).toBe(201);
     return res;
   }
@@ -78,7 +48,7 @@ describe('budgets HTTP semantics', () => {
     const created = await createBudget(token);
     expect(created.headers.get('location')).toBe(`/budgets/${created.body.id}`);
     expect(created.headers.get('etag')).toBe('"1"');
-    const url = `${server.url}/budgets/${created.body.id}`;
+    const url = `${service.url}/budgets/${created.body.id}`;
     const got = await httpJson('GET', url, { token });
     expect(got.headers.get('etag')).toBe('"1"');
     const put = await httpJson('PUT', url, { token, body: { amount: '5', period: 'weekly' } });
@@ -94,7 +64,7 @@ describe('budgets HTTP semantics', () => {
   it('refuses PUT, PATCH and DELETE with a stale If-Match (412, nothing changed) and honours a current one', async () => {
     const { token } = await newUser();
     const created = await createBudget(token);
-    const url = `${server.url}/budgets/${created.body.id}`;
+    const url = `${service.url}/budgets/${created.body.id}`;
     const stale = { 'if-match': '"999"' };
     for (const [method, body] of [
       ['PUT', { amount: '1', period: 'daily' }],
@@ -127,7 +97,7 @@ describe('budgets HTTP semantics', () => {
     const { token } = await newUser();
     for (let round = 0; round < 5; round++) {
       const created = await createBudget(token);
-      const url = `${server.url}/budgets/${created.body.id}`;
+      const url = `${service.url}/budgets/${created.body.id}`;
       const [a, b] = await Promise.all(
         ['11', '22'].map((amount) =>
           httpJson('PATCH', url, { token, body: { amount }, headers: { 'if-match': '"1"' } }),
@@ -151,7 +121,7 @@ describe('budgets HTTP semantics', () => {
       end_date: '2026-12-31',
       rollover: true,
     });
-    const url = `${server.url}/budgets/${created.body.id}`;
+    const url = `${service.url}/budgets/${created.body.id}`;
     const cleared = await httpJson('PATCH', url, { token, body: { category_id: null, end_date: null } });
     expect(cleared.status).toBe(200);
     expect(cleared.body).toMatchObject({
@@ -179,24 +149,24 @@ describe('budgets HTTP semantics', () => {
     const alice = await newUser();
     const bob = await newUser();
     const gone = newId();
-    await deliver(dataSource, categoryEvent('ledger.category.created', alice.id, gone));
-    await deliver(dataSource, categoryDeleted(alice.id, gone, null));
+    await service.consumer.apply(categoryEvent('ledger.category.created', alice.id, gone));
+    await service.consumer.apply(categoryDeleted(alice.id, gone, null));
     await createBudget(alice.token, { category_id: alice.category, amount: '1', period: 'daily' });
-    for (const categoryId of [newId(), bob.category, gone]) {
-      const res = await httpJson('GET', `${server.url}/budgets?category_id=${categoryId}`, {
+    for (const categoryId of [oldId(), bob.category, gone]) {
+      const res = await httpJson('GET', `${service.url}/budgets?category_id=${categoryId}`, {
         token: alice.token,
       });
       expect(res.status).toBe(404);
       expect(res.headers.get('content-type')).toContain('application/problem+json');
       expect(res.body.errors).toEqual([{ field: 'query.category_id', message: expect.any(String) }]);
     }
-    const own = await httpJson('GET', `${server.url}/budgets?category_id=${alice.category}`, {
+    const own = await httpJson('GET', `${service.url}/budgets?category_id=${alice.category}`, {
       token: alice.token,
     });
     expect(own.status).toBe(200);
     expect(own.body.data).toHaveLength(1);
     // Bob's own category is his: an empty page, not a 404.
-    const bobs = await httpJson('GET', `${server.url}/budgets?category_id=${bob.category}`, {
+    const bobs = await httpJson('GET', `${service.url}/budgets?category_id=${bob.category}`, {
       token: bob.token,
     });
     expect(bobs.status).toBe(200);
@@ -214,14 +184,14 @@ describe('budgets HTTP semantics', () => {
     ['LRI (bidi isolate)', 'x\u2066y'],
   ])('refuses a name with %s on create, replace and patch (400 body.name)', async (_what, name) => {
     const { token } = await newUser();
-    const bad = await httpJson('POST', `${server.url}/budgets`, {
+    const bad = await httpJson('POST', `${service.url}/budgets`, {
       token,
       body: { name, amount: '1', period: 'daily' },
     });
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(['body.name']);
     const created = await createBudget(token, { name: 'Plain', amount: '1', period: 'daily' });
-    const url = `${server.url}/budgets/${created.body.id}`;
+    const url = `${service.url}/budgets/${created.body.id}`;
     for (const [method, body] of [
       ['PUT', { name, amount: '1', period: 'daily' }],
       ['PATCH', { name }],
@@ -234,18 +204,12 @@ describe('budgets HTTP semantics', () => {
   });
 
   it('holds at most the configured number of budgets per user, concurrent creations included', async () => {
-    const limited = await startHttpServer(
-      buildApp({
-        dataSource,
-        logger: testLogger(),
-        authenticate: authenticate(
-          new TokenVerifier({ jwksUrl: issuer.jwksUrl, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }),
-        ),
-        maxBudgetsPerUser: 3,
-      }),
-    );
+    const limited = await startBudgets(issuer, {
+      env: { MAX_BUDGETS_PER_USER: '3' },
+      label: 'budgets_limited',
+    });
     try {
-      const { token } = await newUser();
+      const { token } = await newUser(limited);
       const results = await Promise.all(
         Array.from({ length: 6 }, () =>
           httpJson('POST', `${limited.url}/budgets`, { token, body: { amount: '1', period: 'daily' } }),

@@ -1,34 +1,23 @@
-import { TokenVerifier, authenticate } from '@finance/shared';
-import {
-  TEST_AUDIENCE,
-  TEST_ISSUER,
-  TestTokenIssuer,
-  createTestDatabase,
-  dropTestDatabase,
-  httpJson,
-  startHttpServer,
-  testLogger,
-  type RunningServer,
-} from '@finance/shared/testing';
-import type { DataSource } from 'typeorm';
-import { buildApp } from '../src/app';
+import { idCreatedAt } from '@finance/shared';
+import { TestTokenIssuer, httpJson } from '@finance/shared/testing';
 import {
   categoryDeleted,
   categoryEvent,
-  deliver,
   newId,
-  openTestDataSource,
+  oldId,
+  startBudgets,
   userRegistered,
+  type BudgetsService,
 } from './fixtures';
 
 describe('budgets HTTP API: CRUD, validation, ownership', () => {
   const issuer = new TestTokenIssuer();
-  let dbUrl: string;
-  let dataSource: DataSource;
-  let server: RunningServer;
+  // 2026-03-10 00:30 in Berlin, still 2026-03-09 in UTC: "today" must be the user's.
+  const now = new Date('2026-03-09T23:30:00Z');
+  let service: BudgetsService;
   const alice = newId();
   const bob = newId();
-  const carol = newId(); // has no settings yet
+  const carol = oldId(); // auth never told budgets about her (a user from before budgets existed)
   const groceries = newId();
   const rent = newId();
   const bobsCategory = newId();
@@ -36,22 +25,8 @@ describe('budgets HTTP API: CRUD, validation, ownership', () => {
   let token: string;
 
   beforeAll(async () => {
-    dbUrl = await createTestDatabase('budgets_http');
-    dataSource = await openTestDataSource(dbUrl);
     await issuer.start();
-    const verifier = new TokenVerifier({
-      jwksUrl: issuer.jwksUrl,
-      issuer: TEST_ISSUER,
-      audience: TEST_AUDIENCE,
-    });
-    const app = buildApp({
-      dataSource,
-      logger: testLogger(),
-      authenticate: authenticate(verifier),
-      // 2026-03-10 00:30 in Berlin, still 2026-03-09 in UTC: "today" must be the user's.
-      now: () => new Date('2026-03-09T23:30:00Z'),
-    });
-    server = await startHttpServer(app);
+    service = await startBudgets(issuer, { clock: () => now });
     for (const event of [
       userRegistered(alice, 'EUR', 'Europe/Berlin'),
       userRegistered(bob, 'JPY', 'Asia/Tokyo'),
@@ -61,18 +36,16 @@ describe('budgets HTTP API: CRUD, validation, ownership', () => {
       categoryEvent('ledger.category.created', alice, deletedCategory),
       categoryDeleted(alice, deletedCategory, null),
     ])
-      await deliver(dataSource, event);
+      await service.consumer.apply(event);
     token = issuer.token(alice);
   });
 
   afterAll(async () => {
-    await server?.close();
+    await service?.close();
     await issuer.stop();
-    await dataSource?.destroy();
-    await dropTestDatabase(dbUrl);
   });
 
-  const post = (body: unknown, as = token) => httpJson('POST', `${server.url}/budgets`, { token: as, body });
+  const post = (body: unknown, as = token) => httpJson('POST', `${service.url}/budgets`, { token: as, body });
 
   it('creates a budget in the base currency, with defaults, and reads it back', async () => {
     const res = await post({
@@ -92,8 +65,13 @@ describe('budgets HTTP API: CRUD, validation, ownership', () => {
       end_date: null,
       rollover: false,
       version: 1,
+      // Timestamps from the service's clock.
+      created_at: now.toISOString(),
+      updated_at: now.toISOString(),
     });
-    const got = await httpJson('GET', `${server.url}/budgets/${res.body.id}`, { token });
+    // Ids are minted as UUIDv7 (newId), like every id of the system: others can tell a fresh one.
+    expect(idCreatedAt(res.body.id)).toEqual(expect.any(Number));
+    const got = await httpJson('GET', `${service.url}/budgets/${res.body.id}`, { token });
     expect(got.status).toBe(200);
     expect(got.body).toMatchObject({
       id: res.body.id,
@@ -110,7 +88,7 @@ describe('budgets HTTP API: CRUD, validation, ownership', () => {
       amount: '1000.00',
       rollover: true,
     });
-    const byCategory = await httpJson('GET', `${server.url}/budgets?category_id=${groceries}`, { token });
+    const byCategory = await httpJson('GET', `${service.url}/budgets?category_id=${groceries}`, { token });
     expect(byCategory.body.data.map((b: { id: string }) => b.id)).toEqual([res.body.id]);
   });
 
@@ -146,7 +124,7 @@ describe('budgets HTTP API: CRUD, validation, ownership', () => {
   });
 
   it('accepts only the caller’s own live categories: unknown or another user’s → 404, deleted → 422', async () => {
-    for (const categoryId of [newId(), bobsCategory]) {
+    for (const categoryId of [oldId(), bobsCategory]) {
       const res = await post({ amount: '10', period: 'monthly', category_id: categoryId });
       expect(res.status).toBe(404);
       expect(res.body.errors).toEqual([{ field: 'body.category_id', message: expect.any(String) }]);
@@ -156,10 +134,15 @@ describe('budgets HTTP API: CRUD, validation, ownership', () => {
     expect(deleted.body.errors[0].field).toBe('body.category_id');
   });
 
-  it('answers 409 while the user’s settings have not arrived from auth', async () => {
-    const res = await post({ amount: '10', period: 'monthly' }, issuer.token(carol));
-    expect(res.status).toBe(409);
-    expect(res.headers.get('retry-after')).toBe('1');
+  it('serves a user auth has told nothing of with the shared defaults: USD, today in UTC', async () => {
+    const carolToken = issuer.token(carol);
+    const res = await post({ amount: '10', period: 'monthly' }, carolToken);
+    expect(res.status).toBe(201);
+    // Berlin would already be on the 10th; UTC is still on the 9th.
+    expect(res.body).toMatchObject({ amount: '10.00', currency: 'USD', start_date: '2026-03-09' });
+    const status = await httpJson('GET', `${service.url}/analytics/budget-status`, { token: carolToken });
+    expect(status.status).toBe(200);
+    expect(status.body.as_of).toBe('2026-03-09');
   });
 
   it('replaces, patches and deletes a budget; another user gets 404 everywhere', async () => {
@@ -170,7 +153,7 @@ describe('budgets HTTP API: CRUD, validation, ownership', () => {
       period: 'monthly',
       start_date: '2026-03-01',
     });
-    const url = `${server.url}/budgets/${created.body.id}`;
+    const url = `${service.url}/budgets/${created.body.id}`;
     const bobToken = issuer.token(bob);
     expect((await httpJson('GET', url, { token: bobToken })).status).toBe(404);
     expect(
@@ -216,14 +199,14 @@ describe('budgets HTTP API: CRUD, validation, ownership', () => {
     expect((await httpJson('DELETE', url, { token })).status).toBe(204);
     expect((await httpJson('GET', url, { token })).status).toBe(404);
     expect((await httpJson('DELETE', url, { token })).status).toBe(404);
-    const badId = await httpJson('GET', `${server.url}/budgets/not-a-uuid`, { token });
+    const badId = await httpJson('GET', `${service.url}/budgets/not-a-uuid`, { token });
     expect(badId.status).toBe(400);
     expect(badId.body.errors[0].field).toBe('params.id');
   });
 
   it('lists with keyset pagination and filters, never showing another user’s budgets', async () => {
     const dave = newId();
-    await deliver(dataSource, userRegistered(dave, 'USD', 'America/New_York'));
+    await service.consumer.apply(userRegistered(dave, 'USD', 'America/New_York'));
     const daveToken = issuer.token(dave);
     const ids: string[] = [];
     for (const [period, start, end] of [
@@ -241,7 +224,7 @@ describe('budgets HTTP API: CRUD, validation, ownership', () => {
     let cursor: string | null = null;
     do {
       const page: { status: number; body: { data: Array<{ id: string }>; next_cursor: string | null } } =
-        await httpJson('GET', `${server.url}/budgets?limit=2${cursor ? `&cursor=${cursor}` : ''}`, {
+        await httpJson('GET', `${service.url}/budgets?limit=2${cursor ? `&cursor=${cursor}` : ''}`, {
           token: daveToken,
         });
       expect(page.status).toBe(200);
@@ -251,25 +234,25 @@ describe('budgets HTTP API: CRUD, validation, ownership', () => {
     } while (cursor);
     expect(seen).toEqual(ids);
 
-    const monthly = await httpJson('GET', `${server.url}/budgets?period=monthly`, { token: daveToken });
+    const monthly = await httpJson('GET', `${service.url}/budgets?period=monthly`, { token: daveToken });
     expect(monthly.body.data.map((b: { id: string }) => b.id)).toEqual([ids[0], ids[2], ids[4]]);
     // Today for Dave (New York) is 2026-03-09: the ended and the not-yet-started ones are inactive.
-    const active = await httpJson('GET', `${server.url}/budgets?active=true`, { token: daveToken });
+    const active = await httpJson('GET', `${service.url}/budgets?active=true`, { token: daveToken });
     expect(active.body.data.map((b: { id: string }) => b.id)).toEqual([ids[0], ids[1], ids[4]]);
-    const inactive = await httpJson('GET', `${server.url}/budgets?active=false`, { token: daveToken });
+    const inactive = await httpJson('GET', `${service.url}/budgets?active=false`, { token: daveToken });
     expect(inactive.body.data.map((b: { id: string }) => b.id)).toEqual([ids[2], ids[3]]);
 
-    const badCursor = await httpJson('GET', `${server.url}/budgets?cursor=garbage`, { token: daveToken });
+    const badCursor = await httpJson('GET', `${service.url}/budgets?cursor=garbage`, { token: daveToken });
     expect(badCursor.status).toBe(400);
     expect(badCursor.body.errors[0].field).toBe('query.cursor');
-    const badFilter = await httpJson('GET', `${server.url}/budgets?active=maybe`, { token: daveToken });
+    const badFilter = await httpJson('GET', `${service.url}/budgets?active=maybe`, { token: daveToken });
     expect(badFilter.status).toBe(400);
     expect(badFilter.body.errors[0].field).toBe('query.active');
   });
 
   it('requires a token and documents the routes in /openapi.json', async () => {
-    expect((await httpJson('GET', `${server.url}/budgets`)).status).toBe(401);
-    const doc = (await httpJson('GET', `${server.url}/openapi.json`)).body;
+    expect((await httpJson('GET', `${service.url}/budgets`)).status).toBe(401);
+    const doc = (await httpJson('GET', `${service.url}/openapi.json`)).body;
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(['/budgets', '/budgets/{id}', '/analytics/budget-status']),
     );

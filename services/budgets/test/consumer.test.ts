@@ -1,99 +1,37 @@
+import { EVENTS_EXCHANGE, type FinanceEvent } from '@finance/shared';
+import { TestTokenIssuer, httpJson, uniqueName, waitFor, waitForInbox } from '@finance/shared/testing';
 import {
-  Broker,
-  EVENTS_EXCHANGE,
-  EventConsumer,
-  OutboxRelay,
-  TokenVerifier,
-  authenticate,
-  type FinanceEvent,
-} from '@finance/shared';
-import {
-  TEST_AUDIENCE,
-  TEST_ISSUER,
-  TestTokenIssuer,
-  createTestDatabase,
-  deleteTestQueues,
-  dropTestDatabase,
-  httpJson,
-  startHttpServer,
-  startTestBroker,
-  testLogger,
-  uniqueName,
-  waitFor,
-  waitForInbox,
-  type RunningServer,
-} from '@finance/shared/testing';
-import type { DataSource } from 'typeorm';
-import { buildApp } from '../src/app';
-import { registerBudgetHandlers } from '../src/events/handlers';
-import { categoryEvent, newId, openTestDataSource, transactionEvent, userRegistered } from './fixtures';
+  categoryEvent,
+  newId,
+  startBudgets,
+  transactionEvent,
+  userRegistered,
+  type BudgetsService,
+} from './fixtures';
 
-const RETRY_DELAYS_MS = [50, 100];
-
-/** The service as main.ts wires it: the real EventConsumer on RabbitMQ, and the outbox relay. */
+/** The service as main.ts starts it: the real EventConsumer on RabbitMQ, and the outbox relay. */
 describe('budgets consumer over the real broker', () => {
   const issuer = new TestTokenIssuer();
-  const service = uniqueName('budgets');
   const observerQueue = uniqueName('budgets_observer');
-  let dbUrl: string;
-  let dataSource: DataSource;
-  let broker: Broker;
-  let relay: OutboxRelay;
-  let consumer: EventConsumer;
-  let server: RunningServer;
+  let service: BudgetsService;
 
   beforeAll(async () => {
-    dbUrl = await createTestDatabase('budgets_consumer');
-    dataSource = await openTestDataSource(dbUrl);
-    broker = await startTestBroker('budgets');
+    await issuer.start();
+    service = await startBudgets(issuer, { clock: () => new Date('2026-03-10T11:00:00Z') });
     // A queue standing in for the notifier, to see what the relay publishes.
-    await broker.withChannel(async (channel) => {
+    await service.broker.withChannel(async (channel) => {
       await channel.assertQueue(observerQueue, { exclusive: false, autoDelete: false });
       await channel.bindQueue(observerQueue, EVENTS_EXCHANGE, 'budgets.budget.*');
     });
-    relay = new OutboxRelay({ dataSource, broker, logger: testLogger() });
-    await relay.start();
-    consumer = registerBudgetHandlers(
-      new EventConsumer({
-        broker,
-        dataSource,
-        logger: testLogger(),
-        service,
-        prefetch: 20,
-        maxAttempts: 3,
-        retryDelaysMs: RETRY_DELAYS_MS,
-      }),
-    );
-    await consumer.start();
-    await issuer.start();
-    const verifier = new TokenVerifier({
-      jwksUrl: issuer.jwksUrl,
-      issuer: TEST_ISSUER,
-      audience: TEST_AUDIENCE,
-    });
-    server = await startHttpServer(
-      buildApp({
-        dataSource,
-        logger: testLogger(),
-        authenticate: authenticate(verifier),
-        now: () => new Date('2026-03-10T11:00:00Z'),
-      }),
-    );
   });
 
   afterAll(async () => {
-    await server?.close();
+    await service?.broker.withChannel((channel) => channel.deleteQueue(observerQueue)).catch(() => undefined);
+    await service?.close();
     await issuer.stop();
-    await consumer?.stop();
-    await relay?.stop();
-    await deleteTestQueues(broker, service, RETRY_DELAYS_MS.length).catch(() => undefined);
-    await broker.withChannel((channel) => channel.deleteQueue(observerQueue)).catch(() => undefined);
-    await broker?.stop();
-    await dataSource?.destroy();
-    await dropTestDatabase(dbUrl);
   });
 
-  const publish = (event: FinanceEvent) => broker.publish(event.type, event);
+  const publish = (event: FinanceEvent) => service.broker.publish(event.type, event);
 
   it('applies every event once though the stream is replayed twice, and announces the threshold once', async () => {
     const user = newId();
@@ -104,9 +42,9 @@ describe('budgets consumer over the real broker', () => {
       categoryEvent('ledger.category.created', user, food),
     ];
     for (const event of setup) await publish(event);
-    for (const event of setup) await waitForInbox(dataSource, service, event.id);
+    for (const event of setup) await waitForInbox(service.dataSource, service.consumerName, event.id);
 
-    const created = await httpJson('POST', `${server.url}/budgets`, {
+    const created = await httpJson('POST', `${service.url}/budgets`, {
       token,
       body: {
         name: 'Food',
@@ -149,24 +87,24 @@ describe('budgets consumer over the real broker', () => {
     // First in order, as the ledger would publish them; then the whole stream replayed twice at once.
     for (const event of events) {
       await publish(event);
-      await waitForInbox(dataSource, service, event.id);
+      await waitForInbox(service.dataSource, service.consumerName, event.id);
     }
     for (const event of [...events, ...events]) await publish(event);
 
-    const url = `${server.url}/budgets/${created.body.id}`;
+    const url = `${service.url}/budgets/${created.body.id}`;
     await waitFor(
       async () => {
         const res = await httpJson('GET', url, { token });
-        return res.body.spent === '45.00' && consumer.stats.duplicates >= 2 * events.length;
+        return res.body.spent === '45.00' && service.consumer.stats.duplicates >= 2 * events.length;
       },
       { description: 'all events applied, the duplicates skipped' },
     );
     // Each of this test's events applied once. (Counted in the inbox rather than by the consumer's
     // counters: the broker is shared, so other test runs' events of the same types reach this queue too.)
     const ours = [...setup, ...events].map((e) => e.id);
-    const [applied] = await dataSource.query(
+    const [applied] = await service.dataSource.query(
       `SELECT count(*)::int AS n FROM inbox WHERE consumer = $1 AND event_id = ANY($2::uuid[])`,
-      [service, ours],
+      [service.consumerName, ours],
     );
     expect(applied.n).toBe(ours.length);
     const detail = (await httpJson('GET', url, { token })).body;
@@ -174,7 +112,7 @@ describe('budgets consumer over the real broker', () => {
     expect(detail).toMatchObject({ window_start: '2026-02-25', spent: '45.00', status: 'under' });
 
     // 45 → 85 (near: 80 %) → 115 (over) while events arrived in order; each announced once.
-    const outbox: Array<{ type: string; sent: boolean }> = await dataSource.query(
+    const outbox: Array<{ type: string; sent: boolean }> = await service.dataSource.query(
       `SELECT type, sent_at IS NOT NULL AS sent FROM outbox ORDER BY position`,
     );
     expect(outbox.map((o) => o.type)).toEqual([
@@ -186,7 +124,7 @@ describe('budgets consumer over the real broker', () => {
     const received = await waitFor(
       async () => {
         const types: string[] = [];
-        await broker.withChannel(async (channel) => {
+        await service.broker.withChannel(async (channel) => {
           for (;;) {
             const message = await channel.get(observerQueue, { noAck: false });
             if (!message) break;

@@ -1,18 +1,38 @@
 import { randomUUID } from 'node:crypto';
 import {
-  openDatabase,
+  newId,
   parseEvent,
-  recordInInbox,
   type EventPayloadInput,
   type EventType,
   type FinanceEvent,
 } from '@finance/shared';
-import type { DataSource } from 'typeorm';
-import { createBudgetsDataSource } from '../src/data/data-source';
-import { CONSUMER_SERVICE, applyBudgetEvent } from '../src/events/handlers';
+import { startTestService, type TestService, type TestTokenIssuer } from '@finance/shared/testing';
+import budgets from '../src/service';
 
-export async function openTestDataSource(url: string): Promise<DataSource> {
-  return openDatabase(createBudgetsDataSource(url, 4));
+/**
+ * Ids as the other services mint them (UUIDv7, `newId`): one created a moment ago is waited for
+ * (bounded) when its event has not reached budgets yet.
+ */
+export { newId };
+
+/** An id that was never minted a moment ago (a v4): budgets never waits for it. */
+export const oldId = (): string => randomUUID();
+
+export type BudgetsService = TestService;
+
+/**
+ * Budgets started as main.ts starts it (its definition, real PostgreSQL and RabbitMQ), verifying
+ * the issuer's tokens, with "now" pinned by `clock`.
+ */
+export function startBudgets(
+  issuer: TestTokenIssuer,
+  options: { clock?: () => Date; env?: Record<string, string>; label?: string } = {},
+): Promise<BudgetsService> {
+  return startTestService(budgets, {
+    env: { JWKS_URL: issuer.jwksUrl, ...options.env },
+    clock: options.clock,
+    label: options.label,
+  });
 }
 
 /** A complete, contract-valid envelope, as the ledger or auth would publish it. */
@@ -21,21 +41,42 @@ export function envelope<T extends EventType>(
   fields: { userId: string; aggregateId: string; aggregateVersion: number; payload: EventPayloadInput<T> },
 ): FinanceEvent<T> {
   return parseEvent({
-    id: randomUUID(),
+    id: newId(),
     type,
     version: 1,
     occurredAt: new Date().toISOString(),
-    correlationId: randomUUID(),
+    correlationId: newId(),
     ...fields,
   }) as FinanceEvent<T>;
 }
 
-/** Applies an event the way the EventConsumer does: inbox dedup and the handler in one transaction. */
-export async function deliver(dataSource: DataSource, event: FinanceEvent): Promise<boolean> {
-  return dataSource.transaction(async (manager) => {
-    if (!(await recordInInbox(manager, CONSUMER_SERVICE, event))) return false;
-    await applyBudgetEvent(event, manager);
-    return true;
+export interface UserProfile {
+  baseCurrency?: string;
+  timezone?: string;
+  /** Auth starts every user at 0 and raises it to revoke their tokens (logout-all, password change). */
+  sessionVersion?: number;
+  isActive?: boolean;
+}
+
+function userProfile(
+  type: 'auth.user.registered' | 'auth.user.updated',
+  userId: string,
+  version: number,
+  p: UserProfile,
+) {
+  return envelope(type, {
+    userId,
+    aggregateId: userId,
+    aggregateVersion: version,
+    payload: {
+      email: `${userId}@example.test`,
+      username: userId.slice(0, 8),
+      baseCurrency: p.baseCurrency ?? 'EUR',
+      timezone: p.timezone ?? 'Europe/Berlin',
+      role: 'user',
+      sessionVersion: p.sessionVersion ?? 0,
+      isActive: p.isActive ?? true,
+    },
   });
 }
 
@@ -45,19 +86,19 @@ export function userRegistered(
   timezone = 'Europe/Berlin',
   version = 1,
 ) {
-  return envelope('auth.user.registered', {
+  return userProfile('auth.user.registered', userId, version, { baseCurrency, timezone });
+}
+
+export function userUpdated(userId: string, version: number, profile: UserProfile) {
+  return userProfile('auth.user.updated', userId, version, profile);
+}
+
+export function userDeleted(userId: string, version = 2) {
+  return envelope('auth.user.deleted', {
     userId,
     aggregateId: userId,
     aggregateVersion: version,
-    payload: {
-      email: `${userId}@example.test`,
-      username: userId.slice(0, 8),
-      baseCurrency,
-      timezone,
-      role: 'user',
-      sessionVersion: 1,
-      isActive: true,
-    },
+    payload: {},
   });
 }
 
@@ -134,4 +175,20 @@ export function transactionEvent(
   });
 }
 
-export const newId = () => randomUUID();
+/**
+ * Counts the lookups of the service that waited for an event (read-your-writes registers one
+ * listener on the consumer's `applied` per waiting lookup): 0 means every answer came at once.
+ */
+export function countWaits(service: BudgetsService): { readonly count: number; stop(): void } {
+  let count = 0;
+  const onListener = (event: string | symbol) => {
+    if (event === 'applied') count++;
+  };
+  service.consumer.events.on('newListener', onListener);
+  return {
+    get count() {
+      return count;
+    },
+    stop: () => service.consumer.events.off('newListener', onListener),
+  };
+}

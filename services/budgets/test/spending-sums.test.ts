@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { addDays, compareDates } from '@finance/shared';
-import { createTestDatabase, dropTestDatabase } from '@finance/shared/testing';
-import type { DataSource } from 'typeorm';
+import { openTestDataSource, type TestDataSource } from '@finance/shared/testing';
+import budgets from '../src/service';
 import { sumRanges, type SumRange } from '../src/data/spending-analysis';
 import { writeSpendingTransaction, type SpendingTransactionState } from '../src/data/spending-transactions';
-import { newId, openTestDataSource } from './fixtures';
+import { newId } from './fixtures';
 
 /**
  * The one query every budget figure comes from, against a brute-force sum over the same rows:
@@ -12,19 +12,16 @@ import { newId, openTestDataSource } from './fixtures';
  * (overlapping, nested, one day, sharing edges with spending days).
  */
 describe('sums of spending per range', () => {
-  let dbUrl: string;
-  let dataSource: DataSource;
+  let database: TestDataSource;
   const categories = [newId(), newId(), newId()];
   const base = '2026-01-01';
 
   beforeAll(async () => {
-    dbUrl = await createTestDatabase('budgets_sums');
-    dataSource = await openTestDataSource(dbUrl);
+    database = await openTestDataSource(budgets, 'budgets_sums');
   });
 
   afterAll(async () => {
-    await dataSource?.destroy();
-    await dropTestDatabase(dbUrl);
+    await database?.close();
   });
 
   const day = fc.integer({ min: 0, max: 40 }).map((n) => addDays(base, n));
@@ -60,7 +57,7 @@ describe('sums of spending per range', () => {
           const other = newId(); // another user's spending never counts
           for (const t of transactions)
             for (const owner of [userId, other])
-              await writeSpendingTransaction(dataSource.manager, {
+              await writeSpendingTransaction(database.dataSource.manager, {
                 ...t,
                 id: newId(),
                 userId: owner,
@@ -79,7 +76,7 @@ describe('sums of spending per range', () => {
               )
               .reduce((sum, t) => sum + t.baseAmountMinor, 0n),
           );
-          expect(await sumRanges(dataSource.manager, userId, ranges)).toEqual(expected);
+          expect(await sumRanges(database.dataSource.manager, userId, ranges)).toEqual(expected);
         },
       ),
       { numRuns: 40 },

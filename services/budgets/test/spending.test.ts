@@ -1,25 +1,14 @@
-import { TokenVerifier, authenticate, type FinanceEvent } from '@finance/shared';
-import {
-  TEST_AUDIENCE,
-  TEST_ISSUER,
-  TestTokenIssuer,
-  createTestDatabase,
-  dropTestDatabase,
-  httpJson,
-  startHttpServer,
-  testLogger,
-  type RunningServer,
-} from '@finance/shared/testing';
-import type { DataSource } from 'typeorm';
-import { buildApp } from '../src/app';
+import type { FinanceEvent } from '@finance/shared';
+import { TestTokenIssuer, httpJson, waitFor } from '@finance/shared/testing';
 import {
   categoryDeleted,
   categoryEvent,
-  deliver,
   newId,
-  openTestDataSource,
+  startBudgets,
   transactionEvent,
+  userDeleted,
   userRegistered,
+  type BudgetsService,
 } from './fixtures';
 
 /**
@@ -28,45 +17,29 @@ import {
  */
 describe('spending analysis, thresholds and event handling', () => {
   const issuer = new TestTokenIssuer();
-  let dbUrl: string;
-  let dataSource: DataSource;
-  let server: RunningServer;
+  let service: BudgetsService;
+  /** Applies an event exactly as a delivery would (inbox + handler in one transaction). */
+  const deliver = (event: FinanceEvent) => service.consumer.apply(event);
   const detail = async (token: string, id: string) => {
-    const res = await httpJson('GET', `${server.url}/budgets/${id}`, { token });
+    const res = await httpJson('GET', `${service.url}/budgets/${id}`, { token });
     expect(res.status).toBe(200);
     return res.body;
   };
   /** What budgets announced through the outbox for one user, oldest first. */
   const outbox = async (userId: string) =>
-    (await dataSource.query(
+    (await service.dataSource.query(
       `SELECT type, envelope FROM outbox WHERE type LIKE 'budgets.%' AND envelope->>'userId' = $1 ORDER BY position`,
       [userId],
     )) as Array<{ type: string; envelope: FinanceEvent }>;
 
   beforeAll(async () => {
-    dbUrl = await createTestDatabase('budgets_spending');
-    dataSource = await openTestDataSource(dbUrl);
     await issuer.start();
-    const verifier = new TokenVerifier({
-      jwksUrl: issuer.jwksUrl,
-      issuer: TEST_ISSUER,
-      audience: TEST_AUDIENCE,
-    });
-    server = await startHttpServer(
-      buildApp({
-        dataSource,
-        logger: testLogger(),
-        authenticate: authenticate(verifier),
-        now: () => new Date('2026-03-10T11:00:00Z'),
-      }),
-    );
+    service = await startBudgets(issuer, { clock: () => new Date('2026-03-10T11:00:00Z') });
   });
 
   afterAll(async () => {
-    await server?.close();
+    await service?.close();
     await issuer.stop();
-    await dataSource?.destroy();
-    await dropTestDatabase(dbUrl);
   });
 
   /**
@@ -92,13 +65,13 @@ describe('spending analysis, thresholds and event handling', () => {
     const delivered: FinanceEvent[] = [];
     const send = async (event: FinanceEvent) => {
       delivered.push(event);
-      return deliver(dataSource, event);
+      return deliver(event);
     };
     await send(userRegistered(alice, 'EUR', 'Europe/Berlin'));
     await send(categoryEvent('ledger.category.created', alice, groceries));
     await send(categoryEvent('ledger.category.created', alice, rent));
     const create = async (body: object) => {
-      const res = await httpJson('POST', `${server.url}/budgets`, { token, body });
+      const res = await httpJson('POST', `${service.url}/budgets`, { token, body });
       expect(res.status).toBe(201);
       return res.body.id as string;
     };
@@ -231,7 +204,7 @@ describe('spending analysis, thresholds and event handling', () => {
     });
     expect(g.history[0].spent).toBe('0.00');
 
-    const status = await httpJson('GET', `${server.url}/analytics/budget-status`, { token });
+    const status = await httpJson('GET', `${service.url}/analytics/budget-status`, { token });
     expect(status.status).toBe(200);
     expect(status.body.as_of).toBe('2026-03-10');
     const byId = Object.fromEntries(status.body.budgets.map((b: { budget_id: string }) => [b.budget_id, b]));
@@ -286,7 +259,7 @@ describe('spending analysis, thresholds and event handling', () => {
         categoryId: null,
       },
     });
-    const alerts = await dataSource.query(
+    const alerts = await service.dataSource.query(
       `SELECT budget_id, window_start::text, threshold FROM budget_alerts WHERE budget_id = ANY($1::uuid[])`,
       [Object.values(budgets)],
     );
@@ -300,13 +273,11 @@ describe('spending analysis, thresholds and event handling', () => {
     const before = await snapshot();
     const outboxBefore = (await outbox(alice)).length;
     // Same envelopes again: the inbox skips them.
-    for (const event of [...delivered]) expect(await deliver(dataSource, event)).toBe(false);
+    for (const event of [...delivered]) expect(await deliver(event)).toBe(false);
     // Re-published copies with fresh ids, in reverse order: the version guard skips them.
-    for (const event of [...delivered].reverse())
-      await deliver(dataSource, { ...event, id: newId() } as FinanceEvent);
+    for (const event of [...delivered].reverse()) await deliver({ ...event, id: newId() } as FinanceEvent);
     // A late update older than the delete must not revive t1.
     await deliver(
-      dataSource,
       transactionEvent('ledger.transaction.updated', alice, tx.t1, 1, {
         baseAmount: '999',
         categoryId: groceries,
@@ -321,7 +292,6 @@ describe('spending analysis, thresholds and event handling', () => {
     const { alice, token, groceries, budgets } = await aliceScenario({ moved: true });
     const t = newId();
     await deliver(
-      dataSource,
       transactionEvent('ledger.transaction.updated', alice, t, 2, {
         baseAmount: '2.00',
         categoryId: groceries,
@@ -329,7 +299,6 @@ describe('spending analysis, thresholds and event handling', () => {
       }),
     );
     await deliver(
-      dataSource,
       transactionEvent('ledger.transaction.created', alice, t, 1, {
         baseAmount: '50.00',
         categoryId: groceries,
@@ -338,7 +307,6 @@ describe('spending analysis, thresholds and event handling', () => {
     );
     expect((await detail(token, budgets.groceries)).spent).toBe('39.89');
     await deliver(
-      dataSource,
       transactionEvent('ledger.transaction.deleted', alice, t, 3, {
         baseAmount: '2.00',
         categoryId: groceries,
@@ -351,8 +319,8 @@ describe('spending analysis, thresholds and event handling', () => {
   it('chains rollover from start_date: unspent added, overspend subtracted', async () => {
     const rolf = newId();
     const rolfToken = issuer.token(rolf);
-    await deliver(dataSource, userRegistered(rolf, 'EUR', 'Europe/Berlin'));
-    const res = await httpJson('POST', `${server.url}/budgets`, {
+    await deliver(userRegistered(rolf, 'EUR', 'Europe/Berlin'));
+    const res = await httpJson('POST', `${service.url}/budgets`, {
       token: rolfToken,
       body: { amount: '50', period: 'monthly', start_date: '2026-01-01', rollover: true },
     });
@@ -365,7 +333,6 @@ describe('spending analysis, thresholds and event handling', () => {
     ];
     for (const [date, baseAmount, type] of items)
       await deliver(
-        dataSource,
         transactionEvent('ledger.transaction.created', rolf, newId(), 1, {
           type,
           baseAmount,
@@ -373,7 +340,7 @@ describe('spending analysis, thresholds and event handling', () => {
           date,
         }),
       );
-    const got = await httpJson('GET', `${server.url}/budgets/${res.body.id}`, { token: rolfToken });
+    const got = await httpJson('GET', `${service.url}/budgets/${res.body.id}`, { token: rolfToken });
     // Jan: 30 unspent → Feb has 80, spends 90 → March carries 2×50 − 110 = −10: 40 available, 10 spent.
     expect(got.body).toMatchObject({
       window_start: '2026-03-01',
@@ -415,12 +382,11 @@ describe('spending analysis, thresholds and event handling', () => {
     const bea = newId();
     const beaToken = issuer.token(bea);
     const [food, snacks, hobby] = [newId(), newId(), newId()];
-    await deliver(dataSource, userRegistered(bea));
-    for (const c of [food, snacks, hobby])
-      await deliver(dataSource, categoryEvent('ledger.category.created', bea, c));
+    await deliver(userRegistered(bea));
+    for (const c of [food, snacks, hobby]) await deliver(categoryEvent('ledger.category.created', bea, c));
     const create = async (category_id: string) =>
       (
-        await httpJson('POST', `${server.url}/budgets`, {
+        await httpJson('POST', `${service.url}/budgets`, {
           token: beaToken,
           body: { name: 'B', category_id, amount: '10', period: 'weekly' },
         })
@@ -428,16 +394,16 @@ describe('spending analysis, thresholds and event handling', () => {
     const snackBudget = await create(snacks);
     const hobbyBudget = await create(hobby);
     // A stale "updated" after the delete must not bring the category back.
-    await deliver(dataSource, categoryDeleted(bea, snacks, food, 2));
-    await deliver(dataSource, categoryEvent('ledger.category.updated', bea, snacks, 1));
-    await deliver(dataSource, categoryDeleted(bea, hobby, null, 3));
+    await deliver(categoryDeleted(bea, snacks, food, 2));
+    await deliver(categoryEvent('ledger.category.updated', bea, snacks, 1));
+    await deliver(categoryDeleted(bea, hobby, null, 3));
 
-    const moved = await httpJson('GET', `${server.url}/budgets/${snackBudget}`, { token: beaToken });
+    const moved = await httpJson('GET', `${service.url}/budgets/${snackBudget}`, { token: beaToken });
     expect(moved.body).toMatchObject({ category_id: food, version: 2 });
-    expect((await httpJson('GET', `${server.url}/budgets/${hobbyBudget}`, { token: beaToken })).status).toBe(
+    expect((await httpJson('GET', `${service.url}/budgets/${hobbyBudget}`, { token: beaToken })).status).toBe(
       404,
     );
-    const again = await httpJson('POST', `${server.url}/budgets`, {
+    const again = await httpJson('POST', `${service.url}/budgets`, {
       token: beaToken,
       body: { category_id: snacks, amount: '1', period: 'daily' },
     });
@@ -449,48 +415,48 @@ describe('spending analysis, thresholds and event handling', () => {
     expect(removed[0].envelope.userId).toBe(bea);
   });
 
-  it('forgets everything about a deleted user', async () => {
+  it('forgets everything about a deleted user, and refuses their token', async () => {
     const gone = newId();
-    await deliver(dataSource, userRegistered(gone));
+    await deliver(userRegistered(gone));
     await deliver(
-      dataSource,
       transactionEvent('ledger.transaction.created', gone, newId(), 1, {
         baseAmount: '1',
         categoryId: null,
         date: '2026-03-01',
       }),
     );
-    await httpJson('POST', `${server.url}/budgets`, {
-      token: issuer.token(gone),
+    const token = issuer.token(gone);
+    const created = await httpJson('POST', `${service.url}/budgets`, {
+      token,
       body: { amount: '5', period: 'daily' },
     });
-    await deliver(dataSource, userRegistered(gone, 'EUR', 'UTC', 2));
+    expect(created.status).toBe(201);
+    await deliver(userRegistered(gone, 'EUR', 'UTC', 2));
     const countRows = async () => {
-      const [row] = await dataSource.query(
+      const [row] = await service.dataSource.query(
         `SELECT (SELECT count(*) FROM budgets WHERE user_id = $1) + (SELECT count(*) FROM spending_transactions WHERE user_id = $1)
-              + (SELECT count(*) FROM user_settings WHERE user_id = $1) AS n`,
+              + (SELECT count(*) FROM user_directory WHERE user_id = $1 AND base_currency IS NOT NULL) AS n`,
         [gone],
       );
       return Number(row.n);
     };
     expect(await countRows()).toBe(3);
-    await deliver(dataSource, {
-      ...userRegistered(gone),
-      type: 'auth.user.deleted',
-      payload: {},
-    } as FinanceEvent);
+    expect(await deliver(userDeleted(gone, 3))).toBe(true);
     expect(await countRows()).toBe(0);
-    expect((await httpJson('GET', `${server.url}/budgets`, { token: issuer.token(gone) })).body.data).toEqual(
-      [],
-    );
+    // What stays is the tombstone, so a late update cannot bring the user back.
+    expect(await deliver(userRegistered(gone, 'EUR', 'UTC', 4))).toBe(false);
+    expect(await countRows()).toBe(0);
+    await waitFor(async () => (await httpJson('GET', `${service.url}/budgets`, { token })).status === 401, {
+      description: "the deleted user's token to be refused",
+    });
   });
 
   it('announces a threshold that only the sum of concurrently applied expenses crosses', async () => {
     const cy = newId();
     const food = newId();
-    await deliver(dataSource, userRegistered(cy, 'EUR', 'UTC'));
-    await deliver(dataSource, categoryEvent('ledger.category.created', cy, food));
-    const created = await httpJson('POST', `${server.url}/budgets`, {
+    await deliver(userRegistered(cy, 'EUR', 'UTC'));
+    await deliver(categoryEvent('ledger.category.created', cy, food));
+    const created = await httpJson('POST', `${service.url}/budgets`, {
       token: issuer.token(cy),
       body: { category_id: food, amount: '100', period: 'monthly', start_date: '2026-03-01' },
     });
@@ -501,7 +467,6 @@ describe('spending analysis, thresholds and event handling', () => {
       await Promise.all(
         [0, 1].map(() =>
           deliver(
-            dataSource,
             transactionEvent('ledger.transaction.created', cy, newId(), 1, {
               baseAmount: '45',
               categoryId: food,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '@finance/shared';
 import type { EntityManager } from 'typeorm';
 import type { BudgetPeriod, CalendarDate } from '../domain/budget-window';
 import { Budget } from './entities';
@@ -12,12 +12,6 @@ export type BudgetFields = Pick<
 >;
 
 /**
- * The most budgets one user may hold. `/analytics/budget-status` judges every active budget in
- * one answer and alerts check every budget covering an expense, so this bounds both.
- */
-export const MAX_BUDGETS_PER_USER = 500;
-
-/**
  * How many budgets the user holds, counted under a per-user lock held until the transaction
  * ends, so two concurrent creations cannot both pass the limit.
  */
@@ -26,17 +20,18 @@ export async function countBudgetsForCreation(manager: EntityManager, userId: st
   return manager.countBy(Budget, { userId });
 }
 
+/** A new budget at version 1, created `now` (the service's clock). */
 export async function insertBudget(
   manager: EntityManager,
   userId: string,
   currency: string,
   fields: BudgetFields,
+  now: Date,
 ): Promise<BudgetRecord> {
-  // Millisecond timestamps, so a created_at in a keyset cursor round-trips through JavaScript exactly.
-  const now = new Date();
+  // A JavaScript Date has millisecond precision, so a created_at in a keyset cursor round-trips exactly.
   const budget = manager.create(Budget, {
     ...fields,
-    id: randomUUID(),
+    id: newId(),
     userId,
     currency,
     createdAt: now,
@@ -62,13 +57,14 @@ export async function findBudget(
   return budget ?? undefined;
 }
 
-/** Writes new field values as the next version (the caller holds the row lock from findBudget). */
+/** Writes new field values as the next version, changed `now` (the caller holds the row lock from findBudget). */
 export async function updateBudget(
   manager: EntityManager,
   budget: BudgetRecord,
   fields: BudgetFields,
+  now: Date,
 ): Promise<BudgetRecord> {
-  const changes = { ...fields, version: budget.version + 1, updatedAt: new Date() };
+  const changes = { ...fields, version: budget.version + 1, updatedAt: now };
   await manager.update(Budget, { id: budget.id, userId: budget.userId }, changes);
   return Object.assign(budget, changes);
 }

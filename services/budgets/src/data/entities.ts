@@ -3,8 +3,9 @@ import type { BudgetPeriod, CalendarDate } from '../domain/budget-window';
 
 /**
  * Budgets' data-access rule: the aggregate it owns (a budget) is a TypeORM entity; the read
- * models fed by events (spending_transactions, known_categories, user_settings) and the alert
- * records are plain SQL in `data/` (set-based upserts with version guards, grouped sums).
+ * models fed by events (spending_transactions, known_categories) and the alert records are plain
+ * SQL in `data/` (set-based upserts with version guards, grouped sums); the users' settings are
+ * the shared user directory's.
  */
 
 /** bigint minor units as BigInt in code, as text on the wire to PostgreSQL (never a Number). */

@@ -5,24 +5,29 @@ import type { EntityManager } from 'typeorm';
  * whether it was deleted, so budgets can check a category id without calling the ledger.
  */
 
-/** 'own' = a live category of the user; 'deleted' = theirs but deleted; 'unknown' = never seen, or another user's. */
-export type CategoryStanding = 'own' | 'deleted' | 'unknown';
+/**
+ * 'own' = a live category of the user; 'deleted' = theirs but deleted; 'foreign' = another user's
+ * (answered like 'unknown', so it is not revealed); 'unknown' = never seen: possibly created a
+ * moment ago, its event still on the way.
+ */
+export type CategoryStanding = 'own' | 'deleted' | 'foreign' | 'unknown';
 
 /**
  * THE lookup of a category id a client sent (in a body or a query filter). Every route checks
- * ids through it, so one place decides what "your category" means (and can wait for events
- * still on their way).
+ * ids through it, so one place decides what "your category" means; 'unknown' is the one answer
+ * worth waiting on (read-your-writes), since any other means the ledger's event has arrived.
  */
 export async function findCategoryStanding(
   manager: EntityManager,
   userId: string,
   categoryId: string,
 ): Promise<CategoryStanding> {
-  const rows: Array<{ deleted: boolean }> = await manager.query(
-    `SELECT deleted FROM known_categories WHERE id = $1 AND user_id = $2`,
+  const rows: Array<{ theirs: boolean; deleted: boolean }> = await manager.query(
+    `SELECT user_id = $2 AS theirs, deleted FROM known_categories WHERE id = $1`,
     [categoryId, userId],
   );
   if (!rows[0]) return 'unknown';
+  if (!rows[0].theirs) return 'foreign';
   return rows[0].deleted ? 'deleted' : 'own';
 }
 

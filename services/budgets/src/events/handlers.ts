@@ -14,16 +14,9 @@ import { budgetsCovering, moveBudgetsToCategory, removeBudgetsOfCategory } from 
 import { knownCategoryVersion, recordKnownCategory } from '../data/known-categories';
 import { analyseBudgets, scheduleOf } from '../data/spending-analysis';
 import { writeSpendingTransaction } from '../data/spending-transactions';
+import { lockUserEvents, purgeUserData } from '../data/user-data';
 
 type TransactionEvent = FinanceEvent<'ledger.transaction.created' | 'ledger.transaction.updated'>;
-
-/**
- * Serialises a user's events so two concurrent transactions cannot each miss the threshold their
- * sum crosses (each would otherwise see only its own addition under READ COMMITTED).
- */
-async function lockUser(manager: EntityManager, userId: string): Promise<void> {
-  await manager.query(`SELECT pg_advisory_xact_lock(hashtext('budgets:user:' || $1))`, [userId]);
-}
 
 /** Writes the event's transaction into the read model (newer versions only); whether it was written. */
 function writeTransaction(
@@ -83,7 +76,7 @@ export async function checkThresholds(
   if (budgets.length === 0) return;
   // Taken after this event's row is written, before summing: of two concurrent expenses whose sum
   // crosses a threshold, the second to get the lock sees the first (committed) and announces it.
-  await lockUser(manager, userId);
+  await lockUserEvents(manager, userId);
   const requests = budgets.flatMap((budget) => {
     const window = windowContaining(scheduleOf(budget), spending.date);
     return window ? [{ budget, window, historyCount: 0 }] : [];
@@ -145,7 +138,7 @@ export async function onCategoryDeleted(
   event: FinanceEvent<'ledger.category.deleted'>,
   manager: EntityManager,
 ): Promise<void> {
-  await lockUser(manager, event.userId);
+  await lockUserEvents(manager, event.userId);
   const version = await knownCategoryVersion(manager, event.aggregateId);
   if (version !== undefined && version > event.aggregateVersion) return;
   await recordKnownCategory(manager, {
@@ -180,9 +173,7 @@ export async function purgeUser(
   event: FinanceEvent<'auth.user.deleted'>,
   manager: EntityManager,
 ): Promise<void> {
-  await lockUser(manager, event.userId);
-  for (const table of ['budgets', 'spending_transactions', 'known_categories'])
-    await manager.query(`DELETE FROM ${table} WHERE user_id = $1`, [event.userId]);
+  await purgeUserData(manager, event.userId);
 }
 
 /** The ledger events budgets applies, by type (the consumer registers exactly these). */

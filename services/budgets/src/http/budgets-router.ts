@@ -25,13 +25,12 @@ import {
   type ServiceContext,
 } from '@finance/shared';
 import type { Request, Response } from 'express';
-import type { EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import type { CurrentWindowFigures, WindowFigures } from '../domain/budget-analysis';
 import { referenceWindow, type BudgetPeriod } from '../domain/budget-window';
-import type { BudgetsConfig } from '../config';
+import { DEFAULT_MAX_BUDGETS_PER_USER, type BudgetsConfig } from '../config';
 import {
-  MAX_BUDGETS_PER_USER,
   activeBudgets,
   countBudgetsForCreation,
   deleteBudget,
@@ -42,7 +41,7 @@ import {
   type BudgetFields,
   type BudgetRecord,
 } from '../data/budget-store';
-import { findCategoryStanding } from '../data/known-categories';
+import { findCategoryStanding, type CategoryStanding } from '../data/known-categories';
 import { analyseBudgets, scheduleOf } from '../data/spending-analysis';
 import {
   budgetDetailSchema,
@@ -56,7 +55,6 @@ import {
 } from './schemas';
 
 const HISTORY_WINDOWS = 6;
-/** When the user's settings have not arrived from auth yet, "today" is taken in UTC. */
 const cursorSchema = z.object({ c: cursorTimestamp, id: z.uuid() });
 const tags = ['budgets'];
 
@@ -135,24 +133,33 @@ function checkDates(fields: Pick<BudgetFields, 'startDate' | 'endDate'>): void {
     ]);
 }
 
+type CategoryField = 'body.category_id' | 'query.category_id';
+
+/**
+ * The standing of a category id the client sent, waiting (bounded, see `ReadYourWrites`) when it
+ * is unknown but was created a moment ago in the ledger, its event still on the way. Writes call
+ * it before their transaction, so a request waiting for an event holds no lock (a user's deletion
+ * is never held up by it); an old, made-up or another user's (known) id answers at once.
+ */
+async function awaitCategory(
+  readYourWrites: ReadYourWrites,
+  db: DataSource,
+  userId: string,
+  categoryId: string,
+): Promise<CategoryStanding> {
+  const standing = await readYourWrites.find(categoryId, async () => {
+    const found = await findCategoryStanding(db.manager, userId, categoryId);
+    return found === 'unknown' ? undefined : found;
+  });
+  return standing ?? 'unknown';
+}
+
 /**
  * A category id the client sent (in the body or a filter) must be one of the caller's own, live
  * categories as the ledger told us: unknown or another user's → 404 naming the field (another
  * user's category is not revealed); deleted → 422 in a body (it was yours), 404 in a filter.
  */
-async function checkCategory(
-  readYourWrites: ReadYourWrites,
-  manager: EntityManager,
-  userId: string,
-  categoryId: string,
-  field: 'body.category_id' | 'query.category_id',
-): Promise<void> {
-  // A category created a moment ago in the ledger may still be on its way here: wait for it (bounded).
-  const standing =
-    (await readYourWrites.find(categoryId, async () => {
-      const found = await findCategoryStanding(manager, userId, categoryId);
-      return found === 'unknown' ? undefined : found;
-    })) ?? 'unknown';
+function requireOwnCategory(standing: CategoryStanding, field: CategoryField): void {
   if (standing === 'own') return;
   if (standing === 'deleted' && field === 'body.category_id')
     throw unprocessable('The category was deleted', [{ field, message: 'This category was deleted' }]);
@@ -168,8 +175,10 @@ export function budgetsRouter(context: ServiceContext<BudgetsConfig>): ApiRouter
   const maxBudgets = context.config.MAX_BUDGETS_PER_USER;
   const { readYourWrites } = context;
 
-  async function todayFor(manager: EntityManager, userId: string): Promise<string> {
-    return localDate(now(), (await userSettingsOf(manager, userId)).timezone);
+  /** Today in the user's time zone (waiting, bounded, for the settings of a user who registered a moment ago). */
+  async function todayFor(userId: string): Promise<string> {
+    await awaitUserKnown(readYourWrites, db, userId);
+    return localDate(now(), (await userSettingsOf(db, userId)).timezone);
   }
 
   api.post(
@@ -189,14 +198,18 @@ export function budgetsRouter(context: ServiceContext<BudgetsConfig>): ApiRouter
         },
         404: { description: 'category_id is not one of your categories' },
         409: {
-          description: `You hold the most budgets one user may (MAX_BUDGETS_PER_USER, default ${MAX_BUDGETS_PER_USER})`,
+          description: `You hold the most budgets one user may (MAX_BUDGETS_PER_USER, default ${DEFAULT_MAX_BUDGETS_PER_USER})`,
         },
         422: { description: 'category_id was deleted' },
       },
     },
     async ({ body, user }, _req, res) => {
-      // A user who registered a moment ago: their base currency may still be on its way here.
-      await awaitUserKnown(readYourWrites, db, user.id);
+      // Before any lock: the base currency of a user who registered a moment ago, and a category
+      // created a moment ago, may still be on their way here.
+      await Promise.all([
+        awaitUserKnown(readYourWrites, db, user.id),
+        body.category_id === null ? undefined : awaitCategory(readYourWrites, db, user.id, body.category_id),
+      ]);
       const budget = await db.transaction(async (manager) => {
         // Locks the user against a racing deletion (and answers 401 for a deleted one).
         const settings = await lockUserForWrite(manager, user.id);
@@ -211,10 +224,13 @@ export function budgetsRouter(context: ServiceContext<BudgetsConfig>): ApiRouter
         };
         checkDates(fields);
         if (fields.categoryId !== null)
-          await checkCategory(readYourWrites, manager, user.id, fields.categoryId, 'body.category_id');
+          requireOwnCategory(
+            await findCategoryStanding(manager, user.id, fields.categoryId),
+            'body.category_id',
+          );
         if ((await countBudgetsForCreation(manager, user.id)) >= maxBudgets)
           throw conflict(`You already hold ${maxBudgets} budgets, the most one user may; delete one first`);
-        return insertBudget(manager, user.id, settings.baseCurrency, fields);
+        return insertBudget(manager, user.id, settings.baseCurrency, fields, now());
       });
       setETag(res, budget.version);
       res.location(`/budgets/${budget.id}`);
@@ -236,15 +252,15 @@ export function budgetsRouter(context: ServiceContext<BudgetsConfig>): ApiRouter
     async ({ query, user }) => {
       const manager = db.manager;
       if (query.category_id)
-        await checkCategory(readYourWrites, manager, user.id, query.category_id, 'query.category_id');
+        requireOwnCategory(
+          await awaitCategory(readYourWrites, db, user.id, query.category_id),
+          'query.category_id',
+        );
       const after = query.cursor ? decodeCursor(query.cursor, cursorSchema) : undefined;
       const rows = await listBudgets(manager, user.id, {
         period: query.period,
         categoryId: query.category_id,
-        active:
-          query.active === undefined
-            ? undefined
-            : { on: await todayFor(manager, user.id), value: query.active },
+        active: query.active === undefined ? undefined : { on: await todayFor(user.id), value: query.active },
         after: after ? { createdAt: after.c, id: after.id } : undefined,
         limit: query.limit,
       });
@@ -274,7 +290,7 @@ export function budgetsRouter(context: ServiceContext<BudgetsConfig>): ApiRouter
       const manager = db.manager;
       const budget = await findBudget(manager, user.id, params.id);
       if (!budget) throw notFound('Budget');
-      const today = await todayFor(manager, user.id);
+      const today = await todayFor(user.id);
       const window = referenceWindow(scheduleOf(budget), today);
       const [analysis] = await analyseBudgets(
         manager,
@@ -294,15 +310,18 @@ export function budgetsRouter(context: ServiceContext<BudgetsConfig>): ApiRouter
   /**
    * Changes a budget under its row lock: 404 unless it is the caller's, 412 when If-Match is
    * stale (so of two concurrent writers with the same ETag exactly one wins), then the new fields
-   * as the next version. Unchanged fields write nothing and keep the version.
+   * as the next version. Unchanged fields write nothing and keep the version. `sentCategoryId` is
+   * the body's category_id, waited for (bounded) before any lock when it was created a moment ago.
    */
   async function change(
     req: Request,
     res: Response,
     userId: string,
     id: string,
+    sentCategoryId: string | null | undefined,
     merge: (existing: BudgetRecord) => BudgetFields,
   ) {
+    if (typeof sentCategoryId === 'string') await awaitCategory(readYourWrites, db, userId, sentCategoryId);
     const budget = await db.transaction(async (manager) => {
       await lockUserForWrite(manager, userId);
       const existing = await findBudget(manager, userId, id, { lock: true });
@@ -312,8 +331,11 @@ export function budgetsRouter(context: ServiceContext<BudgetsConfig>): ApiRouter
       if (sameFields(existing, fields)) return existing;
       checkDates(fields);
       if (fields.categoryId !== null && fields.categoryId !== existing.categoryId)
-        await checkCategory(readYourWrites, manager, userId, fields.categoryId, 'body.category_id');
-      return updateBudget(manager, existing, fields);
+        requireOwnCategory(
+          await findCategoryStanding(manager, userId, fields.categoryId),
+          'body.category_id',
+        );
+      return updateBudget(manager, existing, fields, now());
     });
     setETag(res, budget.version);
     return presentBudget(budget);
@@ -340,7 +362,7 @@ export function budgetsRouter(context: ServiceContext<BudgetsConfig>): ApiRouter
       responses: changeResponses,
     },
     async ({ params, body, user }, req, res) =>
-      change(req, res, user.id, params.id, (existing) => ({
+      change(req, res, user.id, params.id, body.category_id, (existing) => ({
         name: body.name ?? defaultName(body.period),
         categoryId: body.category_id,
         amountMinor: amountIn(body.amount, existing.currency),
@@ -365,7 +387,7 @@ export function budgetsRouter(context: ServiceContext<BudgetsConfig>): ApiRouter
       responses: changeResponses,
     },
     async ({ params, body, user }, req, res) =>
-      change(req, res, user.id, params.id, (existing) => ({
+      change(req, res, user.id, params.id, body.category_id, (existing) => ({
         name: body.name ?? existing.name,
         categoryId: body.category_id === undefined ? existing.categoryId : body.category_id,
         amountMinor:
@@ -392,6 +414,8 @@ export function budgetsRouter(context: ServiceContext<BudgetsConfig>): ApiRouter
     },
     async ({ params, user }, req) => {
       await db.transaction(async (manager) => {
+        // Locks the user against a racing deletion (and answers 401 for a deleted one).
+        await lockUserForWrite(manager, user.id);
         const budget = await findBudget(manager, user.id, params.id, { lock: true });
         if (!budget) throw notFound('Budget');
         checkIfMatch(req, budget.version);
@@ -410,7 +434,7 @@ export function budgetsRouter(context: ServiceContext<BudgetsConfig>): ApiRouter
     },
     async ({ user }) => {
       const manager = db.manager;
-      const today = await todayFor(manager, user.id);
+      const today = await todayFor(user.id);
       const budgets = await activeBudgets(manager, user.id, today);
       const analyses = await analyseBudgets(
         manager,
