@@ -1,10 +1,6 @@
-import { Broker, OutboxRelay } from '@finance/shared';
-import { httpJson, testAmqpUrl, testLogger, waitFor } from '@finance/shared/testing';
-import { PasswordHasher } from '../src/domain/passwords';
+import { httpJson, waitFor } from '@finance/shared/testing';
 import { ensureAdmin } from '../src/data/admin-bootstrap';
-import { UserStore } from '../src/data/user-store';
-import { scheduleHousekeeping } from '../src/jobs/housekeeping';
-import { newAccount, registerAndLogin, startAuth, type RunningAuth } from './helpers';
+import { newAccount, registerAndLogin, startAuth, type AuthService } from './fixtures';
 
 interface OutboxRow {
   type: string;
@@ -18,7 +14,7 @@ interface OutboxRow {
 }
 
 describe('auth: profile, account deletion, admin, events', () => {
-  let auth: RunningAuth;
+  let auth: AuthService;
   beforeAll(async () => {
     auth = await startAuth('auth_users');
   });
@@ -236,7 +232,7 @@ describe('auth: profile, account deletion, admin, events', () => {
     let adminId: string;
 
     beforeAll(async () => {
-      const deps = { users: new UserStore(auth.dataSource), passwords: new PasswordHasher(4) };
+      const deps = auth.parts;
       expect(await ensureAdmin(admin, deps)).toBe('created');
       // Idempotent: a second run (every start of the service) changes nothing.
       expect(await ensureAdmin({ ...admin, password: 'another password' }, deps)).toBe('unchanged');
@@ -258,8 +254,7 @@ describe('auth: profile, account deletion, admin, events', () => {
 
     it('promotes an existing user when bootstrapped with their e-mail', async () => {
       const { account, user } = await registerAndLogin(auth.url);
-      const deps = { users: new UserStore(auth.dataSource), passwords: new PasswordHasher(4) };
-      expect(await ensureAdmin({ ...account, password: 'whatever password' }, deps)).toBe('promoted');
+      expect(await ensureAdmin({ ...account, password: 'whatever password' }, auth.parts)).toBe('promoted');
       const [row] = await auth.dataSource.query(`SELECT role FROM users WHERE id = $1`, [user.id]);
       expect(row.role).toBe('admin');
       const login = await httpJson('POST', `${auth.url}/auth/login`, {
@@ -382,28 +377,18 @@ describe('auth: profile, account deletion, admin, events', () => {
     });
   });
 
-  it('relays the outbox to RabbitMQ (what main.ts runs)', async () => {
-    const logger = testLogger('relay');
-    const broker = new Broker({ url: testAmqpUrl(), logger, connectionName: 'auth-test' });
-    await broker.start();
-    const relay = new OutboxRelay({ dataSource: auth.dataSource, broker, logger });
-    await relay.start();
-    try {
-      const { user } = await registerAndLogin(auth.url);
-      await waitFor(
-        async () =>
-          (
-            await auth.dataSource.query(
-              `SELECT sent_at FROM outbox WHERE envelope->>'aggregateId' = $1 AND sent_at IS NOT NULL`,
-              [user.id],
-            )
-          ).length === 1,
-        { description: 'the registration event to be confirmed by the broker' },
-      );
-    } finally {
-      await relay.stop();
-      await broker.stop();
-    }
+  it('relays the outbox to RabbitMQ (the relay startService runs)', async () => {
+    const { user } = await registerAndLogin(auth.url);
+    await waitFor(
+      async () =>
+        (
+          await auth.dataSource.query(
+            `SELECT sent_at FROM outbox WHERE envelope->>'aggregateId' = $1 AND sent_at IS NOT NULL`,
+            [user.id],
+          )
+        ).length === 1,
+      { description: 'the registration event to be confirmed by the broker' },
+    );
   });
 
   it('housekeeping forgets dead refresh-token families, spent throttle buckets and old revocations, nothing else', async () => {
@@ -425,9 +410,8 @@ describe('auth: profile, account deletion, admin, events', () => {
        VALUES ($1, 1, now() - interval '17 minutes'), ($1, 2, now())`,
       [live.user.id],
     );
-    const housekeeping = scheduleHousekeeping({ ...auth.parts, logger: testLogger('housekeeping') });
-    housekeeping.stop();
-    await housekeeping.runOnce();
+    // The service's own job (its timer runs every 5 minutes): one round now.
+    await auth.parts.housekeeping.runOnce();
     const families = await auth.dataSource.query(
       `SELECT user_id FROM refresh_token_families WHERE user_id = ANY($1)`,
       [[live.user.id, dead.user.id]],
