@@ -1,4 +1,5 @@
 import jwt from 'jsonwebtoken';
+import { idCreatedAt } from '@finance/shared';
 import { httpJson } from '@finance/shared/testing';
 import {
   formBody,
@@ -39,6 +40,24 @@ describe('auth: register, login, refresh, logout', () => {
     expect(JSON.stringify(res.body)).not.toMatch(/password|\$2b\$/);
     const [row] = await auth.dataSource.query(`SELECT password_hash FROM users WHERE id = $1`, [res.body.id]);
     expect(row.password_hash).toMatch(/^\$2b\$04\$/);
+  });
+
+  it('mints UUIDv7 ids (user, refresh family and token, access token), so a service can wait for a user registered a moment ago', async () => {
+    const v7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    const before = Date.now();
+    const { user, accessToken, refreshToken } = await registerAndLogin(auth.url);
+    const after = Date.now();
+    expect(user.id).toMatch(v7);
+    // Its first 48 bits say when it was made: what ReadYourWrites reads to tell "a moment ago" from "old".
+    expect(idCreatedAt(user.id)).toBeGreaterThanOrEqual(before);
+    expect(idCreatedAt(user.id)).toBeLessThanOrEqual(after);
+    expect((jwt.decode(accessToken) as jwt.JwtPayload).jti).toMatch(v7);
+    const [token] = await auth.dataSource.query(
+      `SELECT t.id, t.family_id FROM refresh_tokens t WHERE t.token_hash = encode(sha256($1::bytea), 'hex')`,
+      [refreshToken],
+    );
+    expect(token.id).toMatch(v7);
+    expect(token.family_id).toMatch(v7);
   });
 
   it('accepts a base currency and time zone, correcting their letter case', async () => {
@@ -359,7 +378,7 @@ describe('auth: register, login, refresh, logout', () => {
   });
 
   it('with a grace window of 0, two concurrent uses still resolve as one rotation and a revoked family', async () => {
-    const strict = await startReplica(auth, { REFRESH_REUSE_GRACE_SECONDS: '0' });
+    const strict = await startReplica(auth, { env: { REFRESH_REUSE_GRACE_SECONDS: '0' } });
     try {
       const { refreshToken } = await registerAndLogin(strict.url);
       const results = await Promise.all(

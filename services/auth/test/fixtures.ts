@@ -48,10 +48,11 @@ export async function startAuth(label: string, options: StartAuthOptions = {}): 
  */
 export async function startReplica(
   primary: AuthService,
-  env: Record<string, string> = {},
+  options: Omit<StartAuthOptions, 'logger'> = {},
 ): Promise<AuthService> {
   return startTestService(auth, {
-    env: { ...TEST_ENV, ...env, DATABASE_URL: primary.config.DATABASE_URL },
+    env: { ...TEST_ENV, ...options.env, DATABASE_URL: primary.config.DATABASE_URL },
+    clock: options.clock,
     label: 'auth_replica',
   });
 }
@@ -89,11 +90,17 @@ async function startAuthLoggingTo(
   });
 }
 
-/** A clock that runs on with real time from where a test puts it; `advance` moves it on. */
-export function testClock(start: Date = new Date()): { now: () => Date; advance(ms: number): void } {
-  let offsetMs = start.getTime() - Date.now();
+/**
+ * A service clock a test moves on with `advance`. It runs with real time from `start`, or, when
+ * `frozen`, stands still between advances (so no rule's outcome depends on how long a step took).
+ */
+export function testClock(
+  start: Date = new Date(),
+  options: { frozen?: boolean } = {},
+): { now: () => Date; advance(ms: number): void } {
+  let offsetMs = start.getTime() - (options.frozen ? 0 : Date.now());
   return {
-    now: () => new Date(Date.now() + offsetMs),
+    now: () => new Date((options.frozen ? 0 : Date.now()) + offsetMs),
     advance: (ms) => {
       offsetMs += ms;
     },

@@ -108,7 +108,7 @@ describe('auth: access tokens, JWKS and key rotation', () => {
     const kidA = auth.parts.keys.signingKey.kid;
     // The service restarts with a new JWT_PRIVATE_KEY.
     const keyB = rsaPrivateKeyPem();
-    const restarted = await startReplica(auth, { JWT_PRIVATE_KEY: keyB });
+    const restarted = await startReplica(auth, { env: { JWT_PRIVATE_KEY: keyB } });
     const kidB = restarted.parts.keys.signingKey.kid;
     expect(kidB).not.toBe(kidA);
 

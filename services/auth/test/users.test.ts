@@ -457,3 +457,71 @@ describe('auth: profile, account deletion, admin, events', () => {
     expect(JSON.stringify(doc.paths['/users/me'].get.responses['200'])).toContain('User');
   });
 });
+
+describe('auth: deleting an account erases its published events', () => {
+  let auth: AuthService;
+  beforeAll(async () => {
+    auth = await startAuth('auth_erase');
+    // Auth's own consumer erases them too once auth.user.deleted comes back to it (the shared user
+    // directory's handling). Stopped, so that what this test sees is the deletion's own transaction.
+    await auth.consumer.stop();
+  });
+  afterAll(() => auth.close());
+
+  const eventsOf = (userId: string): Promise<Array<OutboxRow & { sent_at: Date | null }>> =>
+    auth.dataSource.query(
+      `SELECT type, envelope, sent_at FROM outbox WHERE envelope->>'userId' = $1 ORDER BY position`,
+      [userId],
+    );
+  const allSent = async (userId: string, count: number) => {
+    const events = await eventsOf(userId);
+    return events.length === count && events.every((e) => e.sent_at !== null);
+  };
+
+  it('erases the payloads (e-mail, username…) of the user’s already published events with the deletion, and nobody else’s', async () => {
+    const { account, user, accessToken } = await registerAndLogin(auth.url);
+    const other = await registerAndLogin(auth.url);
+    const renamed = `${account.username}_2`;
+    const update = await httpJson('PUT', `${auth.url}/users/me`, {
+      token: accessToken,
+      body: { username: renamed },
+    });
+    expect(update.status).toBe(200);
+    await waitFor(async () => (await allSent(user.id, 2)) && (await allSent(other.user.id, 1)), {
+      description: 'the relay to publish the registrations and the update',
+    });
+    // A deletion refused (wrong password) erases nothing.
+    const refused = await httpJson('DELETE', `${auth.url}/users/me`, {
+      token: accessToken,
+      body: { password: 'not my password' },
+    });
+    expect(refused.status).toBe(403);
+    expect((await eventsOf(user.id)).map((e) => e.envelope.payload.username)).toEqual([
+      account.username,
+      renamed,
+    ]);
+
+    const deleted = await httpJson('DELETE', `${auth.url}/users/me`, {
+      token: accessToken,
+      body: { password: account.password },
+    });
+    expect(deleted.status).toBe(204);
+    const events = await eventsOf(user.id);
+    expect(events.map((e) => [e.type, e.envelope.aggregateVersion, e.envelope.payload])).toEqual([
+      ['auth.user.registered', 1, {}],
+      ['auth.user.updated', 2, {}],
+      ['auth.user.deleted', 3, {}],
+    ]);
+    const text = JSON.stringify(events);
+    for (const personal of [account.email, account.username, renamed]) expect(text).not.toContain(personal);
+    // The rest of the envelope stays (the relay's bookkeeping), and so do other users' payloads.
+    expect(events[0].envelope).toMatchObject({ userId: user.id, aggregateId: user.id });
+    const [others] = await eventsOf(other.user.id);
+    expect(others.envelope.payload).toMatchObject({
+      email: other.account.email,
+      username: other.account.username,
+    });
+    // The deletion itself is still published.
+    await waitFor(() => allSent(user.id, 3), { description: 'auth.user.deleted to be published' });
+  });
+});
