@@ -34,7 +34,7 @@ export interface StartAuthOptions {
   logger?: Logger;
 }
 
-/** Auth started from its definition as main.ts starts it, on a fresh database with queues of its own. */
+/** Auth started from its definition as main.ts starts it (startService), on a fresh database with queues of its own. */
 export async function startAuth(label: string, options: StartAuthOptions = {}): Promise<AuthService> {
   const env = { ...TEST_ENV, ...options.env };
   if (options.logger) return startAuthLoggingTo(options.logger, label, env, options.clock);
