@@ -1,11 +1,23 @@
 import jwt from 'jsonwebtoken';
+import { idCreatedAt } from '@finance/shared';
 import { httpJson } from '@finance/shared/testing';
-import { formBody, httpJsonFrom, newAccount, registerAndLogin, startAuth, type RunningAuth } from './helpers';
+import {
+  formBody,
+  httpJsonFrom,
+  newAccount,
+  registerAndLogin,
+  startAuth,
+  startReplica,
+  testClock,
+  type AuthService,
+} from './fixtures';
 
 describe('auth: register, login, refresh, logout', () => {
-  let auth: RunningAuth;
+  let auth: AuthService;
+  // The service's clock: lock-outs and grace windows run out when a test moves it on.
+  const clock = testClock();
   beforeAll(async () => {
-    auth = await startAuth('auth_flow', { LOGIN_MAX_FAILURES: '5' });
+    auth = await startAuth('auth_flow', { env: { LOGIN_MAX_FAILURES: '5' }, clock: clock.now });
   });
   afterAll(() => auth.close());
 
@@ -28,6 +40,24 @@ describe('auth: register, login, refresh, logout', () => {
     expect(JSON.stringify(res.body)).not.toMatch(/password|\$2b\$/);
     const [row] = await auth.dataSource.query(`SELECT password_hash FROM users WHERE id = $1`, [res.body.id]);
     expect(row.password_hash).toMatch(/^\$2b\$04\$/);
+  });
+
+  it('mints UUIDv7 ids (user, refresh family and token, access token), so a service can wait for a user registered a moment ago', async () => {
+    const v7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    const before = Date.now();
+    const { user, accessToken, refreshToken } = await registerAndLogin(auth.url);
+    const after = Date.now();
+    expect(user.id).toMatch(v7);
+    // Its first 48 bits say when it was made: what ReadYourWrites reads to tell "a moment ago" from "old".
+    expect(idCreatedAt(user.id)).toBeGreaterThanOrEqual(before);
+    expect(idCreatedAt(user.id)).toBeLessThanOrEqual(after);
+    expect((jwt.decode(accessToken) as jwt.JwtPayload).jti).toMatch(v7);
+    const [token] = await auth.dataSource.query(
+      `SELECT t.id, t.family_id FROM refresh_tokens t WHERE t.token_hash = encode(sha256($1::bytea), 'hex')`,
+      [refreshToken],
+    );
+    expect(token.id).toMatch(v7);
+    expect(token.family_id).toMatch(v7);
   });
 
   it('accepts a base currency and time zone, correcting their letter case', async () => {
@@ -123,7 +153,7 @@ describe('auth: register, login, refresh, logout', () => {
   it('logs in by e-mail or username and issues an RS256 access token with the expected claims', async () => {
     const { account, user, accessToken, refreshToken } = await registerAndLogin(auth.url);
     const header = jwt.decode(accessToken, { complete: true });
-    expect(header?.header).toMatchObject({ alg: 'RS256', kid: auth.keys.signingKey.kid });
+    expect(header?.header).toMatchObject({ alg: 'RS256', kid: auth.parts.keys.signingKey.kid });
     const claims = header?.payload as jwt.JwtPayload;
     expect(claims).toMatchObject({
       sub: user.id,
@@ -231,18 +261,14 @@ describe('auth: register, login, refresh, logout', () => {
     const other = await registerAndLogin(auth.url);
     expect(other.accessToken).toBeTruthy();
     // Once the lock has run out one more guess runs; wrong, it locks again for twice as long.
-    await auth.dataSource.query(
-      `UPDATE login_throttle SET locked_until = now() - interval '1 second' WHERE locked_until IS NOT NULL`,
-    );
+    clock.advance(61_000);
     expect((await from('127.0.0.21', 'wrong-again-password')).status).toBe(401);
     const longer = await from('127.0.0.21', account.password);
     expect(longer.status).toBe(429);
     expect(Number(longer.headers.get('retry-after'))).toBeGreaterThan(110);
     expect(Number(longer.headers.get('retry-after'))).toBeLessThanOrEqual(120);
     // After the lock, the right password gets in.
-    await auth.dataSource.query(
-      `UPDATE login_throttle SET locked_until = now() - interval '1 second' WHERE locked_until IS NOT NULL`,
-    );
+    clock.advance(121_000);
     expect((await from('127.0.0.21', account.password)).status).toBe(200);
   });
 
@@ -279,10 +305,7 @@ describe('auth: register, login, refresh, logout', () => {
       body: { refresh_token: refreshToken },
     });
     expect(rotated.status).toBe(200);
-    await auth.dataSource.query(
-      `UPDATE refresh_tokens SET used_at = used_at - interval '11 seconds' WHERE token_hash = encode(sha256($1::bytea), 'hex')`,
-      [refreshToken],
-    );
+    clock.advance(11_000);
     // An attacker replays the old token: refused, and the family dies with it.
     const replay = await httpJson('POST', `${auth.url}/auth/refresh`, {
       body: { refresh_token: refreshToken },
@@ -355,7 +378,7 @@ describe('auth: register, login, refresh, logout', () => {
   });
 
   it('with a grace window of 0, two concurrent uses still resolve as one rotation and a revoked family', async () => {
-    const strict = await auth.startReplica({ REFRESH_REUSE_GRACE_SECONDS: '0' });
+    const strict = await startReplica(auth, { env: { REFRESH_REUSE_GRACE_SECONDS: '0' } });
     try {
       const { refreshToken } = await registerAndLogin(strict.url);
       const results = await Promise.all(
@@ -379,8 +402,8 @@ describe('auth: register, login, refresh, logout', () => {
     expect(unknown.status).toBe(401);
     const { refreshToken } = await registerAndLogin(auth.url);
     await auth.dataSource.query(
-      `UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = encode(sha256($1::bytea), 'hex')`,
-      [refreshToken],
+      `UPDATE refresh_tokens SET expires_at = $2 WHERE token_hash = encode(sha256($1::bytea), 'hex')`,
+      [refreshToken, new Date(clock.now().getTime() - 1000)],
     );
     const expired = await httpJson('POST', `${auth.url}/auth/refresh`, {
       body: { refresh_token: refreshToken },

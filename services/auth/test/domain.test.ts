@@ -1,5 +1,5 @@
-import { ConfigError } from '@finance/shared';
-import { parseAuthConfig } from '../src/config';
+import { ConfigError, parseConfig } from '@finance/shared';
+import { authConfigSchema } from '../src/config';
 import {
   EMPTY_BUCKET,
   admitAttempt,
@@ -17,7 +17,9 @@ import {
   openSuccessor,
   sealSuccessor,
 } from '../src/domain/refresh-tokens';
-import { rsaPrivateKeyPem } from './helpers';
+import { rsaPrivateKeyPem } from './fixtures';
+
+const parseAuthConfig = (env: Record<string, string>) => parseConfig(authConfigSchema, env);
 
 describe('auth domain rules', () => {
   it('counts password length in UTF-8 bytes, as bcrypt does', () => {

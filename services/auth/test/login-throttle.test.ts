@@ -1,15 +1,15 @@
 import { httpJson } from '@finance/shared/testing';
-import { capturingLogger, formBody, httpJsonFrom, newAccount, startAuth, type RunningAuth } from './helpers';
+import { capturingLogger, formBody, httpJsonFrom, newAccount, startAuth, type AuthService } from './fixtures';
 
 /**
  * The login throttle seen from outside. Client addresses are real: each request leaves from its
  * own loopback address (127.0.0.x), so no forwarding header is involved.
  */
 describe('auth: login throttle (defaults: 10 per account and address, 100 per account, 50 per address)', () => {
-  let auth: RunningAuth;
+  let auth: AuthService;
   const log = capturingLogger();
   beforeAll(async () => {
-    auth = await startAuth('auth_throttle', {}, log.logger);
+    auth = await startAuth('auth_throttle', { logger: log.logger });
   });
   afterAll(() => auth.close());
 
@@ -176,11 +176,10 @@ describe('auth: login throttle (defaults: 10 per account and address, 100 per ac
 });
 
 describe('auth: login throttle against guesses spread over many addresses', () => {
-  let auth: RunningAuth;
+  let auth: AuthService;
   beforeAll(async () => {
     auth = await startAuth('auth_throttle_spread', {
-      LOGIN_MAX_FAILURES: '3',
-      LOGIN_MAX_FAILURES_PER_ACCOUNT: '12',
+      env: { LOGIN_MAX_FAILURES: '3', LOGIN_MAX_FAILURES_PER_ACCOUNT: '12' },
     });
   });
   afterAll(() => auth.close());

@@ -1,9 +1,7 @@
 import jwt from 'jsonwebtoken';
 import { httpJson, waitFor } from '@finance/shared/testing';
-import { PasswordHasher } from '../src/domain/passwords';
 import { ensureAdmin } from '../src/data/admin-bootstrap';
-import { UserStore } from '../src/data/user-store';
-import { registerAndLogin, rsaPrivateKeyPem, startAuth, type RunningAuth } from './helpers';
+import { registerAndLogin, rsaPrivateKeyPem, startAuth, type AuthService } from './fixtures';
 
 interface Revocation {
   seq: number;
@@ -13,14 +11,14 @@ interface Revocation {
 }
 
 describe('auth: session versions, revocation and the revocation feed', () => {
-  let auth: RunningAuth;
+  let auth: AuthService;
   const key = rsaPrivateKeyPem();
   let adminToken: string;
 
   beforeAll(async () => {
-    auth = await startAuth('auth_sessions', { JWT_PRIVATE_KEY: key });
+    auth = await startAuth('auth_sessions', { env: { JWT_PRIVATE_KEY: key } });
     const admin = { email: 'boss@example.com', username: 'boss', password: 'admin password 1' };
-    await ensureAdmin(admin, { users: new UserStore(auth.dataSource), passwords: new PasswordHasher(4) });
+    await ensureAdmin(admin, auth.parts);
     const login = await httpJson('POST', `${auth.url}/auth/login`, {
       body: { email: admin.email, password: admin.password },
     });
@@ -242,7 +240,7 @@ describe('auth: session versions, revocation and the revocation feed', () => {
     const { user } = await registerAndLogin(auth.url);
     const legacy = jwt.sign({ role: 'user' }, key, {
       algorithm: 'RS256',
-      keyid: auth.keys.signingKey.kid,
+      keyid: auth.parts.keys.signingKey.kid,
       subject: user.id,
       issuer: 'finance-tracker-auth',
       audience: 'finance-tracker',
@@ -253,7 +251,7 @@ describe('auth: session versions, revocation and the revocation feed', () => {
     expect((await me(legacy)).status).toBe(401);
     const badSv = jwt.sign({ role: 'user', sv: 'x' }, key, {
       algorithm: 'RS256',
-      keyid: auth.keys.signingKey.kid,
+      keyid: auth.parts.keys.signingKey.kid,
       subject: user.id,
       issuer: 'finance-tracker-auth',
       audience: 'finance-tracker',

@@ -2,13 +2,13 @@ import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { TokenVerifier } from '@finance/shared';
 import { httpJson } from '@finance/shared/testing';
-import { registerAndLogin, rsaPrivateKeyPem, startAuth, type RunningAuth } from './helpers';
+import { registerAndLogin, rsaPrivateKeyPem, startAuth, startReplica, type AuthService } from './fixtures';
 
 describe('auth: access tokens, JWKS and key rotation', () => {
-  let auth: RunningAuth;
+  let auth: AuthService;
   const keyA = rsaPrivateKeyPem();
   beforeAll(async () => {
-    auth = await startAuth('auth_tokens', { JWT_PRIVATE_KEY: keyA });
+    auth = await startAuth('auth_tokens', { env: { JWT_PRIVATE_KEY: keyA } });
   });
   afterAll(() => auth.close());
 
@@ -18,7 +18,7 @@ describe('auth: access tokens, JWKS and key rotation', () => {
     const { key, ...rest } = options;
     return jwt.sign({ role: 'user', ...claims }, key ?? keyA, {
       algorithm: 'RS256',
-      keyid: auth.keys.signingKey.kid,
+      keyid: auth.parts.keys.signingKey.kid,
       issuer: 'finance-tracker-auth',
       audience: 'finance-tracker',
       expiresIn: 900,
@@ -35,7 +35,7 @@ describe('auth: access tokens, JWKS and key rotation', () => {
         kty: 'RSA',
         n: expect.any(String),
         e: 'AQAB',
-        kid: auth.keys.signingKey.kid,
+        kid: auth.parts.keys.signingKey.kid,
         use: 'sig',
         alg: 'RS256',
       },
@@ -73,7 +73,7 @@ describe('auth: access tokens, JWKS and key rotation', () => {
       garbage: 'not.a.jwt',
       expired: sign({}, { subject: user.id, expiresIn: -60 }),
       tampered: `${header}.${b64({ ...claims, role: 'admin' })}.${signature}`,
-      'alg none': `${b64({ alg: 'none', typ: 'JWT', kid: auth.keys.signingKey.kid })}.${payload}.`,
+      'alg none': `${b64({ alg: 'none', typ: 'JWT', kid: auth.parts.keys.signingKey.kid })}.${payload}.`,
       'wrong audience': sign({}, { subject: user.id, audience: 'someone-else' }),
       'wrong issuer': sign({}, { subject: user.id, issuer: 'evil' }),
       'foreign key, known kid': sign({}, { subject: user.id, key: foreign }),
@@ -81,7 +81,7 @@ describe('auth: access tokens, JWKS and key rotation', () => {
       // The classic confusion attack: HMAC keyed with the published public key.
       'HS256 with the public key': jwt.sign({ role: 'user' }, Buffer.from(publicPem), {
         algorithm: 'HS256',
-        keyid: auth.keys.signingKey.kid,
+        keyid: auth.parts.keys.signingKey.kid,
         subject: user.id,
         issuer: 'finance-tracker-auth',
         audience: 'finance-tracker',
@@ -105,11 +105,11 @@ describe('auth: access tokens, JWKS and key rotation', () => {
 
   it('keeps a rotated-out key in the JWKS (and its tokens valid) until its tokens have expired', async () => {
     const { accessToken: tokenA } = await registerAndLogin(auth.url);
-    const kidA = auth.keys.signingKey.kid;
+    const kidA = auth.parts.keys.signingKey.kid;
     // The service restarts with a new JWT_PRIVATE_KEY.
     const keyB = rsaPrivateKeyPem();
-    const restarted = await auth.startReplica({ JWT_PRIVATE_KEY: keyB });
-    const kidB = restarted.keys.signingKey.kid;
+    const restarted = await startReplica(auth, { env: { JWT_PRIVATE_KEY: keyB } });
+    const kidB = restarted.parts.keys.signingKey.kid;
     expect(kidB).not.toBe(kidA);
 
     const jwks = await httpJson('GET', `${restarted.url}/.well-known/jwks.json`);
@@ -125,7 +125,7 @@ describe('auth: access tokens, JWKS and key rotation', () => {
       `UPDATE signing_keys SET retired_at = now() - interval '20 minutes' WHERE kid = $1`,
       [kidA],
     );
-    await restarted.keys.reload();
+    await restarted.parts.keys.reload();
     const later = await httpJson('GET', `${restarted.url}/.well-known/jwks.json`);
     expect(later.body.keys.map((k: { kid: string }) => k.kid)).toEqual([kidB]);
     expect((await me(restarted.url, tokenA)).status).toBe(401);
@@ -135,7 +135,7 @@ describe('auth: access tokens, JWKS and key rotation', () => {
 });
 
 describe('auth: development signing key', () => {
-  let auth: RunningAuth;
+  let auth: AuthService;
   beforeAll(async () => {
     auth = await startAuth('auth_devkey');
   });
@@ -143,11 +143,11 @@ describe('auth: development signing key', () => {
 
   it('generates a key once, keeps it in the database and reuses it after a restart', async () => {
     const [row] = await auth.dataSource.query(`SELECT kid, source, private_key_pem FROM signing_keys`);
-    expect(row).toMatchObject({ kid: auth.keys.signingKey.kid, source: 'generated' });
+    expect(row).toMatchObject({ kid: auth.parts.keys.signingKey.kid, source: 'generated' });
     expect(row.private_key_pem).toContain('PRIVATE KEY');
     const { accessToken } = await registerAndLogin(auth.url);
-    const restarted = await auth.startReplica();
-    expect(restarted.keys.signingKey.kid).toBe(auth.keys.signingKey.kid);
+    const restarted = await startReplica(auth);
+    expect(restarted.parts.keys.signingKey.kid).toBe(auth.parts.keys.signingKey.kid);
     expect((await httpJson('GET', `${restarted.url}/users/me`, { token: accessToken })).status).toBe(200);
     const [{ n }] = await auth.dataSource.query(`SELECT count(*)::int AS n FROM signing_keys`);
     expect(n).toBe(1);

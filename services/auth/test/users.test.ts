@@ -1,10 +1,6 @@
-import { Broker, OutboxRelay } from '@finance/shared';
-import { httpJson, testAmqpUrl, testLogger, waitFor } from '@finance/shared/testing';
-import { PasswordHasher } from '../src/domain/passwords';
+import { httpJson, waitFor } from '@finance/shared/testing';
 import { ensureAdmin } from '../src/data/admin-bootstrap';
-import { UserStore } from '../src/data/user-store';
-import { scheduleHousekeeping } from '../src/jobs/housekeeping';
-import { newAccount, registerAndLogin, startAuth, type RunningAuth } from './helpers';
+import { newAccount, registerAndLogin, startAuth, type AuthService } from './fixtures';
 
 interface OutboxRow {
   type: string;
@@ -18,7 +14,7 @@ interface OutboxRow {
 }
 
 describe('auth: profile, account deletion, admin, events', () => {
-  let auth: RunningAuth;
+  let auth: AuthService;
   beforeAll(async () => {
     auth = await startAuth('auth_users');
   });
@@ -226,6 +222,14 @@ describe('auth: profile, account deletion, admin, events', () => {
       ['auth.user.registered', 1],
       ['auth.user.deleted', 2],
     ]);
+    // auth.user.deleted comes back to auth's own consumer (the shared user directory): the user is
+    // a tombstone here too, so the relay's prune erases any event of theirs still unsent at deletion.
+    await waitFor(
+      async () =>
+        (await auth.dataSource.query(`SELECT 1 FROM deleted_users WHERE user_id = $1`, [user.id])).length ===
+        1,
+      { description: 'auth to record its own auth.user.deleted' },
+    );
     // The e-mail is free again.
     expect((await httpJson('POST', `${auth.url}/auth/register`, { body: account })).status).toBe(201);
   });
@@ -236,7 +240,7 @@ describe('auth: profile, account deletion, admin, events', () => {
     let adminId: string;
 
     beforeAll(async () => {
-      const deps = { users: new UserStore(auth.dataSource), passwords: new PasswordHasher(4) };
+      const deps = auth.parts;
       expect(await ensureAdmin(admin, deps)).toBe('created');
       // Idempotent: a second run (every start of the service) changes nothing.
       expect(await ensureAdmin({ ...admin, password: 'another password' }, deps)).toBe('unchanged');
@@ -258,8 +262,7 @@ describe('auth: profile, account deletion, admin, events', () => {
 
     it('promotes an existing user when bootstrapped with their e-mail', async () => {
       const { account, user } = await registerAndLogin(auth.url);
-      const deps = { users: new UserStore(auth.dataSource), passwords: new PasswordHasher(4) };
-      expect(await ensureAdmin({ ...account, password: 'whatever password' }, deps)).toBe('promoted');
+      expect(await ensureAdmin({ ...account, password: 'whatever password' }, auth.parts)).toBe('promoted');
       const [row] = await auth.dataSource.query(`SELECT role FROM users WHERE id = $1`, [user.id]);
       expect(row.role).toBe('admin');
       const login = await httpJson('POST', `${auth.url}/auth/login`, {
@@ -382,28 +385,18 @@ describe('auth: profile, account deletion, admin, events', () => {
     });
   });
 
-  it('relays the outbox to RabbitMQ (what main.ts runs)', async () => {
-    const logger = testLogger('relay');
-    const broker = new Broker({ url: testAmqpUrl(), logger, connectionName: 'auth-test' });
-    await broker.start();
-    const relay = new OutboxRelay({ dataSource: auth.dataSource, broker, logger });
-    await relay.start();
-    try {
-      const { user } = await registerAndLogin(auth.url);
-      await waitFor(
-        async () =>
-          (
-            await auth.dataSource.query(
-              `SELECT sent_at FROM outbox WHERE envelope->>'aggregateId' = $1 AND sent_at IS NOT NULL`,
-              [user.id],
-            )
-          ).length === 1,
-        { description: 'the registration event to be confirmed by the broker' },
-      );
-    } finally {
-      await relay.stop();
-      await broker.stop();
-    }
+  it('relays the outbox to RabbitMQ (the relay startService runs)', async () => {
+    const { user } = await registerAndLogin(auth.url);
+    await waitFor(
+      async () =>
+        (
+          await auth.dataSource.query(
+            `SELECT sent_at FROM outbox WHERE envelope->>'aggregateId' = $1 AND sent_at IS NOT NULL`,
+            [user.id],
+          )
+        ).length === 1,
+      { description: 'the registration event to be confirmed by the broker' },
+    );
   });
 
   it('housekeeping forgets dead refresh-token families, spent throttle buckets and old revocations, nothing else', async () => {
@@ -425,9 +418,8 @@ describe('auth: profile, account deletion, admin, events', () => {
        VALUES ($1, 1, now() - interval '17 minutes'), ($1, 2, now())`,
       [live.user.id],
     );
-    const housekeeping = scheduleHousekeeping({ ...auth.parts, logger: testLogger('housekeeping') });
-    housekeeping.stop();
-    await housekeeping.runOnce();
+    // The service's own job (its timer runs every 5 minutes): one round now.
+    await auth.parts.housekeeping.runOnce();
     const families = await auth.dataSource.query(
       `SELECT user_id FROM refresh_token_families WHERE user_id = ANY($1)`,
       [[live.user.id, dead.user.id]],
@@ -471,5 +463,73 @@ describe('auth: profile, account deletion, admin, events', () => {
     ]);
     expect(doc.paths['/auth/register'].post.security).toEqual([]);
     expect(JSON.stringify(doc.paths['/users/me'].get.responses['200'])).toContain('User');
+  });
+});
+
+describe('auth: deleting an account erases its published events', () => {
+  let auth: AuthService;
+  beforeAll(async () => {
+    auth = await startAuth('auth_erase');
+    // Auth's own consumer erases them too once auth.user.deleted comes back to it (the shared user
+    // directory's handling). Stopped, so that what this test sees is the deletion's own transaction.
+    await auth.consumer.stop();
+  });
+  afterAll(() => auth.close());
+
+  const eventsOf = (userId: string): Promise<Array<OutboxRow & { sent_at: Date | null }>> =>
+    auth.dataSource.query(
+      `SELECT type, envelope, sent_at FROM outbox WHERE envelope->>'userId' = $1 ORDER BY position`,
+      [userId],
+    );
+  const allSent = async (userId: string, count: number) => {
+    const events = await eventsOf(userId);
+    return events.length === count && events.every((e) => e.sent_at !== null);
+  };
+
+  it('erases the payloads (e-mail, username…) of the user’s already published events with the deletion, and nobody else’s', async () => {
+    const { account, user, accessToken } = await registerAndLogin(auth.url);
+    const other = await registerAndLogin(auth.url);
+    const renamed = `${account.username}_2`;
+    const update = await httpJson('PUT', `${auth.url}/users/me`, {
+      token: accessToken,
+      body: { username: renamed },
+    });
+    expect(update.status).toBe(200);
+    await waitFor(async () => (await allSent(user.id, 2)) && (await allSent(other.user.id, 1)), {
+      description: 'the relay to publish the registrations and the update',
+    });
+    // A deletion refused (wrong password) erases nothing.
+    const refused = await httpJson('DELETE', `${auth.url}/users/me`, {
+      token: accessToken,
+      body: { password: 'not my password' },
+    });
+    expect(refused.status).toBe(403);
+    expect((await eventsOf(user.id)).map((e) => e.envelope.payload.username)).toEqual([
+      account.username,
+      renamed,
+    ]);
+
+    const deleted = await httpJson('DELETE', `${auth.url}/users/me`, {
+      token: accessToken,
+      body: { password: account.password },
+    });
+    expect(deleted.status).toBe(204);
+    const events = await eventsOf(user.id);
+    expect(events.map((e) => [e.type, e.envelope.aggregateVersion, e.envelope.payload])).toEqual([
+      ['auth.user.registered', 1, {}],
+      ['auth.user.updated', 2, {}],
+      ['auth.user.deleted', 3, {}],
+    ]);
+    const text = JSON.stringify(events);
+    for (const personal of [account.email, account.username, renamed]) expect(text).not.toContain(personal);
+    // The rest of the envelope stays (the relay's bookkeeping), and so do other users' payloads.
+    expect(events[0].envelope).toMatchObject({ userId: user.id, aggregateId: user.id });
+    const [others] = await eventsOf(other.user.id);
+    expect(others.envelope.payload).toMatchObject({
+      email: other.account.email,
+      username: other.account.username,
+    });
+    // The deletion itself is still published.
+    await waitFor(() => allSent(user.id, 3), { description: 'auth.user.deleted to be published' });
   });
 });

@@ -5,11 +5,18 @@
  * Uses the same DATABASE_URL as the service; the event it writes is published by the running service.
  */
 import { parseArgs } from 'node:util';
-import { ensureDatabase, openDatabase } from '@finance/shared';
-import { loadAuthConfig } from '../config';
+import {
+  SHARED_MIGRATIONS,
+  createDataSource,
+  ensureDatabase,
+  loadConfig,
+  openDatabase,
+} from '@finance/shared';
+import { authConfigSchema } from '../config';
 import { PasswordHasher } from '../domain/passwords';
 import { AdminBootstrapError, ensureAdmin } from '../data/admin-bootstrap';
-import { authDataSource } from '../data/data-source';
+import { authEntities } from '../data/entities';
+import { authMigrations } from '../data/migrations';
 import { UserStore } from '../data/user-store';
 
 async function main(): Promise<number> {
@@ -28,13 +35,25 @@ async function main(): Promise<number> {
     );
     return values.help ? 0 : 2;
   }
-  const config = loadAuthConfig();
+  const config = loadConfig(authConfigSchema);
   await ensureDatabase(config.DATABASE_URL);
-  const dataSource = await openDatabase(authDataSource(config.DATABASE_URL, 2));
+  // The service's schema exactly as startService migrates it (shared tables first).
+  const dataSource = await openDatabase(
+    createDataSource({
+      url: config.DATABASE_URL,
+      entities: authEntities,
+      migrations: [...SHARED_MIGRATIONS, ...authMigrations],
+      poolSize: 2,
+      applicationName: 'auth-create-admin',
+    }),
+  );
   try {
     const outcome = await ensureAdmin(
       { email: values.email, username: values.username, password },
-      { users: new UserStore(dataSource), passwords: new PasswordHasher(config.BCRYPT_ROUNDS) },
+      {
+        users: new UserStore(dataSource, () => new Date()),
+        passwords: new PasswordHasher(config.BCRYPT_ROUNDS),
+      },
     );
     process.stdout.write(`admin ${values.email}: ${outcome}\n`);
     return 0;

@@ -46,8 +46,18 @@ export class KeyRing {
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly options: { accessTokenTtlSeconds: number; privateKeyPem?: string; logger?: Logger },
+    private readonly options: {
+      accessTokenTtlSeconds: number;
+      privateKeyPem?: string;
+      logger?: Logger;
+      /** "Now" for retirements and the horizon after which a retired key stops verifying. */
+      clock: () => Date;
+    },
   ) {}
+
+  private get horizonMs(): number {
+    return this.options.accessTokenTtlSeconds * 1000 + CLOCK_SKEW_MS;
+  }
 
   /**
    * Makes the configured key (or, without one, the stored development key, generated on first
@@ -56,6 +66,7 @@ export class KeyRing {
    */
   async activate(): Promise<void> {
     const privateKey = this.options.privateKeyPem ? createPrivateKey(this.options.privateKeyPem) : undefined;
+    const now = this.options.clock();
     const kid = await this.dataSource.transaction(async (manager) => {
       await manager.query(`SELECT pg_advisory_xact_lock(hashtext('finance-auth:signing-keys'))`);
       const repo = manager.getRepository(SigningKeyRecord);
@@ -64,22 +75,22 @@ export class KeyRing {
         const publicKey = createPublicKey(privateKey);
         activeKid = thumbprint(publicKey);
         await manager.query(
-          `INSERT INTO signing_keys (kid, public_key_pem, private_key_pem, source, retired_at)
-           VALUES ($1, $2, NULL, 'env', NULL)
+          `INSERT INTO signing_keys (kid, public_key_pem, private_key_pem, source, created_at, retired_at)
+           VALUES ($1, $2, NULL, 'env', $3, NULL)
            ON CONFLICT (kid) DO UPDATE SET retired_at = NULL`,
-          [activeKid, publicKey.export({ type: 'spki', format: 'pem' }).toString()],
+          [activeKid, publicKey.export({ type: 'spki', format: 'pem' }).toString(), now],
         );
       } else {
         const stored = await repo.findOne({
           where: { source: 'generated', retiredAt: IsNull() },
           order: { createdAt: 'DESC' },
         });
-        activeKid = stored?.kid ?? (await this.generate(manager));
+        activeKid = stored?.kid ?? (await this.generate(manager, now));
       }
-      await manager.query(
-        `UPDATE signing_keys SET retired_at = now() WHERE retired_at IS NULL AND kid <> $1`,
-        [activeKid],
-      );
+      await manager.query(`UPDATE signing_keys SET retired_at = $2 WHERE retired_at IS NULL AND kid <> $1`, [
+        activeKid,
+        now,
+      ]);
       return activeKid;
     });
     await this.reload();
@@ -92,7 +103,7 @@ export class KeyRing {
     this.options.logger?.info({ kid, source: privateKey ? 'env' : 'generated' }, 'signing key active');
   }
 
-  private async generate(manager: EntityManager): Promise<string> {
+  private async generate(manager: EntityManager, now: Date): Promise<string> {
     const { publicKey, privateKey } = await generateRsaKeyPair('rsa', { modulusLength: 2048 });
     const kid = thumbprint(publicKey);
     await manager.getRepository(SigningKeyRecord).insert({
@@ -100,7 +111,7 @@ export class KeyRing {
       publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
       privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
       source: 'generated',
-      createdAt: new Date(),
+      createdAt: now,
       retiredAt: null,
     });
     this.options.logger?.warn(
@@ -113,12 +124,11 @@ export class KeyRing {
   /** Reads the keys that may still verify tokens: active ones and those retired less than a token lifetime ago. */
   async reload(): Promise<void> {
     this.reloading ??= (async () => {
-      const horizonMs = this.options.accessTokenTtlSeconds * 1000 + CLOCK_SKEW_MS;
       const rows = await this.dataSource
         .getRepository(SigningKeyRecord)
         .createQueryBuilder('k')
-        .where(`k.retired_at IS NULL OR k.retired_at > now() - make_interval(secs => :horizon)`, {
-          horizon: horizonMs / 1000,
+        .where(`k.retired_at IS NULL OR k.retired_at > :since`, {
+          since: new Date(this.options.clock().getTime() - this.horizonMs),
         })
         .orderBy('k.created_at', 'DESC')
         .getMany();
@@ -139,6 +149,7 @@ export class KeyRing {
           },
         };
       });
+      // Real time, not the service's clock: this is how old the cached copy of the table is.
       this.loadedAt = Date.now();
     })().finally(() => (this.reloading = undefined));
     return this.reloading;
@@ -157,9 +168,10 @@ export class KeyRing {
 
   /** Between reloads a retired key drops out on time, not only when the table is re-read. */
   private get usable(): VerificationKey[] {
-    const horizonMs = this.options.accessTokenTtlSeconds * 1000 + CLOCK_SKEW_MS;
-    const now = Date.now();
-    return this.verification.filter((key) => !key.retiredAt || key.retiredAt.getTime() + horizonMs > now);
+    const now = this.options.clock().getTime();
+    return this.verification.filter(
+      (key) => !key.retiredAt || key.retiredAt.getTime() + this.horizonMs > now,
+    );
   }
 
   publicKey(kid: string): KeyObject | undefined {

@@ -17,6 +17,8 @@ export interface LoginThrottlePolicy {
   knownAddressDays: number;
 }
 
+const DAY_MS = 86_400_000;
+
 /** Whose password is being guessed, and from where. */
 export interface LoginAttemptSubject {
   /** The account the identifier names, if any: its e-mail and username share one budget. */
@@ -49,7 +51,6 @@ interface BucketRow {
   attempts: number;
   locked_until: Date | null;
   last_attempt_at: Date | null;
-  now: Date;
 }
 
 const sameBucket = (a: Bucket, row: BucketRow) =>
@@ -65,8 +66,16 @@ export class LoginThrottle {
   constructor(
     private readonly dataSource: DataSource,
     private readonly policy: LoginThrottlePolicy,
-    private readonly logger?: Logger,
+    private readonly options: {
+      /** "Now": windows, locks and known addresses are measured with it. */
+      clock: () => Date;
+      logger?: Logger;
+    },
   ) {}
+
+  private knownSince(): Date {
+    return new Date(this.options.clock().getTime() - this.policy.knownAddressDays * DAY_MS);
+  }
 
   async admit(subject: LoginAttemptSubject): Promise<LoginAttempt> {
     const accountKey = accountKeyOf(subject);
@@ -75,23 +84,22 @@ export class LoginThrottle {
       const [{ known }]: Array<{ known: boolean }> = await manager.query(
         `SELECT EXISTS (
            SELECT 1 FROM login_known_addresses
-            WHERE user_id = $1::uuid AND client_ip = $2 AND last_login_at > now() - make_interval(days => $3)
+            WHERE user_id = $1::uuid AND client_ip = $2 AND last_login_at > $3
          ) AS known`,
-        [subject.userId ?? null, subject.clientIp, this.policy.knownAddressDays],
+        [subject.userId ?? null, subject.clientIp, this.knownSince()],
       );
       const wanted = bucketsFor(accountKey, subject.clientIp, known);
-      // One statement creates missing buckets, locks all of them (in the sorted order) and reads
-      // them, with the time once the locks are held (not when this transaction began to wait).
+      // One statement creates missing buckets, locks all of them (in the sorted order) and reads them.
       const params = wanted.flatMap((b) => [b.kind, b.accountKey, b.clientIp]);
       const values = wanted.map((_, i) => `($${i * 3 + 1}, $${i * 3 + 2}, $${i * 3 + 3})`).join(', ');
       const rows: BucketRow[] = await manager.query(
         `INSERT INTO login_throttle (kind, account_key, client_ip) VALUES ${values}
          ON CONFLICT (kind, account_key, client_ip) DO UPDATE SET kind = EXCLUDED.kind
-         RETURNING kind, account_key, client_ip, attempts, locked_until, last_attempt_at, clock_timestamp() AS now`,
+         RETURNING kind, account_key, client_ip, attempts, locked_until, last_attempt_at`,
         params,
       );
-      // RETURNING runs row by row: the last row's time is the one after every lock was taken.
-      const now = new Date(Math.max(...rows.map((row) => new Date(row.now).getTime())));
+      // Read once every lock is held, not when this transaction began to wait for them.
+      const now = this.options.clock();
       const states = wanted.map((bucket) => {
         const row = rows.find((r) => sameBucket(bucket, r));
         const state: BucketState = {
@@ -108,7 +116,7 @@ export class LoginThrottle {
 
     const where = { userId: subject.userId, clientIp: subject.clientIp };
     if (!decision.allowed) {
-      this.logger?.info(
+      this.options.logger?.info(
         {
           event: 'login.throttled',
           ...where,
@@ -120,7 +128,7 @@ export class LoginThrottle {
       return decision;
     }
     for (const lock of decision.lockedNow)
-      this.logger?.warn(
+      this.options.logger?.warn(
         {
           event: 'login.lockout',
           scope: lock.bucket.kind,
@@ -169,9 +177,9 @@ export class LoginThrottle {
       );
     if (attempt.userId)
       await this.dataSource.query(
-        `INSERT INTO login_known_addresses (user_id, client_ip, last_login_at) VALUES ($1, $2, now())
-         ON CONFLICT (user_id, client_ip) DO UPDATE SET last_login_at = now()`,
-        [attempt.userId, attempt.clientIp],
+        `INSERT INTO login_known_addresses (user_id, client_ip, last_login_at) VALUES ($1, $2, $3)
+         ON CONFLICT (user_id, client_ip) DO UPDATE SET last_login_at = EXCLUDED.last_login_at`,
+        [attempt.userId, attempt.clientIp, this.options.clock()],
       );
   }
 
@@ -185,13 +193,12 @@ export class LoginThrottle {
         WHERE (kind, account_key, client_ip) IN (
           SELECT kind, account_key, client_ip FROM login_throttle
            WHERE greatest(last_attempt_at, locked_until) IS NULL
-              OR greatest(last_attempt_at, locked_until) < now() - make_interval(secs => $1)
+              OR greatest(last_attempt_at, locked_until) < $1
              FOR UPDATE SKIP LOCKED)`,
-      [windowMs / 1000],
+      [new Date(this.options.clock().getTime() - windowMs)],
     );
-    await this.dataSource.query(
-      `DELETE FROM login_known_addresses WHERE last_login_at < now() - make_interval(days => $1)`,
-      [this.policy.knownAddressDays],
-    );
+    await this.dataSource.query(`DELETE FROM login_known_addresses WHERE last_login_at < $1`, [
+      this.knownSince(),
+    ]);
   }
 }

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
+import { newId } from '@finance/shared';
 import {
   decideRefresh,
   hashRefreshToken,
@@ -16,29 +16,43 @@ export type RotationResult =
   | { outcome: 'rotated' | 'replayed'; userId: string; pair: IssuedPair }
   | { outcome: Exclude<RefreshDecision, 'rotate' | 'replay-in-grace'> | 'inactive' };
 
-/** Signs the access token of the pair a rotation issues. */
-export type AccessTokenIssuer = (user: User) => { token: string; expiresAtMs: number };
+/** Signs the access token of the pair a rotation issues, at the rotation's `now`. */
+export type AccessTokenIssuer = (user: User, now: Date) => { token: string; expiresAtMs: number };
 
 export async function revokeAllFamilies(
   manager: EntityManager,
   userId: string,
   reason: string,
+  at: Date,
 ): Promise<void> {
   await manager
     .createQueryBuilder()
     .update(RefreshTokenFamily)
-    .set({ revokedAt: () => 'now()', revokedReason: reason })
+    .set({ revokedAt: at, revokedReason: reason })
     .where('user_id = :userId AND revoked_at IS NULL', { userId })
     .execute();
 }
 
-async function revokeFamily(manager: EntityManager, familyId: string, reason: string): Promise<void> {
+async function revokeFamily(
+  manager: EntityManager,
+  familyId: string,
+  reason: string,
+  at: Date,
+): Promise<void> {
   await manager
     .createQueryBuilder()
     .update(RefreshTokenFamily)
-    .set({ revokedAt: () => 'now()', revokedReason: reason })
+    .set({ revokedAt: at, revokedReason: reason })
     .where('id = :familyId AND revoked_at IS NULL', { familyId })
     .execute();
+}
+
+export interface RefreshTokenPolicy {
+  ttlDays: number;
+  /** How long a just-used token presented again from the same address gets the same pair (0: never). */
+  reuseGraceMs: number;
+  /** "Now": expiry, uses and the grace window are measured with it. */
+  clock: () => Date;
 }
 
 /**
@@ -49,19 +63,17 @@ async function revokeFamily(manager: EntityManager, familyId: string, reason: st
 export class RefreshTokenStore {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly ttlDays: number,
-    /** How long a just-used token presented again from the same address gets the same pair (0: never). */
-    private readonly reuseGraceMs = 0,
+    private readonly policy: RefreshTokenPolicy,
   ) {}
 
   private expiry(now: Date): Date {
-    return new Date(now.getTime() + this.ttlDays * 86_400_000);
+    return new Date(now.getTime() + this.policy.ttlDays * 86_400_000);
   }
 
   private async addToken(manager: EntityManager, familyId: string, now: Date): Promise<string> {
     const { token, hash } = newRefreshToken();
     await manager.getRepository(RefreshToken).insert({
-      id: randomUUID(),
+      id: newId(),
       familyId,
       tokenHash: hash,
       expiresAt: this.expiry(now),
@@ -86,8 +98,8 @@ export class RefreshTokenStore {
         [user.id],
       );
       if (!current || !current.is_active || current.session_version !== user.sessionVersion) return undefined;
-      const now = new Date();
-      const familyId = randomUUID();
+      const now = this.policy.clock();
+      const familyId = newId();
       await manager
         .getRepository(RefreshTokenFamily)
         .insert({ id: familyId, userId: user.id, createdAt: now, revokedAt: null, revokedReason: null });
@@ -127,7 +139,7 @@ export class RefreshTokenStore {
       if (!token || !family) return { outcome: 'unknown' };
       // Read once the locks are held: a request that waited for a racing rotation compares
       // against the moment it got the token, not the moment it arrived.
-      const now = new Date();
+      const now = this.policy.clock();
       const decision = decideRefresh(
         {
           usedAt: token.usedAt,
@@ -137,31 +149,31 @@ export class RefreshTokenStore {
           hasSuccessor: token.successorSealed !== null,
         },
         now,
-        { clientIp: client.clientIp, graceMs: this.reuseGraceMs },
+        { clientIp: client.clientIp, graceMs: this.policy.reuseGraceMs },
       );
       if (decision === 'replay-in-grace') {
         const pair = token.successorSealed ? openSuccessor(presented, token.successorSealed) : undefined;
         if (pair) return { outcome: 'replayed', userId: family.userId, pair };
       }
       if (decision === 'reused' || decision === 'replay-in-grace') {
-        await revokeFamily(manager, family.id, 'reuse-detected');
+        await revokeFamily(manager, family.id, 'reuse-detected', now);
         return { outcome: 'reused' };
       }
       if (decision !== 'rotate') return { outcome: decision };
       const user = await manager.getRepository(User).findOneBy({ id: family.userId });
       if (!user || !user.isActive) {
-        await revokeFamily(manager, family.id, 'inactive');
+        await revokeFamily(manager, family.id, 'inactive', now);
         return { outcome: 'inactive' };
       }
       const refreshToken = await this.addToken(manager, family.id, now);
-      const access = client.issueAccessToken(user);
+      const access = client.issueAccessToken(user, now);
       const pair = { accessToken: access.token, refreshToken, accessExpiresAtMs: access.expiresAtMs };
       await manager.getRepository(RefreshToken).update(
         { id: token.id },
         {
           usedAt: now,
           usedBy: client.clientIp,
-          successorSealed: this.reuseGraceMs > 0 ? sealSuccessor(presented, pair) : null,
+          successorSealed: this.policy.reuseGraceMs > 0 ? sealSuccessor(presented, pair) : null,
         },
       );
       return { outcome: 'rotated', userId: user.id, pair };
@@ -175,7 +187,7 @@ export class RefreshTokenStore {
         .getRepository(RefreshToken)
         .findOneBy({ tokenHash: hashRefreshToken(presented) });
       if (!token) return false;
-      await revokeFamily(manager, token.familyId, 'logout');
+      await revokeFamily(manager, token.familyId, 'logout', this.policy.clock());
       return true;
     });
   }
@@ -183,9 +195,8 @@ export class RefreshTokenStore {
   /** Housekeeping: a sealed pair is of no use once its grace window is over. */
   async forgetSealedPairs(): Promise<void> {
     await this.dataSource.query(
-      `UPDATE refresh_tokens SET successor_sealed = NULL
-        WHERE successor_sealed IS NOT NULL AND used_at < now() - make_interval(secs => $1)`,
-      [this.reuseGraceMs / 1000],
+      `UPDATE refresh_tokens SET successor_sealed = NULL WHERE successor_sealed IS NOT NULL AND used_at < $1`,
+      [new Date(this.policy.clock().getTime() - this.policy.reuseGraceMs)],
     );
   }
 
@@ -193,7 +204,8 @@ export class RefreshTokenStore {
   async pruneExpired(): Promise<number> {
     const result = await this.dataSource.query(
       `DELETE FROM refresh_token_families f
-        WHERE NOT EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.family_id = f.id AND t.expires_at > now())`,
+        WHERE NOT EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.family_id = f.id AND t.expires_at > $1)`,
+      [this.policy.clock()],
     );
     return Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0;
   }

@@ -13,11 +13,13 @@ export async function recordRevocation(
   manager: EntityManager,
   userId: string,
   sessionVersion: number,
+  at: Date,
 ): Promise<void> {
   await manager.query(`SELECT pg_advisory_xact_lock($1)`, [FEED_WRITER_LOCK]);
-  await manager.query(`INSERT INTO session_revocations (user_id, session_version) VALUES ($1, $2)`, [
+  await manager.query(`INSERT INTO session_revocations (user_id, session_version, at) VALUES ($1, $2, $3)`, [
     userId,
     sessionVersion,
+    at,
   ]);
 }
 
@@ -54,6 +56,7 @@ export class SessionRevocationFeed {
   constructor(
     private readonly dataSource: DataSource,
     readonly retentionSeconds: number,
+    private readonly clock: () => Date,
   ) {}
 
   async page(after: number | undefined): Promise<RevocationPage> {
@@ -83,10 +86,9 @@ export class SessionRevocationFeed {
 
   /** Housekeeping: rows past the retention can no longer stop a valid token. */
   async prune(): Promise<number> {
-    const result = await this.dataSource.query(
-      `DELETE FROM session_revocations WHERE at < now() - make_interval(secs => $1)`,
-      [this.retentionSeconds],
-    );
+    const result = await this.dataSource.query(`DELETE FROM session_revocations WHERE at < $1`, [
+      new Date(this.clock().getTime() - this.retentionSeconds * 1000),
+    ]);
     return Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0;
   }
 }

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
-import { conflict, notFound, type FieldError } from '@finance/shared';
+import { conflict, eraseSentPayloadsOf, newId, notFound, type FieldError } from '@finance/shared';
 import type { Role } from '../domain/profile';
 import { userDeleted, userRegistered, userUpdated } from '../events/user-events';
 import { User } from './entities';
@@ -42,9 +41,17 @@ function asDuplicate(error: unknown): Error {
   return error as Error;
 }
 
-/** Users and every change to them; each change writes its event in the same transaction. */
+/**
+ * Users and every change to them; each change writes its event in the same transaction. User ids
+ * are UUIDv7 (`newId`): a service that meets the id of a user who registered a moment ago waits
+ * for the registration event instead of answering 404 (ReadYourWrites).
+ */
 export class UserStore {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    /** "Now" for created/updated times, revocations and the events' occurredAt. */
+    private readonly clock: () => Date,
+  ) {}
 
   findById(id: string): Promise<User | null> {
     return this.dataSource.getRepository(User).findOneBy({ id });
@@ -84,9 +91,9 @@ export class UserStore {
       return await this.dataSource.transaction(async (manager) => {
         const taken = await this.takenFields(manager, input);
         if (taken.length) throw duplicate(taken);
-        const now = new Date();
+        const now = this.clock();
         const user = manager.getRepository(User).create({
-          id: randomUUID(),
+          id: newId(),
           ...input,
           role: input.role ?? 'user',
           isActive: true,
@@ -116,9 +123,14 @@ export class UserStore {
     return user;
   }
 
-  private async saveChanged(manager: EntityManager, user: User, passwordHash?: string): Promise<void> {
+  private async saveChanged(
+    manager: EntityManager,
+    user: User,
+    now: Date,
+    passwordHash?: string,
+  ): Promise<void> {
     user.version += 1;
-    user.updatedAt = new Date();
+    user.updatedAt = now;
     if (passwordHash !== undefined) user.passwordHash = passwordHash;
     await manager.getRepository(User).update(
       { id: user.id },
@@ -142,10 +154,10 @@ export class UserStore {
    * access token issued before is refused), every refresh-token family revoked, and a row in the
    * revocation feed the gateway polls. The caller saves the user and writes its event.
    */
-  private async bumpSessions(manager: EntityManager, user: User, reason: string): Promise<void> {
+  private async bumpSessions(manager: EntityManager, user: User, reason: string, now: Date): Promise<void> {
     user.sessionVersion += 1;
-    await revokeAllFamilies(manager, user.id, reason);
-    await recordRevocation(manager, user.id, user.sessionVersion);
+    await revokeAllFamilies(manager, user.id, reason, now);
+    await recordRevocation(manager, user.id, user.sessionVersion, now);
   }
 
   /** Applies the changed fields only; an update that changes nothing bumps no version and emits nothing. */
@@ -167,7 +179,7 @@ export class UserStore {
         );
         if (taken.length) throw duplicate(taken);
         for (const key of changed) Object.assign(user, { [key]: changes[key] });
-        await this.saveChanged(manager, user);
+        await this.saveChanged(manager, user, this.clock());
         await userUpdated(manager, user);
         return user;
       });
@@ -180,8 +192,9 @@ export class UserStore {
   async changePassword(id: string, passwordHash: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       const user = await this.lockUser(manager, id);
-      await this.bumpSessions(manager, user, 'password-changed');
-      await this.saveChanged(manager, user, passwordHash);
+      const now = this.clock();
+      await this.bumpSessions(manager, user, 'password-changed', now);
+      await this.saveChanged(manager, user, now, passwordHash);
       await userUpdated(manager, user);
     });
   }
@@ -190,21 +203,30 @@ export class UserStore {
   async endAllSessions(id: string): Promise<User> {
     return this.dataSource.transaction(async (manager) => {
       const user = await this.lockUser(manager, id);
-      await this.bumpSessions(manager, user, 'logout-all');
-      await this.saveChanged(manager, user);
+      const now = this.clock();
+      await this.bumpSessions(manager, user, 'logout-all', now);
+      await this.saveChanged(manager, user, now);
       await userUpdated(manager, user);
       return user;
     });
   }
 
-  /** The deletion is a bump too: the revocation feed tells the gateway to refuse every token at once. */
+  /**
+   * The deletion is a bump too: the revocation feed tells the gateway to refuse every token at
+   * once. The user's events already published lose their payloads (e-mail, username…) in the same
+   * transaction: the outbox keeps its rows a while for the relay, not the person's data. An event
+   * still unsent is erased by the relay's prune once sent (auth's own consumer records the
+   * deletion in `deleted_users` when auth.user.deleted comes back).
+   */
   async delete(id: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       const user = await this.lockUser(manager, id);
-      await recordRevocation(manager, id, user.sessionVersion + 1);
+      const now = this.clock();
+      await recordRevocation(manager, id, user.sessionVersion + 1, now);
       // Refresh-token families and known login addresses go with the row (ON DELETE CASCADE).
       await manager.getRepository(User).delete({ id });
-      await userDeleted(manager, user);
+      await eraseSentPayloadsOf(manager, id);
+      await userDeleted(manager, user, now);
     });
   }
 
@@ -220,9 +242,10 @@ export class UserStore {
       if (!roleChanged && !activeChanged) return user;
       if (roleChanged) user.role = changes.role as Role;
       if (activeChanged) user.isActive = changes.isActive as boolean;
-      if (roleChanged) await this.bumpSessions(manager, user, 'role-changed');
-      else if (!user.isActive) await this.bumpSessions(manager, user, 'deactivated');
-      await this.saveChanged(manager, user);
+      const now = this.clock();
+      if (roleChanged) await this.bumpSessions(manager, user, 'role-changed', now);
+      else if (!user.isActive) await this.bumpSessions(manager, user, 'deactivated', now);
+      await this.saveChanged(manager, user, now);
       await userUpdated(manager, user);
       return user;
     });

@@ -1,5 +1,6 @@
-import { randomUUID, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { newId } from '@finance/shared';
 import type { Role } from './profile';
 
 export interface AccessTokenSettings {
@@ -24,14 +25,16 @@ export interface AccessTokenClaims {
 /**
  * RS256, short-lived; `sub` is the user id, `kid` names the key in the JWKS, `sv` the user's
  * session version: raising it (password change, logout-all, …) revokes every older token.
+ * Issued at `now` (the service's clock), and `exp` counted from it.
  */
 export function signAccessToken(
   subject: { userId: string; role: Role; sessionVersion: number },
   key: SigningKey,
   settings: AccessTokenSettings,
+  now: Date,
 ): { token: string; tokenId: string; expiresAtMs: number } {
-  const tokenId = randomUUID();
-  const issuedAtSeconds = Math.floor(Date.now() / 1000);
+  const tokenId = newId();
+  const issuedAtSeconds = Math.floor(now.getTime() / 1000);
   const token = jwt.sign(
     { role: subject.role, sv: subject.sessionVersion, iat: issuedAtSeconds },
     key.privateKey,
@@ -62,12 +65,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The same rules every service applies through the JWKS: RS256 only (so neither `none` nor an
- * HMAC "signed" with the public key passes), a known `kid`, and `iss`, `aud`, `exp`.
+ * HMAC "signed" with the public key passes), a known `kid`, and `iss`, `aud`, `exp` (against `now`).
  */
 export function verifyAccessToken(
   token: string,
   publicKeyOf: (kid: string) => KeyObject | undefined,
   settings: Pick<AccessTokenSettings, 'issuer' | 'audience'>,
+  now: Date,
 ): AccessTokenClaims {
   const decoded = jwt.decode(token, { complete: true });
   if (!decoded || typeof decoded.payload === 'string') throw new InvalidAccessToken('malformed');
@@ -81,6 +85,7 @@ export function verifyAccessToken(
       algorithms: ['RS256'],
       issuer: settings.issuer,
       audience: settings.audience,
+      clockTimestamp: Math.floor(now.getTime() / 1000),
     }) as jwt.JwtPayload;
   } catch (error) {
     throw new InvalidAccessToken((error as Error).message);

@@ -30,7 +30,7 @@ export class PasswordHasher {
     await this.dummy();
   }
 
-  /** Whether the dummy hash is ready (main.ts warms up the very instance the app serves with). */
+  /** Whether the dummy hash is ready (setup warms up the very instance the routes serve with). */
   get isWarm(): boolean {
     return this.warm;
   }

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
+import { publishEvent } from '@finance/shared';
 import type { User } from '../data/entities';
-import { publishEvent } from './backbone';
 
 /**
  * What other services learn about a user: ledger needs currency and zone, notifier the contact,
@@ -19,13 +19,17 @@ function profileOf(user: User) {
   };
 }
 
-/** Written in the caller's transaction, so the event exists if and only if the change committed. */
+/**
+ * Written in the caller's transaction, so the event exists if and only if the change committed;
+ * `occurredAt` is the change's time on the service's clock.
+ */
 export async function userRegistered(manager: EntityManager, user: User): Promise<void> {
   await publishEvent(manager, {
     type: 'auth.user.registered',
     userId: user.id,
     aggregateId: user.id,
     aggregateVersion: user.version,
+    occurredAt: user.createdAt.toISOString(),
     payload: profileOf(user),
   });
 }
@@ -36,17 +40,19 @@ export async function userUpdated(manager: EntityManager, user: User): Promise<v
     userId: user.id,
     aggregateId: user.id,
     aggregateVersion: user.version,
+    occurredAt: user.updatedAt.toISOString(),
     payload: profileOf(user),
   });
 }
 
 /** The row is gone; the event carries the version its deletion would have had. */
-export async function userDeleted(manager: EntityManager, user: User): Promise<void> {
+export async function userDeleted(manager: EntityManager, user: User, at: Date): Promise<void> {
   await publishEvent(manager, {
     type: 'auth.user.deleted',
     userId: user.id,
     aggregateId: user.id,
     aggregateVersion: user.version + 1,
+    occurredAt: at.toISOString(),
     payload: {},
   });
 }

@@ -1,16 +1,11 @@
 import { ApiRouter, HttpProblem, badRequest, unauthorized, type AuthenticatedUser } from '@finance/shared';
-import type { PasswordHasher } from '../domain/passwords';
-import type { LoginThrottle } from '../data/login-throttle';
 import type { User } from '../data/entities';
 import type { UserStore } from '../data/user-store';
-import { clientAddress, tooManyAttempts } from './auth-routes';
+import type { AuthContext, AuthParts } from '../parts';
+import { clientAddress, tooManyAttempts } from './auth-router';
 import { changePasswordBody, deleteMeBody, presentUser, updateMeBody, userSchema } from './schemas';
 
-export interface UserRouteDeps {
-  users: UserStore;
-  passwords: PasswordHasher;
-  loginThrottle: LoginThrottle;
-}
+type PasswordCheckParts = Pick<AuthParts, 'passwords' | 'loginThrottle'>;
 
 /** A valid token whose user was deleted or deactivated since it was issued no longer counts. */
 async function currentUser(users: UserStore, caller: AuthenticatedUser): Promise<User> {
@@ -25,7 +20,7 @@ async function currentUser(users: UserStore, caller: AuthenticatedUser): Promise
  * brute-force it (and cannot lock the owner out from elsewhere either).
  */
 async function confirmPassword(
-  deps: UserRouteDeps,
+  deps: PasswordCheckParts,
   user: User,
   password: string,
   field: string,
@@ -45,7 +40,11 @@ const passwordResponses = {
   429: { description: 'Too many wrong passwords', headers: { 'Retry-After': { description: 'Seconds' } } },
 };
 
-export function addUserRoutes(api: ApiRouter, deps: UserRouteDeps): void {
+/** The caller's own account: profile, password, deletion. */
+export function usersRouter(context: AuthContext, parts: AuthParts): ApiRouter {
+  const api = new ApiRouter({ authenticate: context.authenticate });
+  const { users, passwords } = parts;
+
   api.get(
     '/users/me',
     {
@@ -53,7 +52,7 @@ export function addUserRoutes(api: ApiRouter, deps: UserRouteDeps): void {
       tags: ['users'],
       responses: { 200: { description: 'The user', schema: userSchema } },
     },
-    async ({ user }) => presentUser(await currentUser(deps.users, user)),
+    async ({ user }) => presentUser(await currentUser(users, user)),
   );
 
   api.put(
@@ -76,15 +75,15 @@ export function addUserRoutes(api: ApiRouter, deps: UserRouteDeps): void {
       },
     },
     async ({ body, user }, req) => {
-      const me = await currentUser(deps.users, user);
+      const me = await currentUser(users, user);
       const changesEmail = body.email !== undefined && body.email !== me.email;
       if (changesEmail && body.current_password === undefined)
         throw badRequest('Changing the e-mail address needs the current password', [
           { field: 'body.current_password', message: 'Required to change the e-mail address' },
         ]);
       if (body.current_password !== undefined)
-        await confirmPassword(deps, me, body.current_password, 'current_password', clientAddress(req));
-      const updated = await deps.users.updateProfile(user.id, {
+        await confirmPassword(parts, me, body.current_password, 'current_password', clientAddress(req));
+      const updated = await users.updateProfile(user.id, {
         email: body.email,
         username: body.username,
         baseCurrency: body.base_currency,
@@ -110,14 +109,14 @@ export function addUserRoutes(api: ApiRouter, deps: UserRouteDeps): void {
       },
     },
     async ({ body, user }, req) => {
-      const me = await currentUser(deps.users, user);
-      await confirmPassword(deps, me, body.current_password, 'current_password', clientAddress(req));
+      const me = await currentUser(users, user);
+      await confirmPassword(parts, me, body.current_password, 'current_password', clientAddress(req));
       // Compared with bcrypt, not as strings: what counts is what bcrypt would accept.
-      if (await deps.passwords.verify(body.new_password, me.passwordHash))
+      if (await passwords.verify(body.new_password, me.passwordHash))
         throw badRequest('The new password must differ from the current one', [
           { field: 'body.new_password', message: 'Must differ from the current password' },
         ]);
-      await deps.users.changePassword(me.id, await deps.passwords.hash(body.new_password));
+      await users.changePassword(me.id, await passwords.hash(body.new_password));
       return undefined;
     },
   );
@@ -137,10 +136,12 @@ export function addUserRoutes(api: ApiRouter, deps: UserRouteDeps): void {
       },
     },
     async ({ body, user }, req) => {
-      const me = await currentUser(deps.users, user);
-      await confirmPassword(deps, me, body.password, 'password', clientAddress(req));
-      await deps.users.delete(me.id);
+      const me = await currentUser(users, user);
+      await confirmPassword(parts, me, body.password, 'password', clientAddress(req));
+      await users.delete(me.id);
       return undefined;
     },
   );
+
+  return api;
 }

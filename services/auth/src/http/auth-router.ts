@@ -1,14 +1,11 @@
 import type { Request, Response } from 'express';
-import { ApiRouter, HttpProblem, badRequest, unauthorized, type Logger } from '@finance/shared';
+import { ApiRouter, HttpProblem, badRequest, unauthorized } from '@finance/shared';
 import { signAccessToken, type AccessTokenSettings } from '../domain/access-tokens';
-import type { PasswordHasher } from '../domain/passwords';
 import type { IssuedPair } from '../domain/refresh-tokens';
 import { isEmailIdentifier } from '../domain/profile';
 import type { User } from '../data/entities';
 import type { KeyRing } from '../data/key-ring';
-import type { LoginThrottle } from '../data/login-throttle';
-import type { RefreshTokenStore } from '../data/refresh-token-store';
-import type { UserStore } from '../data/user-store';
+import type { AuthContext, AuthParts } from '../parts';
 import {
   jwksSchema,
   loginBody,
@@ -19,16 +16,6 @@ import {
   tokenPairSchema,
   userSchema,
 } from './schemas';
-
-export interface AuthRouteDeps {
-  users: UserStore;
-  refreshTokens: RefreshTokenStore;
-  loginThrottle: LoginThrottle;
-  passwords: PasswordHasher;
-  keys: KeyRing;
-  tokens: AccessTokenSettings;
-  logger: Logger;
-}
 
 /** One message for every failed login, so a client cannot tell which accounts exist or are disabled. */
 const BAD_CREDENTIALS = 'Incorrect e-mail/username or password';
@@ -45,23 +32,26 @@ export function tooManyAttempts(retryAfterSeconds: number): HttpProblem {
   });
 }
 
-function issueAccessToken(deps: AuthRouteDeps, user: User) {
-  return signAccessToken(
-    { userId: user.id, role: user.role, sessionVersion: user.sessionVersion },
-    deps.keys.signingKey,
-    deps.tokens,
-  );
+/** Signs a user's access tokens with the key ring's signing key, at the time given. */
+function accessTokenIssuer(keys: KeyRing, settings: AccessTokenSettings) {
+  return (user: User, now: Date) =>
+    signAccessToken(
+      { userId: user.id, role: user.role, sessionVersion: user.sessionVersion },
+      keys.signingKey,
+      settings,
+      now,
+    );
 }
 
 /**
  * Token answers must not be cached by anything in between (RFC 6749 §5.1). A fresh pair's access
  * token lives the whole TTL; a pair replayed in the grace window says how long it has left.
  */
-function tokenPair(res: Response, pair: IssuedPair, fresh: { ttlSeconds: number } | 'replayed') {
+function tokenPair(res: Response, pair: IssuedPair, fresh: { ttlSeconds: number } | { replayedAt: Date }) {
   res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
   const expiresIn =
-    fresh === 'replayed'
-      ? Math.max(0, Math.ceil((pair.accessExpiresAtMs - Date.now()) / 1000))
+    'replayedAt' in fresh
+      ? Math.max(0, Math.ceil((pair.accessExpiresAtMs - fresh.replayedAt.getTime()) / 1000))
       : fresh.ttlSeconds;
   return {
     access_token: pair.accessToken,
@@ -76,7 +66,18 @@ const throttleResponse = {
   headers: { 'Retry-After': { description: 'Seconds' } },
 };
 
-export function addAuthRoutes(api: ApiRouter, deps: AuthRouteDeps): void {
+/** Registration, login, refresh, logout and the JWKS. */
+export function authRouter(context: AuthContext, parts: AuthParts): ApiRouter {
+  const api = new ApiRouter({ authenticate: context.authenticate });
+  const { config, logger, clock } = context;
+  const { users, passwords, loginThrottle, refreshTokens, keys } = parts;
+  const tokens: AccessTokenSettings = {
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+  };
+  const issueAccessToken = accessTokenIssuer(keys, tokens);
+
   api.post(
     '/auth/register',
     {
@@ -94,10 +95,10 @@ export function addAuthRoutes(api: ApiRouter, deps: AuthRouteDeps): void {
       },
     },
     async ({ body }, _req, res) => {
-      const user = await deps.users.register({
+      const user = await users.register({
         email: body.email,
         username: body.username,
-        passwordHash: await deps.passwords.hash(body.password),
+        passwordHash: await passwords.hash(body.password),
         baseCurrency: body.base_currency,
         timezone: body.timezone,
       });
@@ -138,17 +139,17 @@ export function addAuthRoutes(api: ApiRouter, deps: AuthRouteDeps): void {
         ]);
       const address = clientAddress(req);
       const by = body.email !== undefined || isEmailIdentifier(identifier) ? 'email' : 'username';
-      const user = await deps.users.findByLogin(by, identifier);
+      const user = await users.findByLogin(by, identifier);
 
       // Counted before the password is checked, so parallel guesses cannot overtake the count.
-      const attempt = await deps.loginThrottle.admit({ userId: user?.id, identifier, clientIp: address });
+      const attempt = await loginThrottle.admit({ userId: user?.id, identifier, clientIp: address });
       if (!attempt.allowed) throw tooManyAttempts(attempt.retryAfterSeconds);
 
       // Always one bcrypt comparison, against a dummy hash for unknown users: equal timing.
-      const matches = await deps.passwords.verify(body.password, user?.passwordHash);
+      const matches = await passwords.verify(body.password, user?.passwordHash);
       if (!user || !matches || !user.isActive) {
         // The identifier itself is not logged: it may be a mistyped password.
-        deps.logger.info(
+        logger.info(
           {
             clientIp: address,
             userId: user?.id,
@@ -158,14 +159,14 @@ export function addAuthRoutes(api: ApiRouter, deps: AuthRouteDeps): void {
         );
         throw unauthorized(BAD_CREDENTIALS);
       }
-      await deps.loginThrottle.succeeded(attempt);
-      const refreshToken = await deps.refreshTokens.startFamily(user);
+      await loginThrottle.succeeded(attempt);
+      const refreshToken = await refreshTokens.startFamily(user);
       // The password was changed (or every session ended) while it was being checked.
       if (!refreshToken) throw unauthorized(BAD_CREDENTIALS);
-      deps.logger.info({ userId: user.id, clientIp: address }, 'login');
-      const access = issueAccessToken(deps, user);
+      logger.info({ userId: user.id, clientIp: address }, 'login');
+      const access = issueAccessToken(user, clock());
       const pair = { accessToken: access.token, accessExpiresAtMs: access.expiresAtMs, refreshToken };
-      return tokenPair(res, pair, deps.tokens);
+      return tokenPair(res, pair, tokens);
     },
   );
 
@@ -189,20 +190,17 @@ export function addAuthRoutes(api: ApiRouter, deps: AuthRouteDeps): void {
     },
     async ({ body }, req, res) => {
       const address = clientAddress(req);
-      const result = await deps.refreshTokens.rotate(body.refresh_token, {
+      const result = await refreshTokens.rotate(body.refresh_token, {
         clientIp: address,
-        issueAccessToken: (user) => {
-          const access = issueAccessToken(deps, user);
+        issueAccessToken: (user, now) => {
+          const access = issueAccessToken(user, now);
           return { token: access.token, expiresAtMs: access.expiresAtMs };
         },
       });
       if (result.outcome === 'reused')
-        deps.logger.warn(
-          { event: 'refresh.reuse', clientIp: address },
-          'refresh token reused: family revoked',
-        );
+        logger.warn({ event: 'refresh.reuse', clientIp: address }, 'refresh token reused: family revoked');
       if (result.outcome !== 'rotated' && result.outcome !== 'replayed') throw unauthorized(BAD_REFRESH);
-      return tokenPair(res, result.pair, result.outcome === 'replayed' ? 'replayed' : deps.tokens);
+      return tokenPair(res, result.pair, result.outcome === 'replayed' ? { replayedAt: clock() } : tokens);
     },
   );
 
@@ -220,7 +218,7 @@ export function addAuthRoutes(api: ApiRouter, deps: AuthRouteDeps): void {
       responses: { 204: { description: 'Logged out' } },
     },
     async ({ body }) => {
-      await deps.refreshTokens.revokeFamilyOf(body.refresh_token);
+      await refreshTokens.revokeFamilyOf(body.refresh_token);
       return undefined;
     },
   );
@@ -239,8 +237,8 @@ export function addAuthRoutes(api: ApiRouter, deps: AuthRouteDeps): void {
       responses: { 204: { description: 'Every session ended' } },
     },
     async ({ user }) => {
-      await deps.users.endAllSessions(user.id);
-      deps.logger.info({ event: 'sessions.revoked', userId: user.id, reason: 'logout-all' }, 'logout-all');
+      await users.endAllSessions(user.id);
+      logger.info({ event: 'sessions.revoked', userId: user.id, reason: 'logout-all' }, 'logout-all');
       return undefined;
     },
   );
@@ -254,10 +252,12 @@ export function addAuthRoutes(api: ApiRouter, deps: AuthRouteDeps): void {
       responses: { 200: { description: 'JSON Web Key Set', schema: jwksSchema } },
     },
     async (_input, _req, res) => {
-      const keys = await deps.keys.fresh();
+      const current = await keys.fresh();
       // Caches may keep it briefly: verifiers refetch on an unknown kid anyway.
       res.set('Cache-Control', 'public, max-age=300');
-      return keys.jwks;
+      return current.jwks;
     },
   );
+
+  return api;
 }

@@ -11,6 +11,7 @@ import {
   cursorTimestamp,
 } from '@finance/shared';
 import type { UserStore } from '../data/user-store';
+import type { AuthContext, AuthParts } from '../parts';
 import { adminUpdateBody, adminUserParams, presentUser, userSchema } from './schemas';
 
 /** The token's role may be up to one token lifetime old; a demoted admin is stopped here. */
@@ -21,7 +22,11 @@ async function requireCurrentAdmin(users: UserStore, id: string): Promise<void> 
 
 const cursorSchema = z.object({ createdAt: cursorTimestamp, id: z.uuid() });
 
-export function addAdminRoutes(api: ApiRouter, deps: { users: UserStore }): void {
+/** User administration, for admins whose role is current (not only in their token). */
+export function adminRouter(context: AuthContext, parts: AuthParts): ApiRouter {
+  const api = new ApiRouter({ authenticate: context.authenticate });
+  const { users } = parts;
+
   api.get(
     '/admin/users',
     {
@@ -35,9 +40,9 @@ export function addAdminRoutes(api: ApiRouter, deps: { users: UserStore }): void
       },
     },
     async ({ query, user }) => {
-      await requireCurrentAdmin(deps.users, user.id);
+      await requireCurrentAdmin(users, user.id);
       const after = query.cursor ? decodeCursor(query.cursor, cursorSchema) : undefined;
-      const rows = await deps.users.page(query.limit, after);
+      const rows = await users.page(query.limit, after);
       return toPage(
         rows,
         query.limit,
@@ -65,16 +70,18 @@ export function addAdminRoutes(api: ApiRouter, deps: { users: UserStore }): void
       },
     },
     async ({ params, body, user }) => {
-      await requireCurrentAdmin(deps.users, user.id);
+      await requireCurrentAdmin(users, user.id);
       if (params.id === user.id && (body.role === 'user' || body.is_active === false))
         throw conflict('Admins cannot demote or deactivate themselves; ask another admin');
-      const target = await deps.users.findById(params.id);
+      const target = await users.findById(params.id);
       if (!target) throw notFound('User');
-      const updated = await deps.users.updateByAdmin(params.id, {
+      const updated = await users.updateByAdmin(params.id, {
         role: body.role,
         isActive: body.is_active,
       });
       return presentUser(updated);
     },
   );
+
+  return api;
 }

@@ -1,89 +1,108 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { request } from 'node:http';
 import pino from 'pino';
-import type { DataSource } from 'typeorm';
-import { Readiness, databaseCheck, openDatabase } from '@finance/shared';
+import { DEFAULT_RETRY_DELAYS_MS, parseConfig, startService, type Logger } from '@finance/shared';
 import {
   createTestDatabase,
+  deleteTestQueues,
   dropTestDatabase,
   httpJson,
-  startHttpServer,
-  testLogger,
-  type RunningServer,
+  startTestBroker,
+  startTestService,
+  testAmqpUrl,
+  uniqueName,
+  type TestService,
 } from '@finance/shared/testing';
-import type { Logger } from '@finance/shared';
-import { buildAuth, type AuthParts } from '../src/app';
-import { parseAuthConfig, type AuthConfig } from '../src/config';
-import { authDataSource } from '../src/data/data-source';
-import { KeyRing } from '../src/data/key-ring';
+import auth from '../src/service';
+import type { AuthParts } from '../src/parts';
 
-export interface RunningAuth {
-  url: string;
-  databaseUrl: string;
-  dataSource: DataSource;
-  config: AuthConfig;
-  keys: KeyRing;
-  /** The instances the app serves with. */
-  parts: AuthParts;
-  server: RunningServer;
-  /** Another app instance (a second replica, or the same one restarted with other env) on the same database. */
-  startReplica(env?: Record<string, string>): Promise<{ url: string; keys: KeyRing; close(): Promise<void> }>;
-  close(): Promise<void>;
-}
+/** A started auth service; `parts` are the instances it serves with (key ring, stores, hasher…). */
+export type AuthService = TestService<AuthParts>;
 
 export function rsaPrivateKeyPem(): string {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   return privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 }
 
-async function startInstance(dataSource: DataSource, config: AuthConfig, logger: Logger) {
-  const keys = new KeyRing(dataSource, {
-    accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
-    privateKeyPem: config.JWT_PRIVATE_KEY,
-  });
-  await keys.activate();
-  const { app, parts } = buildAuth({
-    config,
-    dataSource,
-    logger,
-    readiness: new Readiness({ db: databaseCheck(dataSource) }),
-    keys,
-  });
-  return { keys, parts, server: await startHttpServer(app) };
+/** What every test auth runs with beyond the harness's defaults: bcrypt cost 4, for speed. */
+const TEST_ENV = { NODE_ENV: 'test', BCRYPT_ROUNDS: '4' };
+
+export interface StartAuthOptions {
+  env?: Record<string, string>;
+  clock?: () => Date;
+  /** A logger whose lines the test reads (see {@link capturingLogger}). */
+  logger?: Logger;
+}
+
+/** Auth started from its definition as main.ts starts it (startService), on a fresh database with queues of its own. */
+export async function startAuth(label: string, options: StartAuthOptions = {}): Promise<AuthService> {
+  const env = { ...TEST_ENV, ...options.env };
+  if (options.logger) return startAuthLoggingTo(options.logger, label, env, options.clock);
+  return startTestService(auth, { env, clock: options.clock, label });
 }
 
 /**
- * The auth app on its own fresh database, listening on an ephemeral port; bcrypt cost 4 for speed.
- * `logger` lets a test read what the service logs.
+ * Another replica of `primary` on the same database (or the same service restarted with other
+ * environment): every table, key and user is shared. The harness also makes it an empty database
+ * of its own, which it never uses and drops at close; `primary`'s is left alone.
  */
-export async function startAuth(
+export async function startReplica(
+  primary: AuthService,
+  options: Omit<StartAuthOptions, 'logger'> = {},
+): Promise<AuthService> {
+  return startTestService(auth, {
+    env: { ...TEST_ENV, ...options.env, DATABASE_URL: primary.config.DATABASE_URL },
+    clock: options.clock,
+    label: 'auth_replica',
+  });
+}
+
+/**
+ * startTestService with a logger of the test's (the harness takes none yet): the same start —
+ * definition, fresh database, own queues, ephemeral loopback port — and the same cleanup.
+ */
+async function startAuthLoggingTo(
+  logger: Logger,
   label: string,
-  env: Record<string, string> = {},
-  logger: Logger = testLogger('auth'),
-): Promise<RunningAuth> {
+  env: Record<string, string>,
+  clock?: () => Date,
+): Promise<AuthService> {
   const databaseUrl = await createTestDatabase(label);
-  const base = { NODE_ENV: 'test', BCRYPT_ROUNDS: '4', DATABASE_URL: databaseUrl };
-  const config = parseAuthConfig({ ...base, ...env });
-  const dataSource = await openDatabase(authDataSource(databaseUrl, 4));
-  const { keys, parts, server } = await startInstance(dataSource, config, logger);
-  const replicas: RunningServer[] = [];
-  return {
-    url: server.url,
-    databaseUrl,
-    dataSource,
-    config,
-    keys,
-    parts,
-    server,
-    async startReplica(replicaEnv = {}) {
-      const replica = await startInstance(dataSource, parseAuthConfig({ ...base, ...replicaEnv }), logger);
-      replicas.push(replica.server);
-      return { url: replica.server.url, keys: replica.keys, close: () => replica.server.close() };
-    },
+  const consumerName = uniqueName(label);
+  const config = parseConfig(auth.configSchema, {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    AMQP_URL: testAmqpUrl(),
+    ...env,
+  });
+  const service = await startService(auth, { config, consumerName, clock, logger });
+  await service.broker.whenConnected();
+  return Object.assign(service, {
+    consumerName,
     async close() {
-      await Promise.all([server, ...replicas].map((s) => s.close().catch(() => undefined)));
-      await dataSource.destroy();
+      await service.stop();
+      const broker = await startTestBroker(`${label}-cleanup`);
+      await deleteTestQueues(broker, consumerName, DEFAULT_RETRY_DELAYS_MS.length);
+      await broker.stop();
       await dropTestDatabase(databaseUrl);
+    },
+  });
+}
+
+/**
+ * A service clock a test moves on with `advance`. It runs with real time from `start`, or, when
+ * `frozen`, stands still between advances (so no rule's outcome depends on how long a step took).
+ */
+export function testClock(
+  start: Date = new Date(),
+  options: { frozen?: boolean } = {},
+): { now: () => Date; advance(ms: number): void } {
+  let offsetMs = start.getTime() - (options.frozen ? 0 : Date.now());
+  return {
+    now: () => new Date((options.frozen ? 0 : Date.now()) + offsetMs),
+    advance: (ms) => {
+      offsetMs += ms;
     },
   };
 }

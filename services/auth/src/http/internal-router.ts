@@ -1,13 +1,16 @@
 import { ApiRouter } from '@finance/shared';
-import type { SessionRevocationFeed } from '../data/session-revocations';
 import { REVOCATION_PAGE_SIZE } from '../data/session-revocations';
+import type { AuthContext, AuthParts } from '../parts';
 import { revocationFeedQuery, revocationFeedSchema } from './schemas';
 
 /**
  * Routes for other parts of the system inside the cluster. No public prefix: the gateway does not
  * route `/internal/*`, and it must stay unreachable from outside the cluster (NetworkPolicy).
  */
-export function addInternalRoutes(api: ApiRouter, deps: { revocations: SessionRevocationFeed }): void {
+export function internalRouter(context: AuthContext, parts: AuthParts): ApiRouter {
+  const api = new ApiRouter({ authenticate: context.authenticate });
+  const { revocations } = parts;
+
   api.get(
     '/internal/session-revocations',
     {
@@ -29,7 +32,9 @@ export function addInternalRoutes(api: ApiRouter, deps: { revocations: SessionRe
     },
     async ({ query }, _req, res) => {
       res.set('Cache-Control', 'no-store');
-      return deps.revocations.page(query.after);
+      return revocations.page(query.after);
     },
   );
+
+  return api;
 }

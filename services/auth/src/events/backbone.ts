@@ -1,2 +1,0 @@
-// The one place auth reaches the shared event backbone.
-export { publishEvent, outboxMigrations } from '@finance/shared';
