@@ -109,11 +109,12 @@ export interface ServiceDefinition<C extends ServiceConfig = ServiceConfig, P = 
   userEvents?: UserEventHooks;
   /** The other events it consumes: the map, or built from the context (handlers that need its clock or config). */
   handlers?: EventHandlers | ((context: ServiceContext<C>) => EventHandlers);
-  /** A verifier of its own instead of the JWKS one (auth verifies with its key ring). */
-  verifier?: (context: ServiceContext<C>) => AccessTokenVerifier;
+  /** A verifier of its own instead of the JWKS one (auth verifies with its key ring); built after `setup`. */
+  verifier?: (context: ServiceContext<C>, parts: P) => AccessTokenVerifier;
   /**
-   * Builds what the service's routes and jobs share (stores, a key ring, a PDF renderer…), once,
-   * before HTTP starts. Returned `closers` are stopped at shutdown.
+   * Builds what the service's routes, verifier and jobs share (stores, a key ring, a PDF renderer…),
+   * once, before HTTP starts (`context.authenticate` is set only after it). Returned `closers` are
+   * stopped at shutdown.
    */
   setup?: (context: ServiceContext<C>) => Promise<P & { closers?: Closer[] }> | (P & { closers?: Closer[] });
   /** Its API: one or more routers, each built the one way (`new ApiRouter(...)`). */

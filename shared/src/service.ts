@@ -113,8 +113,9 @@ export async function startService<C extends ServiceConfig, P>(
     typeof definition.handlers === 'function' ? definition.handlers(context) : definition.handlers;
   for (const [type, handler] of Object.entries(handlers ?? {}) as Array<[EventType, EventHandler<EventType>]>)
     consumer.on(type, handler);
+  const parts = (definition.setup ? await definition.setup(context) : {}) as P & { closers?: Closer[] };
   const verifier: AccessTokenVerifier = definition.verifier
-    ? definition.verifier(context)
+    ? definition.verifier(context, parts)
     : new TokenVerifier({
         jwksUrl: config.JWKS_URL,
         issuer: config.JWT_ISSUER,
@@ -125,8 +126,6 @@ export async function startService<C extends ServiceConfig, P>(
     verifier,
     definition.verifier ? undefined : new DirectorySessions(dataSource, { consumer }),
   );
-
-  const parts = (definition.setup ? await definition.setup(context) : {}) as P & { closers?: Closer[] };
   const app = createServiceApp({
     logger,
     readiness,

@@ -28,22 +28,7 @@ export interface AuthParts {
 
 type ConstructedParts = Omit<AuthParts, 'housekeeping'>;
 
-const partsOfService = new WeakMap<AuthContext, ConstructedParts>();
-
-/**
- * The parts of the service `context` belongs to, constructed (no I/O) on first use. startService
- * builds the definition's verifier before it runs `setup`, and both must hold the same key ring
- * and user store: the verifier takes them from here, and `setupAuth` readies these very objects.
- */
-export function authParts(context: AuthContext): ConstructedParts {
-  let parts = partsOfService.get(context);
-  if (!parts) {
-    parts = constructParts(context);
-    partsOfService.set(context, parts);
-  }
-  return parts;
-}
-
+/** The parts, constructed (no I/O yet): one instance of each. */
 function constructParts({ config, dataSource, logger, clock }: AuthContext): ConstructedParts {
   const bucket = (limit: number) => ({
     limit,
@@ -89,7 +74,7 @@ function constructParts({ config, dataSource, logger, clock }: AuthContext): Con
  */
 export async function setupAuth(context: AuthContext): Promise<AuthParts & { closers: Closer[] }> {
   const { config, logger } = context;
-  const parts = authParts(context);
+  const parts = constructParts(context);
   await parts.keys.activate();
   await parts.passwords.warmUp();
   if (config.ADMIN_EMAIL && config.ADMIN_USERNAME && config.ADMIN_PASSWORD) {

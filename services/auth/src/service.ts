@@ -8,7 +8,7 @@ import { authRouter } from './http/auth-router';
 import { KeyRingVerifier } from './http/authenticate';
 import { internalRouter } from './http/internal-router';
 import { usersRouter } from './http/users-router';
-import { authParts, setupAuth, type AuthParts } from './parts';
+import { setupAuth, type AuthParts } from './parts';
 
 /**
  * Auth: accounts, login, token refresh, profile and user administration; the source of users
@@ -25,8 +25,7 @@ export default defineService<AuthConfig, AuthParts>({
     description: 'Accounts, login, token refresh, profile and user administration.',
   },
   // Its own tokens, checked against its own key ring, and sessions at the source: the users table.
-  verifier: (context) => {
-    const { keys, users } = authParts(context);
+  verifier: (context, { keys, users }) => {
     const { JWT_ISSUER: issuer, JWT_AUDIENCE: audience } = context.config;
     return new KeyRingVerifier(keys, { issuer, audience }, users, context.clock);
   },

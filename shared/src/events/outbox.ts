@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Client, type ClientConfig } from 'pg';
 import type { Logger } from 'pino';
 import type {
@@ -11,6 +10,7 @@ import type {
   TransactionRollbackEvent,
 } from 'typeorm';
 import { currentContext } from '../context';
+import { newId } from '../ids';
 import { Broker, BrokerUnavailableError } from './broker';
 import { eventsPublished } from './metrics';
 import { parseEvent, type EventType, type FinanceEvent, type NewEvent } from './contracts';
@@ -71,7 +71,7 @@ export async function publishEvent<T extends EventType>(
 ): Promise<FinanceEvent<T>> {
   if (!manager.queryRunner?.isTransactionActive)
     throw new Error('publishEvent must run inside a transaction (dataSource.transaction(manager => ...))');
-  const id = randomUUID();
+  const id = newId();
   const context = currentContext();
   const envelope = parseEvent({
     id,

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { parseConfig } from '../config';
+import type { Logger } from '../logger';
 import { createDataSource, openDatabase } from '../data/data-source';
 import { DEFAULT_RETRY_DELAYS_MS } from '../events/topology';
 import { SHARED_MIGRATIONS, startService, type RunningService } from '../service';
@@ -22,6 +23,8 @@ export interface TestServiceOptions {
   clock?: () => Date;
   /** Names the database and queues (default: the service's name). */
   label?: string;
+  /** Its logger (default: a silent one; a test reading log lines passes its own). */
+  logger?: Logger;
 }
 
 /**
@@ -35,15 +38,17 @@ export async function startTestService<C extends ServiceConfig, P>(
   options: TestServiceOptions = {},
 ): Promise<TestService<P>> {
   const label = options.label ?? definition.name;
-  const databaseUrl = await createTestDatabase(label);
+  // A second replica of a service under test passes the first one's DATABASE_URL: that one is reused, not dropped.
+  const ownDatabase = options.env?.DATABASE_URL === undefined;
+  const databaseUrl = options.env?.DATABASE_URL ?? (await createTestDatabase(label));
   const consumerName = uniqueName(label);
   const config = parseConfig(definition.configSchema, {
     PORT: '0',
     HOST: '127.0.0.1',
-    DATABASE_URL: databaseUrl,
     AMQP_URL: testAmqpUrl(),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...options.env,
+    DATABASE_URL: databaseUrl,
   });
   let service: RunningService<P>;
   try {
@@ -51,10 +56,10 @@ export async function startTestService<C extends ServiceConfig, P>(
       config,
       consumerName,
       clock: options.clock,
-      logger: testLogger(label),
+      logger: options.logger ?? testLogger(label),
     });
   } catch (error) {
-    await dropTestDatabase(databaseUrl);
+    if (ownDatabase) await dropTestDatabase(databaseUrl);
     throw error;
   }
   await service.broker.whenConnected();
@@ -65,7 +70,7 @@ export async function startTestService<C extends ServiceConfig, P>(
       const broker = await startTestBroker(`${label}-cleanup`);
       await deleteTestQueues(broker, consumerName, DEFAULT_RETRY_DELAYS_MS.length);
       await broker.stop();
-      await dropTestDatabase(databaseUrl);
+      if (ownDatabase) await dropTestDatabase(databaseUrl);
     },
   });
 }
