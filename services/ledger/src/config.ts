@@ -1,9 +1,7 @@
-import { z } from 'zod';
-import { serviceConfigFields } from '@finance/shared';
+import type { z } from 'zod';
+import { serviceConfigSchema } from '@finance/shared';
 
-/** The ledger's environment; every variable has a local-development default. */
-export const ledgerConfigSchema = z.object({
-  ...serviceConfigFields({ port: 3002, database: 'finance_ledger' }),
-});
+/** The ledger's environment: what every service reads (port and database from services.json); it has no variable of its own. */
+export const ledgerConfigSchema = serviceConfigSchema('ledger');
 
 export type LedgerConfig = z.output<typeof ledgerConfigSchema>;

@@ -235,7 +235,7 @@ describe('accounts', () => {
 
   it("answers 404 for another user's account on every endpoint", async () => {
     const mine = (await h.call('POST', '/accounts', alice, { body: { name: 'Mine', type: 'cash' } })).body;
-    const before = await h.outboxCount();
+    const before = await h.outboxCount(alice.id, bob.id);
     expect((await h.call('GET', `/accounts/${mine.id}`, bob)).status).toBe(404);
     expect(
       (await h.call('PUT', `/accounts/${mine.id}`, bob, { body: { name: 'x', type: 'cash' } })).status,
@@ -244,7 +244,7 @@ describe('accounts', () => {
     expect((await h.call('GET', '/accounts', bob)).body.data.map((a: { id: string }) => a.id)).not.toContain(
       mine.id,
     );
-    expect(await h.outboxCount()).toBe(before);
+    expect(await h.outboxCount(alice.id, bob.id)).toBe(before);
     expect((await h.call('GET', `/accounts/${mine.id}`, alice)).body.name).toBe('Mine');
   });
 

@@ -1,31 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { EVENTS_EXCHANGE, EventConsumer, OutboxRelay, type Broker } from '@finance/shared';
-import {
-  deleteTestQueues,
-  startTestBroker,
-  testLogger,
-  uniqueName,
-  waitFor,
-  waitForInbox,
-} from '@finance/shared/testing';
+import { EVENTS_EXCHANGE, newId } from '@finance/shared';
+import { uniqueName, waitFor, waitForInbox } from '@finance/shared/testing';
 import { DEFAULT_CATEGORIES } from '../src/domain/categories';
-import {
-  onUserDeleted,
-  onUserRegistered,
-  onUserUpdated,
-  registerAuthHandlers,
-} from '../src/events/auth-handlers';
-import { LedgerHarness, authEvent } from './support';
+import { createDefaultCategories } from '../src/events/user-events';
+import { LedgerHarness, authEvent, userEvent } from './support';
 
-const profile = (baseCurrency: string, timezone = 'Europe/Paris') => ({
-  email: 'a@example.com',
-  username: 'a',
-  baseCurrency,
-  timezone,
-  role: 'user' as const,
-});
-
-describe('auth.user.* handlers', () => {
+describe('auth.user.* through the shared user directory and the ledger hooks', () => {
   let h: LedgerHarness;
   beforeAll(async () => {
     h = await LedgerHarness.start('auth_events');
@@ -36,17 +15,26 @@ describe('auth.user.* handlers', () => {
     (await h.dataSource.query(`SELECT name FROM categories WHERE user_id = $1 ORDER BY name`, [userId])).map(
       (r: { name: string }) => r.name,
     );
+  const directoryRow = async (userId: string) =>
+    (
+      await h.dataSource.query(
+        `SELECT base_currency, timezone, deleted_at IS NOT NULL AS deleted FROM user_directory WHERE user_id = $1`,
+        [userId],
+      )
+    )[0];
 
-  it('registered: stores the profile and creates the default categories once, keeping names the user already has', async () => {
-    const userId = randomUUID();
+  it('registered: stores the settings and creates the default categories once, keeping names the user already has', async () => {
+    const userId = newId();
     const user = { id: userId, token: h.issuer.token(userId) };
     // The user raced the event and made "groceries" already.
     expect(
       (await h.call('POST', '/categories', user, { body: { name: 'groceries', color: '#123456' } })).status,
     ).toBe(201);
-    await h.dataSource.transaction((m) =>
-      onUserRegistered(authEvent('auth.user.registered', userId, 1, profile('EUR')), m),
-    );
+    expect(
+      await h.apply(
+        userEvent('auth.user.registered', userId, 1, { baseCurrency: 'EUR', timezone: 'Europe/Paris' }),
+      ),
+    ).toBe(true);
     const names = await categoryNames(userId);
     expect(names).toHaveLength(DEFAULT_CATEGORIES.length);
     expect(names).toContain('groceries');
@@ -54,66 +42,73 @@ describe('auth.user.* handlers', () => {
     expect(await h.outbox({ type: 'ledger.category.created', userId })).toHaveLength(
       DEFAULT_CATEGORIES.length,
     ); // 1 by hand + 15
-    const [row] = await h.dataSource.query(
-      `SELECT base_currency, timezone FROM user_profiles WHERE user_id = $1`,
-      [userId],
-    );
-    expect(row).toEqual({ base_currency: 'EUR', timezone: 'Europe/Paris' });
+    expect(await directoryRow(userId)).toEqual({
+      base_currency: 'EUR',
+      timezone: 'Europe/Paris',
+      deleted: false,
+    });
 
-    // A redelivered copy (same version) changes nothing.
-    await h.dataSource.transaction((m) =>
-      onUserRegistered(authEvent('auth.user.registered', userId, 1, profile('EUR')), m),
-    );
+    // A redelivered copy (same version, another delivery) changes nothing.
+    expect(
+      await h.apply(
+        userEvent('auth.user.registered', userId, 1, { baseCurrency: 'EUR', timezone: 'Europe/Paris' }),
+      ),
+    ).toBe(true);
     expect(await categoryNames(userId)).toEqual(names);
+    expect(await h.outbox({ type: 'ledger.category.created', userId })).toHaveLength(
+      DEFAULT_CATEGORIES.length,
+    );
 
-    // New transactions use the base currency from the profile.
+    // New transactions use the base currency from the directory.
     const tx = await h.call('POST', '/transactions', user, {
       body: { amount: '1.5', transaction_type: 'expense' },
     });
     expect(tx.body).toMatchObject({ currency: 'EUR', base_currency: 'EUR' });
   });
 
-  it('updated: applies newer profiles and ignores older ones', async () => {
-    const userId = randomUUID();
-    await h.dataSource.transaction((m) =>
-      onUserRegistered(authEvent('auth.user.registered', userId, 1, profile('USD')), m),
+  it('updated: applies newer settings and ignores older ones', async () => {
+    const userId = newId();
+    await h.apply(userEvent('auth.user.registered', userId, 1));
+    await h.apply(
+      userEvent('auth.user.updated', userId, 3, { baseCurrency: 'GBP', timezone: 'Europe/London' }),
     );
-    await h.dataSource.transaction((m) =>
-      onUserUpdated(authEvent('auth.user.updated', userId, 3, profile('GBP', 'Europe/London')), m),
-    );
-    await h.dataSource.transaction((m) =>
-      onUserUpdated(authEvent('auth.user.updated', userId, 2, profile('JPY')), m),
-    );
-    const [row] = await h.dataSource.query(
-      `SELECT base_currency, timezone FROM user_profiles WHERE user_id = $1`,
-      [userId],
-    );
-    expect(row).toEqual({ base_currency: 'GBP', timezone: 'Europe/London' });
+    await h.apply(userEvent('auth.user.updated', userId, 2, { baseCurrency: 'JPY' }));
+    expect(await directoryRow(userId)).toMatchObject({ base_currency: 'GBP', timezone: 'Europe/London' });
   });
 
   it('registered overtaken by a newer update still creates the categories; after a deletion it does nothing', async () => {
-    const userId = randomUUID();
-    await h.dataSource.transaction((m) =>
-      onUserUpdated(authEvent('auth.user.updated', userId, 2, profile('GBP')), m),
-    );
-    await h.dataSource.transaction((m) =>
-      onUserRegistered(authEvent('auth.user.registered', userId, 1, profile('USD')), m),
-    );
+    const userId = newId();
+    await h.apply(userEvent('auth.user.updated', userId, 2, { baseCurrency: 'GBP' }));
+    await h.apply(userEvent('auth.user.registered', userId, 1, { baseCurrency: 'USD' }));
     expect(await categoryNames(userId)).toHaveLength(DEFAULT_CATEGORIES.length);
-    const [row] = await h.dataSource.query(`SELECT base_currency FROM user_profiles WHERE user_id = $1`, [
-      userId,
-    ]);
-    expect(row.base_currency).toBe('GBP');
+    expect((await directoryRow(userId)).base_currency).toBe('GBP');
 
-    const gone = randomUUID();
-    await h.dataSource.transaction((m) => onUserDeleted(authEvent('auth.user.deleted', gone, 3, {}), m));
+    const gone = newId();
+    await h.apply(authEvent('auth.user.deleted', gone, 3, {}));
+    expect(await h.apply(userEvent('auth.user.registered', gone, 1))).toBe(false); // the tombstone skips it
+    expect(await categoryNames(gone)).toEqual([]);
+    // And the hook itself refuses a deleted user, whatever brings the event to it.
     await h.dataSource.transaction((m) =>
-      onUserRegistered(authEvent('auth.user.registered', gone, 1, profile('USD')), m),
+      createDefaultCategories(userEvent('auth.user.registered', gone, 1), m),
     );
     expect(await categoryNames(gone)).toEqual([]);
   });
 
-  it("deleted: removes all of the user's ledger data and nobody else's", async () => {
+  it('a registration and a deletion applied at the same time never leave categories behind', async () => {
+    const users = Array.from({ length: 6 }, () => newId());
+    await Promise.all(
+      users.flatMap((userId) => [
+        h.apply(userEvent('auth.user.registered', userId, 1)),
+        h.apply(authEvent('auth.user.deleted', userId, 2, {})),
+      ]),
+    );
+    for (const userId of users) {
+      expect({ userId, names: await categoryNames(userId) }).toEqual({ userId, names: [] });
+      expect((await directoryRow(userId)).deleted).toBe(true);
+    }
+  });
+
+  it("deleted: removes all of the user's ledger data and nobody else's, and leaves a tombstone", async () => {
     const doomed = await h.user();
     const keeper = await h.user();
     for (const user of [doomed, keeper]) {
@@ -131,66 +126,44 @@ describe('auth.user.* handlers', () => {
         headers: { 'Idempotency-Key': 'k1' },
       });
     }
-    const before = await h.outboxCount();
-    await h.dataSource.transaction((m) => onUserDeleted(authEvent('auth.user.deleted', doomed.id, 9, {}), m));
-    for (const table of ['transactions', 'categories', 'accounts', 'idempotency_keys', 'user_profiles']) {
-      const [gone] = await h.dataSource.query(`SELECT count(*)::int AS n FROM ${table} WHERE user_id = $1`, [
-        doomed.id,
-      ]);
-      expect({ table, n: gone.n }).toEqual({ table, n: 0 });
-      const [kept] = await h.dataSource.query(`SELECT count(*)::int AS n FROM ${table} WHERE user_id = $1`, [
-        keeper.id,
-      ]);
-      expect(kept.n).toBeGreaterThan(0);
-    }
-    expect(await h.outboxCount()).toBe(before); // consumers purge on the same auth event
+    const before = await h.outboxCount(doomed.id, keeper.id);
+    expect(await h.apply(authEvent('auth.user.deleted', doomed.id, 9, {}))).toBe(true);
+    expect(await h.rowsOf(doomed.id)).toEqual({
+      accounts: 0,
+      categories: 0,
+      transactions: 0,
+      idempotency_keys: 0,
+    });
+    for (const [table, n] of Object.entries(await h.rowsOf(keeper.id)))
+      expect({ table, kept: n > 0 }).toEqual({ table, kept: true });
+    // The directory keeps a tombstone without anything personal; the keeper's entry is intact.
+    expect(await directoryRow(doomed.id)).toEqual({ base_currency: null, timezone: null, deleted: true });
+    expect(await directoryRow(keeper.id)).toMatchObject({ base_currency: 'USD', deleted: false });
+    expect(await h.outboxCount(doomed.id, keeper.id)).toBe(before); // consumers purge on the same auth event
   });
 });
 
 describe('through the real broker', () => {
   let h: LedgerHarness;
-  let broker: Broker;
-  let consumer: EventConsumer;
-  let relay: OutboxRelay;
-  const service = uniqueName('ledger');
   const probeQueue = uniqueName('ledger_probe');
 
   beforeAll(async () => {
     h = await LedgerHarness.start('broker');
-    broker = await startTestBroker('ledger');
-    consumer = registerAuthHandlers(
-      new EventConsumer({
-        broker,
-        dataSource: h.dataSource,
-        logger: testLogger(),
-        service,
-        retryDelaysMs: [200],
-      }),
-    );
-    await consumer.start();
-    relay = new OutboxRelay({ dataSource: h.dataSource, broker, logger: testLogger(), pollIntervalMs: 100 });
-    await relay.start();
-    await broker.withChannel(async (ch) => {
+    await h.service.broker.withChannel(async (ch) => {
       await ch.assertQueue(probeQueue, { durable: false });
       await ch.bindQueue(probeQueue, EVENTS_EXCHANGE, 'ledger.transaction.created');
     });
   });
   afterAll(async () => {
-    await relay?.stop();
-    await consumer?.stop();
-    if (broker) {
-      await broker.withChannel((ch) => ch.deleteQueue(probeQueue)).catch(() => undefined);
-      await deleteTestQueues(broker, service, 1).catch(() => undefined);
-      await broker.stop();
-    }
+    await h?.service.broker.withChannel((ch) => ch.deleteQueue(probeQueue)).catch(() => undefined);
     await h?.stop();
   });
 
   it('applies auth.user.registered from RabbitMQ and publishes ledger.transaction.created to it', async () => {
-    const userId = randomUUID();
-    const event = authEvent('auth.user.registered', userId, 1, profile('CHF'));
-    await broker.publish(event.type, event, { messageId: event.id });
-    await waitForInbox(h.dataSource, service, event.id);
+    const userId = newId();
+    const event = userEvent('auth.user.registered', userId, 1, { baseCurrency: 'CHF' });
+    await h.service.broker.publish(event.type, event, { messageId: event.id });
+    await waitForInbox(h.dataSource, h.service.consumerName, event.id);
     const [{ n }] = await h.dataSource.query(`SELECT count(*)::int AS n FROM categories WHERE user_id = $1`, [
       userId,
     ]);
@@ -203,7 +176,7 @@ describe('through the real broker', () => {
     expect(created.status).toBe(201);
     const received = await waitFor(
       () =>
-        broker.withChannel(async (ch) => {
+        h.service.broker.withChannel(async (ch) => {
           for (;;) {
             const message = await ch.get(probeQueue, { noAck: true });
             if (!message) return undefined;

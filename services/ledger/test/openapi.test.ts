@@ -58,7 +58,7 @@ describe('OpenAPI document and operations', () => {
     expect((await h.call('GET', '/healthz', undefined)).status).toBe(200);
     expect((await h.call('GET', '/readyz', undefined)).body).toEqual({
       status: 'ready',
-      checks: { db: 'up' },
+      checks: { db: 'up', broker: 'up', events: 'up' },
     });
   });
 });

@@ -1,29 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import {
-  Readiness,
-  TokenVerifier,
-  authenticate,
-  databaseCheck,
-  openDatabase,
-  parseEvent,
-  type EventType,
-  type FinanceEvent,
-} from '@finance/shared';
-import {
-  TEST_AUDIENCE,
-  TEST_ISSUER,
-  TestTokenIssuer,
-  createTestDatabase,
-  dropTestDatabase,
-  httpJson,
-  startHttpServer,
-  testLogger,
-  type RunningServer,
-} from '@finance/shared/testing';
-import { buildApp } from '../src/app';
-import { createLedgerDataSource } from '../src/data/data-source';
-import { onUserRegistered } from '../src/events/auth-handlers';
+import { newId, parseEvent, type EventType, type FinanceEvent } from '@finance/shared';
+import { TestTokenIssuer, httpJson, startTestService, type TestService } from '@finance/shared/testing';
+import ledger from '../src/service';
 
 // Run from the repository root (jest projects), the preset's testTimeout does not apply; real
 // PostgreSQL and RabbitMQ on a shared, busy machine need more than jest's 5 s default.
@@ -42,63 +21,68 @@ export interface OutboxEvent {
   payload: Record<string, unknown>;
 }
 
-/** The ledger app in-process on port 0 against its own fresh database, with a real JWKS issuer. */
-export class LedgerHarness {
-  dataSource!: DataSource;
-  issuer!: TestTokenIssuer;
-  server!: RunningServer;
-  private databaseUrl!: string;
+export interface HarnessOptions {
+  /** "Now" for the whole service (default: the system clock). */
+  clock?: () => Date;
+  /** Environment beyond the test defaults. */
+  env?: Record<string, string>;
+}
 
-  static async start(label: string): Promise<LedgerHarness> {
+/**
+ * The ledger started from its definition, exactly as main.ts starts it (startTestService: its
+ * own fresh database and queues, real PostgreSQL and RabbitMQ), with a real JWKS issuer. Events
+ * from auth are fed with `apply`, as a delivery would apply them.
+ */
+export class LedgerHarness {
+  service!: TestService;
+  issuer!: TestTokenIssuer;
+
+  static async start(label: string, options: HarnessOptions = {}): Promise<LedgerHarness> {
     const h = new LedgerHarness();
-    h.databaseUrl = await createTestDatabase(`ledger_${label}`);
-    h.dataSource = await openDatabase(createLedgerDataSource(h.databaseUrl, 5));
     h.issuer = await new TestTokenIssuer().start();
-    const verifier = new TokenVerifier({
-      jwksUrl: h.issuer.jwksUrl,
-      issuer: TEST_ISSUER,
-      audience: TEST_AUDIENCE,
+    h.service = await startTestService(ledger, {
+      env: { JWKS_URL: h.issuer.jwksUrl, DB_POOL_SIZE: '5', ...options.env },
+      clock: options.clock,
+      label: `ledger_${label}`,
     });
-    const app = buildApp({
-      dataSource: h.dataSource,
-      logger: testLogger('ledger'),
-      readiness: new Readiness({ db: databaseCheck(h.dataSource) }),
-      authenticate: authenticate(verifier),
-    });
-    h.server = await startHttpServer(app);
     return h;
   }
 
-  get databaseUrlForTests(): string {
-    return this.databaseUrl;
+  get dataSource(): DataSource {
+    return this.service.dataSource;
   }
 
   async stop(): Promise<void> {
-    await this.server?.close();
+    await this.service?.close();
     await this.issuer?.stop();
-    if (this.dataSource?.isInitialized) await this.dataSource.destroy();
-    if (this.databaseUrl) await dropTestDatabase(this.databaseUrl);
   }
 
-  /** A user with a token; with a profile (base currency/timezone) unless `registered: false`. */
+  /** Applies an event exactly as a delivery would (inbox and handler in one transaction); false when skipped. */
+  apply(event: FinanceEvent): Promise<boolean> {
+    return this.service.consumer.apply(event);
+  }
+
+  /**
+   * A user with a token. Registered (auth.user.registered applied) unless `registered: false`:
+   * then a user auth has told the ledger nothing about, and not a new one (a v4 id, which no
+   * lookup waits for), as a user from before the ledger kept a directory: the shared fallback.
+   */
   async user(
     options: { baseCurrency?: string; timezone?: string; registered?: boolean } = {},
   ): Promise<TestUser> {
-    const id = randomUUID();
-    if (options.registered !== false) {
-      await this.dataSource.transaction((m) =>
-        onUserRegistered(
-          authEvent('auth.user.registered', id, 1, {
-            email: `${id}@example.com`,
-            username: `u${id.slice(0, 8)}`,
-            baseCurrency: options.baseCurrency ?? 'USD',
-            timezone: options.timezone ?? 'UTC',
-            role: 'user',
-          }),
-          m,
-        ),
-      );
+    if (options.registered === false) {
+      const id = randomUUID();
+      return { id, token: this.issuer.token(id) };
     }
+    const id = newId();
+    expect(
+      await this.apply(
+        userEvent('auth.user.registered', id, 1, {
+          baseCurrency: options.baseCurrency,
+          timezone: options.timezone,
+        }),
+      ),
+    ).toBe(true);
     return { id, token: this.issuer.token(id) };
   }
 
@@ -108,7 +92,7 @@ export class LedgerHarness {
     user: TestUser | undefined,
     options: { body?: unknown; headers?: Record<string, string> } = {},
   ) {
-    return httpJson<T>(method, `${this.server.url}${path}`, { ...options, token: user?.token });
+    return httpJson<T>(method, `${this.service.url}${path}`, { ...options, token: user?.token });
   }
 
   /** Events in the outbox, oldest first, optionally only one type / one aggregate. */
@@ -126,9 +110,30 @@ export class LedgerHarness {
     return rows.map((r) => r.envelope);
   }
 
-  async outboxCount(): Promise<number> {
-    const [row] = await this.dataSource.query(`SELECT count(*)::int AS n FROM outbox`);
+  /**
+   * Events in the outbox about these users. Always scoped: the service's consumer is on the shared
+   * test broker, so auth.user.registered published by other test files reaches it too (and gives
+   * their users default categories here).
+   */
+  async outboxCount(...userIds: [string, ...string[]]): Promise<number> {
+    const [row] = await this.dataSource.query(
+      `SELECT count(*)::int AS n FROM outbox WHERE envelope->>'userId' = ANY($1::text[])`,
+      [userIds],
+    );
     return row.n;
+  }
+
+  /** How many rows of the user each of the ledger's tables holds. */
+  async rowsOf(userId: string): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    for (const table of ['accounts', 'categories', 'transactions', 'idempotency_keys']) {
+      const [row] = await this.dataSource.query(
+        `SELECT count(*)::int AS n FROM ${table} WHERE user_id = $1`,
+        [userId],
+      );
+      counts[table] = row.n;
+    }
+    return counts;
   }
 }
 
@@ -150,6 +155,36 @@ export function authEvent<T extends EventType>(
     aggregateVersion,
     payload,
   }) as FinanceEvent<T>;
+}
+
+/** An auth.user.registered / updated with a complete profile (USD, UTC, session 0, active unless said). */
+export function userEvent<T extends 'auth.user.registered' | 'auth.user.updated'>(
+  type: T,
+  userId: string,
+  aggregateVersion: number,
+  profile: {
+    baseCurrency?: string;
+    timezone?: string;
+    sessionVersion?: number;
+    isActive?: boolean;
+  } = {},
+): FinanceEvent<T> {
+  return authEvent(type, userId, aggregateVersion, {
+    email: `${userId}@example.com`,
+    username: `u${userId.slice(0, 8)}`,
+    baseCurrency: profile.baseCurrency ?? 'USD',
+    timezone: profile.timezone ?? 'UTC',
+    role: 'user',
+    sessionVersion: profile.sessionVersion ?? 0,
+    isActive: profile.isActive ?? true,
+  });
+}
+
+/** A UUIDv7 made `ageMs` ago: an id too old for any lookup to wait for. */
+export function oldV7Id(ageMs: number): string {
+  const hex = (Date.now() - ageMs).toString(16).padStart(12, '0');
+  const fresh = newId();
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}${fresh.slice(13)}`;
 }
 
 /** Field paths named by a problem+json answer. */

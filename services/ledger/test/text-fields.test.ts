@@ -58,7 +58,7 @@ describe('text fields', () => {
   }
 
   it('refuses control characters and bidi overrides in every single-line name, naming the field', async () => {
-    const before = await h.outboxCount();
+    const before = await h.outboxCount(user.id);
     const failures: string[] = [];
     for (const [label, value] of HOSTILE) {
       for (const [method, path, body, field] of writes(value)) {
@@ -75,7 +75,7 @@ describe('text fields', () => {
       }
     }
     expect(failures).toEqual([]);
-    expect(await h.outboxCount()).toBe(before);
+    expect(await h.outboxCount(user.id)).toBe(before);
   });
 
   it('keeps line breaks and tabs in notes, but no other control character', async () => {

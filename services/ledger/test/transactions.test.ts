@@ -1,7 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { HttpProblem } from '@finance/shared';
 import { draftReferences } from '../src/data/draft-references';
-import { saveProfile } from '../src/data/profiles';
-import { onUserUpdated } from '../src/events/auth-handlers';
-import { LedgerHarness, authEvent, fieldsOf, type TestUser } from './support';
+import { LedgerHarness, authEvent, fieldsOf, userEvent, type TestUser } from './support';
 
 describe('transactions', () => {
   let h: LedgerHarness;
@@ -11,9 +11,11 @@ describe('transactions', () => {
   let aliceSavings: { id: string };
   let groceries: { id: string };
   let salary: { id: string };
+  /** The service's clock: the system's, unless a test pins it. */
+  let pinnedNow: Date | undefined;
 
   beforeAll(async () => {
-    h = await LedgerHarness.start('transactions');
+    h = await LedgerHarness.start('transactions', { clock: () => pinnedNow ?? new Date() });
     alice = await h.user();
     bob = await h.user();
     aliceAccount = (
@@ -226,19 +228,8 @@ describe('transactions', () => {
     ).body;
     const seedV1 = (await post(user, { amount: '3', transaction_type: 'expense', date: '2024-01-06' })).body;
     expect(old).toMatchObject({ base_amount: '10.00', base_currency: 'USD' });
-    await h.dataSource.transaction((m) =>
-      onUserUpdated(
-        authEvent('auth.user.updated', user.id, 2, {
-          email: `${user.id}@example.com`,
-          username: `u${user.id.slice(0, 8)}`,
-          baseCurrency: 'EUR',
-          timezone: 'UTC',
-          role: 'user',
-        }),
-        m,
-      ),
-    );
-    const before = await h.outboxCount();
+    expect(await h.apply(userEvent('auth.user.updated', user.id, 2, { baseCurrency: 'EUR' }))).toBe(true);
+    const before = await h.outboxCount(user.id);
     // New money in the old currency, to a named account or (seed-V1) the default one, and a new amount on an old row.
     for (const [res, accountName] of [
       [await post(user, { account_id: dollars.id, amount: '5', transaction_type: 'expense' }), 'Dollars'],
@@ -252,7 +243,7 @@ describe('transactions', () => {
       expect(res.body.detail).toMatch(/account in EUR/); // what the user can do
       expect(fieldsOf(res.body)).toEqual(['body.currency']);
     }
-    expect(await h.outboxCount()).toBe(before);
+    expect(await h.outboxCount(user.id)).toBe(before);
 
     // Edits that leave the money alone keep the base amount as it was recorded, in USD.
     const noted = await h.call('PATCH', `/transactions/${old.id}`, user, { body: { notes: 'receipt lost' } });
@@ -318,7 +309,7 @@ describe('transactions', () => {
   });
 
   it('rejects bad input with 400 problems naming the field, and writes no event', async () => {
-    const before = await h.outboxCount();
+    const before = await h.outboxCount(alice.id);
     const cases: Array<[object, string]> = [
       [{ transaction_type: 'expense' }, 'body.amount'],
       [{ amount: '-5', transaction_type: 'expense' }, 'body.amount'],
@@ -340,17 +331,17 @@ describe('transactions', () => {
     }
     const bad = await h.call('PATCH', `/transactions/${aliceAccount.id}`, alice, { body: { amount: 'x' } });
     expect(bad.status).toBe(400);
-    expect(await h.outboxCount()).toBe(before);
+    expect(await h.outboxCount(alice.id)).toBe(before);
   });
 
   it('writes nothing, not even an event, when a request fails after checks began', async () => {
     // No account yet for this user: the default account would be created, then the category check fails.
     const fresh = await h.user();
-    const before = await h.outboxCount();
+    const before = await h.outboxCount(fresh.id);
     const [{ n: rowsBefore }] = await h.dataSource.query(`SELECT count(*)::int AS n FROM transactions`);
     const res = await post(fresh, { amount: '5', transaction_type: 'expense', category_id: salary.id });
     expect(res.status).toBe(404);
-    expect(await h.outboxCount()).toBe(before);
+    expect(await h.outboxCount(fresh.id)).toBe(before);
     const [{ n: rowsAfter }] = await h.dataSource.query(`SELECT count(*)::int AS n FROM transactions`);
     expect(rowsAfter).toBe(rowsBefore);
     expect((await h.call('GET', '/accounts', fresh)).body.data).toEqual([]);
@@ -435,7 +426,7 @@ describe('transactions', () => {
       await post(alice, { account_id: aliceAccount.id, amount: '1', transaction_type: 'expense' })
     ).body;
     const bobAccount = (await h.call('POST', '/accounts', bob, { body: { name: 'B', type: 'cash' } })).body;
-    const before = await h.outboxCount();
+    const before = await h.outboxCount(alice.id, bob.id);
     expect((await h.call('GET', `/transactions/${mine.id}`, bob)).status).toBe(404);
     expect(
       (
@@ -472,7 +463,7 @@ describe('transactions', () => {
     // Nor can Bob move his own transaction onto Alice's things.
     const bobs = (await post(bob, { account_id: bobAccount.id, amount: '1', transaction_type: 'expense' }))
       .body;
-    const afterBobs = await h.outboxCount();
+    const afterBobs = await h.outboxCount(alice.id, bob.id);
     for (const body of [{ account_id: aliceAccount.id }, { category_id: groceries.id }]) {
       expect((await h.call('PATCH', `/transactions/${bobs.id}`, bob, { body })).status).toBe(404);
     }
@@ -481,12 +472,13 @@ describe('transactions', () => {
     expect(
       (await h.call('GET', '/transactions?limit=200', bob)).body.data.map((t: { id: string }) => t.id),
     ).not.toContain(mine.id);
-    expect(await h.outboxCount()).toBe(afterBobs);
+    expect(await h.outboxCount(alice.id, bob.id)).toBe(afterBobs);
     expect(afterBobs).toBe(before + 1); // only Bob's own transaction
   });
 
   it('serves a seed-V1 client unchanged: no account_id, create/list/get/update/delete with pagination', async () => {
-    const v1 = await h.user({ registered: false }); // before auth.user.registered arrives: USD/UTC fallback
+    // Auth has told the ledger nothing of this user (and it is no new one): the shared fallback, USD/UTC.
+    const v1 = await h.user({ registered: false });
     const ids: string[] = [];
     for (let i = 1; i <= 5; i++) {
       const res = await post(v1, {
@@ -543,19 +535,45 @@ describe('transactions', () => {
     expect((await h.call('GET', '/transactions', v1)).body.data).toHaveLength(4);
   });
 
-  it('defaults the date to today in the user timezone', async () => {
-    const user = await h.user({ timezone: 'Pacific/Kiritimati' }); // UTC+14: often already tomorrow
-    const res = await post(user, { amount: '1', transaction_type: 'expense' });
-    const expected = new Intl.DateTimeFormat('en-CA', { timeZone: 'Pacific/Kiritimati' }).format(new Date());
-    expect(res.body.date).toBe(expected);
+  it("defaults the date to today in the user's timezone, by the service's clock, which also stamps the rows", async () => {
+    const kiritimati = await h.user({ timezone: 'Pacific/Kiritimati' }); // UTC+14: often already tomorrow
+    const utc = await h.user();
+    pinnedNow = new Date('2026-03-09T23:30:00.000Z'); // 13:30 on the 10th in Kiritimati
+    try {
+      const late = await post(kiritimati, { amount: '1', transaction_type: 'expense' });
+      expect(late.status).toBe(201);
+      expect(late.body).toMatchObject({
+        date: '2026-03-10',
+        created_at: '2026-03-09T23:30:00.000Z',
+        updated_at: '2026-03-09T23:30:00.000Z',
+      });
+      expect((await post(utc, { amount: '1', transaction_type: 'expense' })).body.date).toBe('2026-03-09');
+      const [account] = (await h.call('GET', '/accounts', kiritimati)).body.data; // the default account
+      expect(account.created_at).toBe('2026-03-09T23:30:00.000Z');
+      const category = await h.call('POST', '/categories', utc, {
+        body: { name: 'Clocked', color: '#000000' },
+      });
+      expect(category.body.created_at).toBe('2026-03-09T23:30:00.000Z');
+      pinnedNow = new Date('2026-03-10T08:00:00.000Z');
+      const edited = await h.call('PATCH', `/transactions/${late.body.id}`, kiritimati, {
+        body: { notes: 'n' },
+      });
+      expect(edited.body).toMatchObject({
+        created_at: '2026-03-09T23:30:00.000Z',
+        updated_at: '2026-03-10T08:00:00.000Z',
+      });
+    } finally {
+      pinnedNow = undefined;
+    }
   });
-  it("reads a write's account, target account, category and profile in one statement, share-locked and scoped to the user", async () => {
-    const lockedElsewhere = async (table: string, id: string) => {
-      // Another connection asking for the lock an archive or a delete takes.
+
+  describe("the write path's one statement (draftReferences)", () => {
+    /** Whether another connection is kept from the lock an archive, a delete or a user's deletion takes. */
+    const lockedElsewhere = async (table: string, column: string, id: string) => {
       const runner = h.dataSource.createQueryRunner();
       await runner.startTransaction();
       try {
-        await runner.query(`SELECT 1 FROM ${table} WHERE id = $1 FOR UPDATE NOWAIT`, [id]);
+        await runner.query(`SELECT 1 FROM ${table} WHERE ${column} = $1 FOR UPDATE NOWAIT`, [id]);
         return false;
       } catch (error) {
         return /could not obtain lock/.test(String(error));
@@ -564,31 +582,75 @@ describe('transactions', () => {
         await runner.release();
       }
     };
-    await saveProfile(h.dataSource.manager, bob.id, { baseCurrency: 'EUR', timezone: 'Europe/Paris' });
-    await h.dataSource.transaction(async (manager) => {
-      const mine = await draftReferences(manager, alice.id, {
-        accountIds: [aliceAccount.id, aliceSavings.id],
-        categoryId: groceries.id,
+
+    it("reads the user, the write's account, target account and category in one statement, share-locked and scoped to the user", async () => {
+      expect(
+        await h.apply(
+          userEvent('auth.user.updated', bob.id, 2, { baseCurrency: 'EUR', timezone: 'Europe/Paris' }),
+        ),
+      ).toBe(true);
+      await h.dataSource.transaction(async (manager) => {
+        const statements = jest.spyOn(manager, 'query');
+        const mine = await draftReferences(manager, alice.id, {
+          accountIds: [aliceAccount.id, aliceSavings.id],
+          categoryId: groceries.id,
+        });
+        expect(statements).toHaveBeenCalledTimes(1);
+        statements.mockRestore();
+        expect([...mine.accounts.keys()].sort()).toEqual([aliceAccount.id, aliceSavings.id].sort());
+        expect(mine.accounts.get(aliceAccount.id)).toMatchObject({
+          name: 'Checking',
+          currency: 'USD',
+          archived: false,
+        });
+        expect(mine.category).toMatchObject({ id: groceries.id, name: 'Groceries', kind: 'expense' });
+        expect(mine.user).toEqual({ baseCurrency: 'USD', timezone: 'UTC', known: true });
+        expect(await lockedElsewhere('user_directory', 'user_id', alice.id)).toBe(true);
+        expect(await lockedElsewhere('accounts', 'id', aliceSavings.id)).toBe(true);
+        expect(await lockedElsewhere('categories', 'id', groceries.id)).toBe(true);
+        // Someone else's ids are simply not there (the caller answers 404), and nothing of theirs is locked.
+        const foreign = await draftReferences(manager, bob.id, {
+          accountIds: [aliceAccount.id],
+          categoryId: groceries.id,
+        });
+        expect(foreign.user).toEqual({ baseCurrency: 'EUR', timezone: 'Europe/Paris', known: true });
+        expect(foreign.accounts.size).toBe(0);
+        expect(foreign.category).toBeUndefined();
       });
-      expect([...mine.accounts.keys()].sort()).toEqual([aliceAccount.id, aliceSavings.id].sort());
-      expect(mine.accounts.get(aliceAccount.id)).toMatchObject({
-        name: 'Checking',
-        currency: 'USD',
-        archived: false,
-      });
-      expect(mine.category).toMatchObject({ id: groceries.id, name: 'Groceries', kind: 'expense' });
-      expect(mine.profile.baseCurrency).toBe('USD');
-      expect(await lockedElsewhere('accounts', aliceSavings.id)).toBe(true);
-      expect(await lockedElsewhere('categories', groceries.id)).toBe(true);
-      // Someone else's ids are simply not there (the caller answers 404), and nothing of theirs is locked.
-      const foreign = await draftReferences(manager, bob.id, {
-        accountIds: [aliceAccount.id],
-        categoryId: groceries.id,
-      });
-      expect(foreign.profile).toEqual({ baseCurrency: 'EUR', timezone: 'Europe/Paris' });
-      expect(foreign.accounts.size).toBe(0);
-      expect(foreign.category).toBeUndefined();
+      expect(await lockedElsewhere('accounts', 'id', aliceSavings.id)).toBe(false);
+      expect(await lockedElsewhere('user_directory', 'user_id', alice.id)).toBe(false);
     });
-    expect(await lockedElsewhere('accounts', aliceSavings.id)).toBe(false);
+
+    it('gives a user auth has told nothing about the shared defaults and a row to lock', async () => {
+      const stranger = randomUUID();
+      await h.dataSource.transaction(async (manager) => {
+        const references = await draftReferences(manager, stranger, { accountIds: [], categoryId: null });
+        expect(references.user).toEqual({ baseCurrency: 'USD', timezone: 'UTC', known: false });
+      });
+      const [row] = await h.dataSource.query(
+        `SELECT base_currency, deleted_at FROM user_directory WHERE user_id = $1`,
+        [stranger],
+      );
+      expect(row).toEqual({ base_currency: null, deleted_at: null });
+    });
+
+    it('answers 401 for a deleted or deactivated user, as lockUserForWrite does', async () => {
+      const deleted = await h.user();
+      const deactivated = await h.user();
+      expect(await h.apply(authEvent('auth.user.deleted', deleted.id, 2, {}))).toBe(true);
+      expect(await h.apply(userEvent('auth.user.updated', deactivated.id, 2, { isActive: false }))).toBe(
+        true,
+      );
+      for (const userId of [deleted.id, deactivated.id]) {
+        const refused = await h.dataSource
+          .transaction((manager) => draftReferences(manager, userId, { accountIds: [], categoryId: null }))
+          .then(
+            () => undefined,
+            (error: unknown) => error,
+          );
+        expect(refused).toBeInstanceOf(HttpProblem);
+        expect((refused as HttpProblem).status).toBe(401);
+      }
+    });
   });
 });

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
-import { cursorTimestamp } from '@finance/shared';
+import { cursorTimestamp, newId } from '@finance/shared';
 import { DEFAULT_ACCOUNT_NAME, type AccountValues } from '../domain/accounts';
 import { accountBalance } from '../domain/balance';
 import { Account } from './entities';
@@ -46,12 +45,12 @@ export async function insertAccount(
   manager: EntityManager,
   userId: string,
   values: AccountValues,
+  now: Date,
 ): Promise<Account> {
-  const now = new Date();
   const account = manager.create(Account, {
     ...values,
     openingBalanceMinor: values.openingBalanceMinor.toString(),
-    id: randomUUID(),
+    id: newId(),
     userId,
     isDefault: false,
     version: 1,
@@ -67,12 +66,13 @@ export async function updateAccount(
   manager: EntityManager,
   account: Account,
   values: AccountValues,
+  now: Date,
 ): Promise<Account> {
   Object.assign(account, {
     ...values,
     openingBalanceMinor: values.openingBalanceMinor.toString(),
     version: account.version + 1,
-    updatedAt: new Date(),
+    updatedAt: now,
   });
   await manager.save(Account, account);
   return account;
@@ -144,13 +144,13 @@ export async function defaultAccountOf(
   manager: EntityManager,
   userId: string,
   baseCurrency: string,
+  now: Date,
 ): Promise<{ account: Account; created: boolean }> {
-  const now = new Date();
   const inserted: Array<{ id: string }> = await manager.query(
     `INSERT INTO accounts (id, user_id, name, type, currency, opening_balance_minor, archived, is_default, version, created_at, updated_at)
      VALUES ($1, $2, $3, 'checking', $4, 0, false, true, 1, $5, $5)
      ON CONFLICT (user_id) WHERE is_default DO NOTHING RETURNING id`,
-    [randomUUID(), userId, DEFAULT_ACCOUNT_NAME, baseCurrency, now],
+    [newId(), userId, DEFAULT_ACCOUNT_NAME, baseCurrency, now],
   );
   const account = await manager.findOneOrFail(Account, { where: { userId, isDefault: true } });
   return { account, created: inserted.length > 0 };

@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { In, type EntityManager } from 'typeorm';
 import { z } from 'zod';
-import { changedRows, uniqueViolation } from '@finance/shared';
-import type { CategoryKind, CategoryState } from '../domain/categories';
+import { changedRows, newId, uniqueViolation } from '@finance/shared';
+import type { CategoryKind, CategoryState, DefaultCategory } from '../domain/categories';
 import type { TransactionType } from '../domain/transactions';
 import { Category, Transaction } from './entities';
 
@@ -45,11 +44,11 @@ export async function insertCategory(
   manager: EntityManager,
   userId: string,
   state: CategoryState,
+  now: Date,
 ): Promise<Category> {
-  const now = new Date();
   const category = manager.create(Category, {
     ...state,
-    id: randomUUID(),
+    id: newId(),
     userId,
     version: 1,
     createdAt: now,
@@ -64,8 +63,9 @@ export async function updateCategory(
   manager: EntityManager,
   category: Category,
   state: CategoryState,
+  now: Date,
 ): Promise<Category> {
-  Object.assign(category, { ...state, version: category.version + 1, updatedAt: new Date() });
+  Object.assign(category, { ...state, version: category.version + 1, updatedAt: now });
   await manager.save(Category, category);
   return category;
 }
@@ -75,12 +75,16 @@ export async function deleteCategory(manager: EntityManager, category: Category)
 }
 
 /** Makes a category's sub-categories top-level, each as a new version; returns them. */
-export async function liftChildrenOf(manager: EntityManager, category: Category): Promise<Category[]> {
+export async function liftChildrenOf(
+  manager: EntityManager,
+  category: Category,
+  now: Date,
+): Promise<Category[]> {
   const lifted = await changedRows<{ id: string }>(
     manager,
-    `UPDATE categories SET parent_id = NULL, version = version + 1, updated_at = now()
+    `UPDATE categories SET parent_id = NULL, version = version + 1, updated_at = $3
      WHERE user_id = $1 AND parent_id = $2 RETURNING id`,
-    [category.userId, category.id],
+    [category.userId, category.id, now],
   );
   return lifted.length ? manager.findBy(Category, { id: In(lifted.map((r) => r.id)) }) : [];
 }
@@ -90,14 +94,38 @@ export async function moveTransactions(
   manager: EntityManager,
   from: Category,
   to: string | null,
+  now: Date,
 ): Promise<Transaction[]> {
   const moved = await changedRows<{ id: string }>(
     manager,
-    `UPDATE transactions SET category_id = $3, version = version + 1, updated_at = now()
+    `UPDATE transactions SET category_id = $3, version = version + 1, updated_at = $4
      WHERE user_id = $1 AND category_id = $2 RETURNING id`,
-    [from.userId, from.id, to],
+    [from.userId, from.id, to, now],
   );
   return moved.length ? manager.findBy(Transaction, { id: In(moved.map((r) => r.id)) }) : [];
+}
+
+/**
+ * A new user's default categories, each unless the user already has one of that name
+ * (case-insensitive, as the unique index decides); returns the ones made.
+ */
+export async function insertDefaultCategories(
+  manager: EntityManager,
+  userId: string,
+  defaults: readonly DefaultCategory[],
+  now: Date,
+): Promise<Category[]> {
+  const made: string[] = [];
+  for (const d of defaults) {
+    const rows: Array<{ id: string }> = await manager.query(
+      `INSERT INTO categories (id, user_id, name, color, icon, kind, parent_id, version, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, NULL, 1, $7, $7)
+       ON CONFLICT (user_id, lower(name)) DO NOTHING RETURNING id`,
+      [newId(), userId, d.name, d.color, d.icon, d.kind, now],
+    );
+    made.push(...rows.map((r) => r.id));
+  }
+  return made.length ? manager.findBy(Category, { id: In(made) }) : [];
 }
 
 export async function hasChildren(manager: EntityManager, userId: string, id: string): Promise<boolean> {

@@ -6,15 +6,6 @@ import type { TransactionType } from '../domain/transactions';
 /** bigint minor units arrive as strings (parseInt8 off) and stay strings until BigInt(). */
 type MinorUnits = string;
 
-/** The user's base currency and timezone, copied from auth.user.* events. */
-@Entity({ name: 'user_profiles' })
-export class UserProfile {
-  @PrimaryColumn('uuid', { name: 'user_id' }) userId: string;
-  @Column('char', { name: 'base_currency', length: 3 }) baseCurrency: string;
-  @Column('text') timezone: string;
-  @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
-}
-
 @Entity({ name: 'accounts' })
 export class Account {
   @PrimaryColumn('uuid') id: string;
@@ -68,4 +59,4 @@ export class Transaction {
   @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
 }
 
-export const ledgerEntities = [UserProfile, Account, Category, Transaction];
+export const ledgerEntities = [Account, Category, Transaction];

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { EntityManager, SelectQueryBuilder } from 'typeorm';
+import { newId } from '@finance/shared';
 import type { TransactionFilter } from '../domain/transaction-filter';
 import { sortPlan, type TransactionCursor, type TransactionSort } from '../domain/transaction-order';
 import type { TransactionValues } from '../domain/transactions';
@@ -30,11 +30,11 @@ export async function insertTransaction(
   manager: EntityManager,
   userId: string,
   values: TransactionValues,
+  now: Date,
 ): Promise<Transaction> {
-  const now = new Date();
   const transaction = manager.create(Transaction, {
     ...columnsOf(values),
-    id: randomUUID(),
+    id: newId(),
     userId,
     version: 1,
     createdAt: now,
@@ -49,8 +49,9 @@ export async function updateTransaction(
   manager: EntityManager,
   transaction: Transaction,
   values: TransactionValues,
+  now: Date,
 ): Promise<Transaction> {
-  Object.assign(transaction, columnsOf(values), { version: transaction.version + 1, updatedAt: new Date() });
+  Object.assign(transaction, columnsOf(values), { version: transaction.version + 1, updatedAt: now });
   await manager.save(Transaction, transaction);
   return transaction;
 }

@@ -1,4 +1,3 @@
-import type { RequestHandler } from 'express';
 import {
   ApiRouter,
   conflict,
@@ -7,16 +6,16 @@ import {
   ifMatchHeader,
   pageSchema,
   toPage,
+  type ServiceContext,
 } from '@finance/shared';
-import type { DataSource } from 'typeorm';
 import { accountCursorAfter, accountCursorSchema } from '../data/accounts';
 import * as accounts from '../use-cases/accounts';
 import * as wire from './account-schemas';
 import { MERGE_PATCH_DESCRIPTION, idParams, withETag } from './fields';
 import { callUseCase, ifMatchOf } from './use-case-calls';
 
-export function accountsRouter(dataSource: DataSource, authenticate: RequestHandler): ApiRouter {
-  const api = new ApiRouter({ authenticate });
+export function accountsRouter(context: ServiceContext): ApiRouter {
+  const api = new ApiRouter({ authenticate: context.authenticate });
   const tags = ['Accounts'];
   const changed = {
     200: { description: 'Updated', schema: wire.accountSchema, headers: etagHeader },
@@ -39,7 +38,7 @@ export function accountsRouter(dataSource: DataSource, authenticate: RequestHand
     },
     async ({ body, user }, _req, res) => {
       const created = await callUseCase(wire.ACCOUNT_BODY_PATHS, () =>
-        accounts.createAccount(dataSource, user.id, wire.newAccountOf(body)),
+        accounts.createAccount(context, user.id, wire.newAccountOf(body)),
       );
       res.location(`/accounts/${created.account.id}`);
       return withETag(res, wire.presentAccount(created));
@@ -57,7 +56,7 @@ export function accountsRouter(dataSource: DataSource, authenticate: RequestHand
       },
     },
     async ({ query, user }) => {
-      const rows = await accounts.listAccountsPage(dataSource, user.id, {
+      const rows = await accounts.listAccountsPage(context, user.id, {
         archived: query.archived === undefined ? undefined : query.archived === 'true',
         after: query.cursor ? decodeCursor(query.cursor, accountCursorSchema) : undefined,
         limit: query.limit,
@@ -78,7 +77,7 @@ export function accountsRouter(dataSource: DataSource, authenticate: RequestHand
       },
     },
     async ({ params, user }, _req, res) => {
-      const found = await callUseCase({}, () => accounts.getAccount(dataSource, user.id, params.id));
+      const found = await callUseCase({}, () => accounts.getAccount(context, user.id, params.id));
       return withETag(res, wire.presentAccount(found));
     },
   );
@@ -98,13 +97,7 @@ export function accountsRouter(dataSource: DataSource, authenticate: RequestHand
     },
     async ({ params, body, user }, req, res) => {
       const replaced = await callUseCase(wire.ACCOUNT_BODY_PATHS, () =>
-        accounts.replaceAccount(
-          dataSource,
-          user.id,
-          params.id,
-          wire.accountReplacementOf(body),
-          ifMatchOf(req),
-        ),
+        accounts.replaceAccount(context, user.id, params.id, wire.accountReplacementOf(body), ifMatchOf(req)),
       );
       return withETag(res, wire.presentAccount(replaced));
     },
@@ -123,7 +116,7 @@ export function accountsRouter(dataSource: DataSource, authenticate: RequestHand
     },
     async ({ params, body, user }, req, res) => {
       const patched = await callUseCase(wire.ACCOUNT_BODY_PATHS, () =>
-        accounts.patchAccount(dataSource, user.id, params.id, wire.accountPatchOf(body), ifMatchOf(req)),
+        accounts.patchAccount(context, user.id, params.id, wire.accountPatchOf(body), ifMatchOf(req)),
       );
       return withETag(res, wire.presentAccount(patched));
     },
@@ -147,7 +140,7 @@ export function accountsRouter(dataSource: DataSource, authenticate: RequestHand
     },
     async ({ params, user }, req) => {
       const outcome = await callUseCase({}, () =>
-        accounts.deleteAccount(dataSource, user.id, params.id, ifMatchOf(req)),
+        accounts.deleteAccount(context, user.id, params.id, ifMatchOf(req)),
       );
       if (outcome === 'has-transactions')
         throw conflict(

@@ -1,14 +1,20 @@
-import type { RequestHandler } from 'express';
-import type { DataSource } from 'typeorm';
-import { ApiRouter, decodeCursor, etagHeader, ifMatchHeader, pageSchema, toPage } from '@finance/shared';
+import {
+  ApiRouter,
+  decodeCursor,
+  etagHeader,
+  ifMatchHeader,
+  pageSchema,
+  toPage,
+  type ServiceContext,
+} from '@finance/shared';
 import { categoryCursorAfter, categoryCursorSchema } from '../data/categories';
 import * as categories from '../use-cases/categories';
 import * as wire from './category-schemas';
 import { MERGE_PATCH_DESCRIPTION, idParams, withETag } from './fields';
 import { callUseCase, ifMatchOf } from './use-case-calls';
 
-export function categoriesRouter(dataSource: DataSource, authenticate: RequestHandler): ApiRouter {
-  const api = new ApiRouter({ authenticate });
+export function categoriesRouter(context: ServiceContext): ApiRouter {
+  const api = new ApiRouter({ authenticate: context.authenticate });
   const tags = ['Categories'];
   const changed = {
     200: { description: 'Updated', schema: wire.categorySchema, headers: etagHeader },
@@ -33,7 +39,7 @@ export function categoriesRouter(dataSource: DataSource, authenticate: RequestHa
     },
     async ({ body, user }, _req, res) => {
       const created = await callUseCase(wire.CATEGORY_PATHS, () =>
-        categories.createCategory(dataSource, user.id, wire.categoryStateOf(body)),
+        categories.createCategory(context, user.id, wire.categoryStateOf(body)),
       );
       res.location(`/categories/${created.id}`);
       return withETag(res, wire.presentCategory(created));
@@ -51,7 +57,7 @@ export function categoriesRouter(dataSource: DataSource, authenticate: RequestHa
       },
     },
     async ({ query, user }) => {
-      const rows = await categories.listCategoriesPage(dataSource, user.id, {
+      const rows = await categories.listCategoriesPage(context, user.id, {
         kind: query.kind,
         after: query.cursor ? decodeCursor(query.cursor, categoryCursorSchema) : undefined,
         limit: query.limit,
@@ -72,7 +78,7 @@ export function categoriesRouter(dataSource: DataSource, authenticate: RequestHa
       },
     },
     async ({ params, user }, _req, res) => {
-      const found = await callUseCase({}, () => categories.getCategory(dataSource, user.id, params.id));
+      const found = await callUseCase({}, () => categories.getCategory(context, user.id, params.id));
       return withETag(res, wire.presentCategory(found));
     },
   );
@@ -91,13 +97,7 @@ export function categoriesRouter(dataSource: DataSource, authenticate: RequestHa
     },
     async ({ params, body, user }, req, res) => {
       const replaced = await callUseCase(wire.CATEGORY_PATHS, () =>
-        categories.replaceCategory(
-          dataSource,
-          user.id,
-          params.id,
-          wire.categoryStateOf(body),
-          ifMatchOf(req),
-        ),
+        categories.replaceCategory(context, user.id, params.id, wire.categoryStateOf(body), ifMatchOf(req)),
       );
       return withETag(res, wire.presentCategory(replaced));
     },
@@ -116,7 +116,7 @@ export function categoriesRouter(dataSource: DataSource, authenticate: RequestHa
     },
     async ({ params, body, user }, req, res) => {
       const patched = await callUseCase(wire.CATEGORY_PATHS, () =>
-        categories.patchCategory(dataSource, user.id, params.id, wire.categoryPatchOf(body), ifMatchOf(req)),
+        categories.patchCategory(context, user.id, params.id, wire.categoryPatchOf(body), ifMatchOf(req)),
       );
       return withETag(res, wire.presentCategory(patched));
     },
@@ -142,7 +142,7 @@ export function categoriesRouter(dataSource: DataSource, authenticate: RequestHa
     },
     async ({ params, query, user }, req) => {
       await callUseCase(wire.CATEGORY_PATHS, () =>
-        categories.deleteCategory(dataSource, user.id, params.id, query.reassign_to ?? null, ifMatchOf(req)),
+        categories.deleteCategory(context, user.id, params.id, query.reassign_to ?? null, ifMatchOf(req)),
       );
       return undefined;
     },

@@ -1,5 +1,3 @@
-import type { RequestHandler } from 'express';
-import type { DataSource } from 'typeorm';
 import {
   ApiRouter,
   decodeCursor,
@@ -12,6 +10,7 @@ import {
   sendIdempotentAnswer,
   setETag,
   toPage,
+  type ServiceContext,
 } from '@finance/shared';
 import { cursorAfter, transactionCursorSchema } from '../domain/transaction-order';
 import * as transactions from '../use-cases/transactions';
@@ -19,8 +18,8 @@ import { MERGE_PATCH_DESCRIPTION, idParams, withETag } from './fields';
 import * as wire from './transaction-schemas';
 import { callUseCase, ifMatchOf } from './use-case-calls';
 
-export function transactionsRouter(dataSource: DataSource, authenticate: RequestHandler): ApiRouter {
-  const api = new ApiRouter({ authenticate });
+export function transactionsRouter(context: ServiceContext): ApiRouter {
+  const api = new ApiRouter({ authenticate: context.authenticate });
   const tags = ['Transactions'];
   const changed = {
     200: { description: 'Updated', schema: wire.transactionSchema, headers: etagHeader },
@@ -59,12 +58,12 @@ export function transactionsRouter(dataSource: DataSource, authenticate: Request
         body: req.body,
       };
       const answer = await callUseCase(wire.TRANSACTION_BODY_PATHS, () =>
-        runIdempotently(dataSource, request, async (manager) => ({
-          status: 201,
-          body: wire.presentTransaction(
-            await transactions.createTransaction(manager, user.id, wire.draftOf(body)),
-          ),
-        })),
+        transactions.createTransaction(context, user.id, wire.draftOf(body), (record) =>
+          runIdempotently(context.dataSource, request, async (manager) => ({
+            status: 201,
+            body: wire.presentTransaction(await record(manager)),
+          })),
+        ),
       );
       setETag(res, answer.body.version);
       res.location(`/transactions/${answer.body.id}`);
@@ -86,7 +85,7 @@ export function transactionsRouter(dataSource: DataSource, authenticate: Request
     },
     async ({ query, user }) => {
       const rows = await callUseCase(wire.TRANSACTION_LIST_PATHS, () =>
-        transactions.listTransactionsPage(dataSource, user.id, {
+        transactions.listTransactionsPage(context, user.id, {
           filter: wire.filterOf(query),
           sort: query.sort,
           after: query.cursor ? decodeCursor(query.cursor, transactionCursorSchema) : undefined,
@@ -109,7 +108,7 @@ export function transactionsRouter(dataSource: DataSource, authenticate: Request
       },
     },
     async ({ params, user }, _req, res) => {
-      const t = await callUseCase({}, () => transactions.getTransaction(dataSource, user.id, params.id));
+      const t = await callUseCase({}, () => transactions.getTransaction(context, user.id, params.id));
       return withETag(res, wire.presentTransaction(t));
     },
   );
@@ -128,7 +127,7 @@ export function transactionsRouter(dataSource: DataSource, authenticate: Request
     },
     async ({ params, body, user }, req, res) => {
       const t = await callUseCase(wire.TRANSACTION_BODY_PATHS, () =>
-        transactions.replaceTransaction(dataSource, user.id, params.id, wire.draftOf(body), ifMatchOf(req)),
+        transactions.replaceTransaction(context, user.id, params.id, wire.draftOf(body), ifMatchOf(req)),
       );
       return withETag(res, wire.presentTransaction(t));
     },
@@ -147,7 +146,7 @@ export function transactionsRouter(dataSource: DataSource, authenticate: Request
     },
     async ({ params, body, user }, req, res) => {
       const t = await callUseCase(wire.TRANSACTION_BODY_PATHS, () =>
-        transactions.patchTransaction(dataSource, user.id, params.id, wire.patchOf(body), ifMatchOf(req)),
+        transactions.patchTransaction(context, user.id, params.id, wire.patchOf(body), ifMatchOf(req)),
       );
       return withETag(res, wire.presentTransaction(t));
     },
@@ -168,7 +167,7 @@ export function transactionsRouter(dataSource: DataSource, authenticate: Request
     },
     async ({ params, user }, req) => {
       await callUseCase({}, () =>
-        transactions.deleteTransaction(dataSource, user.id, params.id, ifMatchOf(req)),
+        transactions.deleteTransaction(context, user.id, params.id, ifMatchOf(req)),
       );
       return undefined;
     },

@@ -1,16 +1,15 @@
 import cron from 'node-cron';
-import type { Logger } from 'pino';
-import type { DataSource } from 'typeorm';
-import { purgeExpiredIdempotencyKeys } from '@finance/shared';
+import { purgeExpiredIdempotencyKeys, type Closer, type ServiceContext } from '@finance/shared';
 
 /** Hourly: forget Idempotency-Keys older than their 24 h replay window. Safe on every replica. */
-export function schedulePurgeOfIdempotencyKeys(dataSource: DataSource, logger: Logger) {
-  return cron.schedule('17 * * * *', async () => {
+export function scheduleIdempotencyKeyPurge(context: Pick<ServiceContext, 'dataSource' | 'logger'>): Closer {
+  const task = cron.schedule('17 * * * *', async () => {
     try {
-      const purged = await purgeExpiredIdempotencyKeys(dataSource.manager);
-      if (purged) logger.info({ purged }, 'expired idempotency keys purged');
+      const purged = await purgeExpiredIdempotencyKeys(context.dataSource.manager);
+      if (purged) context.logger.info({ purged }, 'expired idempotency keys purged');
     } catch (error) {
-      logger.warn({ err: error }, 'idempotency key purge failed');
+      context.logger.warn({ err: error }, 'idempotency key purge failed');
     }
   });
+  return { name: 'idempotency key purge', close: () => task.stop() };
 }

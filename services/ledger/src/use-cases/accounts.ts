@@ -1,4 +1,5 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { lockUserForWrite } from '@finance/shared';
 import {
   accountStateOf,
   replacedAccount,
@@ -21,8 +22,8 @@ import {
   type AccountCursor,
 } from '../data/accounts';
 import type { Account } from '../data/entities';
-import { profileOf } from '../data/profiles';
 import { publishAccountChange } from '../events/publish';
+import { withUserSettings, type LedgerContext } from './context';
 import type { VersionCheck } from './version-check';
 
 /** An account with its balance (minor units): what every read answers. */
@@ -45,61 +46,73 @@ async function withBalance(manager: EntityManager, account: Account): Promise<Ac
   return { account, balance: balances.get(account.id) ?? BigInt(account.openingBalanceMinor) };
 }
 
-export async function createAccount(
-  dataSource: DataSource,
+/** Creates an account; without a currency, in the user's base currency (awaited for a user who registered a moment ago). */
+export function createAccount(
+  context: LedgerContext,
   userId: string,
   request: NewAccount,
 ): Promise<AccountWithBalance> {
-  return dataSource.transaction(async (manager) => {
-    const currency = request.currency ?? (await profileOf(manager, userId)).baseCurrency;
-    const account = await insertAccount(manager, userId, {
-      name: request.name,
-      type: request.type,
-      currency,
-      openingBalanceMinor: storableMinorUnits<AccountField>(
-        request.openingBalance,
-        currency,
-        'openingBalance',
-      ),
-      archived: request.archived,
-    });
-    await publishAccountChange(manager, 'created', account);
-    return withBalance(manager, account);
-  });
+  return withUserSettings(context, userId, (settingsOf) =>
+    context.dataSource.transaction(async (manager) => {
+      const user = await lockUserForWrite(manager, userId);
+      const currency = request.currency ?? settingsOf(user).baseCurrency;
+      const account = await insertAccount(
+        manager,
+        userId,
+        {
+          name: request.name,
+          type: request.type,
+          currency,
+          openingBalanceMinor: storableMinorUnits<AccountField>(
+            request.openingBalance,
+            currency,
+            'openingBalance',
+          ),
+          archived: request.archived,
+        },
+        context.clock(),
+      );
+      await publishAccountChange(manager, 'created', account);
+      return withBalance(manager, account);
+    }),
+  );
 }
 
 export async function getAccount(
-  dataSource: DataSource,
+  context: LedgerContext,
   userId: string,
   id: string,
 ): Promise<AccountWithBalance> {
-  const account = await findAccount(dataSource.manager, userId, id);
+  const { manager } = context.dataSource;
+  const account = await findAccount(manager, userId, id);
   if (!account) throw missing('Account');
-  return withBalance(dataSource.manager, account);
+  return withBalance(manager, account);
 }
 
 export async function listAccountsPage(
-  dataSource: DataSource,
+  context: LedgerContext,
   userId: string,
   options: { archived?: boolean; after?: AccountCursor; limit: number },
 ): Promise<AccountWithBalance[]> {
-  const rows = await listAccounts(dataSource.manager, userId, options);
-  const balances = await balancesOf(dataSource.manager, userId, rows);
+  const { manager } = context.dataSource;
+  const rows = await listAccounts(manager, userId, options);
+  const balances = await balancesOf(manager, userId, rows);
   return rows.map((account) => ({
     account,
     balance: balances.get(account.id) ?? BigInt(account.openingBalanceMinor),
   }));
 }
 
-/** Locks the account, checks its version, and applies `change` (undefined: nothing to change). */
+/** Locks the user and the account, checks its version, and applies `change` (undefined: nothing to change). */
 async function changeAccount(
-  dataSource: DataSource,
+  context: LedgerContext,
   userId: string,
   id: string,
   check: VersionCheck,
   change: (current: Account) => AccountReplacement | undefined,
 ): Promise<AccountWithBalance> {
-  return dataSource.transaction(async (manager) => {
+  return context.dataSource.transaction(async (manager) => {
+    await lockUserForWrite(manager, userId);
     const account = await findAccount(manager, userId, id, { lock: 'update' });
     if (!account) throw missing('Account');
     check(account.version);
@@ -112,7 +125,7 @@ async function changeAccount(
       replacement,
       currencyChanges && (await accountHasTransactions(manager, userId, account.id)),
     );
-    await updateAccount(manager, account, values);
+    await updateAccount(manager, account, values, context.clock());
     await publishAccountChange(manager, 'updated', account);
     return withBalance(manager, account);
   });
@@ -120,36 +133,37 @@ async function changeAccount(
 
 /** PUT: omitted currency and opening balance keep their stored values (see AccountReplacement). */
 export function replaceAccount(
-  dataSource: DataSource,
+  context: LedgerContext,
   userId: string,
   id: string,
   replacement: AccountReplacement,
   check: VersionCheck,
 ): Promise<AccountWithBalance> {
-  return changeAccount(dataSource, userId, id, check, () => replacement);
+  return changeAccount(context, userId, id, check, () => replacement);
 }
 
 /** PATCH: a JSON merge onto the account, then the rules of a PUT. */
 export function patchAccount(
-  dataSource: DataSource,
+  context: LedgerContext,
   userId: string,
   id: string,
   patch: MergePatch<AccountState>,
   check: VersionCheck,
 ): Promise<AccountWithBalance> {
-  return changeAccount(dataSource, userId, id, check, (current) =>
+  return changeAccount(context, userId, id, check, (current) =>
     isEmptyPatch(patch) ? undefined : mergePatch(accountStateOf(current), patch),
   );
 }
 
 /** Deletes an account no transaction uses; one that has transactions is kept (archive it instead). */
 export async function deleteAccount(
-  dataSource: DataSource,
+  context: LedgerContext,
   userId: string,
   id: string,
   check: VersionCheck,
 ): Promise<'deleted' | 'has-transactions'> {
-  return dataSource.transaction(async (manager) => {
+  return context.dataSource.transaction(async (manager) => {
+    await lockUserForWrite(manager, userId);
     const account = await findAccount(manager, userId, id, { lock: 'update' });
     if (!account) throw missing('Account');
     check(account.version);

@@ -1,4 +1,5 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { lockUserForWrite } from '@finance/shared';
 import {
   kindChangeViolation,
   parentProblems,
@@ -24,6 +25,7 @@ import {
 } from '../data/categories';
 import type { Category } from '../data/entities';
 import { publishCategoryChange, publishCategoryDeleted, publishTransactionChange } from '../events/publish';
+import type { LedgerContext } from './context';
 import type { VersionCheck } from './version-check';
 
 const duplicateName = () =>
@@ -60,44 +62,46 @@ async function checkParent(
 }
 
 export async function createCategory(
-  dataSource: DataSource,
+  context: LedgerContext,
   userId: string,
   state: CategoryState,
 ): Promise<Category> {
   return naming(() =>
-    dataSource.transaction(async (manager) => {
+    context.dataSource.transaction(async (manager) => {
+      await lockUserForWrite(manager, userId);
       if (state.parentId) await checkParent(manager, userId, null, state.parentId);
-      const category = await insertCategory(manager, userId, state);
+      const category = await insertCategory(manager, userId, state, context.clock());
       await publishCategoryChange(manager, 'created', category);
       return category;
     }),
   );
 }
 
-export async function getCategory(dataSource: DataSource, userId: string, id: string): Promise<Category> {
-  const category = await findCategory(dataSource.manager, userId, id);
+export async function getCategory(context: LedgerContext, userId: string, id: string): Promise<Category> {
+  const category = await findCategory(context.dataSource.manager, userId, id);
   if (!category) throw missing('Category');
   return category;
 }
 
 export function listCategoriesPage(
-  dataSource: DataSource,
+  context: LedgerContext,
   userId: string,
   options: { kind?: CategoryKind; after?: CategoryCursor; limit: number },
 ): Promise<Category[]> {
-  return listCategories(dataSource.manager, userId, options);
+  return listCategories(context.dataSource.manager, userId, options);
 }
 
-/** Locks the category, checks its version, and applies `change` (undefined: nothing to change). */
+/** Locks the user and the category, checks its version, and applies `change` (undefined: nothing to change). */
 async function changeCategory(
-  dataSource: DataSource,
+  context: LedgerContext,
   userId: string,
   id: string,
   check: VersionCheck,
   change: (current: Category) => CategoryState | undefined,
 ): Promise<Category> {
   return naming(() =>
-    dataSource.transaction(async (manager) => {
+    context.dataSource.transaction(async (manager) => {
+      await lockUserForWrite(manager, userId);
       const category = await findCategory(manager, userId, id, { lock: 'update' });
       if (!category) throw missing('Category');
       check(category.version);
@@ -112,7 +116,7 @@ async function changeCategory(
         );
         if (violation) throw violation;
       }
-      await updateCategory(manager, category, state);
+      await updateCategory(manager, category, state, context.clock());
       await publishCategoryChange(manager, 'updated', category);
       return category;
     }),
@@ -120,24 +124,24 @@ async function changeCategory(
 }
 
 export function replaceCategory(
-  dataSource: DataSource,
+  context: LedgerContext,
   userId: string,
   id: string,
   state: CategoryState,
   check: VersionCheck,
 ): Promise<Category> {
-  return changeCategory(dataSource, userId, id, check, () => state);
+  return changeCategory(context, userId, id, check, () => state);
 }
 
 /** PATCH: a JSON merge onto the category (null clears icon or parent_id), then the rules of a PUT. */
 export function patchCategory(
-  dataSource: DataSource,
+  context: LedgerContext,
   userId: string,
   id: string,
   patch: MergePatch<CategoryState>,
   check: VersionCheck,
 ): Promise<Category> {
-  return changeCategory(dataSource, userId, id, check, (current) => {
+  return changeCategory(context, userId, id, check, (current) => {
     if (isEmptyPatch(patch)) return undefined;
     const merged = mergePatch<CategoryState>(
       {
@@ -159,13 +163,14 @@ export function patchCategory(
  * new version, so read models stay exact.
  */
 export async function deleteCategory(
-  dataSource: DataSource,
+  context: LedgerContext,
   userId: string,
   id: string,
   reassignTo: string | null,
   check: VersionCheck,
 ): Promise<void> {
-  await dataSource.transaction(async (manager) => {
+  await context.dataSource.transaction(async (manager) => {
+    await lockUserForWrite(manager, userId);
     const category = await findCategory(manager, userId, id, { lock: 'update' });
     if (!category) throw missing('Category');
     check(category.version);
@@ -182,9 +187,10 @@ export async function deleteCategory(
       );
       if (violation) throw violation;
     }
-    for (const child of await liftChildrenOf(manager, category))
+    const now = context.clock();
+    for (const child of await liftChildrenOf(manager, category, now))
       await publishCategoryChange(manager, 'updated', child);
-    for (const moved of await moveTransactions(manager, category, reassignTo))
+    for (const moved of await moveTransactions(manager, category, reassignTo, now))
       await publishTransactionChange(manager, 'updated', moved);
     await deleteCategoryRow(manager, category);
     await publishCategoryDeleted(manager, category, reassignTo);

@@ -1,5 +1,5 @@
-import type { DataSource, EntityManager } from 'typeorm';
-import { formatMinorUnits, todayIn } from '@finance/shared';
+import type { EntityManager } from 'typeorm';
+import { formatMinorUnits, localDate, lockUserForWrite, userSettingsOf } from '@finance/shared';
 import { missing, notFoundIn, RuleViolation } from '../domain/problems';
 import {
   transactionFilter,
@@ -27,7 +27,6 @@ import { defaultAccountOf, findAccount } from '../data/accounts';
 import { findCategory } from '../data/categories';
 import { draftReferences } from '../data/draft-references';
 import type { Transaction } from '../data/entities';
-import { profileOf } from '../data/profiles';
 import {
   deleteTransaction as deleteTransactionRow,
   findTransaction,
@@ -36,6 +35,7 @@ import {
   updateTransaction,
 } from '../data/transactions';
 import { publishAccountChange, publishTransactionChange } from '../events/publish';
+import { withUserSettings, type LedgerContext, type SettingsOf } from './context';
 import type { VersionCheck } from './version-check';
 
 /** A stored transaction as a client sees it: what PUT and PATCH start from. */
@@ -64,14 +64,19 @@ function recordedMoneyOf(t: Transaction): RecordedMoney {
   };
 }
 
+/** Where a write runs: the DB transaction of the Idempotency-Key (`runIdempotently`) or a plain one. */
+export type TransactionRunner<A> = (work: (manager: EntityManager) => Promise<Transaction>) => Promise<A>;
+
 /**
- * Checks a draft against the user's accounts, category and settings (one share-locking read)
- * and turns it into the values to store. A draft without an account goes to the default one,
- * made on first need.
+ * Checks a draft against the user (locked, with their settings), accounts and category in one
+ * share-locking read, and turns it into the values to store. A draft without an account goes to
+ * the default one, made on first need.
  */
 async function resolveDraft(
+  context: LedgerContext,
   manager: EntityManager,
   userId: string,
+  settingsOf: SettingsOf,
   draft: TransactionDraft,
   replacing?: Transaction,
 ) {
@@ -79,44 +84,55 @@ async function resolveDraft(
   if (shape.length)
     throw new RuleViolation<TransactionField>('invalid', 'The request body is invalid', shape);
 
-  const { profile, accounts, category } = await draftReferences(manager, userId, {
+  const references = await draftReferences(manager, userId, {
     accountIds: [draft.accountId, draft.toAccountId].filter((id): id is string => Boolean(id)),
     categoryId: draft.categoryId,
   });
+  const settings = settingsOf(references.user);
+  const now = context.clock();
   let account: AccountFacts | undefined;
-  if (draft.accountId) account = accounts.get(draft.accountId);
+  if (draft.accountId) account = references.accounts.get(draft.accountId);
   else {
-    const found = await defaultAccountOf(manager, userId, profile.baseCurrency);
+    const found = await defaultAccountOf(manager, userId, settings.baseCurrency, now);
     if (found.created) await publishAccountChange(manager, 'created', found.account);
     account = found.account;
   }
   return resolveTransaction(draft, {
     account,
-    toAccount: draft.toAccountId ? accounts.get(draft.toAccountId) : undefined,
-    category,
-    baseCurrency: profile.baseCurrency,
-    today: todayIn(profile.timezone),
+    toAccount: draft.toAccountId ? references.accounts.get(draft.toAccountId) : undefined,
+    category: references.category,
+    baseCurrency: settings.baseCurrency,
+    today: localDate(now, settings.timezone),
     recorded: replacing && recordedMoneyOf(replacing),
   });
 }
 
-/** Records a new transaction; runs inside the caller's DB transaction (the Idempotency-Key's). */
-export async function createTransaction(
-  manager: EntityManager,
+/**
+ * Records a new transaction, in the DB transaction `run` opens (the Idempotency-Key's); in the
+ * user's own base currency also right after they registered.
+ */
+export function createTransaction<A>(
+  context: LedgerContext,
   userId: string,
   draft: TransactionDraft,
-): Promise<Transaction> {
-  const transaction = await insertTransaction(manager, userId, await resolveDraft(manager, userId, draft));
-  await publishTransactionChange(manager, 'created', transaction);
-  return transaction;
+  run: TransactionRunner<A>,
+): Promise<A> {
+  return withUserSettings(context, userId, (settingsOf) =>
+    run(async (manager) => {
+      const values = await resolveDraft(context, manager, userId, settingsOf, draft);
+      const transaction = await insertTransaction(manager, userId, values, context.clock());
+      await publishTransactionChange(manager, 'created', transaction);
+      return transaction;
+    }),
+  );
 }
 
 export async function getTransaction(
-  dataSource: DataSource,
+  context: LedgerContext,
   userId: string,
   id: string,
 ): Promise<Transaction> {
-  const transaction = await findTransaction(dataSource.manager, userId, id);
+  const transaction = await findTransaction(context.dataSource.manager, userId, id);
   if (!transaction) throw missing('Transaction');
   return transaction;
 }
@@ -130,14 +146,14 @@ export interface TransactionListRequest {
 
 /** One keyset page (limit + 1 rows). Amount bounds are in the base currency; foreign ids are 404s. */
 export async function listTransactionsPage(
-  dataSource: DataSource,
+  context: LedgerContext,
   userId: string,
   request: TransactionListRequest,
 ): Promise<Transaction[]> {
-  const manager = dataSource.manager;
+  const { manager } = context.dataSource;
   const wrongSort = request.after && cursorSortViolation(request.sort, request.after);
   if (wrongSort) throw wrongSort;
-  const { baseCurrency } = await profileOf(manager, userId);
+  const { baseCurrency } = await userSettingsOf(manager, userId);
   const filter = transactionFilter(request.filter, baseCurrency);
   if (filter.accountId && !(await findAccount(manager, userId, filter.accountId)))
     throw notFoundIn<FilterField>('Account', 'accountId');
@@ -146,55 +162,61 @@ export async function listTransactionsPage(
   return listTransactions(manager, userId, filter, request.sort, request.after, request.limit);
 }
 
-/** Locks the transaction, checks its version, and applies `change` (undefined: nothing to change). */
-async function changeTransaction(
-  dataSource: DataSource,
+/** Locks the user and the transaction, checks its version, and applies `change` (undefined: nothing to change). */
+function changeTransaction(
+  context: LedgerContext,
   userId: string,
   id: string,
   check: VersionCheck,
   change: (current: TransactionState) => TransactionDraft | undefined,
 ): Promise<Transaction> {
-  return dataSource.transaction(async (manager) => {
-    const current = await findTransaction(manager, userId, id, { lock: true });
-    if (!current) throw missing('Transaction');
-    check(current.version);
-    const draft = change(stateOf(current));
-    if (!draft) return current; // nothing to change: no new version, no event
-    await updateTransaction(manager, current, await resolveDraft(manager, userId, draft, current));
-    await publishTransactionChange(manager, 'updated', current);
-    return current;
-  });
+  return withUserSettings(context, userId, (settingsOf) =>
+    context.dataSource.transaction(async (manager) => {
+      // The user first, as every write and the deletion take them: no deadlock with a deletion.
+      await lockUserForWrite(manager, userId);
+      const current = await findTransaction(manager, userId, id, { lock: true });
+      if (!current) throw missing('Transaction');
+      check(current.version);
+      const draft = change(stateOf(current));
+      if (!draft) return current; // nothing to change: no new version, no event
+      const values = await resolveDraft(context, manager, userId, settingsOf, draft, current);
+      await updateTransaction(manager, current, values, context.clock());
+      await publishTransactionChange(manager, 'updated', current);
+      return current;
+    }),
+  );
 }
 
 /** PUT: every field replaced; a draft without account or date keeps the stored ones. */
 export function replaceTransaction(
-  dataSource: DataSource,
+  context: LedgerContext,
   userId: string,
   id: string,
   draft: TransactionDraft,
   check: VersionCheck,
 ): Promise<Transaction> {
-  return changeTransaction(dataSource, userId, id, check, (current) => replacementDraft(current, draft));
+  return changeTransaction(context, userId, id, check, (current) => replacementDraft(current, draft));
 }
 
 /** PATCH: a JSON merge onto the transaction, with the type rules of {@link patchedDraft}. */
 export function patchTransaction(
-  dataSource: DataSource,
+  context: LedgerContext,
   userId: string,
   id: string,
   patch: TransactionPatch,
   check: VersionCheck,
 ): Promise<Transaction> {
-  return changeTransaction(dataSource, userId, id, check, (current) => patchedDraft(current, patch));
+  return changeTransaction(context, userId, id, check, (current) => patchedDraft(current, patch));
 }
 
 export async function deleteTransaction(
-  dataSource: DataSource,
+  context: LedgerContext,
   userId: string,
   id: string,
   check: VersionCheck,
 ): Promise<void> {
-  await dataSource.transaction(async (manager) => {
+  await context.dataSource.transaction(async (manager) => {
+    await lockUserForWrite(manager, userId);
     const transaction = await findTransaction(manager, userId, id, { lock: true });
     if (!transaction) throw missing('Transaction');
     check(transaction.version);

@@ -1,0 +1,15 @@
+import { LedgerSchema1763780000000 } from './1763780000000-LedgerSchema';
+import { SharedIdempotencyKeys1796112700000 } from './1796112700000-SharedIdempotencyKeys';
+import { MoveUserProfilesToDirectory1796200000000 } from './1796200000000-user-directory';
+
+/**
+ * The ledger's own migrations, as classes (the compiled service needs no globs). startService adds
+ * the shared ones (outbox, inbox and tombstones, user directory, idempotency keys); TypeORM runs
+ * them all by timestamp, so on a fresh database the ledger's first idempotency_keys is reshaped
+ * into the shared table before the shared migration (`CREATE TABLE IF NOT EXISTS`) finds it in place.
+ */
+export const ledgerMigrations = [
+  LedgerSchema1763780000000,
+  SharedIdempotencyKeys1796112700000,
+  MoveUserProfilesToDirectory1796200000000,
+];

@@ -1,0 +1,25 @@
+import { defineService } from '@finance/shared';
+import { ledgerConfigSchema } from './config';
+import { ledgerEntities } from './data/entities';
+import { ledgerMigrations } from './data/migrations';
+import { ledgerUserEvents } from './events/user-events';
+import { accountsRouter } from './http/accounts';
+import { categoriesRouter } from './http/categories';
+import { transactionsRouter } from './http/transactions';
+import { scheduleIdempotencyKeyPurge } from './jobs/purge-idempotency-keys';
+
+/** The ledger: accounts, categories and transactions, the source of truth for money. */
+export default defineService({
+  name: 'ledger',
+  configSchema: ledgerConfigSchema,
+  migrations: ledgerMigrations,
+  entities: ledgerEntities,
+  openapi: {
+    title: 'Finance Tracker — ledger',
+    description:
+      'Accounts, categories and transactions: the source of truth for money. Amounts are exact decimal strings.',
+  },
+  userEvents: ledgerUserEvents,
+  setup: (context) => ({ closers: [scheduleIdempotencyKeyPurge(context)] }),
+  routes: (context) => [accountsRouter(context), categoriesRouter(context), transactionsRouter(context)],
+});
