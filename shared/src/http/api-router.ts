@@ -16,7 +16,23 @@ export interface ResponseSpec {
   headers?: Record<string, { description: string }>;
 }
 
-export interface RouteSpec<B extends Schema, Q extends Schema, P extends Schema> {
+type Responses = Record<number, ResponseSpec>;
+type SuccessStatus = 200 | 201 | 202 | 203 | 206;
+/**
+ * What a handler may return: the input of one of its 2xx response schemas (sent as JSON with the
+ * route's first 2xx status), or nothing when it answered itself (a stream, a 204).
+ */
+type SuccessBody<R> = {
+  [K in keyof R & SuccessStatus]: R[K] extends { schema: infer S extends ZodType } ? z.input<S> : never;
+}[keyof R & SuccessStatus];
+type Answer<R> = SuccessBody<R> | undefined | void;
+
+export interface RouteSpec<
+  B extends Schema,
+  Q extends Schema,
+  P extends Schema,
+  R extends Responses = Responses,
+> {
   summary: string;
   description?: string;
   tags?: string[];
@@ -32,7 +48,7 @@ export interface RouteSpec<B extends Schema, Q extends Schema, P extends Schema>
   query?: Q;
   params?: P;
   headers?: Record<string, { description: string; required?: boolean }>;
-  responses: Record<number, ResponseSpec>;
+  responses: R;
   /** Routes are authenticated unless this is false. */
   auth?: boolean;
   /** Only callers with this role may pass (after authentication). */
@@ -47,11 +63,12 @@ export interface RouteInput<B extends Schema, Q extends Schema, P extends Schema
   user: AuthenticatedUser;
 }
 
-export type RouteHandler<B extends Schema, Q extends Schema, P extends Schema> = (
-  input: RouteInput<B, Q, P>,
-  req: Request,
-  res: Response,
-) => unknown;
+export type RouteHandler<
+  B extends Schema,
+  Q extends Schema,
+  P extends Schema,
+  R extends Responses = Responses,
+> = (input: RouteInput<B, Q, P>, req: Request, res: Response) => Answer<R> | Promise<Answer<R>>;
 
 export interface RegisteredRoute {
   method: Method;
@@ -103,47 +120,51 @@ export class ApiRouter {
 
   constructor(private readonly options: { authenticate?: RequestHandler } = {}) {}
 
-  get<Q extends Schema = undefined, P extends Schema = undefined>(
+  get<Q extends Schema = undefined, P extends Schema = undefined, R extends Responses = Responses>(
     path: string,
-    spec: RouteSpec<undefined, Q, P>,
-    handler: RouteHandler<undefined, Q, P>,
+    spec: RouteSpec<undefined, Q, P, R>,
+    handler: RouteHandler<undefined, Q, P, R>,
   ) {
     return this.add('get', path, spec, handler);
   }
-  post<B extends Schema = undefined, Q extends Schema = undefined, P extends Schema = undefined>(
-    path: string,
-    spec: RouteSpec<B, Q, P>,
-    handler: RouteHandler<B, Q, P>,
-  ) {
+  post<
+    B extends Schema = undefined,
+    Q extends Schema = undefined,
+    P extends Schema = undefined,
+    R extends Responses = Responses,
+  >(path: string, spec: RouteSpec<B, Q, P, R>, handler: RouteHandler<B, Q, P, R>) {
     return this.add('post', path, spec, handler);
   }
-  put<B extends Schema = undefined, Q extends Schema = undefined, P extends Schema = undefined>(
-    path: string,
-    spec: RouteSpec<B, Q, P>,
-    handler: RouteHandler<B, Q, P>,
-  ) {
+  put<
+    B extends Schema = undefined,
+    Q extends Schema = undefined,
+    P extends Schema = undefined,
+    R extends Responses = Responses,
+  >(path: string, spec: RouteSpec<B, Q, P, R>, handler: RouteHandler<B, Q, P, R>) {
     return this.add('put', path, spec, handler);
   }
-  patch<B extends Schema = undefined, Q extends Schema = undefined, P extends Schema = undefined>(
-    path: string,
-    spec: RouteSpec<B, Q, P>,
-    handler: RouteHandler<B, Q, P>,
-  ) {
+  patch<
+    B extends Schema = undefined,
+    Q extends Schema = undefined,
+    P extends Schema = undefined,
+    R extends Responses = Responses,
+  >(path: string, spec: RouteSpec<B, Q, P, R>, handler: RouteHandler<B, Q, P, R>) {
     return this.add('patch', path, spec, handler);
   }
-  delete<B extends Schema = undefined, Q extends Schema = undefined, P extends Schema = undefined>(
-    path: string,
-    spec: RouteSpec<B, Q, P>,
-    handler: RouteHandler<B, Q, P>,
-  ) {
+  delete<
+    B extends Schema = undefined,
+    Q extends Schema = undefined,
+    P extends Schema = undefined,
+    R extends Responses = Responses,
+  >(path: string, spec: RouteSpec<B, Q, P, R>, handler: RouteHandler<B, Q, P, R>) {
     return this.add('delete', path, spec, handler);
   }
 
-  private add<B extends Schema, Q extends Schema, P extends Schema>(
+  private add<B extends Schema, Q extends Schema, P extends Schema, R extends Responses>(
     method: Method,
     path: string,
-    spec: RouteSpec<B, Q, P>,
-    handler: RouteHandler<B, Q, P>,
+    spec: RouteSpec<B, Q, P, R>,
+    handler: RouteHandler<B, Q, P, R>,
   ): this {
     const body = spec.body ? strict(spec.body) : undefined;
     // A route without query parameters takes none: `?anything=` is as unknown there as anywhere.
