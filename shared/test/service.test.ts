@@ -24,7 +24,11 @@ function whoAmI(handlers: EventHandlers = {}) {
       const api = new ApiRouter();
       api.get(
         '/whoami',
-        { summary: 'The client address', auth: false, responses: { 200: { description: 'ip' } } },
+        {
+          summary: 'The client address',
+          auth: false,
+          responses: { 200: { description: 'ip', schema: z.object({ ip: z.string().optional() }) } },
+        },
         (_in, req) => ({ ip: req.ip }),
       );
       return [api];
