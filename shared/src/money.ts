@@ -83,6 +83,21 @@ export function toMinorUnits(amount: string, currency: string): bigint {
   return sign ? -minor : minor;
 }
 
+/** The largest amount a PostgreSQL bigint column holds, in minor units. */
+export const MAX_STORABLE_MINOR_UNITS = 9_223_372_036_854_775_807n;
+
+/**
+ * {@link toMinorUnits} for an amount that is stored as a bigint: one that does not fit is a
+ * MoneyError too (15 integer digits pass every currency's shape, but with 4 minor digits, CLF,
+ * they overflow a bigint: refused here rather than failing an INSERT with a 500).
+ */
+export function toStorableMinorUnits(amount: string, currency: string): bigint {
+  const minor = toMinorUnits(amount, currency);
+  if (minor > MAX_STORABLE_MINOR_UNITS || minor < -MAX_STORABLE_MINOR_UNITS)
+    throw new MoneyError(`Too large for ${currency}`);
+  return minor;
+}
+
 /** 1234n USD → "12.34"; -5n USD → "-0.05"; 1200n JPY → "1200". */
 export function formatMinorUnits(minor: bigint | string | number, currency: string): string {
   const value = BigInt(minor);

@@ -1,4 +1,6 @@
 import {
+  MoneyError,
+  toStorableMinorUnits,
   convertMinorUnits,
   divideHalfEven,
   formatMinorUnits,
@@ -67,5 +69,14 @@ describe('money', () => {
     expect(positiveAmount.safeParse('-1').success).toBe(false);
     expect(positiveAmount.safeParse(1e-7).success).toBe(false);
     expect(positiveAmount.safeParse('1,5').success).toBe(false);
+  });
+});
+
+describe('storable amounts', () => {
+  it('refuses what a bigint column cannot hold, in every currency', () => {
+    expect(() => toStorableMinorUnits('999999999999999.9999', 'CLF')).toThrow('Too large for CLF');
+    expect(() => toStorableMinorUnits('-999999999999999.9999', 'CLF')).toThrow(MoneyError);
+    expect(toStorableMinorUnits('922337203685477.5807', 'CLF')).toBe(9_223_372_036_854_775_807n);
+    expect(toStorableMinorUnits('999999999999999.99', 'USD')).toBe(99_999_999_999_999_999n);
   });
 });

@@ -1,4 +1,5 @@
 import type { ZodError } from 'zod';
+import { MoneyError, toStorableMinorUnits } from '../money';
 
 /** One field that failed validation: a JSON path (`body.amount`, `query.limit`) and why. */
 export interface FieldError {
@@ -153,4 +154,20 @@ export function unstorableTextProblem(value: unknown, location: string): HttpPro
       { field: joinPath(location, path), message: 'Must not contain NUL characters or unpaired surrogates' },
     ],
   });
+}
+
+/**
+ * An amount from a request as the minor units it is stored in; too many decimals for the currency
+ * (JPY "1.5") or more than a bigint holds is a 400 naming `field`.
+ */
+export function storableAmount(amount: string, currency: string, field: string): bigint {
+  try {
+    return toStorableMinorUnits(amount, currency);
+  } catch (error) {
+    if (error instanceof MoneyError)
+      throw new HttpProblem(400, `Invalid amount: ${error.message}`, {
+        errors: [{ field, message: error.message }],
+      });
+    throw error;
+  }
 }

@@ -1,7 +1,6 @@
 import {
   ApiRouter,
   HttpProblem,
-  MoneyError,
   badRequest,
   checkIfMatch,
   compareDates,
@@ -15,7 +14,6 @@ import {
   notFound,
   pageSchema,
   setETag,
-  toMinorUnits,
   toPage,
   unprocessable,
   userSettingsOf,
@@ -23,6 +21,7 @@ import {
   lockUserForWrite,
   type ReadYourWrites,
   type ServiceContext,
+  storableAmount,
 } from '@finance/shared';
 import type { Request, Response } from 'express';
 import type { DataSource } from 'typeorm';
@@ -104,26 +103,6 @@ function defaultName(period: BudgetPeriod): string {
 
 function sameFields(budget: BudgetRecord, fields: BudgetFields): boolean {
   return (Object.keys(fields) as Array<keyof BudgetFields>).every((key) => budget[key] === fields[key]);
-}
-
-/** The largest amount the bigint column holds, in minor units. */
-const MAX_MINOR_UNITS = 9_223_372_036_854_775_807n;
-
-function amountIn(amount: string, currency: string): bigint {
-  try {
-    const minor = toMinorUnits(amount, currency);
-    // With 4 minor digits (CLF) 15 integer digits pass PostgreSQL's bigint: a 400, not a failed INSERT.
-    if (minor > MAX_MINOR_UNITS) {
-      throw badRequest('The amount is too large', [
-        { field: 'body.amount', message: `Too large for ${currency}` },
-      ]);
-    }
-    return minor;
-  } catch (error) {
-    if (error instanceof MoneyError)
-      throw badRequest(error.message, [{ field: 'body.amount', message: error.message }]);
-    throw error;
-  }
 }
 
 function checkDates(fields: Pick<BudgetFields, 'startDate' | 'endDate'>): void {
@@ -216,7 +195,7 @@ export function budgetsRouter(context: ServiceContext<BudgetsConfig>): ApiRouter
         const fields: BudgetFields = {
           name: body.name ?? defaultName(body.period),
           categoryId: body.category_id,
-          amountMinor: amountIn(body.amount, settings.baseCurrency),
+          amountMinor: storableAmount(body.amount, settings.baseCurrency, 'body.amount'),
           period: body.period,
           startDate: body.start_date ?? localDate(now(), settings.timezone),
           endDate: body.end_date,
@@ -365,7 +344,7 @@ export function budgetsRouter(context: ServiceContext<BudgetsConfig>): ApiRouter
       change(req, res, user.id, params.id, body.category_id, (existing) => ({
         name: body.name ?? defaultName(body.period),
         categoryId: body.category_id,
-        amountMinor: amountIn(body.amount, existing.currency),
+        amountMinor: storableAmount(body.amount, existing.currency, 'body.amount'),
         period: body.period,
         startDate: body.start_date ?? existing.startDate,
         endDate: body.end_date,
@@ -391,7 +370,9 @@ export function budgetsRouter(context: ServiceContext<BudgetsConfig>): ApiRouter
         name: body.name ?? existing.name,
         categoryId: body.category_id === undefined ? existing.categoryId : body.category_id,
         amountMinor:
-          body.amount === undefined ? existing.amountMinor : amountIn(body.amount, existing.currency),
+          body.amount === undefined
+            ? existing.amountMinor
+            : storableAmount(body.amount, existing.currency, 'body.amount'),
         period: body.period ?? existing.period,
         startDate: body.start_date ?? existing.startDate,
         endDate: body.end_date === undefined ? existing.endDate : body.end_date,
