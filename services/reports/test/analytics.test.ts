@@ -1,26 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { TokenVerifier, authenticate } from '@finance/shared';
-import {
-  TEST_AUDIENCE,
-  TEST_ISSUER,
-  TestTokenIssuer,
-  httpJson,
-  startHttpServer,
-  testLogger,
-  type RunningServer,
-} from '@finance/shared/testing';
-import { buildApp } from '../src/app';
+import { TestTokenIssuer, httpJson } from '@finance/shared/testing';
 import {
   account,
   apply,
-  testRenderer,
   category,
   event,
-  openTestDb,
+  profile,
+  startReports,
   transaction,
-  type TestDb,
+  type ReportsService,
 } from './support';
-import { profile } from './fixtures';
 
 /**
  * A hand-computed fixture. User A lives in Pacific/Auckland (NZD), user B in
@@ -29,9 +18,7 @@ import { profile } from './fixtures';
  */
 describe('analytics over the roll-ups', () => {
   const issuer = new TestTokenIssuer();
-  let db: TestDb;
-  let server: RunningServer;
-  const renderer = testRenderer();
+  let service: ReportsService;
   let now = new Date('2026-02-28T12:00:00Z');
   const A = randomUUID();
   const B = randomUUID();
@@ -49,12 +36,11 @@ describe('analytics over the roll-ups', () => {
 
   beforeAll(async () => {
     await issuer.start();
-    db = await openTestDb('reports_analytics');
-    const ds = db.dataSource;
+    service = await startReports('reports_analytics', { issuer, clock: () => now, browser: false });
     const tx = (overrides: Parameters<typeof transaction>[0]) =>
       event('ledger.transaction.created', A, randomUUID(), 1, transaction(overrides));
     await apply(
-      ds,
+      service,
       event('auth.user.registered', A, A, 1, profile('NZD', 'Pacific/Auckland')),
       event('auth.user.registered', B, B, 1, profile('USD', 'America/Los_Angeles')),
       event('ledger.account.created', A, ids.checking, 1, account('Checking', 'NZD', '1000.00')),
@@ -125,27 +111,15 @@ describe('analytics over the roll-ups', () => {
         transaction({ accountId: ids.bAccount, currency: 'USD', amount: '20.00', date: '2026-03-01' }),
       ),
     );
-    const app = buildApp({
-      dataSource: ds,
-      logger: testLogger(),
-      renderer,
-      authenticate: authenticate(
-        new TokenVerifier({ jwksUrl: issuer.jwksUrl, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }),
-      ),
-      clock: () => now,
-    });
-    server = await startHttpServer(app);
   });
 
   afterAll(async () => {
-    await server?.close();
-    await db?.close();
+    await service?.close();
     await issuer.stop();
-    await renderer.close();
   });
 
   const get = (path: string, userId = A) =>
-    httpJson('GET', `${server.url}${path}`, { token: issuer.token(userId) });
+    httpJson('GET', `${service.url}${path}`, { token: issuer.token(userId) });
 
   it('spending by category: renamed and reassigned categories, uncategorised row, shares, transfers excluded', async () => {
     const res = await get('/analytics/spending?from=2026-02-01&to=2026-02-28');
@@ -440,7 +414,7 @@ describe('analytics over the roll-ups', () => {
         transaction({ accountId, currency, amount, baseCurrency: currency, categoryId: food, date }),
       );
     await apply(
-      db.dataSource,
+      service,
       event('auth.user.registered', C, C, 1, profile('USD', 'UTC')),
       event('ledger.account.created', C, usd, 1, account('Dollars', 'USD', '100.00')),
       event('ledger.category.created', C, food, 1, category('Food', '#2E7D32')),
@@ -496,7 +470,7 @@ describe('analytics over the roll-ups', () => {
     const wallet = randomUUID();
     const huge = '999999999999999.000';
     await apply(
-      db.dataSource,
+      service,
       event('auth.user.registered', D, D, 1, profile('BHD', 'Asia/Bahrain')),
       event('ledger.account.created', D, wallet, 1, account('Wallet', 'BHD', '0')),
       ...Array.from({ length: 10 }, () =>
@@ -530,8 +504,18 @@ describe('analytics over the roll-ups', () => {
     ]);
   });
 
+  it('reads an unknown timezone (as auth may send it) as UTC rather than failing', async () => {
+    const E = randomUUID();
+    await apply(service, event('auth.user.registered', E, E, 1, profile('EUR', 'Mars/Olympus_Mons')));
+    // Still February in UTC; already March east of it.
+    now = new Date('2026-02-28T23:30:00Z');
+    const res = await get('/analytics/spending', E);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ from: '2026-02-01', to: '2026-02-28', currency: 'EUR' });
+  });
+
   it('documents every endpoint in /openapi.json', async () => {
-    const res = await httpJson('GET', `${server.url}/openapi.json`);
+    const res = await httpJson('GET', `${service.url}/openapi.json`);
     expect(Object.keys(res.body.paths)).toEqual(
       expect.arrayContaining([
         '/analytics/spending',
@@ -547,7 +531,7 @@ describe('analytics over the roll-ups', () => {
   });
 
   it('needs a token', async () => {
-    const res = await httpJson('GET', `${server.url}/analytics/spending`);
+    const res = await httpJson('GET', `${service.url}/analytics/spending`);
     expect(res.status).toBe(401);
   });
 });

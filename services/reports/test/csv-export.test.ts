@@ -1,30 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { TokenVerifier, authenticate } from '@finance/shared';
 import { parse } from 'csv-parse/sync';
-import {
-  TEST_AUDIENCE,
-  TEST_ISSUER,
-  TestTokenIssuer,
-  httpJson,
-  startHttpServer,
-  testLogger,
-  type RunningServer,
-} from '@finance/shared/testing';
-import { buildApp } from '../src/app';
+import { TestTokenIssuer, httpJson } from '@finance/shared/testing';
 import { CSV_HEADER } from '../src/domain/csv';
 import {
   account,
   apply,
-  testRenderer,
   category,
   event,
-  openTestDb,
+  profile,
+  startReports,
   transaction,
-  type TestDb,
+  type ReportsService,
 } from './support';
-import { profile } from './fixtures';
 
 // jest runs without --expose-gc; this exposes it for the memory measurement only.
 setFlagsFromString('--expose-gc');
@@ -32,9 +21,7 @@ const collectGarbage = runInNewContext('gc') as () => void;
 
 describe('CSV export', () => {
   const issuer = new TestTokenIssuer();
-  let db: TestDb;
-  let server: RunningServer;
-  const renderer = testRenderer();
+  let service: ReportsService;
   const me = randomUUID();
   const bulkUser = randomUUID();
   const checking = randomUUID();
@@ -43,9 +30,13 @@ describe('CSV export', () => {
 
   beforeAll(async () => {
     await issuer.start();
-    db = await openTestDb('reports_csv');
+    service = await startReports('reports_csv', {
+      issuer,
+      clock: () => new Date('2026-04-15T10:00:00Z'),
+      browser: false,
+    });
     await apply(
-      db.dataSource,
+      service,
       event('auth.user.registered', me, me, 1, profile('EUR', 'Europe/Paris')),
       event('ledger.account.created', me, checking, 1, account('Main, "daily"', 'EUR', '0')),
       event('ledger.account.created', me, savings, 1, account('Savings', 'EUR', '0')),
@@ -111,27 +102,15 @@ describe('CSV export', () => {
         }),
       ),
     );
-    const app = buildApp({
-      dataSource: db.dataSource,
-      logger: testLogger(),
-      renderer,
-      authenticate: authenticate(
-        new TokenVerifier({ jwksUrl: issuer.jwksUrl, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }),
-      ),
-      clock: () => new Date('2026-04-15T10:00:00Z'),
-    });
-    server = await startHttpServer(app);
   });
 
   afterAll(async () => {
-    await server?.close();
-    await db?.close();
+    await service?.close();
     await issuer.stop();
-    await renderer.close();
   });
 
   it('streams the range in date order, with the documented columns and a file name', async () => {
-    const res = await fetch(`${server.url}/export/csv?from=2026-04-01&to=2026-04-30`, {
+    const res = await fetch(`${service.url}/export/csv?from=2026-04-01&to=2026-04-30`, {
       headers: { authorization: `Bearer ${issuer.token(me)}` },
     });
     expect(res.status).toBe(200);
@@ -148,26 +127,26 @@ describe('CSV export', () => {
   });
 
   it('filters by type and defaults to the current month; another user gets only a header', async () => {
-    const transfers = await fetch(`${server.url}/export/csv?transaction_type=transfer`, {
+    const transfers = await fetch(`${service.url}/export/csv?transaction_type=transfer`, {
       headers: { authorization: `Bearer ${issuer.token(me)}` },
     });
     expect(transfers.headers.get('content-disposition')).toContain(
       'transactions-2026-04-01-to-2026-04-30.csv',
     );
     expect((await transfers.text()).split('\r\n').filter(Boolean)).toHaveLength(2);
-    const stranger = await fetch(`${server.url}/export/csv?from=2026-04-01&to=2026-04-30`, {
+    const stranger = await fetch(`${service.url}/export/csv?from=2026-04-01&to=2026-04-30`, {
       headers: { authorization: `Bearer ${issuer.token(randomUUID())}` },
     });
     expect(await stranger.text()).toBe(CSV_HEADER);
   });
 
   it('rejects bad input with 400 problem+json', async () => {
-    const res = await httpJson('GET', `${server.url}/export/csv?from=2026-05-01&to=2026-04-01`, {
+    const res = await httpJson('GET', `${service.url}/export/csv?from=2026-05-01&to=2026-04-01`, {
       token: issuer.token(me),
     });
     expect(res.status).toBe(400);
     expect(res.body.errors[0].field).toBe('query.from');
-    const type = await httpJson('GET', `${server.url}/export/csv?transaction_type=gift`, {
+    const type = await httpJson('GET', `${service.url}/export/csv?transaction_type=gift`, {
       token: issuer.token(me),
     });
     expect(type.body.errors[0].field).toBe('query.transaction_type');
@@ -211,7 +190,7 @@ describe('CSV export', () => {
 
     beforeAll(async () => {
       await apply(
-        db.dataSource,
+        service,
         event('auth.user.registered', hostile, hostile, 1, profile('EUR', 'UTC')),
         event('ledger.account.created', hostile, evilAccount, 1, account(originals[0].account, 'EUR', '0')),
         event('ledger.account.created', hostile, target, 1, account('+target', 'EUR', '0')),
@@ -241,7 +220,7 @@ describe('CSV export', () => {
     });
 
     const exportOf = async (query: string) => {
-      const res = await fetch(`${server.url}/export/csv?${query}`, {
+      const res = await fetch(`${service.url}/export/csv?${query}`, {
         headers: { authorization: `Bearer ${issuer.token(hostile)}` },
       });
       return { status: res.status, text: await res.text() };
@@ -289,7 +268,7 @@ describe('CSV export', () => {
       ['category_id', () => food, 'query.category_id'],
       ['category_id', () => randomUUID(), 'query.category_id'],
     ])('%s of another user or unknown → 404 naming the parameter', async (parameter, id, field) => {
-      const res = await httpJson('GET', `${server.url}/export/csv?${parameter}=${id()}`, {
+      const res = await httpJson('GET', `${service.url}/export/csv?${parameter}=${id()}`, {
         token: issuer.token(hostile),
       });
       expect(res.status).toBe(404);
@@ -310,7 +289,7 @@ describe('CSV export', () => {
   it('streams 100,000 rows exactly, with bounded memory', async () => {
     const rows = 100_000;
     // Bulk-inserted straight into the read model: this measures the export, not the event path.
-    await db.dataSource.query(
+    await service.dataSource.query(
       `INSERT INTO report_transactions (id, user_id, account_id, category_id, type, base_amount_minor, base_currency,
          amount_minor, currency, date, description, payee, notes, tags, version)
        SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid, $1, $2, NULL, 'expense', n, 'EUR',
@@ -338,7 +317,7 @@ describe('CSV export', () => {
     let pending = '';
     let header: string | undefined;
     const wrong: string[] = [];
-    const res = await fetch(`${server.url}/export/csv?from=2020-01-01&to=2024-12-31`, {
+    const res = await fetch(`${service.url}/export/csv?from=2020-01-01&to=2024-12-31`, {
       headers: { authorization: `Bearer ${issuer.token(bulkUser)}` },
     });
     expect(res.status).toBe(200);

@@ -1,4 +1,3 @@
-import { TokenVerifier, authenticate } from '@finance/shared';
 import { randomUUID } from 'node:crypto';
 import {
   DATE_DOMAIN,
@@ -10,28 +9,19 @@ import {
   isCalendarDate,
   isInDateDomain,
 } from '@finance/shared';
-import {
-  TEST_AUDIENCE,
-  TEST_ISSUER,
-  TestTokenIssuer,
-  startHttpServer,
-  testLogger,
-  type RunningServer,
-} from '@finance/shared/testing';
+import { TestTokenIssuer } from '@finance/shared/testing';
 import fc from 'fast-check';
-import { buildApp } from '../src/app';
 import { MAX_RANGE_DAYS } from '../src/domain/calendar';
 import {
   account,
   apply,
   category,
   event,
-  openTestDb,
-  testRenderer,
+  profile,
+  startReports,
   transaction,
-  type TestDb,
+  type ReportsService,
 } from './support';
-import { profile } from './fixtures';
 
 /**
  * Every date-taking operation of reports, driven with whatever a client may send: any from/to the
@@ -43,9 +33,7 @@ import { profile } from './fixtures';
  */
 describe('every date-taking operation answers 2xx or 4xx for any dates and granularity', () => {
   const issuer = new TestTokenIssuer();
-  const renderer = testRenderer();
-  let db: TestDb;
-  let server: RunningServer;
+  let service: ReportsService;
   let now = new Date('2026-02-28T12:00:00Z');
   const me = randomUUID();
   const checking = randomUUID();
@@ -53,10 +41,10 @@ describe('every date-taking operation answers 2xx or 4xx for any dates and granu
 
   beforeAll(async () => {
     await issuer.start();
-    db = await openTestDb('reports_date_properties');
+    service = await startReports('reports_date_properties', { issuer, clock: () => now, browser: false });
     // Money on the domain's first and last days, so edge ranges read real roll-ups.
     await apply(
-      db.dataSource,
+      service,
       event('auth.user.registered', me, me, 1, profile('EUR', 'Pacific/Kiritimati')),
       event('ledger.account.created', me, checking, 1, account('Checking', 'EUR', '100.00')),
       event('ledger.category.created', me, food, 1, category('Food', '#2E7D32')),
@@ -70,24 +58,11 @@ describe('every date-taking operation answers 2xx or 4xx for any dates and granu
         ),
       ),
     );
-    server = await startHttpServer(
-      buildApp({
-        dataSource: db.dataSource,
-        logger: testLogger(),
-        renderer,
-        authenticate: authenticate(
-          new TokenVerifier({ jwksUrl: issuer.jwksUrl, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }),
-        ),
-        clock: () => now,
-      }),
-    );
   });
 
   afterAll(async () => {
-    await server?.close();
-    await db?.close();
+    await service?.close();
     await issuer.stop();
-    await renderer.close();
   });
 
   const validDate = fc
@@ -165,7 +140,7 @@ describe('every date-taking operation answers 2xx or 4xx for any dates and granu
       .filter(([, value]) => value !== undefined)
       .map(([key, value]) => `${key}=${encodeURIComponent(value as string)}`)
       .join('&');
-    const res = await fetch(`${server.url}${path}${query ? `?${query}` : ''}`, {
+    const res = await fetch(`${service.url}${path}${query ? `?${query}` : ''}`, {
       headers: { authorization: `Bearer ${issuer.token(me)}` },
     });
     const text = await res.text();

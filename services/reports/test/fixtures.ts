@@ -1,14 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FinanceEvent } from '@finance/shared';
-import { account, category, event, transaction, user } from './support';
-
-/**
- * A user profile as auth's events carry it (support.ts's `user()` predates sessionVersion and
- * isActive, which the contract now requires).
- */
-export function profile(baseCurrency: string, timezone: string) {
-  return { ...user(baseCurrency, timezone), sessionVersion: 0, isActive: true };
-}
+import { account, category, event, profile, transaction } from './support';
 
 /**
  * A believable household in London (GBP): salary, rent, groceries, transport… over six months

@@ -2,48 +2,24 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  TokenVerifier,
-  authenticate,
-  formatMinorUnits,
-  parseConfig,
-  type RunningService,
-} from '@finance/shared';
-import {
-  TEST_AUDIENCE,
-  TEST_ISSUER,
-  TestTokenIssuer,
-  createTestDatabase,
-  deleteTestQueues,
-  dropTestDatabase,
-  httpJson,
-  startHttpServer,
-  startTestBroker,
-  testAmqpUrl,
-  testLogger,
-  uniqueName,
-  waitFor,
-  type RunningServer,
-} from '@finance/shared/testing';
-import { buildApp } from '../src/app';
-import { reportsConfigSchema } from '../src/config';
-import { startReports } from '../src/main';
+import { formatMinorUnits } from '@finance/shared';
+import { TestTokenIssuer, httpJson, waitFor } from '@finance/shared/testing';
 import { barChart, niceCeiling } from '../src/pdf/charts/bars';
 import { donutChart } from '../src/pdf/charts/donut';
 import { escapeXml } from '../src/pdf/charts/svg';
 import { loadMonthlyReport, renderMonthlyReport } from '../src/pdf/monthly-report';
-import { displayAmount } from '../src/domain/display';
+import { displayAmount, generatedOn } from '../src/domain/display';
 import { householdEvents } from './fixtures';
 import {
   account,
   apply,
   category,
   event,
-  openTestDb,
+  profile,
+  startReports,
   testRenderer,
   transaction,
-  user,
-  type TestDb,
+  type ReportsService,
 } from './support';
 
 /**
@@ -69,9 +45,6 @@ function pdfText(pdf: Buffer, label = 'report'): Promise<string> {
     child.stdin?.end(pdf);
   });
 }
-
-const verifierOf = (issuer: TestTokenIssuer) =>
-  authenticate(new TokenVerifier({ jwksUrl: issuer.jwksUrl, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }));
 
 describe('charts (pure SVG)', () => {
   it('draws one arc per non-empty slice, proportional, with escaped labels', () => {
@@ -126,41 +99,39 @@ describe('charts (pure SVG)', () => {
     expect(displayAmount(-5n, 'GBP')).toBe('−0.05');
     expect(displayAmount(1200n, 'JPY')).toBe('1,200');
   });
+
+  it('dates the report in the user’s zone; an unknown zone reads as UTC (as the shared calendar does)', () => {
+    const instant = new Date('2026-02-28T23:30:00Z');
+    expect(generatedOn(instant, 'Pacific/Auckland')).toBe('1 March 2026');
+    expect(generatedOn(instant, 'America/Los_Angeles')).toBe('28 February 2026');
+    expect(generatedOn(instant, 'Mars/Olympus_Mons')).toBe('28 February 2026');
+  });
 });
 
 describe('PDF monthly report', () => {
   const issuer = new TestTokenIssuer();
-  const renderer = testRenderer({ concurrency: 2 });
-  let db: TestDb;
-  let server: RunningServer;
+  let service: ReportsService;
   const userId = randomUUID();
   let household: ReturnType<typeof householdEvents>;
 
   beforeAll(async () => {
     await issuer.start();
-    db = await openTestDb('reports_pdf');
+    service = await startReports('reports_pdf', {
+      issuer,
+      clock: () => new Date('2026-03-01T09:00:00Z'),
+      env: { PDF_CONCURRENCY: '2' },
+    });
     household = householdEvents(userId);
-    await apply(db.dataSource, ...household.events);
-    server = await startHttpServer(
-      buildApp({
-        dataSource: db.dataSource,
-        logger: testLogger(),
-        renderer,
-        authenticate: verifierOf(issuer),
-        clock: () => new Date('2026-03-01T09:00:00Z'),
-      }),
-    );
+    await apply(service, ...household.events);
   });
 
   afterAll(async () => {
-    await server?.close();
-    await renderer.close();
-    await db?.close();
+    await service?.close();
     await issuer.stop();
   });
 
   it('renders a valid A4 PDF with the month, totals, categories and top expenses', async () => {
-    const res = await fetch(`${server.url}/export/pdf?month=2026-02`, {
+    const res = await fetch(`${service.url}/export/pdf?month=2026-02`, {
       headers: { authorization: `Bearer ${issuer.token(userId)}` },
     });
     expect(res.status).toBe(200);
@@ -195,7 +166,7 @@ describe('PDF monthly report', () => {
   });
 
   it('renders an empty month gracefully', async () => {
-    const res = await fetch(`${server.url}/export/pdf?month=2024-06`, {
+    const res = await fetch(`${service.url}/export/pdf?month=2024-06`, {
       headers: { authorization: `Bearer ${issuer.token(userId)}` },
     });
     expect(res.status).toBe(200);
@@ -208,7 +179,7 @@ describe('PDF monthly report', () => {
   it('renders with the npm-packaged Chromium even beside a system one (what a fresh machine uses)', async () => {
     const npmBrowser = testRenderer({ chromium: { allowBundled: true }, resolve: { systemCandidates: [] } });
     try {
-      const data = await loadMonthlyReport(db.dataSource, userId, '2026-02');
+      const data = await loadMonthlyReport(service.dataSource, userId, '2026-02');
       const text = await pdfText(await renderMonthlyReport(npmBrowser, data, '1 March 2026'), 'npm-browser');
       for (const expected of ['February 2026', 'Harbour Lettings', 'Top 10 expenses'])
         expect(text).toContain(expected);
@@ -221,7 +192,7 @@ describe('PDF monthly report', () => {
     const token = issuer.token(userId);
     const results = await Promise.all(
       Array.from({ length: 6 }, () =>
-        fetch(`${server.url}/export/pdf?month=2026-01`, { headers: { authorization: `Bearer ${token}` } }),
+        fetch(`${service.url}/export/pdf?month=2026-01`, { headers: { authorization: `Bearer ${token}` } }),
       ),
     );
     for (const res of results) {
@@ -232,15 +203,16 @@ describe('PDF monthly report', () => {
           .toString('latin1'),
       ).toBe('%PDF-');
     }
-    expect(renderer.peakActive).toBe(2);
-    expect(renderer.openPages).toBe(0);
+    // The service's own renderer (PDF_CONCURRENCY=2) is asked how many pages were ever open at once.
+    expect(service.parts.renderer.peakActive).toBe(2);
+    expect(service.parts.renderer.openPages).toBe(0);
   });
 
   it('relaunches Chromium after it died', async () => {
-    const browser = await (renderer as any).browser;
+    const browser = await (service.parts.renderer as any).browser;
     browser.process()?.kill('SIGKILL');
     await waitFor(() => !browser.connected, { description: 'chromium to disconnect' });
-    const res = await fetch(`${server.url}/export/pdf?month=2026-02`, {
+    const res = await fetch(`${service.url}/export/pdf?month=2026-02`, {
       headers: { authorization: `Bearer ${issuer.token(userId)}` },
     });
     expect(res.status).toBe(200);
@@ -264,7 +236,7 @@ describe('PDF monthly report', () => {
   });
 
   it('rejects a bad month with 400 naming the field', async () => {
-    const res = await httpJson('GET', `${server.url}/export/pdf?month=2026-13`, {
+    const res = await httpJson('GET', `${service.url}/export/pdf?month=2026-13`, {
       token: issuer.token(userId),
     });
     expect(res.status).toBe(400);
@@ -272,52 +244,20 @@ describe('PDF monthly report', () => {
   });
 });
 
-/** The browser choice of the machine running the tests (CI may name one; else the system's or the npm one). */
-function browserEnvironment(): Record<string, string> {
-  const names = ['CHROMIUM_PATH', 'PUPPETEER_EXECUTABLE_PATH', 'CHROMIUM_BUNDLED'];
-  return Object.fromEntries(names.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])));
-}
-
-/** Reports as `npm start` runs it (startReports: config → database → broker → HTTP), on its own database. */
-async function startReportsService(label: string, issuer: TestTokenIssuer, env: Record<string, string>) {
-  const databaseUrl = await createTestDatabase(label);
-  const consumerName = uniqueName(label);
-  const config = parseConfig(reportsConfigSchema, {
-    PORT: '0',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    DATABASE_URL: databaseUrl,
-    AMQP_URL: testAmqpUrl(),
-    JWKS_URL: issuer.jwksUrl,
-    ...env,
-  });
-  const service: RunningService = await startReports(config, { consumerName });
-  // The service serves before its broker connection is up; /readyz is red until it is.
-  await service.broker.whenConnected();
-  return {
-    service,
-    async stop() {
-      await service.stop();
-      const broker = await startTestBroker(`${label}-cleanup`);
-      await deleteTestQueues(broker, consumerName, 3).catch(() => undefined);
-      await broker.stop();
-      await dropTestDatabase(databaseUrl);
-    },
-  };
-}
-
 describe('reports started as on a fresh machine (no system package: the browser comes with npm ci)', () => {
   const issuer = new TestTokenIssuer();
-  let reports: Awaited<ReturnType<typeof startReportsService>>;
+  let reports: ReportsService;
   const userId = randomUUID();
 
   beforeAll(async () => {
     await issuer.start();
-    reports = await startReportsService('reports_pdf_started', issuer, browserEnvironment());
+    // The machine's browser choice as `npm start` would read it (CHROMIUM_PATH…; else the system's or npm's).
+    reports = await startReports('reports_pdf_started', { issuer });
     const giro = randomUUID();
     const deli = randomUUID();
     await apply(
-      reports.service.dataSource,
-      event('auth.user.registered', userId, userId, 1, user('EUR', 'Europe/Paris')),
+      reports,
+      event('auth.user.registered', userId, userId, 1, profile('EUR', 'Europe/Paris')),
       event('ledger.account.created', userId, giro, 1, account('Compte courant', 'EUR', '0')),
       event('ledger.category.created', userId, deli, 1, category('Épicerie fine', '#188038')),
       event(
@@ -344,7 +284,7 @@ describe('reports started as on a fresh machine (no system package: the browser 
   });
 
   it('serves a real PDF from GET /export/pdf, accents and € included, and /readyz shows the renderer up', async () => {
-    const res = await fetch(`${reports.service.url}/export/pdf?month=2026-02`, {
+    const res = await fetch(`${reports.url}/export/pdf?month=2026-02`, {
       headers: { authorization: `Bearer ${issuer.token(userId)}` },
     });
     expect(res.status).toBe(200);
@@ -362,7 +302,7 @@ describe('reports started as on a fresh machine (no system package: the browser 
       expect(text).toContain(expected);
     expect(text).toContain(displayAmount(123456n, 'EUR'));
 
-    const ready = await httpJson('GET', `${reports.service.url}/readyz`);
+    const ready = await httpJson('GET', `${reports.url}/readyz`);
     expect(ready.status).toBe(200);
     expect(ready.body).toEqual({
       status: 'ready',
@@ -373,21 +313,19 @@ describe('reports started as on a fresh machine (no system package: the browser 
 
 describe('reports started where no browser can be had', () => {
   const issuer = new TestTokenIssuer();
-  let reports: Awaited<ReturnType<typeof startReportsService>>;
+  let reports: ReportsService;
   const userId = randomUUID();
   const storedReportId = randomUUID();
 
   beforeAll(async () => {
     await issuer.start();
-    // An explicit path that does not exist is an error, not a fall-back; the npm browser is off.
-    reports = await startReportsService('reports_pdf_nobrowser', issuer, {
-      CHROMIUM_PATH: '/nonexistent',
-      CHROMIUM_BUNDLED: 'false',
-    });
+    // CHROMIUM_PATH=/nonexistent (an explicit path that does not exist is an error, not a
+    // fall-back) and CHROMIUM_BUNDLED=false (the npm browser is off).
+    reports = await startReports('reports_pdf_nobrowser', { issuer, browser: false });
     const acct = randomUUID();
     await apply(
-      reports.service.dataSource,
-      event('auth.user.registered', userId, userId, 1, user('EUR', 'Europe/Paris')),
+      reports,
+      event('auth.user.registered', userId, userId, 1, profile('EUR', 'Europe/Paris')),
       event('ledger.account.created', userId, acct, 1, account('Giro', 'EUR', '0')),
       event(
         'ledger.transaction.created',
@@ -398,7 +336,7 @@ describe('reports started where no browser can be had', () => {
       ),
     );
     // A report generated earlier, when the server still had a browser.
-    await reports.service.dataSource.query(
+    await reports.dataSource.query(
       `INSERT INTO monthly_reports (id, user_id, month, currency, income_minor, expense_minor, pdf)
        VALUES ($1, $2, '2026-01', 'EUR', 0, 0, $3)`,
       [storedReportId, userId, Buffer.from('%PDF-1.7 stored')],
@@ -412,7 +350,7 @@ describe('reports started where no browser can be had', () => {
 
   it('answers GET /export/pdf with 503 problem+json saying so, with Retry-After, never 500', async () => {
     for (const month of ['2026-02', '2025-12']) {
-      const res = await httpJson('GET', `${reports.service.url}/export/pdf?month=${month}`, {
+      const res = await httpJson('GET', `${reports.url}/export/pdf?month=${month}`, {
         token: issuer.token(userId),
       });
       expect(res.status).toBe(503);
@@ -425,11 +363,10 @@ describe('reports started where no browser can be had', () => {
 
   it('stays ready, showing the renderer as degraded, and serves analytics, CSV and stored PDFs', async () => {
     await waitFor(
-      async () =>
-        (await httpJson('GET', `${reports.service.url}/readyz`)).body.checks?.pdf_renderer === 'degraded',
+      async () => (await httpJson('GET', `${reports.url}/readyz`)).body.checks?.pdf_renderer === 'degraded',
       { description: 'the renderer to be found missing' },
     );
-    const ready = await httpJson('GET', `${reports.service.url}/readyz`);
+    const ready = await httpJson('GET', `${reports.url}/readyz`);
     expect(ready.status).toBe(200);
     expect(ready.body.status).toBe('degraded');
     expect(ready.body.checks).toEqual({ db: 'up', broker: 'up', events: 'up', pdf_renderer: 'degraded' });
@@ -437,18 +374,18 @@ describe('reports started where no browser can be had', () => {
     const token = issuer.token(userId);
     const spending = await httpJson(
       'GET',
-      `${reports.service.url}/analytics/spending?from=2026-02-01&to=2026-02-28`,
+      `${reports.url}/analytics/spending?from=2026-02-01&to=2026-02-28`,
       {
         token,
       },
     );
     expect(spending.status).toBe(200);
-    const csv = await fetch(`${reports.service.url}/export/csv?from=2026-02-01&to=2026-02-28`, {
+    const csv = await fetch(`${reports.url}/export/csv?from=2026-02-01&to=2026-02-28`, {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(csv.status).toBe(200);
     expect(await csv.text()).toContain('12.50');
-    const stored = await fetch(`${reports.service.url}/reports/${storedReportId}/pdf`, {
+    const stored = await fetch(`${reports.url}/reports/${storedReportId}/pdf`, {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(stored.status).toBe(200);

@@ -1,12 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { UNCATEGORISED } from '../src/events/handlers';
+import { toMinorUnits } from '@finance/shared';
+import { UNCATEGORISED } from '../src/domain/analytics';
+import { bulkLoadTransactions, openReportsDatabase, type BulkTransaction } from '../src/data/bulk-load';
 import { insertReport, listReports } from '../src/data/monthly-reports';
 import { rebuildRollups } from '../src/data/rollups';
-import { account, apply, category, event, openTestDb, transaction, type TestDb } from './support';
-import { profile } from './fixtures';
+import {
+  account,
+  apply,
+  category,
+  event,
+  profile,
+  startReports,
+  transaction,
+  type ReportsService,
+} from './support';
 
 describe('read model and daily roll-ups', () => {
-  let db: TestDb;
+  let service: ReportsService;
   const userId = randomUUID();
   const checking = randomUUID();
   const savings = randomUUID();
@@ -14,20 +24,20 @@ describe('read model and daily roll-ups', () => {
   const travel = randomUUID();
 
   beforeAll(async () => {
-    db = await openTestDb('reports_read_model');
+    service = await startReports('reports_read_model', { browser: false });
   });
   afterAll(async () => {
-    await db?.close();
+    await service?.close();
   });
 
   const rollups = async () =>
-    (await db.dataSource.query(
+    (await service.dataSource.query(
       `SELECT to_char(date, 'YYYY-MM-DD') AS date, category_key, type, total_minor::text AS total, count
        FROM daily_rollups WHERE user_id = $1 ORDER BY date, type, category_key`,
       [userId],
     )) as Array<{ date: string; category_key: string; type: string; total: string; count: number }>;
   const accountRollups = async () =>
-    (await db.dataSource.query(
+    (await service.dataSource.query(
       `SELECT account_id, to_char(date, 'YYYY-MM-DD') AS date, type, total_minor::text AS total, count
        FROM daily_account_rollups WHERE user_id = $1 ORDER BY date, type, account_id`,
       [userId],
@@ -44,7 +54,7 @@ describe('read model and daily roll-ups', () => {
       transaction({ accountId: checking, amount: '12.34', categoryId: food, date: '2026-05-02' }),
     );
     await apply(
-      db.dataSource,
+      service,
       created,
       event(
         'ledger.transaction.created',
@@ -59,7 +69,7 @@ describe('read model and daily roll-ups', () => {
     ]);
 
     await apply(
-      db.dataSource,
+      service,
       event(
         'ledger.transaction.updated',
         userId,
@@ -74,7 +84,7 @@ describe('read model and daily roll-ups', () => {
     ]);
 
     await apply(
-      db.dataSource,
+      service,
       event(
         'ledger.transaction.deleted',
         userId,
@@ -87,10 +97,12 @@ describe('read model and daily roll-ups', () => {
     expect(await rollups()).toEqual([
       { date: '2026-05-02', category_key: food, type: 'expense', total: '66', count: 1 },
     ]);
-    expect(await db.dataSource.query(`SELECT id FROM report_transactions WHERE id = $1`, [id])).toEqual([]);
+    expect(await service.dataSource.query(`SELECT id FROM report_transactions WHERE id = $1`, [id])).toEqual(
+      [],
+    );
 
     await apply(
-      db.dataSource,
+      service,
       event(
         'ledger.transaction.deleted',
         userId,
@@ -126,11 +138,11 @@ describe('read model and daily roll-ups', () => {
       transaction({ accountId: checking, amount: '9.00', date: '2026-06-02' }),
     );
     // v3 first, then the late v1 and v2, then v3 again.
-    await apply(db.dataSource, v3, v1, v2, v3, v1);
+    await apply(service, v3, v1, v2, v3, v1);
     expect(await rollups()).toEqual([
       { date: '2026-06-02', category_key: UNCATEGORISED, type: 'expense', total: '900', count: 1 },
     ]);
-    const [row] = await db.dataSource.query(
+    const [row] = await service.dataSource.query(
       `SELECT amount_minor::text AS amount, version FROM report_transactions WHERE id = $1`,
       [id],
     );
@@ -139,7 +151,7 @@ describe('read model and daily roll-ups', () => {
     // A delete that overtook its update: the late update must not resurrect the row.
     const gone = randomUUID();
     await apply(
-      db.dataSource,
+      service,
       event(
         'ledger.transaction.created',
         userId,
@@ -164,15 +176,15 @@ describe('read model and daily roll-ups', () => {
     );
     expect((await rollups()).filter((r) => r.date === '2026-06-03')).toEqual([]);
 
-    await db.dataSource.query(`DELETE FROM report_transactions WHERE user_id = $1`, [userId]);
-    await db.dataSource.query(`DELETE FROM daily_rollups WHERE user_id = $1`, [userId]);
-    await db.dataSource.query(`DELETE FROM daily_account_rollups WHERE user_id = $1`, [userId]);
+    await service.dataSource.query(`DELETE FROM report_transactions WHERE user_id = $1`, [userId]);
+    await service.dataSource.query(`DELETE FROM daily_rollups WHERE user_id = $1`, [userId]);
+    await service.dataSource.query(`DELETE FROM daily_account_rollups WHERE user_id = $1`, [userId]);
   });
 
   it('keeps transfers out of income/expense and books them per account', async () => {
     const id = randomUUID();
     await apply(
-      db.dataSource,
+      service,
       event(
         'ledger.transaction.created',
         userId,
@@ -196,7 +208,7 @@ describe('read model and daily roll-ups', () => {
     );
     // Turned into an expense: the transfer rows go, the expense appears.
     await apply(
-      db.dataSource,
+      service,
       event(
         'ledger.transaction.updated',
         userId,
@@ -236,24 +248,96 @@ describe('read model and daily roll-ups', () => {
         date: `2026-08-0${pick([1, 2, 3])}`,
       });
       const kind = version === 1 ? 'created' : pick(['updated', 'updated', 'deleted'] as const);
-      await apply(db.dataSource, event(`ledger.transaction.${kind}`, someone, id, version, payload));
+      await apply(service, event(`ledger.transaction.${kind}`, someone, id, version, payload));
       if (kind === 'deleted') versions.set(id, version + 100); // a new life for the id starts above the delete
     }
     const snapshot = async () => [
-      await db.dataSource.query(
+      await service.dataSource.query(
         `SELECT date, category_key, type, total_minor, count FROM daily_rollups WHERE user_id = $1 ORDER BY 1, 2, 3`,
         [someone],
       ),
-      await db.dataSource.query(
+      await service.dataSource.query(
         `SELECT account_id, date, category_key, type, total_minor, count FROM daily_account_rollups WHERE user_id = $1 ORDER BY 1, 2, 3, 4`,
         [someone],
       ),
     ];
     const incremental = await snapshot();
     expect(incremental[0].length).toBeGreaterThan(3);
-    await rebuildRollups(db.dataSource, someone);
+    await rebuildRollups(service.dataSource, someone);
     expect(await snapshot()).toEqual(incremental);
   }, 30_000);
+
+  it('a bulk load (the bench’s seeding) leaves exactly what consuming the same transactions leaves', async () => {
+    const viaEvents = randomUUID();
+    const viaBulk = randomUUID();
+    const accounts = [randomUUID(), randomUUID()];
+    const shapes = Array.from({ length: 60 }, (_, n) => {
+      const type =
+        n % 7 === 0 ? ('transfer' as const) : n % 5 === 0 ? ('income' as const) : ('expense' as const);
+      return {
+        accountId: accounts[n % 2],
+        toAccountId: type === 'transfer' ? accounts[(n + 1) % 2] : null,
+        type,
+        amount: `${n + 1}.${String((n * 37) % 100).padStart(2, '0')}`,
+        categoryId: type === 'transfer' || n % 3 === 0 ? null : n % 2 ? food : travel,
+        date: `2026-10-0${1 + (n % 9)}`,
+        description: `Row ${n}`,
+        tags: n % 4 ? [] : ['bulk', `n${n}`],
+      };
+    });
+    await apply(
+      service,
+      ...shapes.map((shape) =>
+        event(
+          'ledger.transaction.created',
+          viaEvents,
+          randomUUID(),
+          1,
+          transaction({ ...shape, currency: 'NZD' }),
+        ),
+      ),
+    );
+    // As the bench loads it: a data source of its own on the running service's database.
+    const bench = await openReportsDatabase(service.config.DATABASE_URL);
+    try {
+      const rows: BulkTransaction[] = shapes.map((shape) => ({
+        ...shape,
+        id: randomUUID(),
+        userId: viaBulk,
+        amountMinor: toMinorUnits(shape.amount, 'NZD'),
+        currency: 'NZD',
+        baseAmountMinor: toMinorUnits(shape.amount, 'NZD'),
+        baseCurrency: 'NZD',
+      }));
+      expect(await bulkLoadTransactions(bench, rows, { batchSize: 25 })).toEqual({
+        inserted: 60,
+        users: [viaBulk],
+      });
+    } finally {
+      await bench.destroy();
+    }
+    const contents = async (userId: string) => [
+      await service.dataSource.query(
+        `SELECT account_id, to_account_id, category_id, type, base_amount_minor, base_currency, amount_minor,
+                currency, date, description, payee, notes, tags, version
+         FROM report_transactions WHERE user_id = $1 ORDER BY description`,
+        [userId],
+      ),
+      await service.dataSource.query(
+        `SELECT date, category_key, type, base_currency, total_minor, count FROM daily_rollups
+         WHERE user_id = $1 ORDER BY 1, 2, 3`,
+        [userId],
+      ),
+      await service.dataSource.query(
+        `SELECT account_id, date, category_key, type, base_currency, total_minor, count FROM daily_account_rollups
+         WHERE user_id = $1 ORDER BY 1, 2, 3, 4`,
+        [userId],
+      ),
+    ];
+    const expected = await contents(viaEvents);
+    expect(expected[1].length).toBeGreaterThan(5);
+    expect(await contents(viaBulk)).toEqual(expected);
+  });
 
   it('sums beyond 64 bits stay exact, and each base currency keeps its own roll-up rows', async () => {
     const someone = randomUUID();
@@ -275,11 +359,11 @@ describe('read model and daily roll-ups', () => {
         }),
       );
     // Ten BHD 999,999,999,999,999.000: each fits 64 bits, their sum does not.
-    await apply(db.dataSource, ...Array.from({ length: 10 }, () => expense('999999999999999.000', 'BHD')));
+    await apply(service, ...Array.from({ length: 10 }, () => expense('999999999999999.000', 'BHD')));
     // The same day and category in another base currency (after a base-currency change).
-    await apply(db.dataSource, expense('1.00', 'USD'));
+    await apply(service, expense('1.00', 'USD'));
     const rows = async (table: string) =>
-      (await db.dataSource.query(
+      (await service.dataSource.query(
         `SELECT base_currency, type, total_minor::text AS total, count FROM ${table}
          WHERE user_id = $1 ORDER BY base_currency, type`,
         [someone],
@@ -290,7 +374,7 @@ describe('read model and daily roll-ups', () => {
     ];
     expect(await rows('daily_rollups')).toEqual(expected);
     expect(await rows('daily_account_rollups')).toEqual(expected);
-    await rebuildRollups(db.dataSource, someone);
+    await rebuildRollups(service.dataSource, someone);
     expect(await rows('daily_rollups')).toEqual(expected);
     expect(await rows('daily_account_rollups')).toEqual(expected);
   });
@@ -298,7 +382,7 @@ describe('read model and daily roll-ups', () => {
   it('stores monthly totals beyond 64 bits exactly', async () => {
     const someone = randomUUID();
     const income = 123456789012345678901234567n;
-    await db.dataSource.transaction((manager) =>
+    await service.dataSource.transaction((manager) =>
       insertReport(manager, {
         id: randomUUID(),
         userId: someone,
@@ -309,13 +393,13 @@ describe('read model and daily roll-ups', () => {
         pdf: Buffer.from('%PDF-'),
       }),
     );
-    const [row] = await listReports(db.dataSource, someone, undefined, 10);
+    const [row] = await listReports(service.dataSource, someone, undefined, 10);
     expect([row.income_minor, row.expense_minor]).toEqual([income.toString(), '9999999999999990000']);
   });
 
   it('categories and accounts: newest version wins, deleted ones are kept flagged', async () => {
     await apply(
-      db.dataSource,
+      service,
       event('ledger.category.updated', userId, food, 2, category('Food & drink', '#FF7043')),
       event('ledger.category.created', userId, food, 1, category('Food', '#000000')),
       event('ledger.category.deleted', userId, travel, 3, {
@@ -326,7 +410,7 @@ describe('read model and daily roll-ups', () => {
       event('ledger.account.created', userId, checking, 1, account('Checking', 'NZD', '10.50')),
       event('ledger.account.created', userId, checking, 1, account('Duplicate', 'NZD', '99')),
     );
-    const categories = await db.dataSource.query(
+    const categories = await service.dataSource.query(
       `SELECT id, name, color, deleted FROM report_categories WHERE user_id = $1 ORDER BY name`,
       [userId],
     );
@@ -334,41 +418,49 @@ describe('read model and daily roll-ups', () => {
       { id: food, name: 'Food & drink', color: '#FF7043', deleted: false },
       { id: travel, name: 'Travel', color: '#0288D1', deleted: true },
     ]);
-    const [acct] = await db.dataSource.query(
+    const [acct] = await service.dataSource.query(
       `SELECT name, opening_balance_minor::text AS opening FROM report_accounts WHERE id = $1`,
       [checking],
     );
     expect(acct).toEqual({ name: 'Checking', opening: '1050' });
   });
 
-  it('reads an unknown timezone as UTC rather than failing later', async () => {
-    const someone = randomUUID();
+  it('purges everything about a deleted user, and keeps only a tombstone in the user directory', async () => {
     await apply(
-      db.dataSource,
-      event('auth.user.registered', someone, someone, 1, { ...profile('EUR', 'Mars/Olympus_Mons') }),
+      service,
+      event('auth.user.registered', userId, userId, 1, profile('NZD', 'Pacific/Auckland')),
     );
-    const [row] = await db.dataSource.query(
-      `SELECT timezone, base_currency FROM user_settings WHERE user_id = $1`,
-      [someone],
+    await service.dataSource.transaction((manager) =>
+      insertReport(manager, {
+        id: randomUUID(),
+        userId,
+        month: '2026-05',
+        currency: 'NZD',
+        incomeMinor: 0n,
+        expenseMinor: 66n,
+        pdf: Buffer.from('%PDF-'),
+      }),
     );
-    expect(row).toEqual({ timezone: 'UTC', base_currency: 'EUR' });
-  });
-
-  it('purges everything about a deleted user', async () => {
-    await apply(db.dataSource, event('auth.user.deleted', userId, userId, 9, {}));
+    await apply(service, event('auth.user.deleted', userId, userId, 9, {}));
     for (const table of [
       'report_transactions',
       'report_categories',
       'report_accounts',
       'daily_rollups',
       'daily_account_rollups',
-      'user_settings',
+      'monthly_reports',
     ]) {
-      const [{ count }] = await db.dataSource.query(
+      const [{ count }] = await service.dataSource.query(
         `SELECT count(*)::int AS count FROM ${table} WHERE user_id = $1`,
         [userId],
       );
       expect({ table, count }).toEqual({ table, count: 0 });
     }
+    expect(
+      await service.dataSource.query(
+        `SELECT base_currency, timezone, deleted_at IS NOT NULL AS deleted FROM user_directory WHERE user_id = $1`,
+        [userId],
+      ),
+    ).toEqual([{ base_currency: null, timezone: null, deleted: true }]);
   });
 });

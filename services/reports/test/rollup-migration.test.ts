@@ -1,10 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { createDataSource, inboxMigrations, openDatabase, outboxMigrations } from '@finance/shared';
+import { SHARED_MIGRATIONS, createDataSource, openDatabase } from '@finance/shared';
 import { createTestDatabase, dropTestDatabase } from '@finance/shared/testing';
 import type { DataSource } from 'typeorm';
-import { createReportsDataSource } from '../src/data/data-source';
+import { reportsMigrations } from '../src/data/migrations';
 import { ReadModel1700000000000 } from '../src/data/migrations/1700000000000-ReadModel';
+import { RollupsPerBaseCurrency1750000000000 } from '../src/data/migrations/1750000000000-RollupsPerBaseCurrency';
 import { rebuildRollups } from '../src/data/rollups';
+
+/** Reports' database with its migrations up to and including `last` (the shared tables' first). */
+function databaseUpTo(url: string, last: (typeof reportsMigrations)[number]): Promise<DataSource> {
+  const own = reportsMigrations.slice(0, reportsMigrations.indexOf(last) + 1);
+  return openDatabase(
+    createDataSource({ url, entities: [], migrations: [...SHARED_MIGRATIONS, ...own], poolSize: 2 }),
+  );
+}
 
 /** Upgrading a database that holds roll-ups of the bigint, currency-blind kind. */
 describe('migration RollupsPerBaseCurrency', () => {
@@ -28,13 +37,7 @@ describe('migration RollupsPerBaseCurrency', () => {
     db.query(`SELECT * FROM ${table} WHERE user_id = $1 ORDER BY 1, 2, 3, 4, 5, 6`, [userId]);
 
   it('recomputes the roll-ups per base currency from the transactions, and down merges them back', async () => {
-    before = await openDatabase(
-      createDataSource({
-        url,
-        entities: [],
-        migrations: [...outboxMigrations, ...inboxMigrations, ReadModel1700000000000],
-      }),
-    );
+    before = await databaseUpTo(url, ReadModel1700000000000);
     // Two USD expenses (before a base-currency change) and one EUR expense on one day, one category,
     // and a transfer; the old roll-ups had summed USD and EUR together.
     const rows: Array<[string, string, string, string | null]> = [
@@ -66,7 +69,7 @@ describe('migration RollupsPerBaseCurrency', () => {
     );
     await before.destroy();
 
-    after = await openDatabase(createReportsDataSource({ url, poolSize: 2 }));
+    after = await databaseUpTo(url, RollupsPerBaseCurrency1750000000000);
     expect(
       await after.query(
         `SELECT base_currency, total_minor::text AS total, count FROM daily_rollups WHERE user_id = $1 ORDER BY 1`,

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   chromiumSettingsFromEnv,
-  openDatabase,
   parseEvent,
   type ChromiumSettings,
   type ResolveChromiumOptions,
@@ -10,29 +9,60 @@ import {
   type EventType,
   type FinanceEvent,
 } from '@finance/shared';
-import type { DataSource } from 'typeorm';
-import { createReportsDataSource } from '../src/data/data-source';
-import { dispatchEvent } from '../src/events/dispatch';
+import {
+  startTestService,
+  testLogger,
+  type TestService,
+  type TestTokenIssuer,
+} from '@finance/shared/testing';
+import reports, { type ReportsParts } from '../src/service';
 import { PdfRenderer } from '../src/pdf/renderer';
-import { createTestDatabase, dropTestDatabase, testLogger } from '@finance/shared/testing';
 
-export interface TestDb {
-  url: string;
-  dataSource: DataSource;
-  close(): Promise<void>;
+export type ReportsService = TestService<ReportsParts>;
+
+/** The browser choice of the machine running the tests (CI may name one; else the system's or the npm one). */
+export function browserEnvironment(): Record<string, string> {
+  const names = ['CHROMIUM_PATH', 'PUPPETEER_EXECUTABLE_PATH', 'CHROMIUM_BUNDLED'];
+  return Object.fromEntries(names.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])));
 }
 
-export async function openTestDb(label: string): Promise<TestDb> {
-  const url = await createTestDatabase(label);
-  const dataSource = await openDatabase(createReportsDataSource({ url, poolSize: 4 }));
-  return {
-    url,
-    dataSource,
-    close: async () => {
-      await dataSource.destroy();
-      await dropTestDatabase(url);
+/** Environment under which no browser can be had: a missing explicit path (never a fall-back), no npm browser. */
+export const NO_BROWSER_ENV = { CHROMIUM_PATH: '/nonexistent', CHROMIUM_BUNDLED: 'false' };
+
+/**
+ * Reports started from its definition as main.ts starts it (startTestService: its own database and
+ * queues, the real PostgreSQL and RabbitMQ), verifying the tokens of `issuer`. The monthly job is not
+ * scheduled (`REPORTS_CRON=off`): tests run it with `service.parts.monthlyReports.run()`, at the
+ * service's clock. `browser: false` is for tests that render no PDF: no Chromium is started.
+ */
+export function startReports(
+  label: string,
+  options: {
+    /** Whose tokens it accepts (tests that make no request need none). */
+    issuer?: TestTokenIssuer;
+    clock?: () => Date;
+    browser?: boolean;
+    env?: Record<string, string>;
+  },
+): Promise<ReportsService> {
+  return startTestService(reports, {
+    label,
+    clock: options.clock,
+    env: {
+      ...(options.issuer ? { JWKS_URL: options.issuer.jwksUrl } : {}),
+      REPORTS_CRON: 'off',
+      ...(options.browser === false ? NO_BROWSER_ENV : browserEnvironment()),
+      ...options.env,
     },
-  };
+  });
+}
+
+/** Applies events one by one, each exactly as a delivery would (inbox + handler in one transaction). */
+export async function apply(
+  service: Pick<ReportsService, 'consumer'>,
+  ...events: FinanceEvent[]
+): Promise<void> {
+  for (const e of events) await service.consumer.apply(e);
 }
 
 /** A validated event, as the consumer would hand it to a handler. */
@@ -54,11 +84,6 @@ export function event<T extends EventType>(
     aggregateVersion,
     payload,
   }) as FinanceEvent<T>;
-}
-
-/** Applies events one by one, each in its own transaction, like the consumer does. */
-export async function apply(dataSource: DataSource, ...events: FinanceEvent[]): Promise<void> {
-  for (const e of events) await dataSource.transaction((manager) => dispatchEvent(e, manager));
 }
 
 export function transaction(
@@ -90,19 +115,23 @@ export function account(name: string, currency: string, openingBalance: string) 
   return { name, type: 'checking' as const, currency, openingBalance, archived: false };
 }
 
-export function user(baseCurrency: string, timezone: string) {
+/** A user profile as auth's events carry it. */
+export function profile(baseCurrency: string, timezone: string, sessionVersion = 0) {
   return {
     email: `${randomUUID()}@example.com`,
     username: randomUUID(),
     baseCurrency,
     timezone,
     role: 'user' as const,
+    sessionVersion,
+    isActive: true,
   };
 }
 
 /**
- * A renderer on the browser shared's resolveChromium finds (CHROMIUM_PATH, the machine's Chromium,
- * else the npm-packaged one); it launches the browser only on the first render.
+ * A renderer of its own, for tests of the renderer itself (concurrency, timeout, which browser), on
+ * the browser shared's resolveChromium finds (CHROMIUM_PATH, the machine's Chromium, else the
+ * npm-packaged one); it launches the browser only on the first render.
  */
 export function testRenderer(
   options: {

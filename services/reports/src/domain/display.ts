@@ -1,4 +1,4 @@
-import { formatMinorUnits } from '@finance/shared';
+import { formatMinorUnits, localDate } from '@finance/shared';
 
 /** 1234567n USD → "1,234,567.00": exact, with thousands separators for people to read. */
 export function displayAmount(minor: bigint, currency: string): string {
@@ -35,12 +35,12 @@ export function shortDate(date: string): string {
   );
 }
 
-/** "1 March 2026": the day `now` is in the user's timezone. */
+/** "1 March 2026": the day `now` is in the user's timezone (the shared calendar's: an unknown zone reads as UTC). */
 export function generatedOn(now: Date, timezone: string): string {
   return new Intl.DateTimeFormat('en-GB', {
     day: 'numeric',
     month: 'long',
     year: 'numeric',
-    timeZone: timezone,
-  }).format(now);
+    timeZone: 'UTC',
+  }).format(new Date(`${localDate(now, timezone)}T00:00:00Z`));
 }

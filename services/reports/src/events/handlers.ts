@@ -1,10 +1,6 @@
-import { acceptAggregateVersion, isValidTimezone, toMinorUnits } from '@finance/shared';
+import { acceptAggregateVersion, toMinorUnits, type EventHandlers, type FinanceEvent } from '@finance/shared';
 import type { EntityManager } from 'typeorm';
 import { UNCATEGORISED } from '../domain/analytics';
-import type { FinanceEvent } from './contract';
-
-// Where pdf/ imports it from; the constant itself is a domain rule.
-export { UNCATEGORISED };
 
 type TransactionEvent = FinanceEvent<
   'ledger.transaction.created' | 'ledger.transaction.updated' | 'ledger.transaction.deleted'
@@ -91,8 +87,8 @@ export async function applyTransactionEvent(event: TransactionEvent, manager: En
     return;
   }
   const baseAmountMinor = toMinorUnits(p.baseAmount, p.baseCurrency);
-  // The row, its roll-up contribution and the user's base currency in one statement (data-modifying
-  // CTEs): one round trip instead of four on the path every new transaction takes.
+  // The row and its roll-up contributions in one statement (data-modifying CTEs): one round trip
+  // instead of three on the path every new transaction takes.
   const statement = new CteStatement();
   statement.add(
     `INSERT INTO report_transactions (id, user_id, account_id, to_account_id, category_id, type,
@@ -134,11 +130,6 @@ export async function applyTransactionEvent(event: TransactionEvent, manager: En
     date: p.date,
   }))
     statement.add(...rollupUpsert(rollup, baseAmountMinor.toString(), 1));
-  // Until auth tells us, the user's base currency is the one their transactions are summed in.
-  statement.add(
-    `INSERT INTO user_settings (user_id, base_currency) VALUES (#, #) ON CONFLICT (user_id) DO NOTHING`,
-    [event.userId, p.baseCurrency],
-  );
   await statement.run(manager);
 }
 
@@ -286,26 +277,11 @@ export async function applyAccountEvent(event: AccountEvent, manager: EntityMana
   );
 }
 
-type UserEvent = FinanceEvent<'auth.user.registered' | 'auth.user.updated'>;
-
-/** Base currency and timezone: the timezone decides "this month" and when monthly reports are due. */
-export async function applyUserEvent(event: UserEvent, manager: EntityManager): Promise<void> {
-  if (!(await acceptAggregateVersion(manager, event))) return;
-  await manager.query(
-    `INSERT INTO user_settings (user_id, base_currency, timezone, version) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (user_id) DO UPDATE SET base_currency = EXCLUDED.base_currency,
-       timezone = EXCLUDED.timezone, version = EXCLUDED.version`,
-    [
-      event.userId,
-      event.payload.baseCurrency,
-      // An unknown zone would make every date computation throw; UTC is the safe reading.
-      isValidTimezone(event.payload.timezone) ? event.payload.timezone : 'UTC',
-      event.aggregateVersion,
-    ],
-  );
-}
-
-/** auth.user.deleted: everything this service holds about the user goes. */
+/**
+ * `auth.user.deleted`, after the shared user directory left its tombstone (in the same
+ * transaction): everything reports holds of the user goes — stored reports, roll-ups, the
+ * transactions, accounts and categories of the read model.
+ */
 export async function purgeUser(
   event: FinanceEvent<'auth.user.deleted'>,
   manager: EntityManager,
@@ -317,8 +293,23 @@ export async function purgeUser(
     'report_transactions',
     'report_accounts',
     'report_categories',
-    'user_settings',
   ]) {
     await manager.query(`DELETE FROM ${table} WHERE user_id = $1`, [event.userId]);
   }
 }
+
+/**
+ * The ledger events reports applies, by type: the consumer registers exactly these (users'
+ * settings and deletions come through the shared user directory and `purgeUser`).
+ */
+export const reportsEventHandlers: EventHandlers = {
+  'ledger.transaction.created': applyTransactionEvent,
+  'ledger.transaction.updated': applyTransactionEvent,
+  'ledger.transaction.deleted': applyTransactionEvent,
+  'ledger.category.created': applyCategoryEvent,
+  'ledger.category.updated': applyCategoryEvent,
+  'ledger.category.deleted': applyCategoryEvent,
+  'ledger.account.created': applyAccountEvent,
+  'ledger.account.updated': applyAccountEvent,
+  'ledger.account.deleted': applyAccountEvent,
+};

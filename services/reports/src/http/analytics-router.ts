@@ -1,7 +1,6 @@
-import { ApiRouter, localDate, periodsBetween, queryInteger } from '@finance/shared';
-import type { RequestHandler } from 'express';
-import type { DataSource } from 'typeorm';
+import { ApiRouter, localDate, periodsBetween, queryInteger, type ServiceContext } from '@finance/shared';
 import { z } from 'zod';
+import type { ReportsConfig } from '../config';
 import {
   categoryTrends,
   incomeExpenseSeries,
@@ -20,7 +19,7 @@ import {
   spendingByCategory,
   userAccounts,
 } from '../data/analytics-queries';
-import { userSettings } from '../data/user-settings';
+import { callerSettings } from './caller-settings';
 import { requireOwnIds } from './id-filters';
 import {
   accountIdParam,
@@ -30,13 +29,6 @@ import {
   granularityParam,
   rangeQuery,
 } from './query-schemas';
-
-export interface AnalyticsDeps {
-  dataSource: DataSource;
-  authenticate: RequestHandler;
-  /** The instant "now" is; tests pin it to probe timezone edges. */
-  clock: () => Date;
-}
 
 const amount = z.string().meta({ description: 'Decimal string in the base currency', example: '123.45' });
 const percent = z.string().meta({ description: 'Percentage with two decimals', example: '12.50' });
@@ -54,9 +46,9 @@ const otherCurrenciesField = z.array(z.object({ currency: z.string(), count: z.n
     'Transactions the figures leave out because their base amount is in another currency than your current base currency (booked before you changed it): counted per currency, never converted or added in',
 });
 
-export function analyticsRouter(deps: AnalyticsDeps): ApiRouter {
-  const { dataSource: db } = deps;
-  const api = new ApiRouter({ authenticate: deps.authenticate });
+export function analyticsRouter(context: ServiceContext<ReportsConfig>): ApiRouter {
+  const { dataSource: db, clock, readYourWrites } = context;
+  const api = new ApiRouter({ authenticate: context.authenticate });
 
   api.get(
     '/analytics/spending',
@@ -90,9 +82,9 @@ export function analyticsRouter(deps: AnalyticsDeps): ApiRouter {
     },
     async ({ query, user }) => {
       const requested = checkRequestedRange(query);
-      await requireOwnIds(db.manager, user.id, query);
-      const settings = await userSettings(db, user.id);
-      const range = completeRange(requested, localDate(deps.clock(), settings.timezone));
+      await requireOwnIds(readYourWrites, db.manager, user.id, query);
+      const settings = await callerSettings(context, user.id);
+      const range = completeRange(requested, localDate(clock(), settings.timezone));
       const currency = settings.baseCurrency;
       const categoryKey = query.category_id === undefined ? undefined : categoryKeyOf(query.category_id);
       const [rows, counts] = await Promise.all([
@@ -155,8 +147,8 @@ export function analyticsRouter(deps: AnalyticsDeps): ApiRouter {
     },
     async ({ query, user }) => {
       const requested = checkRequestedRange(query, query.granularity);
-      const settings = await userSettings(db, user.id);
-      const range = completeRange(requested, localDate(deps.clock(), settings.timezone));
+      const settings = await callerSettings(context, user.id);
+      const range = completeRange(requested, localDate(clock(), settings.timezone));
       const currency = settings.baseCurrency;
       const [rows, counts] = await Promise.all([
         incomeExpenseByPeriod(db, user.id, range, query.granularity, currency),
@@ -222,9 +214,9 @@ export function analyticsRouter(deps: AnalyticsDeps): ApiRouter {
     },
     async ({ query, user }) => {
       const requested = checkRequestedRange(query, query.granularity);
-      await requireOwnIds(db.manager, user.id, query);
-      const settings = await userSettings(db, user.id);
-      const range = completeRange(requested, localDate(deps.clock(), settings.timezone));
+      await requireOwnIds(readYourWrites, db.manager, user.id, query);
+      const settings = await callerSettings(context, user.id);
+      const range = completeRange(requested, localDate(clock(), settings.timezone));
       const currency = settings.baseCurrency;
       const scope = { accountId: query.account_id, currency };
       const [accounts, before, rows, counts] = await Promise.all([
@@ -305,10 +297,10 @@ export function analyticsRouter(deps: AnalyticsDeps): ApiRouter {
       },
     },
     async ({ query, user }) => {
-      const settings = await userSettings(db, user.id);
+      const settings = await callerSettings(context, user.id);
       const currency = settings.baseCurrency;
       const { current, history, range } = trendWindow(
-        localDate(deps.clock(), settings.timezone),
+        localDate(clock(), settings.timezone),
         query.period,
         query.periods,
       );

@@ -1,22 +1,15 @@
-import { ApiRouter, formatMinorUnits, localDate, type Logger } from '@finance/shared';
-import type { RequestHandler, Response } from 'express';
-import type { DataSource } from 'typeorm';
+import { ApiRouter, formatMinorUnits, localDate, type ServiceContext } from '@finance/shared';
+import type { Response } from 'express';
 import { z } from 'zod';
+import type { ReportsConfig } from '../config';
 import { completeRange } from '../domain/calendar';
 import { CSV_COLUMNS, CSV_HEADER, csvRecords, encodeTags, type CsvRecord } from '../domain/csv';
 import { exportBatch, type ExportRow } from '../data/export-queries';
-import { userSettings } from '../data/user-settings';
+import { callerSettings } from './caller-settings';
 import { requireOwnIds } from './id-filters';
 import { accountIdParam, categoryIdParam, checkRequestedRange, rangeQuery } from './query-schemas';
 
 export const EXPORT_BATCH_SIZE = 2_000;
-
-export interface ExportDeps {
-  dataSource: DataSource;
-  authenticate: RequestHandler;
-  clock: () => Date;
-  logger: Logger;
-}
 
 function toCsvRecord(row: ExportRow): CsvRecord {
   return {
@@ -47,8 +40,9 @@ function drained(res: Response): Promise<void> {
   });
 }
 
-export function exportRouter(deps: ExportDeps): ApiRouter {
-  const api = new ApiRouter({ authenticate: deps.authenticate });
+export function exportRouter(context: ServiceContext<ReportsConfig>): ApiRouter {
+  const { dataSource: db, clock, logger, readYourWrites } = context;
+  const api = new ApiRouter({ authenticate: context.authenticate });
   api.get(
     '/export/csv',
     {
@@ -73,9 +67,9 @@ export function exportRouter(deps: ExportDeps): ApiRouter {
     },
     async ({ query, user }, _req, res) => {
       const requested = checkRequestedRange(query);
-      await requireOwnIds(deps.dataSource.manager, user.id, query);
-      const settings = await userSettings(deps.dataSource, user.id);
-      const range = completeRange(requested, localDate(deps.clock(), settings.timezone));
+      await requireOwnIds(readYourWrites, db.manager, user.id, query);
+      const settings = await callerSettings(context, user.id);
+      const range = completeRange(requested, localDate(clock(), settings.timezone));
       const filters = {
         ...range,
         accountId: query.account_id,
@@ -83,7 +77,7 @@ export function exportRouter(deps: ExportDeps): ApiRouter {
         type: query.transaction_type,
       };
       // The first batch is read before answering, so a database error is still a clean problem+json.
-      let batch = await exportBatch(deps.dataSource, user.id, filters, null, EXPORT_BATCH_SIZE);
+      let batch = await exportBatch(db, user.id, filters, null, EXPORT_BATCH_SIZE);
       res.status(200);
       res.setHeader('content-type', 'text/csv; charset=utf-8');
       res.setHeader(
@@ -98,7 +92,7 @@ export function exportRouter(deps: ExportDeps): ApiRouter {
           if (batch.length < EXPORT_BATCH_SIZE || res.destroyed) break;
           const last = batch[batch.length - 1];
           batch = await exportBatch(
-            deps.dataSource,
+            db,
             user.id,
             filters,
             { date: last.date, id: last.id },
@@ -108,7 +102,7 @@ export function exportRouter(deps: ExportDeps): ApiRouter {
         res.end();
       } catch (error) {
         // Headers are gone; cutting the connection tells the client the file is incomplete.
-        deps.logger.error({ err: error }, 'CSV export failed mid-stream');
+        logger.error({ err: error }, 'CSV export failed mid-stream');
         res.destroy(error instanceof Error ? error : undefined);
       }
       return undefined;

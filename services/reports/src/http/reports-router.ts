@@ -8,23 +8,17 @@ import {
   pageSchema,
   paginationQuery,
   toPage,
+  type ServiceContext,
 } from '@finance/shared';
-import type { RequestHandler, Response } from 'express';
-import type { DataSource } from 'typeorm';
+import type { Response } from 'express';
 import { z } from 'zod';
+import type { ReportsConfig } from '../config';
 import { savingsRate } from '../domain/analytics';
 import { generatedOn } from '../domain/display';
 import { listReports, reportPdf } from '../data/monthly-reports';
-import { userSettings } from '../data/user-settings';
 import { loadMonthlyReport, renderMonthlyReport } from '../pdf/monthly-report';
 import type { PdfRenderer } from '../pdf/renderer';
-
-export interface ReportsDeps {
-  dataSource: DataSource;
-  authenticate: RequestHandler;
-  clock: () => Date;
-  renderer: PdfRenderer;
-}
+import { callerSettings } from './caller-settings';
 
 const monthParam = z
   .string()
@@ -51,9 +45,14 @@ function sendPdf(res: Response, pdf: Buffer, fileName: string): void {
   res.end(pdf);
 }
 
-export function reportsRouter(deps: ReportsDeps): ApiRouter {
-  const db = deps.dataSource;
-  const api = new ApiRouter({ authenticate: deps.authenticate });
+/** The PDF export (rendered with the service's warm browser) and the stored monthly reports. */
+export function reportsRouter(
+  context: ServiceContext<ReportsConfig>,
+  parts: { renderer: PdfRenderer },
+): ApiRouter {
+  const { dataSource: db, clock } = context;
+  const { renderer } = parts;
+  const api = new ApiRouter({ authenticate: context.authenticate });
 
   api.get(
     '/export/pdf',
@@ -74,12 +73,12 @@ export function reportsRouter(deps: ReportsDeps): ApiRouter {
     },
     async ({ query, user }, _req, res) => {
       // Before any query: without a browser there is nothing to render the month into.
-      deps.renderer.assertAvailable();
-      const settings = await userSettings(db, user.id);
-      const now = deps.clock();
+      renderer.assertAvailable();
+      const settings = await callerSettings(context, user.id);
+      const now = clock();
       const month = query.month ?? localDate(now, settings.timezone).slice(0, 7);
       const data = await loadMonthlyReport(db, user.id, month);
-      const pdf = await renderMonthlyReport(deps.renderer, data, generatedOn(now, settings.timezone));
+      const pdf = await renderMonthlyReport(renderer, data, generatedOn(now, settings.timezone));
       sendPdf(res, pdf, `report-${month}.pdf`);
       return undefined;
     },

@@ -1,14 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import {
+  DEFAULT_USER_SETTINGS,
+  HttpProblem,
   addMonths,
   formatMinorUnits,
   localDate,
-  type Logger,
+  lockUserForWrite,
   monthBounds,
+  newId,
   publishEvent,
+  type Logger,
 } from '@finance/shared';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { DataSource } from 'typeorm';
+import { MONTHLY_JOB_OFF } from '../config';
 import { insertReport } from '../data/monthly-reports';
 import { generatedOn } from '../domain/display';
 import { loadMonthlyReport, renderMonthlyReport } from '../pdf/monthly-report';
@@ -21,6 +25,8 @@ export interface MonthlyReportJobDeps {
   dataSource: DataSource;
   renderer: PdfRenderer;
   logger: Logger;
+  /** "Now": the service's clock (tests pin it). */
+  clock: () => Date;
 }
 
 export interface JobRun {
@@ -43,7 +49,8 @@ export function dueMonth(today: string): string {
  * PDF and publishes reports.monthly.ready through the outbox in the same transaction.
  * Runs under a PostgreSQL advisory lock; the (user, month) unique key makes a rare overlap harmless.
  */
-export async function generateDueReports(deps: MonthlyReportJobDeps, now: Date): Promise<JobRun> {
+export async function generateDueReports(deps: MonthlyReportJobDeps): Promise<JobRun> {
+  const now = deps.clock();
   const runner = deps.dataSource.createQueryRunner();
   await runner.connect();
   const run: JobRun = { acted: false, generated: [], failed: 0, renderingUnavailable: false };
@@ -56,15 +63,11 @@ export async function generateDueReports(deps: MonthlyReportJobDeps, now: Date):
     if (!locked) return run;
     run.acted = true;
     try {
-      const users = (await deps.dataSource.query(
-        `SELECT user_id, timezone FROM user_settings s
-         WHERE EXISTS (SELECT 1 FROM report_transactions t WHERE t.user_id = s.user_id)`,
-      )) as Array<{ user_id: string; timezone: string }>;
-      for (const user of users) {
+      for (const user of await usersWithTransactions(deps.dataSource)) {
         const month = dueMonth(localDate(now, user.timezone));
         try {
-          const reportId = await generateIfMissing(deps, user.user_id, user.timezone, month, now);
-          if (reportId) run.generated.push({ userId: user.user_id, month, reportId });
+          const reportId = await generateMonthlyReport(deps, user, month);
+          if (reportId) run.generated.push({ userId: user.userId, month, reportId });
         } catch (error) {
           // Without a browser no user's report can be made: stop here, once, rather than fail each.
           if (error instanceof PdfUnavailableProblem) {
@@ -74,7 +77,7 @@ export async function generateDueReports(deps: MonthlyReportJobDeps, now: Date):
           }
           // One user's failure must not starve the others; the next run retries them.
           run.failed++;
-          deps.logger.error({ err: error, userId: user.user_id, month }, 'monthly report failed');
+          deps.logger.error({ err: error, userId: user.userId, month }, 'monthly report failed');
         }
       }
     } finally {
@@ -86,14 +89,34 @@ export async function generateDueReports(deps: MonthlyReportJobDeps, now: Date):
   return run;
 }
 
-async function generateIfMissing(
+/**
+ * Everyone with transactions in the read model, with their time zone from the user directory (its
+ * fallback for a user auth has told nothing of); deleted and deactivated users are left out.
+ */
+async function usersWithTransactions(db: DataSource): Promise<Array<{ userId: string; timezone: string }>> {
+  const rows = (await db.query(
+    `SELECT u.user_id, d.timezone
+     FROM (SELECT DISTINCT user_id FROM report_transactions) u
+     LEFT JOIN user_directory d ON d.user_id = u.user_id
+     WHERE d.user_id IS NULL OR (d.deleted_at IS NULL AND d.is_active)`,
+  )) as Array<{ user_id: string; timezone: string | null }>;
+  return rows.map((r) => ({ userId: r.user_id, timezone: r.timezone ?? DEFAULT_USER_SETTINGS.timezone }));
+}
+
+/**
+ * One user's report of `month`, unless it exists already or the user had no transaction by its
+ * end; the new report's id, or undefined when nothing was stored. The PDF is rendered outside any
+ * transaction (no connection is held while Chromium works); storing it takes the user's directory
+ * row (`lockUserForWrite`), so a report never outlives a deletion that races it: a deleted or
+ * deactivated user gets none.
+ */
+export async function generateMonthlyReport(
   deps: MonthlyReportJobDeps,
-  userId: string,
-  timezone: string,
+  user: { userId: string; timezone: string },
   month: string,
-  now: Date,
 ): Promise<string | undefined> {
   const db = deps.dataSource;
+  const { userId } = user;
   const [state] = (await db.query(
     `SELECT EXISTS (SELECT 1 FROM monthly_reports WHERE user_id = $1 AND month = $2) AS done,
             EXISTS (SELECT 1 FROM report_transactions WHERE user_id = $1 AND date <= $3) AS active`,
@@ -104,10 +127,15 @@ async function generateIfMissing(
 
   deps.renderer.assertAvailable();
   const data = await loadMonthlyReport(db, userId, month);
-  // Rendered outside the transaction: no connection is held while Chromium works.
-  const pdf = await renderMonthlyReport(deps.renderer, data, generatedOn(now, timezone));
-  const reportId = randomUUID();
+  const pdf = await renderMonthlyReport(deps.renderer, data, generatedOn(deps.clock(), user.timezone));
+  const reportId = newId();
   const stored = await db.transaction(async (manager) => {
+    try {
+      await lockUserForWrite(manager, userId);
+    } catch (error) {
+      if (error instanceof HttpProblem && error.status === 401) return false; // deleted or deactivated meanwhile
+      throw error;
+    }
     const inserted = await insertReport(manager, {
       id: reportId,
       userId,
@@ -138,15 +166,42 @@ async function generateIfMissing(
   return stored ? reportId : undefined;
 }
 
-/** Schedules the job (e.g. every 15 minutes); returns the task to stop at shutdown. */
-export function scheduleMonthlyReports(deps: MonthlyReportJobDeps, expression: string): ScheduledTask {
-  return cron.schedule(
-    expression,
-    async () => {
-      const run = await generateDueReports(deps, new Date());
-      if (run.generated.length || run.failed)
-        deps.logger.info({ generated: run.generated.length, failed: run.failed }, 'monthly reports run');
-    },
-    { name: 'monthly-reports', noOverlap: true },
-  );
+/**
+ * The monthly-report job: `run()` once now (tests, tools), `schedule(expression)` on node-cron
+ * (no overlapping runs; `off` schedules nothing), `stop()` at shutdown.
+ */
+export class MonthlyReportJob {
+  private task?: ScheduledTask;
+
+  constructor(private readonly deps: MonthlyReportJobDeps) {}
+
+  run(): Promise<JobRun> {
+    return generateDueReports(this.deps);
+  }
+
+  schedule(expression: string): void {
+    if (expression === MONTHLY_JOB_OFF) return;
+    this.task = cron.schedule(
+      expression,
+      async () => {
+        try {
+          const run = await this.run();
+          if (run.generated.length || run.failed)
+            this.deps.logger.info(
+              { generated: run.generated.length, failed: run.failed },
+              'monthly reports run',
+            );
+        } catch (error) {
+          // The database was away, say: the next run tries again.
+          this.deps.logger.error({ err: error }, 'monthly reports run failed');
+        }
+      },
+      { name: 'monthly-reports', noOverlap: true },
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.task?.stop();
+    this.task = undefined;
+  }
 }

@@ -1,18 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { addDays, addMonths, monthBounds, percentOf } from '@finance/shared';
+import { addDays, addMonths, monthBounds, percentOf, userSettingsOf } from '@finance/shared';
 import Handlebars from 'handlebars';
 import type { DataSource, EntityManager } from 'typeorm';
-import { UNCATEGORISED_LABEL, savingsRate } from '../domain/analytics';
+import { UNCATEGORISED, UNCATEGORISED_LABEL, savingsRate } from '../domain/analytics';
 import { compactAmount, displayAmount, monthName, shortDate } from '../domain/display';
-import { UNCATEGORISED } from '../events/handlers';
 import {
   dailyExpense,
   incomeExpenseByPeriod,
   spendingByCategory,
   topExpenses,
 } from '../data/analytics-queries';
-import { userSettings } from '../data/user-settings';
 import { barChart } from './charts/bars';
 import { donutChart } from './charts/donut';
 import type { PdfRenderer } from './renderer';
@@ -39,7 +37,7 @@ export interface MonthlyReportData {
 
 /** Everything a monthly report shows, read from the roll-ups (and, for the top 10, that month's rows). */
 export async function loadMonthlyReport(db: Db, userId: string, month: string): Promise<MonthlyReportData> {
-  const { baseCurrency: currency } = await userSettings(db, userId);
+  const { baseCurrency: currency } = await userSettingsOf(db, userId);
   const range = monthBounds(month);
   const sixFrom = addMonths(range.from, -5);
   const [categories, daily, periods, top] = await Promise.all([

@@ -1,0 +1,125 @@
+import { SHARED_MIGRATIONS, createDataSource, openDatabase } from '@finance/shared';
+import type { DataSource } from 'typeorm';
+import { reportsMigrations } from './migrations';
+import { rebuildRollups } from './rollups';
+
+/**
+ * Filling reports' read model without events: the bench's seeding (a million transactions in
+ * seconds, not the hours the event path would take) and an operator's backfill. The rows land in
+ * `report_transactions` exactly as their `ledger.transaction.created` events would leave them, and
+ * the roll-ups are then rebuilt from them by the repair path (`rebuildRollups`), so reading them
+ * back gives what consuming the events would have given. This module is reports' only surface for
+ * it: nothing outside reports writes its tables.
+ */
+
+/**
+ * Reports' database at `url` (a running system's), its schema brought up to date as the service
+ * does at start: for tools and the bench, which load data beside a started service.
+ */
+export function openReportsDatabase(url: string, poolSize = 2): Promise<DataSource> {
+  return openDatabase(
+    createDataSource({
+      url,
+      entities: [],
+      migrations: [...SHARED_MIGRATIONS, ...reportsMigrations],
+      poolSize,
+      applicationName: 'reports-bulk-load',
+    }),
+  );
+}
+
+/** One transaction as the read model keeps it (what its `ledger.transaction.created` carries). */
+export interface BulkTransaction {
+  id: string;
+  userId: string;
+  accountId: string;
+  /** Transfers only: the account the money went to. */
+  toAccountId?: string | null;
+  categoryId: string | null;
+  type: 'income' | 'expense' | 'transfer';
+  /** In `currency`'s minor units. */
+  amountMinor: bigint;
+  currency: string;
+  /** In the user's base currency's minor units, as the ledger converted it. */
+  baseAmountMinor: bigint;
+  baseCurrency: string;
+  /** YYYY-MM-DD */
+  date: string;
+  description: string;
+  payee?: string | null;
+  notes?: string | null;
+  tags?: string[];
+  /** The transaction's version in the ledger (default 1). */
+  version?: number;
+}
+
+/** Rows per INSERT: a million rows is 50 statements of ~5 MB each (measured: ~30 µs a row, indexes kept). */
+const DEFAULT_BATCH_SIZE = 20_000;
+
+/**
+ * Inserts the transactions (an id already present is left as it is), then rebuilds the roll-ups of
+ * every user they belong to and refreshes the planner's statistics. Returns how many rows were new
+ * and whose roll-ups were rebuilt.
+ */
+export async function bulkLoadTransactions(
+  db: DataSource,
+  transactions: Iterable<BulkTransaction> | AsyncIterable<BulkTransaction>,
+  options: { batchSize?: number } = {},
+): Promise<{ inserted: number; users: string[] }> {
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const users = new Set<string>();
+  let inserted = 0;
+  let batch: BulkTransaction[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    inserted += await insertBatch(db, batch);
+    batch = [];
+  };
+  for await (const transaction of transactions) {
+    users.add(transaction.userId);
+    batch.push(transaction);
+    if (batch.length >= batchSize) await flush();
+  }
+  await flush();
+  for (const userId of users) await rebuildRollups(db, userId);
+  await db.query(`ANALYZE report_transactions, daily_rollups, daily_account_rollups`);
+  return { inserted, users: [...users] };
+}
+
+async function insertBatch(db: DataSource, batch: BulkTransaction[]): Promise<number> {
+  // One JSON parameter per batch: any number of rows in one statement, tags included as arrays.
+  const rows = batch.map((t) => ({
+    id: t.id,
+    user_id: t.userId,
+    account_id: t.accountId,
+    to_account_id: t.toAccountId ?? null,
+    category_id: t.categoryId,
+    type: t.type,
+    base_amount_minor: t.baseAmountMinor.toString(),
+    base_currency: t.baseCurrency,
+    amount_minor: t.amountMinor.toString(),
+    currency: t.currency,
+    date: t.date,
+    description: t.description,
+    payee: t.payee ?? null,
+    notes: t.notes ?? null,
+    tags: t.tags ?? [],
+    version: t.version ?? 1,
+  }));
+  const [{ inserted }] = (await db.query(
+    `WITH added AS (INSERT INTO report_transactions (id, user_id, account_id, to_account_id, category_id, type, base_amount_minor,
+       base_currency, amount_minor, currency, date, description, payee, notes, tags, version)
+     SELECT id, user_id, account_id, to_account_id, category_id, type, base_amount_minor, base_currency,
+            amount_minor, currency, date, description, payee, notes, tags, version
+     FROM json_to_recordset($1::json) AS r(id uuid, user_id uuid, account_id uuid, to_account_id uuid,
+       category_id uuid, type text, base_amount_minor bigint, base_currency char(3), amount_minor bigint,
+       currency char(3), date date, description text, payee text, notes text, tags text[], version integer)
+     ON CONFLICT (id) DO NOTHING
+     RETURNING 1)
+     SELECT count(*)::int AS inserted FROM added`,
+    [JSON.stringify(rows)],
+  )) as Array<{ inserted: number }>;
+  return inserted;
+}
+
+export { rebuildRollups };
