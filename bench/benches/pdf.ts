@@ -1,17 +1,16 @@
-import { TokenVerifier, authenticate, chromiumSettingsFromEnv } from '@finance/shared';
-import { startHttpServer, testLogger } from '@finance/shared/testing';
-import { buildApp } from '../../services/reports/src/app';
-import { createReportsDataSource } from '../../services/reports/src/data/data-source';
-import { PdfRenderer } from '../../services/reports/src/pdf/renderer';
+import { DEFAULT_RETRY_DELAYS_MS, parseConfig, startService } from '@finance/shared';
+import { deleteTestQueues, startTestBroker, testLogger } from '@finance/shared/testing';
+import reports from '../../services/reports/src/service';
 import type { Bench } from '../lib/context';
 import { median, percentile, round, timed } from '../lib/stats';
 
 const CONCURRENCY = 2; // PDF_CONCURRENCY's default
 
 /**
- * 7. The monthly PDF with a warm browser, and 10 requests at once. The reports app runs in this
- * process (on the system's reports database, verifying tokens against the real auth JWKS) so the
- * renderer itself can be asked how many pages were ever open at once and how many are left open.
+ * 7. The monthly PDF with a warm browser, and 10 requests at once. A second reports replica is
+ * started in this process from its definition (on the system's reports database, verifying tokens
+ * against the real auth JWKS, its own queues) so its renderer can be asked how many pages were ever
+ * open at once and how many are left open.
  */
 export const pdfBench: Bench = {
   name: 'pdf',
@@ -19,31 +18,24 @@ export const pdfBench: Bench = {
   async run(ctx) {
     const system = await ctx.system();
     const user = await ctx.sizedUser(10_000);
-    const dataSource = createReportsDataSource({ url: system.databases.reports, poolSize: 4 });
-    await dataSource.initialize();
-    const renderer = new PdfRenderer({
-      // The browser reports itself would use: CHROMIUM_PATH, the machine's, else the npm-packaged one.
-      chromium: chromiumSettingsFromEnv(),
-      concurrency: CONCURRENCY,
-      timeoutMs: 15_000,
-      logger: testLogger(),
-    });
-    const server = await startHttpServer(
-      buildApp({
-        dataSource,
-        logger: testLogger(),
-        renderer,
-        authenticate: authenticate(
-          new TokenVerifier({
-            jwksUrl: `${system.children.auth.url}/.well-known/jwks.json`,
-            issuer: 'finance-tracker-auth',
-            audience: 'finance-tracker',
-          }),
-        ),
+    const consumerName = `${system.run}_pdf_reports`;
+    const service = await startService(reports, {
+      config: parseConfig(reports.configSchema, {
+        ...process.env,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATABASE_URL: system.databases.reports,
+        JWKS_URL: `${system.children.auth.url}/.well-known/jwks.json`,
+        PDF_CONCURRENCY: String(CONCURRENCY),
+        REPORTS_CRON: 'off',
+        LOG_LEVEL: 'warn',
       }),
-    );
+      consumerName,
+      logger: testLogger('bench-pdf'),
+    });
+    const { renderer } = service.parts;
     const pdf = async () => {
-      const res = await fetch(`${server.url}/export/pdf?month=2025-06`, {
+      const res = await fetch(`${service.url}/export/pdf?month=2025-06`, {
         headers: { authorization: `Bearer ${user.token}` },
       });
       const body = Buffer.from(await res.arrayBuffer());
@@ -77,9 +69,10 @@ export const pdfBench: Bench = {
         detail: `10 PDFs in ${round(burst.ms, 0)} ms; open pages after: ${open}`,
       });
     } finally {
-      await server.close();
-      await renderer.close();
-      await dataSource.destroy();
+      await service.stop();
+      const broker = await startTestBroker('bench-pdf-cleanup');
+      await deleteTestQueues(broker, consumerName, DEFAULT_RETRY_DELAYS_MS.length);
+      await broker.stop();
     }
   },
 };

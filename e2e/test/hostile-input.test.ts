@@ -290,6 +290,14 @@ describe('hostile input through the gateway', () => {
     const a = alice.token;
     return {
       'GET /.well-known/jwks.json': { path: '/.well-known/jwks.json', token: a },
+      // The example resource new services start with (goals and notifier replace it with their own).
+      'POST /goals/items': { path: '/goals/items', body: { name: 'Hostile' }, token: a },
+      'GET /goals/items': { path: '/goals/items', token: a },
+      'GET /goals/items/{id}': { path: `/goals/items/${theirs.accounts[0]}`, token: a },
+      'POST /notifications/items': { path: '/notifications/items', body: { name: 'Hostile' }, token: a },
+      'GET /notifications/items': { path: '/notifications/items', token: a },
+      'GET /notifications/items/{id}': { path: `/notifications/items/${theirs.accounts[0]}`, token: a },
+
       'POST /accounts': { path: '/accounts', body: account, token: a },
       'GET /accounts': { path: '/accounts', token: a },
       'GET /accounts/{id}': { path: `/accounts/${mine.accounts[0]}`, token: a },
