@@ -34,9 +34,7 @@ describe('contributions', () => {
     });
     expect(res.body.goal).toMatchObject({ current_amount: '400.00', status: 'active', version: 2 });
     const one = await httpJson('GET', `${url}/goals/${goal.id}/contributions/${res.body.id}`, { token });
-    expect(one.body).toEqual(
-      Object.fromEntries(Object.entries(res.body).filter(([key]) => key !== 'goal')),
-    );
+    expect(one.body).toEqual(Object.fromEntries(Object.entries(res.body).filter(([key]) => key !== 'goal')));
     expect(await harness.amounts(goal.id)).toEqual({ current: '40000', sum: '40000' });
   });
 
@@ -45,12 +43,16 @@ describe('contributions', () => {
     const bob = await harness.user();
     const bobs = await harness.transaction(bob.id, { amount: '10.00' });
     const deleted = await harness.transaction(ada.id, { amount: '10.00' });
-    await harness.apply(transactionEvent('ledger.transaction.deleted', ada.id, deleted, 2, { amount: '10.00' }));
+    await harness.apply(
+      transactionEvent('ledger.transaction.deleted', ada.id, deleted, 2, { amount: '10.00' }),
+    );
     const goal = await harness.createGoal(ada.token);
     for (const transactionId of [bobs, deleted, '00000000-0000-4000-8000-0000000000ff']) {
       const res = await harness.contribute(ada.token, goal.id, { transaction_id: transactionId });
       expect(res.status).toBe(404);
-      expect(res.body.errors).toEqual([{ field: 'body.transaction_id', message: 'No such transaction of yours' }]);
+      expect(res.body.errors).toEqual([
+        { field: 'body.transaction_id', message: 'No such transaction of yours' },
+      ]);
     }
     expect(await harness.amounts(goal.id)).toEqual({ current: '0', sum: '0' });
     // A missing goal is a 404 too, before any transaction is looked at.
@@ -64,7 +66,9 @@ describe('contributions', () => {
     const transactionId = newId();
     const pending = harness.contribute(token, goal.id, { transaction_id: transactionId });
     await new Promise((resolve) => setTimeout(resolve, 200));
-    await harness.apply(transactionEvent('ledger.transaction.created', id, transactionId, 1, { amount: '12.50' }));
+    await harness.apply(
+      transactionEvent('ledger.transaction.created', id, transactionId, 1, { amount: '12.50' }),
+    );
     const res = await pending;
     expect(res.status).toBe(201);
     expect(res.body.goal.current_amount).toBe('12.50');
@@ -73,8 +77,14 @@ describe('contributions', () => {
   it('never gives more of a transaction than it holds, across goals: 422 with the remainder available', async () => {
     const { id, token } = await harness.user();
     const transactionId = await harness.transaction(id, { amount: '100.00' });
-    const [a, b, c] = [await harness.createGoal(token), await harness.createGoal(token), await harness.createGoal(token)];
-    expect((await harness.contribute(token, a.id, { transaction_id: transactionId, amount: '60' })).status).toBe(201);
+    const [a, b, c] = [
+      await harness.createGoal(token),
+      await harness.createGoal(token),
+      await harness.createGoal(token),
+    ];
+    expect(
+      (await harness.contribute(token, a.id, { transaction_id: transactionId, amount: '60' })).status,
+    ).toBe(201);
     const over = await harness.contribute(token, b.id, { transaction_id: transactionId, amount: '40.01' });
     expect(over.status).toBe(422);
     expect(over.body).toMatchObject({ available: '40.00', currency: 'EUR' });
@@ -83,7 +93,9 @@ describe('contributions', () => {
     const whole = await harness.contribute(token, b.id, { transaction_id: transactionId });
     expect(whole.status).toBe(422);
     expect(whole.body.errors[0].field).toBe('body.transaction_id');
-    expect((await harness.contribute(token, b.id, { transaction_id: transactionId, amount: '40' })).status).toBe(201);
+    expect(
+      (await harness.contribute(token, b.id, { transaction_id: transactionId, amount: '40' })).status,
+    ).toBe(201);
     const none = await harness.contribute(token, c.id, { transaction_id: transactionId, amount: '0.01' });
     expect(none.status).toBe(422);
     expect(none.body.available).toBe('0.00');
@@ -94,7 +106,9 @@ describe('contributions', () => {
     const { id, token } = await harness.user();
     const transactionId = await harness.transaction(id, { amount: '100.00' });
     const goal = await harness.createGoal(token);
-    expect((await harness.contribute(token, goal.id, { transaction_id: transactionId, amount: '10' })).status).toBe(201);
+    expect(
+      (await harness.contribute(token, goal.id, { transaction_id: transactionId, amount: '10' })).status,
+    ).toBe(201);
     const again = await harness.contribute(token, goal.id, { transaction_id: transactionId, amount: '10' });
     expect(again.status).toBe(409);
     expect(again.body.errors[0].field).toBe('body.transaction_id');
@@ -136,8 +150,17 @@ describe('contributions', () => {
   it('takes manual contributions and withdrawals, never below zero, both shown in the list', async () => {
     const { token } = await harness.user();
     const goal = await harness.createGoal(token, { target_amount: '100' });
-    const manual = await harness.contribute(token, goal.id, { amount: '30', date: '2026-03-01', note: 'cash\njar' });
-    expect(manual.body).toMatchObject({ kind: 'manual', amount: '30.00', date: '2026-03-01', transaction_id: null });
+    const manual = await harness.contribute(token, goal.id, {
+      amount: '30',
+      date: '2026-03-01',
+      note: 'cash\njar',
+    });
+    expect(manual.body).toMatchObject({
+      kind: 'manual',
+      amount: '30.00',
+      date: '2026-03-01',
+      transaction_id: null,
+    });
     const today = await harness.contribute(token, goal.id, { amount: '20' });
     expect(today.body.date).toBe('2026-03-10');
     const future = await harness.contribute(token, goal.id, { amount: '5', date: '2026-03-11' });
@@ -161,7 +184,8 @@ describe('contributions', () => {
     const { token } = await harness.user();
     const goal = await harness.createGoal(token);
     const ids: string[] = [];
-    for (let i = 1; i <= 5; i++) ids.push((await harness.contribute(token, goal.id, { amount: String(i) })).body.id);
+    for (let i = 1; i <= 5; i++)
+      ids.push((await harness.contribute(token, goal.id, { amount: String(i) })).body.id);
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
@@ -186,17 +210,25 @@ describe('contributions', () => {
     const withdrawal = await harness.contribute(token, goal.id, { amount: '-90' });
     expect(withdrawal.body.goal).toMatchObject({ status: 'active', current_amount: '10.00' });
     // Without the 80 the goal would hold -70.
-    const refused = await httpJson('DELETE', `${url}/goals/${goal.id}/contributions/${linked.body.id}`, { token });
+    const refused = await httpJson('DELETE', `${url}/goals/${goal.id}/contributions/${linked.body.id}`, {
+      token,
+    });
     expect(refused.status).toBe(409);
     expect(
-      (await httpJson('DELETE', `${url}/goals/${goal.id}/contributions/${withdrawal.body.id}`, { token })).status,
+      (await httpJson('DELETE', `${url}/goals/${goal.id}/contributions/${withdrawal.body.id}`, { token }))
+        .status,
     ).toBe(204);
-    expect(await harness.goal(token, goal.id)).toMatchObject({ status: 'completed', current_amount: '100.00' });
+    expect(await harness.goal(token, goal.id)).toMatchObject({
+      status: 'completed',
+      current_amount: '100.00',
+    });
     expect(
       (await httpJson('DELETE', `${url}/goals/${goal.id}/contributions/${linked.body.id}`, { token })).status,
     ).toBe(204);
     expect(await harness.goal(token, goal.id)).toMatchObject({ status: 'active', current_amount: '20.00' });
-    const gone = await httpJson('DELETE', `${url}/goals/${goal.id}/contributions/${linked.body.id}`, { token });
+    const gone = await httpJson('DELETE', `${url}/goals/${goal.id}/contributions/${linked.body.id}`, {
+      token,
+    });
     expect(gone.status).toBe(404);
     // The transaction is free again for any goal.
     expect((await harness.contribute(token, goal.id, { transaction_id: transactionId })).status).toBe(201);
@@ -208,13 +240,18 @@ describe('contributions', () => {
     const transactionId = await harness.transaction(id, { amount: '50.00' });
     const goal = await harness.createGoal(token, { target_amount: '100' });
     await harness.contribute(token, goal.id, { amount: '40' });
-    const cancelled = await httpJson('PATCH', `${url}/goals/${goal.id}`, { token, body: { status: 'cancelled' } });
+    const cancelled = await httpJson('PATCH', `${url}/goals/${goal.id}`, {
+      token,
+      body: { status: 'cancelled' },
+    });
     expect(cancelled.body.status).toBe('cancelled');
     for (const body of [{ amount: '10' }, { transaction_id: transactionId }]) {
       const res = await harness.contribute(token, goal.id, body);
       expect(res.status).toBe(409);
     }
-    expect((await harness.contribute(token, goal.id, { amount: '-15' })).body.goal.current_amount).toBe('25.00');
+    expect((await harness.contribute(token, goal.id, { amount: '-15' })).body.goal.current_amount).toBe(
+      '25.00',
+    );
     await httpJson('PATCH', `${url}/goals/${goal.id}`, { token, body: { status: 'active' } });
     expect((await harness.contribute(token, goal.id, { transaction_id: transactionId })).status).toBe(201);
   });
@@ -239,7 +276,9 @@ describe('contributions', () => {
     const goal = await harness.createGoal(token);
     const key = { 'idempotency-key': `k-${newId()}` };
     const first = await harness.contribute(token, goal.id, { amount: '25' }, key);
-    const retries = await Promise.all([1, 2, 3].map(() => harness.contribute(token, goal.id, { amount: '25' }, key)));
+    const retries = await Promise.all(
+      [1, 2, 3].map(() => harness.contribute(token, goal.id, { amount: '25' }, key)),
+    );
     for (const retry of retries) {
       expect(retry.status).toBe(201);
       expect(retry.headers.get('idempotent-replayed')).toBe('true');

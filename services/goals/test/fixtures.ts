@@ -5,12 +5,7 @@ import {
   type EventType,
   type FinanceEvent,
 } from '@finance/shared';
-import {
-  TestTokenIssuer,
-  httpJson,
-  startTestService,
-  type TestService,
-} from '@finance/shared/testing';
+import { TestTokenIssuer, httpJson, startTestService, type TestService } from '@finance/shared/testing';
 import goals from '../src/service';
 
 /** A complete, contract-valid envelope, as the ledger or auth would publish it. */
@@ -63,7 +58,12 @@ export function userUpdated(userId: string, version: number, sessionVersion: num
 }
 
 export function userDeleted(userId: string, version = 9) {
-  return envelope('auth.user.deleted', { userId, aggregateId: userId, aggregateVersion: version, payload: {} });
+  return envelope('auth.user.deleted', {
+    userId,
+    aggregateId: userId,
+    aggregateVersion: version,
+    payload: {},
+  });
 }
 
 export interface TransactionState {
@@ -185,12 +185,15 @@ export class GoalsHarness {
   }
 
   /** The goals.* events this service wrote to its outbox for a user, oldest first. */
-  async published(userId: string): Promise<Array<{ type: string; payload: Record<string, unknown>; aggregateVersion: number }>> {
-    const rows: Array<{ envelope: { type: string; payload: Record<string, unknown>; aggregateVersion: number } }> =
-      await this.service.dataSource.query(
-        `SELECT envelope FROM outbox WHERE type LIKE 'goals.%' AND envelope->>'userId' = $1 ORDER BY position`,
-        [userId],
-      );
+  async published(
+    userId: string,
+  ): Promise<Array<{ type: string; payload: Record<string, unknown>; aggregateVersion: number }>> {
+    const rows: Array<{
+      envelope: { type: string; payload: Record<string, unknown>; aggregateVersion: number };
+    }> = await this.service.dataSource.query(
+      `SELECT envelope FROM outbox WHERE type LIKE 'goals.%' AND envelope->>'userId' = $1 ORDER BY position`,
+      [userId],
+    );
     return rows.map((row) => row.envelope);
   }
 

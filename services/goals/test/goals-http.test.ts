@@ -38,7 +38,12 @@ describe('goals HTTP', () => {
     const { token } = await harness.user({ baseCurrency: 'JPY' });
     const res = await httpJson('POST', `${url}/goals`, {
       token,
-      body: { name: '  Japan trip ', target_amount: '300000', deadline: '2026-12-31', notes: 'line 1\nline 2' },
+      body: {
+        name: '  Japan trip ',
+        target_amount: '300000',
+        deadline: '2026-12-31',
+        notes: 'line 1\nline 2',
+      },
     });
     expect(res.status).toBe(201);
     expect(res.headers.get('location')).toBe(`/goals/${res.body.id}`);
@@ -60,7 +65,14 @@ describe('goals HTTP', () => {
     const { id, token } = await harness.user();
     const res = await httpJson('POST', `${url}/goals`, {
       token,
-      body: { name: 'X', target_amount: '10', current_amount: '5', currency: 'USD', status: 'completed', extra: 1 },
+      body: {
+        name: 'X',
+        target_amount: '10',
+        current_amount: '5',
+        currency: 'USD',
+        status: 'completed',
+        extra: 1,
+      },
     });
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
@@ -69,7 +81,9 @@ describe('goals HTTP', () => {
     expect(res.body.errors.find((e: { field: string }) => e.field === 'body.current_amount').message).toMatch(
       /sum of the contributions/,
     );
-    const rows: unknown[] = await harness.service.dataSource.query(`SELECT 1 FROM goals WHERE user_id = $1`, [id]);
+    const rows: unknown[] = await harness.service.dataSource.query(`SELECT 1 FROM goals WHERE user_id = $1`, [
+      id,
+    ]);
     expect(rows).toHaveLength(0);
   });
 
@@ -125,7 +139,8 @@ describe('goals HTTP', () => {
   it('lists goals oldest first in keyset pages, filtered by status', async () => {
     const { token } = await harness.user();
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await harness.createGoal(token, { name: `G${i}`, target_amount: '10' })).id);
+    for (let i = 0; i < 5; i++)
+      ids.push((await harness.createGoal(token, { name: `G${i}`, target_amount: '10' })).id);
     await httpJson('PATCH', `${url}/goals/${ids[1]}`, { token, body: { status: 'cancelled' } });
     await harness.contribute(token, ids[2], { amount: '10' });
 
@@ -142,7 +157,9 @@ describe('goals HTTP', () => {
     expect(seen).toEqual(ids);
 
     const statusOf = async (status: string) =>
-      (await httpJson('GET', `${url}/goals?status=${status}`, { token })).body.data.map((g: { id: string }) => g.id);
+      (await httpJson('GET', `${url}/goals?status=${status}`, { token })).body.data.map(
+        (g: { id: string }) => g.id,
+      );
     expect(await statusOf('cancelled')).toEqual([ids[1]]);
     expect(await statusOf('completed')).toEqual([ids[2]]);
     expect(await statusOf('active')).toEqual([ids[0], ids[3], ids[4]]);
@@ -163,7 +180,11 @@ describe('goals HTTP', () => {
       expect((await httpJson(method, goalUrl, { token, body, headers: stale })).status).toBe(412);
     expect(await harness.goal(token, goal.id)).toMatchObject({ name: 'Holiday', version: 1 });
 
-    const patched = await httpJson('PATCH', goalUrl, { token, body: { name: 'Car' }, headers: { 'if-match': '"1"' } });
+    const patched = await httpJson('PATCH', goalUrl, {
+      token,
+      body: { name: 'Car' },
+      headers: { 'if-match': '"1"' },
+    });
     expect(patched.status).toBe(200);
     expect(patched.headers.get('etag')).toBe('"2"');
     const put = await httpJson('PUT', goalUrl, {
@@ -185,7 +206,11 @@ describe('goals HTTP', () => {
       const goal = await harness.createGoal(token);
       const [a, b] = await Promise.all(
         ['A', 'B'].map((name) =>
-          httpJson('PATCH', `${url}/goals/${goal.id}`, { token, body: { name }, headers: { 'if-match': '"1"' } }),
+          httpJson('PATCH', `${url}/goals/${goal.id}`, {
+            token,
+            body: { name },
+            headers: { 'if-match': '"1"' },
+          }),
         ),
       );
       expect([a.status, b.status].sort()).toEqual([200, 412]);
@@ -199,7 +224,12 @@ describe('goals HTTP', () => {
     const goal = await harness.createGoal(token, { deadline: '2027-01-31', notes: 'n' });
     const goalUrl = `${url}/goals/${goal.id}`;
     const cleared = await httpJson('PATCH', goalUrl, { token, body: { deadline: null, notes: null } });
-    expect(cleared.body).toMatchObject({ name: 'Holiday', target_amount: '1000.00', deadline: null, notes: null });
+    expect(cleared.body).toMatchObject({
+      name: 'Holiday',
+      target_amount: '1000.00',
+      deadline: null,
+      notes: null,
+    });
     for (const body of [{ name: null }, { target_amount: null }, { status: null }, { current_amount: '1' }]) {
       const res = await httpJson('PATCH', goalUrl, { token, body });
       expect(res.status).toBe(400);
@@ -286,7 +316,9 @@ describe('goals HTTP', () => {
     const transactionId = await harness.transaction(id, { amount: '50.00' });
     const goal = await harness.createGoal(token);
     expect((await harness.contribute(token, goal.id, { transaction_id: transactionId })).status).toBe(201);
-    expect((await harness.contribute(token, goal.id, { amount: '5' }, { 'idempotency-key': 'k1' })).status).toBe(201);
+    expect(
+      (await harness.contribute(token, goal.id, { amount: '5' }, { 'idempotency-key': 'k1' })).status,
+    ).toBe(201);
     await harness.apply(userDeleted(id));
     const db = harness.service.dataSource;
     for (const table of ['goals', 'goal_contributions', 'known_transactions', 'idempotency_keys']) {
@@ -294,7 +326,10 @@ describe('goals HTTP', () => {
       expect([table, rows.length]).toEqual([table, 0]);
     }
     expect((await httpJson('GET', `${url}/goals`, { token })).status).toBe(401);
-    const write = await httpJson('POST', `${url}/goals`, { token, body: { name: 'After', target_amount: '1' } });
+    const write = await httpJson('POST', `${url}/goals`, {
+      token,
+      body: { name: 'After', target_amount: '1' },
+    });
     expect(write.status).toBe(401);
     // A later ledger event of the deleted user stores nothing either.
     await harness.transaction(id, { amount: '1.00' });

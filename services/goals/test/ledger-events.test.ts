@@ -26,13 +26,18 @@ describe('ledger events', () => {
   it('a linked transaction deleted in the ledger takes its contributions with it; the goal is recomputed, once', async () => {
     const { id, token } = await harness.user();
     const transactionId = await harness.transaction(id, { amount: '600.00' });
-    const [a, b] = [await harness.createGoal(token), await harness.createGoal(token, { target_amount: '500' })];
+    const [a, b] = [
+      await harness.createGoal(token),
+      await harness.createGoal(token, { target_amount: '500' }),
+    ];
     await harness.contribute(token, a.id, { transaction_id: transactionId, amount: '100' });
     await harness.contribute(token, b.id, { transaction_id: transactionId, amount: '500' });
     await harness.contribute(token, b.id, { amount: '20' });
     expect((await harness.goal(token, b.id)).status).toBe('completed');
 
-    const deleted = transactionEvent('ledger.transaction.deleted', id, transactionId, 2, { amount: '600.00' });
+    const deleted = transactionEvent('ledger.transaction.deleted', id, transactionId, 2, {
+      amount: '600.00',
+    });
     expect(await harness.apply(deleted)).toBe(true);
     expect(await harness.apply(deleted)).toBe(false); // a duplicate delivery is skipped
     expect(await harness.goal(token, a.id)).toMatchObject({ current_amount: '0.00', status: 'active' });
@@ -40,29 +45,41 @@ describe('ledger events', () => {
     expect(await contributionsOf(token, b.id)).toEqual([['manual', '20.00', '2026-03-10']]);
     expect(await harness.amounts(b.id)).toEqual({ current: '2000', sum: '2000' });
     // A late update of the deleted transaction (older version) does not bring it back.
-    await harness.apply(transactionEvent('ledger.transaction.updated', id, transactionId, 1, { amount: '600.00' }));
+    await harness.apply(
+      transactionEvent('ledger.transaction.updated', id, transactionId, 1, { amount: '600.00' }),
+    );
     expect((await harness.contribute(token, a.id, { transaction_id: transactionId })).status).toBe(404);
   });
 
   it('a transaction shrunk below what is contributed: the most recent contributions give way first', async () => {
     const { id, token } = await harness.user();
     const transactionId = await harness.transaction(id, { amount: '100.00' });
-    const [a, b, c] = [await harness.createGoal(token), await harness.createGoal(token), await harness.createGoal(token)];
+    const [a, b, c] = [
+      await harness.createGoal(token),
+      await harness.createGoal(token),
+      await harness.createGoal(token),
+    ];
     await harness.contribute(token, a.id, { transaction_id: transactionId, amount: '50' });
     await harness.contribute(token, b.id, { transaction_id: transactionId, amount: '30' });
     await harness.contribute(token, c.id, { transaction_id: transactionId, amount: '20' });
 
-    await harness.apply(transactionEvent('ledger.transaction.updated', id, transactionId, 2, { amount: '65.00' }));
+    await harness.apply(
+      transactionEvent('ledger.transaction.updated', id, transactionId, 2, { amount: '65.00' }),
+    );
     const amounts = async () =>
       Promise.all([a, b, c].map(async (goal) => (await harness.goal(token, goal.id)).current_amount));
     // 35 over: c (the newest) gives its 20 and goes, b gives 15.
     expect(await amounts()).toEqual(['50.00', '15.00', '0.00']);
     expect(await contributionsOf(token, c.id)).toEqual([]);
     // Growing again restores nothing (partial amounts stay as they are).
-    await harness.apply(transactionEvent('ledger.transaction.updated', id, transactionId, 3, { amount: '500.00' }));
+    await harness.apply(
+      transactionEvent('ledger.transaction.updated', id, transactionId, 3, { amount: '500.00' }),
+    );
     expect(await amounts()).toEqual(['50.00', '15.00', '0.00']);
     // Out of order: version 2 arriving after 3 is ignored.
-    await harness.apply(transactionEvent('ledger.transaction.updated', id, transactionId, 2, { amount: '1.00' }));
+    await harness.apply(
+      transactionEvent('ledger.transaction.updated', id, transactionId, 2, { amount: '1.00' }),
+    );
     expect(await amounts()).toEqual(['50.00', '15.00', '0.00']);
     for (const goal of [a, b, c]) {
       const { current, sum } = await harness.amounts(goal.id);
@@ -76,12 +93,21 @@ describe('ledger events', () => {
     const goal = await harness.createGoal(token, { target_amount: '150' });
     await harness.contribute(token, goal.id, { transaction_id: transactionId });
     await harness.apply(
-      transactionEvent('ledger.transaction.updated', id, transactionId, 2, { amount: '160.00', date: '2026-02-03' }),
+      transactionEvent('ledger.transaction.updated', id, transactionId, 2, {
+        amount: '160.00',
+        date: '2026-02-03',
+      }),
     );
-    expect(await harness.goal(token, goal.id)).toMatchObject({ current_amount: '160.00', status: 'completed' });
+    expect(await harness.goal(token, goal.id)).toMatchObject({
+      current_amount: '160.00',
+      status: 'completed',
+    });
     expect(await contributionsOf(token, goal.id)).toEqual([['transaction', '160.00', '2026-02-03']]);
     await harness.apply(
-      transactionEvent('ledger.transaction.updated', id, transactionId, 3, { amount: '40.00', date: '2026-02-03' }),
+      transactionEvent('ledger.transaction.updated', id, transactionId, 3, {
+        amount: '40.00',
+        date: '2026-02-03',
+      }),
     );
     expect(await harness.goal(token, goal.id)).toMatchObject({ current_amount: '40.00', status: 'active' });
   });
@@ -92,7 +118,10 @@ describe('ledger events', () => {
     const goal = await harness.createGoal(token);
     await harness.contribute(token, goal.id, { transaction_id: transactionId });
     await harness.apply(
-      transactionEvent('ledger.transaction.updated', id, transactionId, 2, { amount: '110.00', currency: 'USD' }),
+      transactionEvent('ledger.transaction.updated', id, transactionId, 2, {
+        amount: '110.00',
+        currency: 'USD',
+      }),
     );
     expect((await harness.goal(token, goal.id)).current_amount).toBe('0.00');
   });
@@ -106,7 +135,9 @@ describe('ledger events', () => {
     await harness.contribute(token, goal.id, { amount: '-30' });
     await harness.contribute(token, goal.id, { amount: '-50' });
     // 30 left; the ledger deletes the 100: -70, so -50 goes and -30 becomes -10.
-    await harness.apply(transactionEvent('ledger.transaction.deleted', id, transactionId, 2, { amount: '100.00' }));
+    await harness.apply(
+      transactionEvent('ledger.transaction.deleted', id, transactionId, 2, { amount: '100.00' }),
+    );
     expect((await harness.goal(token, goal.id)).current_amount).toBe('0.00');
     expect(await contributionsOf(token, goal.id)).toEqual([
       ['manual', '10.00', '2026-03-10'],
@@ -120,7 +151,9 @@ describe('ledger events', () => {
     const transactionId = await harness.transaction(id, { amount: '30.00' });
     const goal = await harness.createGoal(token, { name: 'Bike', target_amount: '100' });
     const milestones = async () =>
-      (await harness.published(id)).map((e) => (e.type === 'goals.goal.completed' ? 100 : e.payload.milestone));
+      (await harness.published(id)).map((e) =>
+        e.type === 'goals.goal.completed' ? 100 : e.payload.milestone,
+      );
 
     await harness.contribute(token, goal.id, { transaction_id: transactionId }); // 30 %
     expect(await milestones()).toEqual([25]);
@@ -132,7 +165,9 @@ describe('ledger events', () => {
     await harness.apply(raised);
     await harness.apply(raised);
     // An older update arriving late is ignored: no drop, no second announcement.
-    await harness.apply(transactionEvent('ledger.transaction.updated', id, transactionId, 2, { amount: '5.00' }));
+    await harness.apply(
+      transactionEvent('ledger.transaction.updated', id, transactionId, 2, { amount: '5.00' }),
+    );
     expect(await milestones()).toEqual([25, 75]);
     expect((await harness.goal(token, goal.id)).current_amount).toBe('80.00');
 
@@ -144,11 +179,19 @@ describe('ledger events', () => {
     const [, , completed] = await harness.published(id);
     expect(completed).toMatchObject({
       type: 'goals.goal.completed',
-      payload: { goalId: goal.id, name: 'Bike', targetAmount: '100.00', currentAmount: '100.00', currency: 'EUR' },
+      payload: {
+        goalId: goal.id,
+        name: 'Bike',
+        targetAmount: '100.00',
+        currentAmount: '100.00',
+        currency: 'EUR',
+      },
     });
 
     // Deleted in the ledger: back to 10 % (re-armed, nothing told); linked again to 100 %: completed again.
-    await harness.apply(transactionEvent('ledger.transaction.deleted', id, transactionId, 5, { amount: '90.00' }));
+    await harness.apply(
+      transactionEvent('ledger.transaction.deleted', id, transactionId, 5, { amount: '90.00' }),
+    );
     expect(await milestones()).toEqual([25, 75, 100]);
     const other = await harness.transaction(id, { amount: '90.00' });
     await harness.contribute(token, goal.id, { transaction_id: other });
@@ -184,7 +227,9 @@ describe('ledger events', () => {
     await harness.contribute(token, goal.id, { transaction_id: transactionId });
     const broker = await startTestBroker('goals-ledger');
     try {
-      const deleted = transactionEvent('ledger.transaction.deleted', id, transactionId, 2, { amount: '75.00' });
+      const deleted = transactionEvent('ledger.transaction.deleted', id, transactionId, 2, {
+        amount: '75.00',
+      });
       await broker.publish(deleted.type, deleted);
       await waitFor(async () => (await harness.goal(token, goal.id)).current_amount === '0.00', {
         description: 'the goal to lose the deleted transaction',

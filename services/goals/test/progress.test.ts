@@ -86,7 +86,12 @@ describe('with a deadline', () => {
   it('gives what to save per month and per week from today, rounded up so the target is reached', () => {
     const progress = progressOf({ ...base, current: 0n, target: 100n, deadline: '2026-05-09' });
     // Instalments on Mar 10 and Apr 10 (May 10 is after the deadline): 100 / 2.
-    expect(progress.deadline).toMatchObject({ monthsLeft: 2, neededPerMonth: 50n, daysLeft: 60, passed: false });
+    expect(progress.deadline).toMatchObject({
+      monthsLeft: 2,
+      neededPerMonth: 50n,
+      daysLeft: 60,
+      passed: false,
+    });
     // Every 7 days from Mar 10: 60 days → 9 instalments; 100 / 9 = 11.1 → 12.
     expect(progress.deadline).toMatchObject({ weeksLeft: 9, neededPerWeek: 12n });
   });
@@ -161,7 +166,9 @@ describe('bounds', () => {
   it('answers no projection after the date domain instead of an impossible date', () => {
     expect(projectedCompletion('2999-12-01', 1_000n, { saved: 1n, windowDays: 90 })).toBeNull();
     expect(projectedCompletion('2026-03-10', 10n ** 18n, { saved: 1n, windowDays: 90 })).toBeNull();
-    expect(progressOf({ ...base, today: '2999-12-31', deadline: DATE_DOMAIN.max }).deadline?.monthsLeft).toBe(1);
+    expect(progressOf({ ...base, today: '2999-12-31', deadline: DATE_DOMAIN.max }).deadline?.monthsLeft).toBe(
+      1,
+    );
   });
 
   const date = fc

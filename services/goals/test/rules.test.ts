@@ -1,7 +1,12 @@
 import { DATE_DOMAIN, MAX_PERIODS, dayNumber, fromDayNumber } from '@finance/shared';
 import fc from 'fast-check';
 import { fitToTransaction, fitWithdrawals, unallocated } from '../src/domain/contributions';
-import { announcementOf, derivedStatus, milestoneLevel, type MilestoneLevel } from '../src/domain/goal-status';
+import {
+  announcementOf,
+  derivedStatus,
+  milestoneLevel,
+  type MilestoneLevel,
+} from '../src/domain/goal-status';
 import { progressSeries, seriesRange, seriesRangeIssue } from '../src/domain/progress-series';
 
 /** Pure unit tests of the contribution, status and milestone rules, and of the progress series. */
@@ -91,7 +96,8 @@ describe('status and milestones', () => {
   });
 
   it('announces a level once per climb, the highest when several are crossed, and again after falling below', () => {
-    const step = (announced: MilestoneLevel, level: MilestoneLevel) => announcementOf(announced, level, 'active');
+    const step = (announced: MilestoneLevel, level: MilestoneLevel) =>
+      announcementOf(announced, level, 'active');
     expect(step(0, 25)).toEqual({ announcement: { type: 'milestone', milestone: 25 }, announced: 25 });
     expect(step(25, 25)).toEqual({ announcement: undefined, announced: 25 });
     expect(step(25, 100)).toEqual({ announcement: { type: 'completed' }, announced: 100 });
@@ -127,7 +133,12 @@ describe('the progress series', () => {
   });
 
   it('weeks start on Monday, Feb 29 included', () => {
-    const points = progressSeries({ from: '2024-02-28', to: '2024-03-06' }, 'week', 0n, new Map([['2024-02-26', 7n]]));
+    const points = progressSeries(
+      { from: '2024-02-28', to: '2024-03-06' },
+      'week',
+      0n,
+      new Map([['2024-02-26', 7n]]),
+    );
     expect(points.map((p) => [p.periodStart, p.periodEnd])).toEqual([
       ['2024-02-28', '2024-03-03'],
       ['2024-03-04', '2024-03-06'],
@@ -137,7 +148,10 @@ describe('the progress series', () => {
 
   it('defaults from the goal’s start to today, moving a default start forward to fit the period cap', () => {
     const today = '2026-03-10';
-    expect(seriesRange({}, { start: '2025-06-03', today }, 'month')).toEqual({ from: '2025-06-03', to: today });
+    expect(seriesRange({}, { start: '2025-06-03', today }, 'month')).toEqual({
+      from: '2025-06-03',
+      to: today,
+    });
     expect(seriesRange({ to: '2025-01-01' }, { start: '2025-06-03', today }, 'month')).toEqual({
       from: '2025-01-01',
       to: '2025-01-01',

@@ -56,7 +56,10 @@ export async function deleteContribution(manager: EntityManager, id: string): Pr
 }
 
 /** New amounts for contributions; an amount of 0 removes the contribution. */
-export async function applyAmountChanges(manager: EntityManager, changes: readonly AmountChange[]): Promise<void> {
+export async function applyAmountChanges(
+  manager: EntityManager,
+  changes: readonly AmountChange[],
+): Promise<void> {
   for (const change of changes) {
     if (change.amount === 0n) await manager.delete(GoalContribution, { id: change.id });
     else await manager.update(GoalContribution, { id: change.id }, { amountMinor: change.amount });
@@ -64,12 +67,19 @@ export async function applyAmountChanges(manager: EntityManager, changes: readon
 }
 
 /** Whether the transaction already contributes to the goal. */
-export async function isLinked(manager: EntityManager, goalId: string, transactionId: string): Promise<boolean> {
+export async function isLinked(
+  manager: EntityManager,
+  goalId: string,
+  transactionId: string,
+): Promise<boolean> {
   return manager.existsBy(GoalContribution, { goalId, transactionId });
 }
 
 /** What all goals together hold of one transaction (the caller holds the transaction's lock). */
-export async function contributedOfTransaction(manager: EntityManager, transactionId: string): Promise<bigint> {
+export async function contributedOfTransaction(
+  manager: EntityManager,
+  transactionId: string,
+): Promise<bigint> {
   const [row]: Array<{ total: string }> = await manager.query(
     `SELECT COALESCE(SUM(amount_minor), 0)::text AS total FROM goal_contributions WHERE transaction_id = $1`,
     [transactionId],
@@ -139,10 +149,7 @@ export async function paceFigures(
 }
 
 /** The date of a goal's earliest contribution, or null without any. */
-export async function firstContributionDate(
-  db: Db,
-  goalId: string,
-): Promise<CalendarDate | null> {
+export async function firstContributionDate(db: Db, goalId: string): Promise<CalendarDate | null> {
   const [row]: Array<{ first_date: string | null }> = await db.query(
     `SELECT min(date)::text AS first_date FROM goal_contributions WHERE goal_id = $1`,
     [goalId],

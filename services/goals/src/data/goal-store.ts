@@ -58,7 +58,11 @@ export async function findGoal(
 }
 
 /** Locks several goals of the user, in id order (every path locks goals in that order). */
-export async function lockGoals(manager: EntityManager, userId: string, ids: string[]): Promise<GoalRecord[]> {
+export async function lockGoals(
+  manager: EntityManager,
+  userId: string,
+  ids: string[],
+): Promise<GoalRecord[]> {
   if (ids.length === 0) return [];
   return manager
     .createQueryBuilder(Goal, 'g')

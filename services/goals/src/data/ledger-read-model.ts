@@ -76,11 +76,7 @@ export async function removeKnownTransaction(manager: EntityManager, id: string)
 }
 
 /** Whether the account is one of the user's (live) accounts. */
-export async function isKnownAccount(
-  db: Db,
-  userId: string,
-  id: string,
-): Promise<boolean> {
+export async function isKnownAccount(db: Db, userId: string, id: string): Promise<boolean> {
   const rows: unknown[] = await db.query(`SELECT 1 FROM known_accounts WHERE id = $1 AND user_id = $2`, [
     id,
     userId,

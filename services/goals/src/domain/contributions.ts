@@ -32,7 +32,10 @@ export function unallocated(transactionAmount: bigint, alreadyContributed: bigin
  * one reduced to nothing is removed; older ones keep their amount. `newestFirst` are the
  * transaction's contributions across all goals, most recent first. Answers only what changes.
  */
-export function fitToTransaction(newestFirst: readonly ContributionAmount[], available: bigint): AmountChange[] {
+export function fitToTransaction(
+  newestFirst: readonly ContributionAmount[],
+  available: bigint,
+): AmountChange[] {
   let over = newestFirst.reduce((sum, c) => sum + c.amount, 0n) - (available > 0n ? available : 0n);
   const changes: AmountChange[] = [];
   for (const contribution of newestFirst) {
@@ -50,7 +53,10 @@ export function fitToTransaction(newestFirst: readonly ContributionAmount[], ava
  * first until the total is zero again: more cannot have been taken out than was put in.
  * `withdrawalsNewestFirst` have negative amounts; answers only what changes.
  */
-export function fitWithdrawals(total: bigint, withdrawalsNewestFirst: readonly ContributionAmount[]): AmountChange[] {
+export function fitWithdrawals(
+  total: bigint,
+  withdrawalsNewestFirst: readonly ContributionAmount[],
+): AmountChange[] {
   let below = total < 0n ? -total : 0n;
   const changes: AmountChange[] = [];
   for (const withdrawal of withdrawalsNewestFirst) {

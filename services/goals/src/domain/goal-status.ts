@@ -49,7 +49,8 @@ export function announcementOf(
   status: GoalStatus,
 ): { announcement: Announcement | undefined; announced: MilestoneLevel } {
   if (level < announced) return { announcement: undefined, announced: level };
-  if (level === 0 || level === announced || status === 'cancelled') return { announcement: undefined, announced };
+  if (level === 0 || level === announced || status === 'cancelled')
+    return { announcement: undefined, announced };
   if (level === 100) return { announcement: { type: 'completed' }, announced: level };
   return { announcement: { type: 'milestone', milestone: level }, announced: level };
 }

@@ -25,8 +25,7 @@ export interface SeriesRange {
 }
 
 export type SeriesRangeIssue =
-  | { kind: 'reversed' }
-  | { kind: 'too-many-periods'; periods: number; max: number };
+  { kind: 'reversed' } | { kind: 'too-many-periods'; periods: number; max: number };
 
 /**
  * The range a request means: `from` defaults to the goal's start (the earlier of its creation day

@@ -160,8 +160,7 @@ export function deadlineOutlook(
   const window = BigInt(pace.windowDays);
   // current + saved / windowDays × daysAhead ≥ target, multiplied out so it stays exact.
   const onTrack =
-    remaining === 0n ||
-    (!passed && input.current * window + pace.saved * daysAhead >= input.target * window);
+    remaining === 0n || (!passed && input.current * window + pace.saved * daysAhead >= input.target * window);
   return {
     daysLeft: Number(daysAhead),
     passed,

@@ -93,7 +93,10 @@ export async function onAccountDeleted(
  * exclusively): everything of the user goes — goals (their contributions with them), the read
  * models, the stored answers of their Idempotency-Keys.
  */
-export async function purgeUser(event: FinanceEvent<'auth.user.deleted'>, manager: EntityManager): Promise<void> {
+export async function purgeUser(
+  event: FinanceEvent<'auth.user.deleted'>,
+  manager: EntityManager,
+): Promise<void> {
   await deleteGoalsOf(manager, event.userId);
   await forgetLedgerDataOf(manager, event.userId);
   await forgetIdempotencyKeysOf(manager, event.userId);

@@ -88,7 +88,9 @@ export function contributionsRouter(context: ServiceContext<GoalsConfig>): ApiRo
         },
         404: { description: 'No such goal, or transaction_id is not one of your transactions' },
         409: { description: 'The goal is cancelled, or the transaction already contributes to it' },
-        422: { description: 'More than is left of the transaction (or than the goal holds, for a withdrawal)' },
+        422: {
+          description: 'More than is left of the transaction (or than the goal holds, for a withdrawal)',
+        },
       },
     },
     async ({ params, body, user }, req, res) => {

@@ -99,7 +99,12 @@ export function goalsRouter(context: ServiceContext<GoalsConfig>): ApiRouter {
         after: after && { createdAt: after.c, id: after.id },
         limit: query.limit,
       });
-      return toPage(rows, query.limit, (goal) => ({ c: goal.createdAt.toISOString(), id: goal.id }), presentGoal);
+      return toPage(
+        rows,
+        query.limit,
+        (goal) => ({ c: goal.createdAt.toISOString(), id: goal.id }),
+        presentGoal,
+      );
     },
   );
 

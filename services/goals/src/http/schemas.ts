@@ -16,7 +16,9 @@ import { seriesGranularities } from '../domain/progress-series';
 
 /** A date the service answers with. */
 const calendarDate = z.string().meta({ description: 'Calendar date, YYYY-MM-DD', example: '2026-12-31' });
-const money = z.string().meta({ description: 'Exact decimal amount in the goal currency', example: '1500.00' });
+const money = z
+  .string()
+  .meta({ description: 'Exact decimal amount in the goal currency', example: '1500.00' });
 
 /** A field the service derives: sending it is a 400 naming it, with why. */
 const derived = (message: string) => z.never({ error: message }).optional().meta({ description: message });
@@ -27,13 +29,18 @@ const readOnlyFields = {
 };
 
 const goalFields = {
-  name: singleLineText({ max: 100 }).meta({ description: 'One line, no control characters or bidi overrides' }),
+  name: singleLineText({ max: 100 }).meta({
+    description: 'One line, no control characters or bidi overrides',
+  }),
   target_amount: positiveAmount.meta({ description: 'In your base currency', example: '5000.00' }),
   deadline: calendarDateSchema.nullable().meta({
     description: `The day the target should be reached; null = none. ${DATE_DOMAIN.min} to ${DATE_DOMAIN.max}`,
     example: '2026-12-31',
   }),
-  account_id: z.uuid().nullable().meta({ description: 'An account of yours where the savings sit; null = none' }),
+  account_id: z
+    .uuid()
+    .nullable()
+    .meta({ description: 'An account of yours where the savings sit; null = none' }),
   notes: multiLineText({ max: 2000 }).nullable().meta({ description: 'Free text, line breaks allowed' }),
   status: z
     .enum(settableGoalStatuses, {
@@ -146,23 +153,30 @@ const progressSchema = z.object({
   remaining: money.meta({ description: 'target − current, 0 once reached' }),
   pace: z.object({
     window_start: calendarDate,
-    window_days: z.number().int().meta({
-      description: `The last ${PACE_WINDOW_DAYS} days up to today, fewer when the goal is younger`,
-    }),
+    window_days: z
+      .number()
+      .int()
+      .meta({
+        description: `The last ${PACE_WINDOW_DAYS} days up to today, fewer when the goal is younger`,
+      }),
     saved: money.meta({ description: 'Net amount dated in the window' }),
     per_week: money.meta({ description: 'saved / window_days × 7, rounded half-even' }),
-    per_month: money.meta({ description: 'saved / window_days × 30.436875 (365.2425 / 12), rounded half-even' }),
+    per_month: money.meta({
+      description: 'saved / window_days × 30.436875 (365.2425 / 12), rounded half-even',
+    }),
   }),
-  projected_completion_date: calendarDate
-    .nullable()
-    .meta({ description: 'When the target is reached at that pace; null without a positive pace or once reached' }),
-  days_left: z.number().int().nullable().meta({ description: 'Days after today to the deadline; null without one' }),
-  deadline_passed: z.boolean().nullable(),
-  months_left: z
+  projected_completion_date: calendarDate.nullable().meta({
+    description: 'When the target is reached at that pace; null without a positive pace or once reached',
+  }),
+  days_left: z
     .number()
     .int()
     .nullable()
-    .meta({ description: 'Monthly instalments left: today and the same day of each month up to the deadline' }),
+    .meta({ description: 'Days after today to the deadline; null without one' }),
+  deadline_passed: z.boolean().nullable(),
+  months_left: z.number().int().nullable().meta({
+    description: 'Monthly instalments left: today and the same day of each month up to the deadline',
+  }),
   weeks_left: z
     .number()
     .int()
@@ -191,7 +205,9 @@ export const progressSeriesSchema = z.object({
     .array(
       z.object({
         period_start: calendarDate.meta({ description: 'Monday or the 1st, or `from` for the first period' }),
-        period_end: calendarDate.meta({ description: 'Sunday or the month’s last day, or `to` for the last' }),
+        period_end: calendarDate.meta({
+          description: 'Sunday or the month’s last day, or `to` for the last',
+        }),
         contributed: money.meta({ description: 'Net amount dated in the period' }),
         cumulative: money.meta({ description: 'Everything dated up to period_end' }),
         target: money.meta({ description: 'The target line' }),

@@ -49,12 +49,7 @@ export async function changeGoal(
   if (changedFields.length === 0 && status === goal.status && announced === goal.announcedLevel) return goal;
 
   const fields: Partial<GoalRecord> = Object.fromEntries(changedFields.map((key) => [key, change[key]]));
-  const updated = await updateGoal(
-    manager,
-    goal,
-    { ...fields, status, announcedLevel: announced },
-    now,
-  );
+  const updated = await updateGoal(manager, goal, { ...fields, status, announcedLevel: announced }, now);
   if (announcement) {
     const payload = {
       goalId: updated.id,

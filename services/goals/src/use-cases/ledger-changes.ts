@@ -42,7 +42,10 @@ async function settleGoal(
   await applyAmountChanges(manager, changes);
   let current = goal.currentMinor + delta;
   if (current < 0n) {
-    const withdrawals = (await withdrawalsOf(manager, goal.id)).map((w) => ({ id: w.id, amount: w.amountMinor }));
+    const withdrawals = (await withdrawalsOf(manager, goal.id)).map((w) => ({
+      id: w.id,
+      amount: w.amountMinor,
+    }));
     const trims = fitWithdrawals(current, withdrawals);
     await applyAmountChanges(manager, trims);
     const before = new Map(withdrawals.map((w) => [w.id, w.amount]));

@@ -68,12 +68,22 @@ export async function progressSeriesOfGoal(
   const issue = seriesRangeIssue(range, request.granularity);
   if (issue?.kind === 'reversed')
     throw request.to === undefined
-      ? badRequest('from is after today', [{ field: 'query.from', message: `Must be on or before ${range.to}` }])
-      : badRequest('to is before from', [{ field: 'query.to', message: `Must be on or after ${range.from}` }]);
+      ? badRequest('from is after today', [
+          { field: 'query.from', message: `Must be on or before ${range.to}` },
+        ])
+      : badRequest('to is before from', [
+          { field: 'query.to', message: `Must be on or after ${range.from}` },
+        ]);
   if (issue?.kind === 'too-many-periods')
-    throw badRequest(`The range holds ${issue.periods} ${request.granularity}s; at most ${issue.max} are answered`, [
-      { field: 'query.from', message: `At most ${issue.max} periods: choose a later from or a larger granularity` },
-    ]);
+    throw badRequest(
+      `The range holds ${issue.periods} ${request.granularity}s; at most ${issue.max} are answered`,
+      [
+        {
+          field: 'query.from',
+          message: `At most ${issue.max} periods: choose a later from or a larger granularity`,
+        },
+      ],
+    );
   const sums = await seriesSums(db, goal.id, range, request.granularity);
   return { range, points: progressSeries(range, request.granularity, sums.before, sums.byPeriod) };
 }

@@ -28,7 +28,9 @@ export class GoalsInitial1796116572593 implements MigrationInterface {
         version integer NOT NULL DEFAULT 1
       )`);
     await q.query(`CREATE INDEX goals_user_created ON goals (user_id, created_at, id)`);
-    await q.query(`CREATE INDEX goals_user_account ON goals (user_id, account_id) WHERE account_id IS NOT NULL`);
+    await q.query(
+      `CREATE INDEX goals_user_account ON goals (user_id, account_id) WHERE account_id IS NOT NULL`,
+    );
     await q.query(`
       CREATE TABLE goal_contributions (
         id uuid PRIMARY KEY,
@@ -46,7 +48,9 @@ export class GoalsInitial1796116572593 implements MigrationInterface {
         CHECK (whole_transaction = false OR kind = 'transaction'),
         CHECK (CASE WHEN kind = 'withdrawal' THEN amount_minor < 0 ELSE amount_minor > 0 END)
       )`);
-    await q.query(`CREATE INDEX goal_contributions_goal_created ON goal_contributions (goal_id, created_at, id)`);
+    await q.query(
+      `CREATE INDEX goal_contributions_goal_created ON goal_contributions (goal_id, created_at, id)`,
+    );
     await q.query(`CREATE INDEX goal_contributions_goal_date ON goal_contributions (goal_id, date)`);
     await q.query(
       `CREATE INDEX goal_contributions_transaction ON goal_contributions (transaction_id) WHERE transaction_id IS NOT NULL`,
