@@ -109,7 +109,25 @@ describe('ledger events', () => {
         date: '2026-02-03',
       }),
     );
-    expect(await harness.goal(token, goal.id)).toMatchObject({ current_amount: '40.00', status: 'active' });
+    const before = await harness.goal(token, goal.id);
+    expect(before).toMatchObject({ current_amount: '40.00', status: 'active' });
+    // Only the date changes: the contribution moves (its pace and series change: a new version).
+    await harness.apply(
+      transactionEvent('ledger.transaction.updated', id, transactionId, 4, {
+        amount: '40.00',
+        date: '2026-03-05',
+      }),
+    );
+    expect(await contributionsOf(token, goal.id)).toEqual([['transaction', '40.00', '2026-03-05']]);
+    expect((await harness.goal(token, goal.id)).version).toBe(before.version + 1);
+    // A change the goal does not see (the description, say) keeps its version.
+    await harness.apply(
+      transactionEvent('ledger.transaction.updated', id, transactionId, 5, {
+        amount: '40.00',
+        date: '2026-03-05',
+      }),
+    );
+    expect((await harness.goal(token, goal.id)).version).toBe(before.version + 1);
   });
 
   it('a transaction moved to another base currency leaves goals in the old one', async () => {

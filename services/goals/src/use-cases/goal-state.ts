@@ -13,6 +13,8 @@ export interface GoalChange extends Partial<GoalFields> {
   currentMinor?: bigint;
   /** The status the user chose (`cancelled` or back to `active`); absent keeps their choice. */
   chosenStatus?: SettableGoalStatus;
+  /** A new version even when no field changes (its contributions moved to other days). */
+  newVersion?: boolean;
 }
 
 /** What the user chose, read back from the stored status (completed is an active goal that reached its target). */
@@ -46,7 +48,8 @@ export async function changeGoal(
     status,
   );
   const changedFields = FIELDS.filter((key) => change[key] !== undefined && change[key] !== goal[key]);
-  if (changedFields.length === 0 && status === goal.status && announced === goal.announcedLevel) return goal;
+  const unchanged = changedFields.length === 0 && status === goal.status && announced === goal.announcedLevel;
+  if (unchanged && !change.newVersion) return goal;
 
   const fields: Partial<GoalRecord> = Object.fromEntries(changedFields.map((key) => [key, change[key]]));
   const updated = await updateGoal(manager, goal, { ...fields, status, announcedLevel: announced }, now);

@@ -23,7 +23,8 @@ import { changeGoal } from './goal-state';
  * - when the amount shrinks below what goals hold of it, the most recent contributions give way
  *   first (reduced, or removed when nothing is left of them);
  * - its base currency no longer the goal's: its contributions to that goal go;
- * - a new date moves its contributions with it;
+ * - a new date moves its contributions with it (and gives their goals a new version: their pace
+ *   and series changed);
  * - a goal whose total would fall below zero (withdrawals outweigh what is left) has its most
  *   recent withdrawals reduced until it holds zero.
  */
@@ -38,6 +39,7 @@ async function settleGoal(
   delta: bigint,
   changes: AmountChange[],
   now: Date,
+  redated: boolean,
 ): Promise<void> {
   await applyAmountChanges(manager, changes);
   let current = goal.currentMinor + delta;
@@ -51,7 +53,7 @@ async function settleGoal(
     const before = new Map(withdrawals.map((w) => [w.id, w.amount]));
     current += trims.reduce((sum, trim) => sum + trim.amount - (before.get(trim.id) ?? 0n), 0n);
   }
-  await changeGoal(manager, goal, { currentMinor: current }, now);
+  await changeGoal(manager, goal, { currentMinor: current, newVersion: redated }, now);
 }
 
 /**
@@ -91,14 +93,18 @@ export async function fitContributionsToTransaction(
   for (const goal of goals) {
     // At most one contribution per goal and transaction (a unique constraint).
     let delta = 0n;
+    let redated = false;
     const changes: AmountChange[] = [];
     for (const c of contributions) {
+      if (c.goalId !== goal.id) continue;
+      if (transaction && c.date !== transaction.date) redated = true;
       const amount = newAmount.get(c.id) ?? c.amountMinor;
-      if (c.goalId !== goal.id || amount === c.amountMinor) continue;
+      if (amount === c.amountMinor) continue;
       changes.push({ id: c.id, amount });
       delta += amount - c.amountMinor;
     }
-    if (changes.length > 0) await settleGoal(manager, goal, delta, changes, now);
+    // A contribution moved to another day changes the goal's pace and series: a new version too.
+    if (changes.length > 0 || redated) await settleGoal(manager, goal, delta, changes, now, redated);
   }
 }
 
