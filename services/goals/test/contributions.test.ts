@@ -295,6 +295,25 @@ describe('contributions', () => {
     expect(there.body.goal_id).toBe(elsewhere.id);
   });
 
+  it('replays an answered Idempotency-Key even after its transaction was deleted in the ledger', async () => {
+    const { id, token } = await harness.user();
+    const transactionId = await harness.transaction(id, { amount: '30.00' });
+    const goal = await harness.createGoal(token);
+    const key = { 'idempotency-key': `k-${newId()}` };
+    const first = await harness.contribute(token, goal.id, { transaction_id: transactionId }, key);
+    expect(first.status).toBe(201);
+    await harness.apply(
+      transactionEvent('ledger.transaction.deleted', id, transactionId, 2, { amount: '30.00' }),
+    );
+    const retry = await harness.contribute(token, goal.id, { transaction_id: transactionId }, key);
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(retry.body.id).toBe(first.body.id);
+    // Without the key, the same request now finds no such transaction.
+    expect((await harness.contribute(token, goal.id, { transaction_id: transactionId })).status).toBe(404);
+    expect((await harness.goal(token, goal.id)).current_amount).toBe('0.00');
+  });
+
   it('refuses more contributions than MAX_CONTRIBUTIONS_PER_GOAL (409)', async () => {
     const limited = new GoalsHarness();
     await limited.start({ MAX_CONTRIBUTIONS_PER_GOAL: '2' });

@@ -12,6 +12,7 @@ import {
   paginationQuery,
   runIdempotently,
   sendIdempotentAnswer,
+  storedIdempotentAnswer,
   toPage,
   type ServiceContext,
 } from '@finance/shared';
@@ -59,6 +60,12 @@ export function contributionsRouter(context: ServiceContext<GoalsConfig>): ApiRo
   const { readYourWrites, clock } = context;
   const limits = { maxContributionsPerGoal: context.config.MAX_CONTRIBUTIONS_PER_GOAL };
 
+  async function hasStoredAnswer(request: { scope: string; userId: string; key: string | undefined }) {
+    if (request.key === undefined) return false;
+    const stored = await storedIdempotentAnswer(db.manager, { ...request, key: request.key });
+    return stored !== undefined;
+  }
+
   async function goalOf(userId: string, goalId: string) {
     const goal = await findGoal(db, userId, goalId);
     if (!goal) throw notFound('Goal');
@@ -94,21 +101,24 @@ export function contributionsRouter(context: ServiceContext<GoalsConfig>): ApiRo
       },
     },
     async ({ params, body, user }, req, res) => {
-      await goalOf(user.id, params.id);
       const transactionId = body.transaction_id;
-      if (transactionId !== undefined) {
-        // A transaction created a moment ago in the ledger may still be on its way here: wait (bounded), holding no lock.
-        const known = await readYourWrites.find(transactionId, () =>
-          findKnownTransaction(db, user.id, transactionId),
-        );
-        if (!known) throw transactionNotFound();
-      } else await awaitUserKnown(readYourWrites, db, user.id);
       const request = {
         scope: `POST /goals/${params.id}/contribute`,
         userId: user.id,
         key: idempotencyKeyOf(req),
         body: req.body as unknown,
       };
+      // A retry of an answered request is replayed as it was, even if the goal or the transaction went since.
+      if (!(await hasStoredAnswer(request))) {
+        await goalOf(user.id, params.id);
+        if (transactionId !== undefined) {
+          // A transaction created a moment ago in the ledger may still be on its way here: wait (bounded), holding no lock.
+          const known = await readYourWrites.find(transactionId, () =>
+            findKnownTransaction(db, user.id, transactionId),
+          );
+          if (!known) throw transactionNotFound();
+        } else await awaitUserKnown(readYourWrites, db, user.id);
+      }
       const answer = await runIdempotently(db, request, async (manager) => {
         const now = clock();
         const done =
