@@ -124,15 +124,6 @@ export async function withdrawalsOf(manager: EntityManager, goalId: string): Pro
   });
 }
 
-/** The sum of a goal's contributions, from the rows (the stored current amount is kept equal to it). */
-export async function sumOfGoal(manager: EntityManager, goalId: string): Promise<bigint> {
-  const [row]: Array<{ total: string }> = await manager.query(
-    `SELECT COALESCE(SUM(amount_minor), 0)::text AS total FROM goal_contributions WHERE goal_id = $1`,
-    [goalId],
-  );
-  return BigInt(row.total);
-}
-
 /** What the pace needs: the first contribution's date, and the net amount dated in [from, to]. */
 export async function paceFigures(
   db: Db,
