@@ -124,7 +124,7 @@ export async function markRead(
   id: string,
   now: Date,
 ): Promise<Notification | undefined> {
-  const [row]: NotificationRow[] = await manager.query(
+  const [[row]]: [NotificationRow[], number] = await manager.query(
     `UPDATE notifications SET read_at = COALESCE(read_at, $3) WHERE user_id = $1 AND id = $2 AND in_app
      RETURNING ${COLUMNS}`,
     [userId, id, now],
