@@ -1,4 +1,10 @@
-import { TestTokenIssuer, httpJson, startTestService, waitFor, type TestService } from '@finance/shared/testing';
+import {
+  TestTokenIssuer,
+  httpJson,
+  startTestService,
+  waitFor,
+  type TestService,
+} from '@finance/shared/testing';
 import { localMinuteOfDay } from '../src/domain/quiet-hours';
 import { clockOfMinutes } from '../src/domain/preferences';
 import notifier, { type NotifierParts } from '../src/service';
@@ -27,7 +33,13 @@ async function emailRows(service: TestService, userId: string) {
   return (await service.dataSource.query(
     `SELECT id, status, attempts, next_attempt_at, created_at FROM email_outbox WHERE user_id = $1 ORDER BY created_at`,
     [userId],
-  )) as Array<{ id: string; status: string; attempts: number; next_attempt_at: Date | null; created_at: Date }>;
+  )) as Array<{
+    id: string;
+    status: string;
+    attempts: number;
+    next_attempt_at: Date | null;
+    created_at: Date;
+  }>;
 }
 
 describe('notifier e-mail over SMTP', () => {
@@ -127,8 +139,14 @@ describe('notifier e-mail over SMTP', () => {
     const { user, token } = await register(service, { timezone: 'Asia/Tokyo' });
     // Quiet from an hour ago to an hour ahead, in Tokyo.
     const local = localMinuteOfDay(new Date(Date.now() + offsetMs), 'Asia/Tokyo');
-    const quiet = { start: clockOfMinutes((local + 1440 - 60) % 1440), end: clockOfMinutes((local + 60) % 1440) };
-    await httpJson('PATCH', `${service.url}/notifications/preferences`, { token, body: { quiet_hours: quiet } });
+    const quiet = {
+      start: clockOfMinutes((local + 1440 - 60) % 1440),
+      end: clockOfMinutes((local + 60) % 1440),
+    };
+    await httpJson('PATCH', `${service.url}/notifications/preferences`, {
+      token,
+      body: { quiet_hours: quiet },
+    });
     await service.consumer.apply(budgetExceeded(user.id));
 
     const feed = await httpJson('GET', `${service.url}/notifications`, { token });
@@ -136,7 +154,8 @@ describe('notifier e-mail over SMTP', () => {
     // The worker looked at it and set it aside until the quiet hours end (not an attempt).
     const [held] = await waitFor(async () => {
       const rows = await emailRows(service, user.id);
-      return rows[0]?.next_attempt_at && rows[0].next_attempt_at.getTime() > Date.now() + offsetMs + 30 * 60_000
+      return rows[0]?.next_attempt_at &&
+        rows[0].next_attempt_at.getTime() > Date.now() + offsetMs + 30 * 60_000
         ? rows
         : undefined;
     });
@@ -180,14 +199,19 @@ describe('notifier e-mail while SMTP is down', () => {
   it('retries with back-off and delivers the mail once when SMTP comes back', async () => {
     const port = await freePort();
     const service = await startTestService(notifier, {
-      env: { JWKS_URL: issuer.jwksUrl, ...fastEnv({ SMTP_URL: `smtp://127.0.0.1:${port}`, EMAIL_MAX_ATTEMPTS: '50' }) },
+      env: {
+        JWKS_URL: issuer.jwksUrl,
+        ...fastEnv({ SMTP_URL: `smtp://127.0.0.1:${port}`, EMAIL_MAX_ATTEMPTS: '50' }),
+      },
     });
     let smtp: SmtpReceiver | undefined;
     try {
       const { user } = await register(service);
       await service.consumer.apply(budgetExceeded(user.id));
       // Down: attempts fail and are logged.
-      await waitFor(async () => (await emailRows(service, user.id))[0]?.attempts >= 2, { description: 'two failures' });
+      await waitFor(async () => (await emailRows(service, user.id))[0]?.attempts >= 2, {
+        description: 'two failures',
+      });
       const [email] = await emailRows(service, user.id);
       const failures: Array<{ ok: boolean; error: string }> = await service.dataSource.query(
         `SELECT ok, error FROM email_attempts WHERE email_id = $1 ORDER BY attempt`,
@@ -196,7 +220,9 @@ describe('notifier e-mail while SMTP is down', () => {
       expect(failures.every((a) => !a.ok && /ECONNREFUSED/.test(a.error))).toBe(true);
       // Up again, on the same port.
       smtp = await startSmtpReceiver(port);
-      await waitFor(async () => (await emailRows(service, user.id))[0]?.status === 'sent', { description: 'sent' });
+      await waitFor(async () => (await emailRows(service, user.id))[0]?.status === 'sent', {
+        description: 'sent',
+      });
       expect(smtp.mails).toHaveLength(1);
       expect(smtp.mails[0].envelopeTo).toEqual([user.email]);
       // Nothing more is sent for it: the next rounds find nothing due.
@@ -211,7 +237,10 @@ describe('notifier e-mail while SMTP is down', () => {
   it('marks the mail failed after the last attempt', async () => {
     const port = await freePort();
     const service = await startTestService(notifier, {
-      env: { JWKS_URL: issuer.jwksUrl, ...fastEnv({ SMTP_URL: `smtp://127.0.0.1:${port}`, EMAIL_MAX_ATTEMPTS: '3' }) },
+      env: {
+        JWKS_URL: issuer.jwksUrl,
+        ...fastEnv({ SMTP_URL: `smtp://127.0.0.1:${port}`, EMAIL_MAX_ATTEMPTS: '3' }),
+      },
     });
     try {
       const { user } = await register(service);

@@ -335,3 +335,62 @@ export function fastEnv(extra: Record<string, string> = {}): Record<string, stri
     ...extra,
   };
 }
+
+// ── a real DNS server (UDP, A records only) ───────────────────────────────────
+
+export interface DnsServer {
+  /** host:port, for WEBHOOK_DNS_SERVERS. */
+  address: string;
+  /** What each query for a name answers, in turn (the last one repeats). */
+  answer(name: string, ...addresses: string[]): void;
+  queries: string[];
+  close(): Promise<void>;
+}
+
+/** Answers A queries from a table (so a test can make a name change its address: DNS rebinding). */
+export async function startDnsServer(): Promise<DnsServer> {
+  const dgram = await import('node:dgram');
+  const socket = dgram.createSocket('udp4');
+  const table = new Map<string, string[]>();
+  const queries: string[] = [];
+  socket.on('message', (query, peer) => {
+    let offset = 12;
+    const labels: string[] = [];
+    while (query[offset] !== 0) {
+      labels.push(query.subarray(offset + 1, offset + 1 + query[offset]).toString('ascii'));
+      offset += query[offset] + 1;
+    }
+    const question = query.subarray(12, offset + 5);
+    const type = query.readUInt16BE(offset + 1);
+    const name = labels.join('.').toLowerCase();
+    if (type === 1) queries.push(name);
+    const answers = table.get(name);
+    const address = type === 1 && answers ? (answers.length > 1 ? answers.shift()! : answers[0]) : undefined;
+    const header = Buffer.alloc(12);
+    header.writeUInt16BE(query.readUInt16BE(0), 0);
+    header.writeUInt16BE(answers ? 0x8180 : 0x8183, 2); // NOERROR, or NXDOMAIN for unknown names
+    header.writeUInt16BE(1, 4);
+    header.writeUInt16BE(address ? 1 : 0, 6);
+    const parts = [header, question];
+    if (address) {
+      const record = Buffer.alloc(16);
+      record.writeUInt16BE(0xc00c, 0);
+      record.writeUInt16BE(1, 2);
+      record.writeUInt16BE(1, 4);
+      record.writeUInt32BE(0, 6);
+      record.writeUInt16BE(4, 10);
+      address.split('.').forEach((octet, i) => record.writeUInt8(Number(octet), 12 + i));
+      parts.push(record);
+    }
+    socket.send(Buffer.concat(parts), peer.port, peer.address);
+  });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return {
+    address: `127.0.0.1:${socket.address().port}`,
+    answer(name, ...addresses) {
+      table.set(name.toLowerCase(), addresses);
+    },
+    queries,
+    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+  };
+}

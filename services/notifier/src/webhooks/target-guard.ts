@@ -65,6 +65,8 @@ export class WebhookTargetGuard {
   /** Whether the URL may be called now: its form, its port and every address its host has. */
   async check(text: string): Promise<URL> {
     const url = this.parse(text);
+    // Without an allow-list a port outside the list is refused before anything is resolved.
+    if (this.allowList.empty) this.checkPort(url, []);
     const addresses = await this.resolve(hostOf(url));
     this.checkPort(url, addresses);
     return url;
@@ -112,7 +114,7 @@ export class WebhookTargetGuard {
     const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
     if (this.settings.allowedPorts.includes(port)) return;
     // Allow-listed receivers (a development machine, a test) listen wherever they like.
-    if (addresses.every(({ address }) => this.allowList.has(address))) return;
+    if (addresses.length > 0 && addresses.every(({ address }) => this.allowList.has(address))) return;
     throw new TargetRefused(
       `Port ${port} is not allowed (allowed: ${this.settings.allowedPorts.join(', ')})`,
     );
