@@ -20,7 +20,7 @@ export interface RenderedEmail {
 
 /** How a kind is named to a person (the footer says why they get the mail). */
 export const kindLabels: Record<EventKind, string> = {
-  budget_threshold_reached: 'budget at 80 %',
+  budget_threshold_reached: 'budget nearly used up',
   budget_exceeded: 'budget exceeded',
   goal_milestone_reached: 'goal milestones',
   goal_completed: 'goal reached',
