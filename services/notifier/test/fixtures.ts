@@ -130,6 +130,12 @@ export function oneOfEachKind(userId: string): FinanceEvent[] {
       threshold: 80,
     }),
     budgetExceeded(userId),
+    envelope('budgets.budget.removed', userId, {
+      budgetId: newId(),
+      name: 'Pets',
+      reason: 'category-deleted',
+      categoryId: newId(),
+    }),
     envelope('goals.goal.milestone-reached', userId, {
       goalId: newId(),
       name: 'Holiday in Portugal',

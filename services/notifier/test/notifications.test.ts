@@ -88,6 +88,7 @@ describe('notifier: in-app notifications and preferences', () => {
     expect(data.map((n) => n.kind).sort()).toEqual(
       [
         'budget_exceeded',
+        'budget_removed',
         'budget_threshold_reached',
         'goal_completed',
         'goal_milestone_reached',
@@ -108,6 +109,7 @@ describe('notifier: in-app notifications and preferences', () => {
       budget_id: exceeded.payload.budgetId,
       category_id: exceeded.payload.categoryId,
     });
+    expect(byKind.budget_removed.title).toBe('Budget “Pets” was removed');
     expect(byKind.monthly_report_ready.title).toBe('Your report for January 2026 is ready');
     expect(Object.keys(byKind.goal_completed.data)).toEqual(['goal_id']);
     expect(Object.keys(byKind.recurring_generated.data).sort()).toEqual(['recurring_id', 'transaction_id']);
@@ -149,7 +151,7 @@ describe('notifier: in-app notifications and preferences', () => {
     const { user, token } = await registered();
     for (let i = 0; i < 5; i++)
       await service.consumer.apply(budgetExceeded(user.id, { name: `Budget ${i}` }));
-    await service.consumer.apply(oneOfEachKind(user.id)[2]); // a goal milestone
+    await service.consumer.apply(oneOfEachKind(user.id)[3]); // a goal milestone
     expect((await httpJson('GET', url('/notifications/unread-count'), { token })).body).toEqual({ count: 6 });
 
     const first = await feed(token, '?limit=4');
@@ -307,7 +309,7 @@ describe('notifier: in-app notifications and preferences', () => {
         },
       },
     });
-    const [threshold, exceeded, , completed] = oneOfEachKind(user.id);
+    const [threshold, exceeded, , , completed] = oneOfEachKind(user.id);
     for (const event of [threshold, exceeded, completed]) await service.consumer.apply(event);
     // Not in-app: not in the feed, but stored with its e-mail so its delivery log can be read.
     expect((await feed(token)).data.map((n) => n.kind)).toEqual(['budget_threshold_reached']);

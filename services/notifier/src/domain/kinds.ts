@@ -7,6 +7,7 @@ import type { EventType } from '@finance/shared';
 export const eventKinds = [
   'budget_threshold_reached',
   'budget_exceeded',
+  'budget_removed',
   'goal_milestone_reached',
   'goal_completed',
   'recurring_upcoming',
@@ -30,6 +31,7 @@ export const WEBHOOK_TEST_TYPE = 'webhook_test';
 export const kindOfEvent = {
   'budgets.budget.threshold-reached': 'budget_threshold_reached',
   'budgets.budget.exceeded': 'budget_exceeded',
+  'budgets.budget.removed': 'budget_removed',
   'goals.goal.milestone-reached': 'goal_milestone_reached',
   'goals.goal.completed': 'goal_completed',
   'ledger.recurring.upcoming': 'recurring_upcoming',

@@ -57,6 +57,12 @@ const describers: { [T in NotifyingEventType]: Describe<T> } = {
       details: budgetDetails(p, money),
     };
   },
+  'budgets.budget.removed': (p) => ({
+    title: `Budget “${quoted(p.name)}” was removed`,
+    body: `The budget “${quoted(p.name)}” was removed because its category was deleted.`,
+    data: { budget_id: p.budgetId, category_id: p.categoryId },
+    details: { name: p.name },
+  }),
   'goals.goal.milestone-reached': (p) => {
     const money = (v: string) => formatMoney(v, p.currency);
     return {

@@ -22,6 +22,7 @@ export interface RenderedEmail {
 export const kindLabels: Record<EventKind, string> = {
   budget_threshold_reached: 'budget nearly used up',
   budget_exceeded: 'budget exceeded',
+  budget_removed: 'budget removed',
   goal_milestone_reached: 'goal milestones',
   goal_completed: 'goal reached',
   recurring_upcoming: 'upcoming recurring transactions',
@@ -33,6 +34,7 @@ export const kindLabels: Record<EventKind, string> = {
 const accents: Record<EventKind, string> = {
   budget_threshold_reached: '#b45309',
   budget_exceeded: '#b91c1c',
+  budget_removed: '#4b5563',
   goal_milestone_reached: '#047857',
   goal_completed: '#047857',
   recurring_upcoming: '#1d4ed8',

@@ -113,6 +113,7 @@ function notifying<T extends NotifyingEventType>(type: T): EventHandler<T> {
 export const notifierEventHandlers: EventHandlers = {
   'budgets.budget.threshold-reached': notifying('budgets.budget.threshold-reached'),
   'budgets.budget.exceeded': notifying('budgets.budget.exceeded'),
+  'budgets.budget.removed': notifying('budgets.budget.removed'),
   'goals.goal.milestone-reached': notifying('goals.goal.milestone-reached'),
   'goals.goal.completed': notifying('goals.goal.completed'),
   'ledger.recurring.upcoming': notifying('ledger.recurring.upcoming'),
