@@ -398,6 +398,21 @@ describe('notifier: in-app notifications and preferences', () => {
     );
     expect(directory).toEqual([{ email: null, username: null }]);
     expect((await httpJson('GET', url('/notifications'), { token: fresh })).status).toBe(401);
+    // Writes with a still-unexpired token of the deleted user are refused and store nothing.
+    const write = await httpJson('POST', url('/webhooks'), {
+      token: fresh,
+      body: { url: 'http://127.0.0.1:9/hooks', event_types: ['budget_exceeded'] },
+    });
+    expect(write.status).toBe(401);
+    expect(
+      (await httpJson('PUT', url('/notifications/preferences'), { token: fresh, body: {} })).status,
+    ).toBe(401);
+    for (const table of ['webhooks', 'notification_preferences']) {
+      const rows: unknown[] = await service.dataSource.query(`SELECT 1 FROM ${table} WHERE user_id = $1`, [
+        user.id,
+      ]);
+      expect(rows).toHaveLength(0);
+    }
     // A late event of the deleted user stores nothing.
     await service.consumer.apply(budgetExceeded(user.id));
     const after: unknown[] = await service.dataSource.query(
