@@ -112,6 +112,19 @@ describe('notifier webhooks', () => {
       version: 2,
     });
     expect(replaced.headers.get('etag')).toBe('"2"');
+    // A new URL goes through the SSRF guard too, and a refused one changes nothing.
+    const internal = await httpJson('PUT', url(`/webhooks/${created.body.id}`), {
+      token,
+      body: { url: 'http://10.0.0.1/hooks', event_types: ['goal_completed'] },
+    });
+    expect(internal.status).toBe(422);
+    expect(internal.body.errors).toEqual([
+      { field: 'body.url', message: expect.stringContaining('private') },
+    ]);
+    expect((await httpJson('GET', url(`/webhooks/${created.body.id}`), { token })).body).toMatchObject({
+      url: receiver.url,
+      version: 2,
+    });
 
     const other = await register(service);
     for (const [method, path] of [
