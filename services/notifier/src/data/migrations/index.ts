@@ -1,4 +1,4 @@
-import { NotifierInitial1796116583144 } from './1796116583144-notifier-initial';
+import { NotifierInitial1796300000000 } from './1796300000000-notifier-initial';
 
 /** notifier's own migrations, in order (the shared tables come first, added by startService). Classes, not globs. */
-export const notifierMigrations = [NotifierInitial1796116583144];
+export const notifierMigrations = [NotifierInitial1796300000000];
