@@ -25,7 +25,7 @@ export type NotificationKind = EventKind | SystemKind;
 export const notificationKinds = [...eventKinds, ...systemKinds] as const;
 
 /** The webhook `type` of a test delivery (`POST /webhooks/{id}/test`); no subscription is needed for it. */
-export const WEBHOOK_TEST_TYPE = 'webhook_test';
+export const WEBHOOK_TEST_TYPE = 'webhook_test' as const;
 
 /** The event types the notifier consumes, by the kind each gives. */
 export const kindOfEvent = {
