@@ -20,12 +20,16 @@ import { pdfBench } from './benches/pdf';
 import { footprintBench } from './benches/footprint';
 import { peerBench } from './benches/peer';
 import { hostileBodyBench } from './benches/hostile-body';
+import { goalsBench } from './benches/goals';
+import { notifierBench } from './benches/notifier';
 
 // Footprint last: "after load" means after everything else ran.
 const BENCHES: Bench[] = [
   gatewayBench,
   writeBench,
   lagBench,
+  goalsBench,
+  notifierBench,
   paginationBench,
   analyticsBench,
   importBench,

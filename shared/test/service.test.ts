@@ -90,7 +90,7 @@ describe('startService: who may say where a request came from', () => {
       payload: { name: 'A', type: 'cash', currency: 'USD', openingBalance: '0.00', archived: false },
     });
     await service.broker.publish(event.type, event);
-    await waitFor(() => service.consumer.stats.deadLettered === 1, { description: 'event dead-lettered' });
+    await waitFor(() => service.consumer.stats.deadLettered >= 1, { description: 'event dead-lettered' });
     await waitFor(async () => (await readyz()).status === 'degraded', {
       timeoutMs: 40_000,
       description: 'readyz degraded',
@@ -103,7 +103,8 @@ describe('startService: who may say where a request came from', () => {
       events: 'degraded',
     });
     const metrics = await (await fetch(`${service.url}/metrics`)).text();
-    expect(metrics).toMatch(/events_dead_letter_queue_depth\{consumer="t_service_whoami_[0-9a-f]+"\} 1/);
+    // At least ours: other test files on the same broker publish that type too, and this read model fails them all.
+    expect(metrics).toMatch(/events_dead_letter_queue_depth\{consumer="t_service_whoami_[0-9a-f]+"\} [1-9]\d*/);
   });
 
   it('believes X-Forwarded-For from a trusted proxy that presents the shared secret, and only then', async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import {
+  SHARED_MIGRATIONS,
   Broker,
   DirectorySessions,
   EventConsumer,
@@ -10,13 +11,10 @@ import {
   createDataSource,
   findUser,
   handleUserEvents,
-  inboxMigrations,
   lockUserForWrite,
   newId,
   openDatabase,
-  outboxMigrations,
   publishEvent,
-  userDirectoryMigrations,
   userSettingsOf,
   type FinanceEvent,
   type NewEvent,
@@ -90,6 +88,8 @@ const expense = (userId: string): NewEvent<'ledger.transaction.created'> => ({
   },
 });
 
+const expense_ = (userId: string) => expense(userId);
+
 const effectsOf = async (userId: string) =>
   Number((await dataSource.query(`SELECT count(*) FROM effects WHERE user_id = $1`, [userId]))[0].count);
 
@@ -99,12 +99,7 @@ beforeAll(async () => {
     createDataSource({
       url,
       entities: [],
-      migrations: [
-        ...outboxMigrations,
-        ...inboxMigrations,
-        ...userDirectoryMigrations,
-        CreateEffects1700000000901,
-      ],
+      migrations: [...SHARED_MIGRATIONS, CreateEffects1700000000901],
       poolSize: 8,
     }),
   );
@@ -238,6 +233,59 @@ describe('user directory', () => {
     await expect(
       dataSource.transaction((manager) => lockUserForWrite(manager, userId)),
     ).rejects.toBeInstanceOf(HttpProblem);
+  });
+
+  it('lets no event of a deleted user survive: one racing the deletion is applied first (and purged) or skipped', async () => {
+    const userId = newId();
+    await applied(await publish(userEvent('auth.user.registered', userId, 1, profile())));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const inHandler = new Promise<void>((resolve) => (entered = resolve));
+    // A second consumer of the same database whose handler stalls mid-transaction, as a slow one does.
+    const racing = new EventConsumer({
+      broker,
+      dataSource,
+      logger: testLogger(),
+      service: uniqueName('racing'),
+    });
+    handleUserEvents(racing, {
+      onDeleted: async (event, manager) => {
+        await manager.query(`DELETE FROM effects WHERE user_id = $1`, [event.userId]);
+      },
+    });
+    racing.on('ledger.transaction.created', async (event, manager) => {
+      entered();
+      await gate;
+      await manager.query(`INSERT INTO effects (event_id, user_id) VALUES ($1, $2)`, [
+        event.id,
+        event.userId,
+      ]);
+    });
+    const expense = await dataSource.transaction((manager) => publishEvent(manager, expense_(userId)));
+    const stalled = racing.apply(expense);
+    await inHandler;
+    const deletion = await dataSource.transaction((manager) =>
+      publishEvent(manager, userEvent('auth.user.deleted', userId, 2, {})),
+    );
+    const deleting = racing.apply(deletion);
+    await waitFor(
+      async () =>
+        (
+          await dataSource.query(
+            `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          )
+        ).length > 0,
+      { description: 'the deletion waiting for the event in progress' },
+    );
+    release();
+    await expect(stalled).resolves.toBe(true);
+    await expect(deleting).resolves.toBe(true);
+    expect(await effectsOf(userId)).toBe(0);
+    // And after the deletion, the same kind of event is skipped.
+    const later = await dataSource.transaction((manager) => publishEvent(manager, expense_(userId)));
+    await expect(racing.apply(later)).resolves.toBe(false);
+    expect(await effectsOf(userId)).toBe(0);
   });
 
   it('refuses tokens of an older session version, and every token of a deleted or deactivated user', async () => {

@@ -57,18 +57,33 @@ export const inboxMigrations = [CreateInbox1700000000200, CreateDeletedUsers1700
 
 /**
  * Records the event for this consumer; false when it must not be applied: already recorded (a
- * duplicate delivery), or its user was deleted (nothing of a deleted user is stored again). One
- * statement either way, so the tombstone check costs no round trip.
+ * duplicate delivery), or its user was deleted (nothing of a deleted user is stored again).
+ *
+ * The same statement holds the user's directory row FOR SHARE until the handler's transaction
+ * ends, as a write does (`lockUserForWrite`): the deletion takes that row exclusively, so an event
+ * racing the user's deletion is either applied before it (and purged by it) or sees the tombstone
+ * on the row it waited for (the locked row is read again once the deletion commits). One
+ * statement, so neither check costs a round trip.
  */
 export async function recordInInbox(
   manager: EntityManager,
   consumer: string,
   event: FinanceEvent,
 ): Promise<boolean> {
+  // auth's own user events take the row exclusively in their handler: a share lock first would
+  // turn two of them (a redelivery next to the original) into a lock upgrade deadlock.
+  const holdsUser = !event.type.startsWith('auth.user.');
   const inserted: unknown[] = await manager.query(
-    `INSERT INTO inbox (consumer, event_id, type)
-     SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM deleted_users WHERE user_id = $4)
-     ON CONFLICT DO NOTHING RETURNING event_id`,
+    holdsUser
+      ? `WITH holder AS (SELECT deleted_at FROM user_directory WHERE user_id = $4 FOR SHARE)
+         INSERT INTO inbox (consumer, event_id, type)
+         SELECT $1, $2, $3
+         WHERE NOT EXISTS (SELECT 1 FROM deleted_users WHERE user_id = $4)
+           AND NOT EXISTS (SELECT 1 FROM holder WHERE deleted_at IS NOT NULL)
+         ON CONFLICT DO NOTHING RETURNING event_id`
+      : `INSERT INTO inbox (consumer, event_id, type)
+         SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM deleted_users WHERE user_id = $4)
+         ON CONFLICT DO NOTHING RETURNING event_id`,
     [consumer, event.id, event.type, event.userId],
   );
   return inserted.length === 1;

@@ -2,6 +2,7 @@ import type { DataSource, EntityManager, MigrationInterface, QueryRunner } from 
 import { acceptAggregateVersion } from '../events/inbox';
 import type { EventConsumer, EventHandler } from '../events/consumer';
 import type { FinanceEvent } from '../events/contracts';
+import { forgetIdempotencyKeysOf } from '../data/idempotency-keys';
 import { eraseSentPayloadsOf } from '../events/outbox';
 import { HttpProblem } from '../http/problem';
 
@@ -243,6 +244,8 @@ export function handleUserEvents(consumer: EventConsumer, hooks: UserEventHooks 
       event.userId,
     ]);
     await hooks.onDeleted?.(event, manager);
+    // What every service keeps of a user whatever it owns: stored Idempotency-Key answers, sent event payloads.
+    await forgetIdempotencyKeysOf(manager, event.userId);
     await eraseSentPayloadsOf(manager, event.userId);
   };
   return consumer

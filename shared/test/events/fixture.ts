@@ -1,12 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
-import {
-  createDataSource,
-  inboxMigrations,
-  openDatabase,
-  outboxMigrations,
-  type NewEvent,
-} from '@finance/shared';
+import { SHARED_MIGRATIONS, createDataSource, openDatabase, type NewEvent } from '@finance/shared';
 import { createTestDatabase, dropTestDatabase } from '@finance/shared/testing';
 
 /** What the test handlers write: one row per applied event, plus a small read model. */
@@ -36,7 +30,7 @@ export async function openTestStore(label: string): Promise<TestStore> {
   const dataSource = createDataSource({
     url,
     entities: [],
-    migrations: [...outboxMigrations, ...inboxMigrations, CreateTestTables1700000000900],
+    migrations: [...SHARED_MIGRATIONS, CreateTestTables1700000000900],
     poolSize: 12,
   });
   await openDatabase(dataSource);
