@@ -1,5 +1,13 @@
 import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
-import { conflict, eraseSentPayloadsOf, newId, notFound, type FieldError } from '@finance/shared';
+import {
+  conflict,
+  eraseSentPayloadsOf,
+  newId,
+  notFound,
+  type FieldError,
+  pageInCreationOrder,
+  type CreationCursor,
+} from '@finance/shared';
 import type { Role } from '../domain/profile';
 import { userDeleted, userRegistered, userUpdated } from '../events/user-events';
 import { User } from './entities';
@@ -252,15 +260,8 @@ export class UserStore {
   }
 
   /** One page in creation order; `after` is the last (created_at, id) the client saw. */
-  async page(limit: number, after?: { createdAt: string; id: string }): Promise<User[]> {
-    const query = this.dataSource
-      .getRepository(User)
-      .createQueryBuilder('u')
-      .orderBy('u.created_at', 'ASC')
-      .addOrderBy('u.id', 'ASC')
-      .limit(limit + 1);
-    if (after)
-      query.where('(u.created_at, u.id) > (CAST(:createdAt AS timestamptz), CAST(:id AS uuid))', after);
-    return query.getMany();
+  async page(limit: number, after?: CreationCursor): Promise<User[]> {
+    const query = this.dataSource.getRepository(User).createQueryBuilder('u').where('true');
+    return pageInCreationOrder(query, 'u', { after, limit }).getMany();
   }
 }

@@ -2,13 +2,13 @@ import { z } from 'zod';
 import {
   ApiRouter,
   conflict,
-  decodeCursor,
   forbidden,
   notFound,
   pageSchema,
   paginationQuery,
   toPage,
-  cursorTimestamp,
+  creationCursorOf,
+  creationPosition,
 } from '@finance/shared';
 import type { UserStore } from '../data/user-store';
 import type { AuthContext, AuthParts } from '../parts';
@@ -19,8 +19,6 @@ async function requireCurrentAdmin(users: UserStore, id: string): Promise<void> 
   const caller = await users.findById(id);
   if (!caller || !caller.isActive || caller.role !== 'admin') throw forbidden('This needs the admin role');
 }
-
-const cursorSchema = z.object({ createdAt: cursorTimestamp, id: z.uuid() });
 
 /** User administration, for admins whose role is current (not only in their token). */
 export function adminRouter(context: AuthContext, parts: AuthParts): ApiRouter {
@@ -41,14 +39,9 @@ export function adminRouter(context: AuthContext, parts: AuthParts): ApiRouter {
     },
     async ({ query, user }) => {
       await requireCurrentAdmin(users, user.id);
-      const after = query.cursor ? decodeCursor(query.cursor, cursorSchema) : undefined;
+      const after = creationCursorOf(query.cursor);
       const rows = await users.page(query.limit, after);
-      return toPage(
-        rows,
-        query.limit,
-        (u) => ({ createdAt: u.createdAt.toISOString(), id: u.id }),
-        presentUser,
-      );
+      return toPage(rows, query.limit, creationPosition, presentUser);
     },
   );
 

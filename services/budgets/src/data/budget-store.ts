@@ -1,4 +1,4 @@
-import { newId } from '@finance/shared';
+import { newId, pageInCreationOrder, type CreationCursor } from '@finance/shared';
 import type { EntityManager } from 'typeorm';
 import type { BudgetPeriod, CalendarDate } from '../domain/budget-window';
 import { Budget } from './entities';
@@ -78,7 +78,7 @@ export interface BudgetFilter {
   categoryId?: string;
   /** Active on this date (true) or not (false). */
   active?: { on: CalendarDate; value: boolean };
-  after?: { createdAt: string; id: string };
+  after?: CreationCursor;
   limit: number;
 }
 
@@ -98,16 +98,7 @@ export async function listBudgets(
     const active = activeOn('b', 'on');
     qb.andWhere(filter.active.value ? active : `NOT ${active}`, { on: filter.active.on });
   }
-  if (filter.after)
-    qb.andWhere('(b.created_at, b.id) > (CAST(:c AS timestamptz), CAST(:id AS uuid))', {
-      c: filter.after.createdAt,
-      id: filter.after.id,
-    });
-  return qb
-    .orderBy('b.createdAt', 'ASC')
-    .addOrderBy('b.id', 'ASC')
-    .limit(filter.limit + 1)
-    .getMany();
+  return pageInCreationOrder(qb, 'b', filter).getMany();
 }
 
 /** Every budget of the user active on `on`, for the status overview (at most MAX_BUDGETS_PER_USER). */

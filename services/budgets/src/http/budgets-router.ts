@@ -5,8 +5,6 @@ import {
   checkIfMatch,
   compareDates,
   conflict,
-  cursorTimestamp,
-  decodeCursor,
   etagHeader,
   formatMinorUnits,
   ifMatchHeader,
@@ -22,6 +20,8 @@ import {
   type ReadYourWrites,
   type ServiceContext,
   storableAmount,
+  creationCursorOf,
+  creationPosition,
 } from '@finance/shared';
 import type { Request, Response } from 'express';
 import type { DataSource } from 'typeorm';
@@ -54,7 +54,6 @@ import {
 } from './schemas';
 
 const HISTORY_WINDOWS = 6;
-const cursorSchema = z.object({ c: cursorTimestamp, id: z.uuid() });
 const tags = ['budgets'];
 
 export function presentBudget(b: BudgetRecord): z.output<typeof budgetSchema> {
@@ -235,15 +234,15 @@ export function budgetsRouter(context: ServiceContext<BudgetsConfig>): ApiRouter
           await awaitCategory(readYourWrites, db, user.id, query.category_id),
           'query.category_id',
         );
-      const after = query.cursor ? decodeCursor(query.cursor, cursorSchema) : undefined;
+      const after = creationCursorOf(query.cursor);
       const rows = await listBudgets(manager, user.id, {
         period: query.period,
         categoryId: query.category_id,
         active: query.active === undefined ? undefined : { on: await todayFor(user.id), value: query.active },
-        after: after ? { createdAt: after.c, id: after.id } : undefined,
+        after,
         limit: query.limit,
       });
-      return toPage(rows, query.limit, (b) => ({ c: b.createdAt.toISOString(), id: b.id }), presentBudget);
+      return toPage(rows, query.limit, creationPosition, presentBudget);
     },
   );
 

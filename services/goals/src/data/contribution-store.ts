@@ -1,3 +1,4 @@
+import { pageInCreationOrder, type CreationCursor } from '@finance/shared';
 import type { CalendarDate } from '@finance/shared';
 import type { EntityManager } from 'typeorm';
 import { managerOf, type Db } from './db';
@@ -32,19 +33,10 @@ export async function findContribution(
 export async function listContributions(
   db: Db,
   goalId: string,
-  page: { after?: { createdAt: string; id: string }; limit: number },
+  page: { after?: CreationCursor; limit: number },
 ): Promise<ContributionRecord[]> {
   const qb = managerOf(db).createQueryBuilder(GoalContribution, 'c').where('c.goal_id = :goalId', { goalId });
-  if (page.after)
-    qb.andWhere('(c.created_at, c.id) > (CAST(:c AS timestamptz), CAST(:id AS uuid))', {
-      c: page.after.createdAt,
-      id: page.after.id,
-    });
-  return qb
-    .orderBy('c.createdAt', 'ASC')
-    .addOrderBy('c.id', 'ASC')
-    .limit(page.limit + 1)
-    .getMany();
+  return pageInCreationOrder(qb, 'c', page).getMany();
 }
 
 export async function countContributions(manager: EntityManager, goalId: string): Promise<number> {

@@ -1,3 +1,4 @@
+import { pageInCreationOrder, type CreationCursor } from '@finance/shared';
 import type { EntityManager } from 'typeorm';
 import { managerOf, type Db } from './db';
 import type { GoalStatus } from '../domain/goal-status';
@@ -93,20 +94,11 @@ export async function deleteGoal(manager: EntityManager, goal: GoalRecord): Prom
 export async function listGoals(
   db: Db,
   userId: string,
-  filter: { status?: GoalStatus; after?: { createdAt: string; id: string }; limit: number },
+  filter: { status?: GoalStatus; after?: CreationCursor; limit: number },
 ): Promise<GoalRecord[]> {
   const qb = managerOf(db).createQueryBuilder(Goal, 'g').where('g.user_id = :userId', { userId });
   if (filter.status) qb.andWhere('g.status = :status', { status: filter.status });
-  if (filter.after)
-    qb.andWhere('(g.created_at, g.id) > (CAST(:c AS timestamptz), CAST(:id AS uuid))', {
-      c: filter.after.createdAt,
-      id: filter.after.id,
-    });
-  return qb
-    .orderBy('g.createdAt', 'ASC')
-    .addOrderBy('g.id', 'ASC')
-    .limit(filter.limit + 1)
-    .getMany();
+  return pageInCreationOrder(qb, 'g', filter).getMany();
 }
 
 /** The user's goals held in an account the ledger deleted, locked (id order). */

@@ -2,8 +2,6 @@ import {
   ApiRouter,
   awaitUserKnown,
   badRequest,
-  cursorTimestamp,
-  decodeCursor,
   idempotencyKeyHeader,
   idempotencyKeyOf,
   localDate,
@@ -15,6 +13,8 @@ import {
   storedIdempotentAnswer,
   toPage,
   type ServiceContext,
+  creationCursorOf,
+  creationPosition,
 } from '@finance/shared';
 import { z } from 'zod';
 import type { GoalsConfig } from '../config';
@@ -47,7 +47,6 @@ function manualAmount(amount: string | undefined): string {
     ]);
   return amount;
 }
-const cursorSchema = z.object({ c: cursorTimestamp, id: z.uuid() });
 
 function presentContributed({ contribution, goal }: Contributed): z.output<typeof contributedSchema> {
   return { ...presentContribution(contribution, goal.currency), goal: presentGoal(goal) };
@@ -163,17 +162,12 @@ export function contributionsRouter(context: ServiceContext<GoalsConfig>): ApiRo
     },
     async ({ params, query, user }) => {
       const goal = await goalOf(user.id, params.id);
-      const after = query.cursor ? decodeCursor(query.cursor, cursorSchema) : undefined;
+      const after = creationCursorOf(query.cursor);
       const rows = await listContributions(db, goal.id, {
-        after: after && { createdAt: after.c, id: after.id },
+        after,
         limit: query.limit,
       });
-      return toPage(
-        rows,
-        query.limit,
-        (c) => ({ c: c.createdAt.toISOString(), id: c.id }),
-        (c) => presentContribution(c, goal.currency),
-      );
+      return toPage(rows, query.limit, creationPosition, (c) => presentContribution(c, goal.currency));
     },
   );
 

@@ -1,8 +1,6 @@
 import {
   ApiRouter,
   awaitUserKnown,
-  cursorTimestamp,
-  decodeCursor,
   etagHeader,
   formatMinorUnits,
   ifMatchHeader,
@@ -12,8 +10,9 @@ import {
   toPage,
   userSettingsOf,
   type ServiceContext,
+  creationCursorOf,
+  creationPosition,
 } from '@finance/shared';
-import { z } from 'zod';
 import type { GoalsConfig } from '../config';
 import { findGoal, listGoals } from '../data/goal-store';
 import { chosenStatusOf } from '../use-cases/goal-state';
@@ -33,7 +32,6 @@ import {
 } from './schemas';
 
 const tags = ['goals'];
-const cursorSchema = z.object({ c: cursorTimestamp, id: z.uuid() });
 
 /** Goals: create, list, read with progress, replace, merge-patch, delete; progress over time. */
 export function goalsRouter(context: ServiceContext<GoalsConfig>): ApiRouter {
@@ -93,18 +91,13 @@ export function goalsRouter(context: ServiceContext<GoalsConfig>): ApiRouter {
       responses: { 200: { description: 'A page of goals, oldest first', schema: pageSchema(goalSchema) } },
     },
     async ({ query, user }) => {
-      const after = query.cursor ? decodeCursor(query.cursor, cursorSchema) : undefined;
+      const after = creationCursorOf(query.cursor);
       const rows = await listGoals(db, user.id, {
         status: query.status,
-        after: after && { createdAt: after.c, id: after.id },
+        after,
         limit: query.limit,
       });
-      return toPage(
-        rows,
-        query.limit,
-        (goal) => ({ c: goal.createdAt.toISOString(), id: goal.id }),
-        presentGoal,
-      );
+      return toPage(rows, query.limit, creationPosition, presentGoal);
     },
   );
 

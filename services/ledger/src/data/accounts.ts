@@ -1,6 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { z } from 'zod';
-import { cursorTimestamp, newId } from '@finance/shared';
+import { newId, pageInCreationOrder, type CreationCursor } from '@finance/shared';
 import { DEFAULT_ACCOUNT_NAME, type AccountValues } from '../domain/accounts';
 import { accountBalance } from '../domain/balance';
 import { Account } from './entities';
@@ -16,29 +15,15 @@ export async function findAccount(
   return manager.findOne(Account, { where: { id, userId }, ...(options.lock ? { lock: { mode } } : {}) });
 }
 
-/** Where a page of accounts (oldest first) ended. */
-export const accountCursorSchema = z.object({ c: cursorTimestamp, id: z.uuid() });
-export type AccountCursor = z.output<typeof accountCursorSchema>;
-
-export function accountCursorAfter(a: Account): AccountCursor {
-  return { c: a.createdAt.toISOString(), id: a.id };
-}
-
 /** One keyset page of a user's accounts, oldest first (limit + 1 rows: the caller sees if more follow). */
 export async function listAccounts(
   manager: EntityManager,
   userId: string,
-  options: { archived?: boolean; after?: AccountCursor; limit: number },
+  options: { archived?: boolean; after?: CreationCursor; limit: number },
 ): Promise<Account[]> {
   const qb = manager.createQueryBuilder(Account, 'a').where('a.user_id = :userId', { userId });
   if (options.archived !== undefined) qb.andWhere('a.archived = :archived', { archived: options.archived });
-  if (options.after)
-    qb.andWhere('(a.created_at, a.id) > (CAST(:c AS timestamptz), CAST(:id AS uuid))', options.after);
-  return qb
-    .orderBy('a.createdAt', 'ASC')
-    .addOrderBy('a.id', 'ASC')
-    .limit(options.limit + 1)
-    .getMany();
+  return pageInCreationOrder(qb, 'a', options).getMany();
 }
 
 export async function insertAccount(

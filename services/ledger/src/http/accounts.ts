@@ -1,14 +1,14 @@
 import {
   ApiRouter,
   conflict,
-  decodeCursor,
   etagHeader,
   ifMatchHeader,
   pageSchema,
   toPage,
   type ServiceContext,
+  creationCursorOf,
+  creationPosition,
 } from '@finance/shared';
-import { accountCursorAfter, accountCursorSchema } from '../data/accounts';
 import * as accounts from '../use-cases/accounts';
 import * as wire from './account-schemas';
 import { MERGE_PATCH_DESCRIPTION, idParams, withETag } from './fields';
@@ -58,10 +58,10 @@ export function accountsRouter(context: ServiceContext): ApiRouter {
     async ({ query, user }) => {
       const rows = await accounts.listAccountsPage(context, user.id, {
         archived: query.archived === undefined ? undefined : query.archived === 'true',
-        after: query.cursor ? decodeCursor(query.cursor, accountCursorSchema) : undefined,
+        after: creationCursorOf(query.cursor),
         limit: query.limit,
       });
-      return toPage(rows, query.limit, (row) => accountCursorAfter(row.account), wire.presentAccount);
+      return toPage(rows, query.limit, (row) => creationPosition(row.account), wire.presentAccount);
     },
   );
 

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { lockUserForWrite } from '@finance/shared';
+import { lockUserForWrite, type CreationCursor } from '@finance/shared';
 import {
   accountStateOf,
   replacedAccount,
@@ -19,7 +19,6 @@ import {
   insertAccount,
   listAccounts,
   updateAccount,
-  type AccountCursor,
 } from '../data/accounts';
 import type { Account } from '../data/entities';
 import { publishAccountChange } from '../events/publish';
@@ -92,7 +91,7 @@ export async function getAccount(
 export async function listAccountsPage(
   context: LedgerContext,
   userId: string,
-  options: { archived?: boolean; after?: AccountCursor; limit: number },
+  options: { archived?: boolean; after?: CreationCursor; limit: number },
 ): Promise<AccountWithBalance[]> {
   const { manager } = context.dataSource;
   const rows = await listAccounts(manager, userId, options);

@@ -1,12 +1,12 @@
 import {
   ApiRouter,
-  cursorTimestamp,
   decodeCursor,
   lockUserForWrite,
   notFound,
   pageSchema,
   toPage,
   type ServiceContext,
+  creationCursorSchema,
 } from '@finance/shared';
 import { z } from 'zod';
 import type { NotifierConfig } from '../config';
@@ -25,7 +25,6 @@ import { messageIdOf } from '../webhooks/webhook-worker';
 import { idParams, listNotificationsQuery, notificationDetailSchema, notificationSchema } from './schemas';
 
 const tags = ['notifications'];
-const cursorSchema = z.object({ c: cursorTimestamp, id: z.uuid() });
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 export function presentNotification(n: Notification): z.output<typeof notificationSchema> {
@@ -76,7 +75,7 @@ export function notificationsRouter(context: ServiceContext<NotifierConfig>): Ap
       responses: { 200: { description: 'A page', schema: pageSchema(notificationSchema) } },
     },
     async ({ query, user }) => {
-      const before = query.cursor ? decodeCursor(query.cursor, cursorSchema) : undefined;
+      const before = query.cursor ? decodeCursor(query.cursor, creationCursorSchema) : undefined;
       const rows = await listNotifications(db, user.id, {
         unread: query.unread,
         kind: query.kind,

@@ -3,7 +3,6 @@ import {
   HttpProblem,
   checkIfMatch,
   conflict,
-  cursorTimestamp,
   decodeCursor,
   etagHeader,
   idempotencyKeyHeader,
@@ -20,6 +19,7 @@ import {
   toPage,
   unprocessable,
   type ServiceContext,
+  creationCursorSchema,
 } from '@finance/shared';
 import { z } from 'zod';
 import type { NotifierConfig } from '../config';
@@ -52,7 +52,6 @@ import {
 } from './schemas';
 
 const tags = ['webhooks'];
-const listCursor = z.object({ c: cursorTimestamp, id: z.uuid() });
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 export function presentWebhook(w: Webhook): z.output<typeof webhookSchema> {
@@ -171,7 +170,7 @@ export function webhooksRouter(
       responses: { 200: { description: 'A page', schema: pageSchema(webhookSchema) } },
     },
     async ({ query, user }) => {
-      const after = query.cursor ? decodeCursor(query.cursor, listCursor) : undefined;
+      const after = query.cursor ? decodeCursor(query.cursor, creationCursorSchema) : undefined;
       const rows = await listWebhooks(
         db,
         user.id,
@@ -355,7 +354,7 @@ export function webhooksRouter(
     async ({ params, query, user }) => {
       const webhook = await findWebhook(db, user.id, params.id);
       if (!webhook) throw notFoundWebhook();
-      const before = query.cursor ? decodeCursor(query.cursor, listCursor) : undefined;
+      const before = query.cursor ? decodeCursor(query.cursor, creationCursorSchema) : undefined;
       const rows = await listDeliveries(
         db,
         webhook.id,
