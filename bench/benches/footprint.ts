@@ -29,7 +29,7 @@ export const footprintBench: Bench = {
     }
     const coldStart = system.coldStartMs / 1000;
     ctx.record({
-      measure: 'cold start to all-ready (5 services, fresh databases)',
+      measure: `cold start to all-ready (${SERVICE_NAMES.length} services, fresh databases)`,
       value: Number(coldStart.toFixed(1)),
       unit: 's',
       target: '≤ 30 s',
