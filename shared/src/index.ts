@@ -32,3 +32,4 @@ export * from './http/idempotency';
 export * from './chromium';
 export * from './service-definition';
 export * from './http/keep-alive';
+export * from './jobs';
