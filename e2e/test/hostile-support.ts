@@ -101,21 +101,55 @@ export interface Holdings {
   categories: { groceries: string; salary: string; own: string; child: string };
   transactions: string[];
   budgets: string[];
+  /** [one holding a manual and a linked contribution, one holding nothing] */
+  goals: string[];
+  /** goals[0]'s: [manual, linked to the salary] */
+  contributions: string[];
+  /** [subscribed to goal milestones (so it has deliveries), subscribed to imports only] */
+  webhooks: string[];
+  /** The two milestone notifications goals[0]'s contributions raised, newest first. */
+  notifications: string[];
 }
 
+/** What a person's holdings are made of in their currency (the walk's JPY user and BHD user). */
+const AMOUNTS: Record<string, { transaction: string; budget: string; target: string; manual: string }> = {
+  // 1000 of 4000 is 25 % (a milestone), with the 1200 salary 55 % (another).
+  JPY: { transaction: '1200', budget: '12000', target: '4000', manual: '1000' },
+  BHD: { transaction: '12.345', budget: '123.450', target: '40.000', manual: '10.000' },
+};
+
+/**
+ * Creates a person's holdings and waits until everything their creation set off has arrived (the
+ * milestone notifications), so that nothing changes by itself during the walk. Budgets are ten
+ * times what is spent: no budget alert is raised, whose arrival would race the first snapshot.
+ * Webhook secrets are answered once, at creation, and never kept here.
+ */
 export async function createHoldings(
   api: string,
   person: Person,
-  currency: string,
+  currency: keyof typeof AMOUNTS,
   marker: string,
+  webhookUrl: string,
 ): Promise<Holdings> {
   const { token } = person;
+  const amounts = AMOUNTS[currency];
   const post = async (path: string, body: unknown) => {
     const res = await httpJson('POST', `${api}${path}`, { token, body });
     if (res.status !== 201)
       throw new Error(`POST ${path} for ${person.username}: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body.id as string;
   };
+  /** A POST that depends on what a service learns from events: retried until it has. */
+  const postOnceKnown = (path: string, body: unknown) =>
+    waitFor(
+      async () => {
+        const res = await httpJson('POST', `${api}${path}`, { token, body });
+        // Thrown, not returned: waitFor keeps the last error and names it if it times out.
+        if (res.status !== 201) throw new Error(`${res.status} ${JSON.stringify(res.body)}`);
+        return res.body.id as string;
+      },
+      { description: `${person.username}'s POST ${path}` },
+    );
   const defaults = await waitFor(
     async () => {
       const res = await httpJson('GET', `${api}/categories?limit=200`, { token });
@@ -135,7 +169,7 @@ export async function createHoldings(
   });
   const main = await post('/accounts', { name: `${marker} Main`, type: 'checking', currency });
   const savings = await post('/accounts', { name: `${marker} Savings`, type: 'savings', currency });
-  const amount = currency === 'BHD' ? '12.345' : '1200';
+  const amount = amounts.transaction;
   const transactions = [
     await post('/transactions', {
       account_id: main,
@@ -163,38 +197,101 @@ export async function createHoldings(
       date: '2026-01-12',
     }),
   ];
-  // Budgets learn the user's base currency and categories from events: retry until they have.
-  const budget = (body: Record<string, unknown>) =>
-    waitFor(
-      async () => {
-        const res = await httpJson('POST', `${api}/budgets`, { token, body });
-        // Thrown, not returned: waitFor keeps the last error and names it if it times out.
-        if (res.status !== 201) throw new Error(`${res.status} ${JSON.stringify(res.body)}`);
-        return res.body.id as string;
-      },
-      { description: `${person.username}'s budget` },
-    );
+  // Budgets learn the user's base currency and categories from events.
   const budgets = [
-    await budget({
+    await postOnceKnown('/budgets', {
       name: `${marker} food`,
       category_id: own,
-      amount,
+      amount: amounts.budget,
       period: 'monthly',
       start_date: '2026-01-01',
     }),
-    await budget({ name: `${marker} all`, amount, period: 'weekly', start_date: '2026-01-05' }),
+    await postOnceKnown('/budgets', {
+      name: `${marker} all`,
+      amount: amounts.budget,
+      period: 'weekly',
+      start_date: '2026-01-05',
+    }),
   ];
+
+  // Notifier: preferences of one's own (not the defaults), and two webhooks, before the goals'
+  // milestones so that the first webhook gets a delivery of each.
+  const preferences = await httpJson('PUT', `${api}/notifications/preferences`, {
+    token,
+    body: {
+      channels: { budget_exceeded: { email: false }, monthly_report_ready: { in_app: false } },
+      quiet_hours: { start: '22:00', end: '07:00' },
+    },
+  });
+  if (preferences.status !== 200) throw new Error(`preferences of ${person.username}: ${preferences.status}`);
+  const webhooks = [
+    await post('/webhooks', {
+      url: webhookUrl,
+      event_types: ['goal_milestone_reached'],
+      description: `${marker} hook`,
+    }),
+    await post('/webhooks', {
+      url: webhookUrl,
+      event_types: ['import_completed'],
+      description: `${marker} spare hook`,
+      active: true,
+    }),
+  ];
+
+  // Goals learn accounts and transactions from the ledger's events.
+  const goals = [
+    await postOnceKnown('/goals', {
+      name: `${marker} goal`,
+      target_amount: amounts.target,
+      deadline: '2026-12-31',
+      account_id: savings,
+      notes: 'first\nsecond line',
+    }),
+    await postOnceKnown('/goals', { name: `${marker} empty goal`, target_amount: amounts.target }),
+  ];
+  const contributions = [
+    await post(`/goals/${goals[0]}/contribute`, {
+      amount: amounts.manual,
+      date: '2026-01-15',
+      note: `${marker} jar`,
+    }),
+    await postOnceKnown(`/goals/${goals[0]}/contribute`, { transaction_id: transactions[1] }),
+  ];
+
+  // 25 % and then 50 %: one notification each, with a delivery to the first webhook.
+  const notifications = await waitFor(
+    async () => {
+      const res = await httpJson('GET', `${api}/notifications?limit=200`, { token });
+      const data = (res.body?.data ?? []) as Array<{ id: string }>;
+      return data.length === 2 ? data.map((n) => n.id) : undefined;
+    },
+    { description: `${person.username}'s two milestone notifications` },
+  );
   return {
     accounts: [main, savings],
     categories: { groceries: named('Groceries'), salary: named('Salary'), own, child },
     transactions,
     budgets,
+    goals,
+    contributions,
+    webhooks,
+    notifications,
   };
+}
+
+/** A goal's figures as of today (`progress`) change with the date alone: the snapshot keeps the rest. */
+function withoutTodaysFigures(path: string, body: unknown): unknown {
+  if (/^\/goals\/[^/?]+$/.test(path) && body && typeof body === 'object' && 'progress' in body) {
+    const { progress: _figuresOfToday, ...goal } = body as Record<string, unknown>;
+    return goal;
+  }
+  return body;
 }
 
 /**
  * Everything a person can read about their own data, as one comparable value: lists and each
- * resource. A hostile request that changed anything shows up as a difference.
+ * resource. A hostile request that changed anything shows up as a difference. Webhook secrets are
+ * never answered by these reads; one that were would stop the walk here.
  */
 export async function snapshot(api: string, person: Person, holdings: Holdings): Promise<unknown> {
   const paths = [
@@ -204,10 +301,24 @@ export async function snapshot(api: string, person: Person, holdings: Holdings):
     '/transactions?limit=200',
     '/budgets?limit=200',
     '/reports?limit=200',
+    '/goals?limit=200',
+    '/notifications?limit=200',
+    '/notifications/unread-count',
+    '/notifications/preferences',
+    '/webhooks?limit=200',
     ...holdings.accounts.map((id) => `/accounts/${id}`),
     ...holdings.transactions.map((id) => `/transactions/${id}`),
     ...holdings.budgets.map((id) => `/budgets/${id}`),
     `/categories/${holdings.categories.own}`,
+    ...holdings.goals.flatMap((id) => [
+      `/goals/${id}`,
+      `/goals/${id}/contributions?limit=200`,
+      // A fixed range: the series of a default range moves with today.
+      `/goals/${id}/progress?from=2026-01-01&to=2026-03-31`,
+    ]),
+    ...holdings.contributions.map((id) => `/goals/${holdings.goals[0]}/contributions/${id}`),
+    ...holdings.notifications.map((id) => `/notifications/${id}`),
+    ...holdings.webhooks.flatMap((id) => [`/webhooks/${id}`, `/webhooks/${id}/deliveries?limit=200`]),
   ];
   const answers = await Promise.all(
     paths.map(async (path) => {
@@ -215,7 +326,12 @@ export async function snapshot(api: string, person: Person, holdings: Holdings):
       // The snapshot measures data, not transport: a rare 502 from the gateway's pooled upstream
       // socket (seen once in ~10 runs) is read again rather than reported as a data change.
       if (res.status === 502) res = await httpJson('GET', `${api}${path}`, { token: person.token });
-      return [path, res.status, res.body] as const;
+      if (JSON.stringify(res.body ?? null).includes('whsec_'))
+        throw new Error(`GET ${path} answered a webhook secret`);
+      // A resource a hostile request removed answers a problem whose request id is new every time:
+      // once the removal is reported, the operations after it are not reported again for it.
+      const body = res.status >= 400 ? { ...res.body, request_id: undefined } : res.body;
+      return [path, res.status, withoutTodaysFigures(path, body)] as const;
     }),
   );
   return answers;
