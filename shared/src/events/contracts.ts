@@ -116,6 +116,21 @@ const budgetRemoved = z.object({
   categoryId: id.nullable(),
 });
 
+/** A budget's definition after the change (for `deleted`: its last one): what a window is computed from. */
+export const budgetPeriods = ['daily', 'weekly', 'monthly', 'yearly'] as const;
+const budgetState = z.object({
+  name: z.string(),
+  /** null: every expense counts. */
+  categoryId: id.nullable(),
+  /** The limit of one window, in `currency` (the user's base currency when it was created). */
+  amount: decimal,
+  currency,
+  period: z.enum(budgetPeriods),
+  startDate: calendarDate,
+  endDate: calendarDate.nullable(),
+  rollover: z.boolean(),
+});
+
 // ── goals ───────────────────────────────────────────────────────────────────
 const goalProgress = z.object({
   goalId: id,
@@ -123,6 +138,17 @@ const goalProgress = z.object({
   targetAmount: decimal,
   currentAmount: decimal,
   currency,
+});
+
+export const goalStatuses = ['active', 'completed', 'cancelled'] as const;
+/** A goal after the change (for `deleted`: its last state), contributions included in `currentAmount`. */
+const goalState = z.object({
+  name: z.string(),
+  targetAmount: decimal,
+  currentAmount: decimal,
+  currency,
+  status: z.enum(goalStatuses),
+  deadline: calendarDate.nullable(),
 });
 
 // ── reports ─────────────────────────────────────────────────────────────────
@@ -158,11 +184,17 @@ export const eventPayloadSchemas = {
   'budgets.budget.threshold-reached': budgetThreshold,
   'budgets.budget.exceeded': budgetThreshold,
   'budgets.budget.removed': budgetRemoved,
+  /** Created or changed (its definition): reports computes the month's figures from it and its own roll-ups. */
+  'budgets.budget.changed': budgetState,
+  'budgets.budget.deleted': budgetState,
 
   'goals.goal.milestone-reached': goalProgress.extend({
     milestone: z.union([z.literal(25), z.literal(50), z.literal(75)]),
   }),
   'goals.goal.completed': goalProgress,
+  /** Created, changed, or its amount moved (a contribution added, changed or removed). */
+  'goals.goal.changed': goalState,
+  'goals.goal.deleted': goalState,
 
   'reports.monthly.ready': monthlyReportReady,
 } as const;
