@@ -86,7 +86,7 @@ export async function startService<C extends ServiceConfig, P>(
 
   const consumerName = options.consumerName ?? config.CONSUMER_NAME ?? name;
   const broker = new Broker({ url: config.AMQP_URL, logger, connectionName: consumerName });
-  const relay = new OutboxRelay({ dataSource, broker, logger });
+  const relay = new OutboxRelay({ dataSource, broker, logger, service: name });
   const consumer = new EventConsumer({
     broker,
     dataSource,

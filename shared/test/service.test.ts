@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { z } from 'zod';
 import {
   ApiRouter,
@@ -20,8 +21,20 @@ function whoAmI(handlers: EventHandlers = {}) {
     migrations: [],
     openapi: { title: 'who am I', description: 'The client address as the service sees it' },
     handlers,
-    routes: () => {
+    routes: ({ dataSource }) => {
       const api = new ApiRouter();
+      api.get(
+        '/slow',
+        {
+          summary: 'A query that takes a while',
+          auth: false,
+          responses: { 200: { description: 'done', schema: z.object({ ok: z.boolean() }) } },
+        },
+        async () => {
+          await dataSource.query('SELECT pg_sleep(3)');
+          return { ok: true };
+        },
+      );
       api.get(
         '/whoami',
         {
@@ -104,7 +117,9 @@ describe('startService: who may say where a request came from', () => {
     });
     const metrics = await (await fetch(`${service.url}/metrics`)).text();
     // At least ours: other test files on the same broker publish that type too, and this read model fails them all.
-    expect(metrics).toMatch(/events_dead_letter_queue_depth\{consumer="t_service_whoami_[0-9a-f]+"\} [1-9]\d*/);
+    expect(metrics).toMatch(
+      /events_dead_letter_queue_depth\{consumer="t_service_whoami_[0-9a-f]+"\} [1-9]\d*/,
+    );
   });
 
   it('believes X-Forwarded-For from a trusted proxy that presents the shared secret, and only then', async () => {
@@ -120,6 +135,38 @@ describe('startService: who may say where a request came from', () => {
         'x-proxy-secret': 'a-long-enough-secret-value',
       }),
     ).toBe('9.9.9.9');
+  });
+
+  it('answers 503 with Retry-After when its database connections are cut, and recovers by itself', async () => {
+    const service = await startWhoAmI({});
+    started.push(service);
+    const slow = fetch(`${service.url}/slow`);
+    const database = new URL(service.config.DATABASE_URL).pathname.slice(1);
+    await waitFor(
+      async () =>
+        (
+          await service.dataSource.query(
+            `SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'SELECT pg_sleep%' AND state = 'active'`,
+            [database],
+          )
+        ).length > 0,
+      { description: 'the slow query running' },
+    );
+    const admin = new Client({ connectionString: service.config.DATABASE_URL });
+    await admin.connect();
+    await admin.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+      [database],
+    );
+    await admin.end();
+    const cut = await slow;
+    expect(cut.status).toBe(503);
+    expect(cut.headers.get('retry-after')).toBe('2');
+    expect(cut.headers.get('content-type')).toContain('application/problem+json');
+    // The pool drops the dead connections and the next requests are served.
+    await waitFor(async () => (await fetch(`${service.url}/readyz`)).status === 200, {
+      description: 'ready again',
+    });
   });
 
   it('ignores forwarding headers from a peer outside TRUSTED_PROXIES', async () => {

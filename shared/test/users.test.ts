@@ -12,6 +12,7 @@ import {
   findUser,
   handleUserEvents,
   lockUserForWrite,
+  metricsRegistry,
   newId,
   openDatabase,
   publishEvent,
@@ -144,6 +145,9 @@ describe('user directory', () => {
         userEvent('auth.user.updated', userId, 2, profile({ baseCurrency: 'JPY', sessionVersion: 3 })),
       ),
     );
+    // Each applied event is timed from its occurrence: the read model's lag, per consumer and type.
+    const lag = await metricsRegistry.getSingleMetricAsString('events_consumer_lag_seconds');
+    expect(lag).toContain(`events_consumer_lag_seconds_count{consumer="${service}",type="auth.user.updated"}`);
     const entry = await findUser(dataSource, userId);
     expect(entry).toMatchObject({
       baseCurrency: 'JPY',

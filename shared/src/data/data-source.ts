@@ -23,7 +23,13 @@ export function createDataSource(config: DataSourceConfig): DataSource {
     migrationsRun: false,
     logging: false,
     applicationName: config.applicationName,
-    extra: { max: config.poolSize ?? 10, idleTimeoutMillis: 30_000 },
+    extra: {
+      max: config.poolSize ?? 10,
+      idleTimeoutMillis: 30_000,
+      // While PostgreSQL is away a request must fail (503) rather than wait for a connection for ever.
+      connectionTimeoutMillis: 5_000,
+      keepAlive: true,
+    },
     // bigint columns come back as strings; money code turns them into BigInt, never Number.
     parseInt8: false,
   };

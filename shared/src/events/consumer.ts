@@ -6,7 +6,7 @@ import { runWithContext } from '../context';
 import type { Broker, ConsumerHandle } from './broker';
 import { parseEvent, type EventType, type FinanceEvent } from './contracts';
 import { recordInInbox } from './inbox';
-import { deadLetterDepth, eventsConsumed } from './metrics';
+import { consumerLag, deadLetterDepth, eventsConsumed } from './metrics';
 import { DEFAULT_RETRY_DELAYS_MS, declareServiceQueues, serviceQueues, type ServiceQueues } from './topology';
 
 /** Applies one event's effect inside the given transaction (the same one that records it in the inbox). */
@@ -167,7 +167,12 @@ export class EventConsumer {
       await handler(event, manager);
       return true;
     });
-    if (applied) this.events.emit('applied', event);
+    if (applied) {
+      const lagSeconds = (Date.now() - Date.parse(event.occurredAt)) / 1000;
+      if (lagSeconds >= 0)
+        consumerLag.observe({ consumer: this.options.service, type: event.type }, lagSeconds);
+      this.events.emit('applied', event);
+    }
     return applied;
   }
 

@@ -12,7 +12,7 @@ import type {
 import { currentContext } from '../context';
 import { newId } from '../ids';
 import { Broker, BrokerUnavailableError } from './broker';
-import { eventsPublished } from './metrics';
+import { eventsPublished, watchOutbox } from './metrics';
 import { parseEvent, type EventType, type FinanceEvent, type NewEvent } from './contracts';
 
 /**
@@ -173,6 +173,8 @@ class OutboxCommitHook implements EntitySubscriberInterface {
 
 export interface OutboxRelayOptions {
   dataSource: DataSource;
+  /** Labels its metrics (`outbox_pending_events{service}`). */
+  service?: string;
   broker: Broker;
   logger: Logger;
   /** Rows claimed per round trip. */
@@ -213,6 +215,7 @@ export class OutboxRelay {
   private listener?: Client;
   private listenAttempts = 0;
   private timers: NodeJS.Timeout[] = [];
+  private unwatch?: () => void;
   /** Published batches waiting for the broker's confirms, then for their rows to be marked. */
   private readonly settling = new Set<Promise<void>>();
   private readonly onBrokerConnected = () => this.wake();
@@ -224,6 +227,15 @@ export class OutboxRelay {
 
   async start(): Promise<void> {
     this.stopping = false;
+    this.unwatch = watchOutbox({
+      service: this.options.service ?? 'service',
+      pending: async () => {
+        const [row]: Array<{ count: string; oldest: string | null }> = await this.options.dataSource.query(
+          `SELECT count(*) AS count, extract(epoch FROM now() - min(created_at)) AS oldest FROM outbox WHERE sent_at IS NULL`,
+        );
+        return { count: Number(row.count), oldestSeconds: row.oldest === null ? 0 : Number(row.oldest) };
+      },
+    });
     this.options.broker.on('connected', this.onBrokerConnected);
     const { dataSource } = this.options;
     if (!localRelays.has(dataSource)) {
@@ -245,6 +257,7 @@ export class OutboxRelay {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.unwatch?.();
     this.options.broker.off('connected', this.onBrokerConnected);
     const { dataSource } = this.options;
     if (localRelays.get(dataSource) === this) {

@@ -50,6 +50,47 @@ function fromFrameworkError(error: {
   }
 }
 
+/** PostgreSQL and driver codes that mean "the database is not reachable right now", not "this request is wrong". */
+const DATABASE_UNAVAILABLE_CODES = new Set([
+  '57P01', // admin_shutdown: the backend was terminated (pg_terminate_backend, a restart)
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now: starting up or shutting down
+  '08000', // connection_exception
+  '08001', // sqlclient_unable_to_establish_sqlconnection
+  '08003', // connection_does_not_exist
+  '08006', // connection_failure
+  '53300', // too_many_connections
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+]);
+const DATABASE_UNAVAILABLE_MESSAGES = [
+  /Connection terminated/i,
+  /timeout exceeded when trying to connect/i,
+  /Client has encountered a connection error/i,
+  /Driver not Connected/i,
+  /the database system is (starting up|shutting down)/i,
+];
+
+/**
+ * Whether an error says the service's database is unavailable (down, restarting, connections cut)
+ * rather than something about the request: such a request is answered 503 with Retry-After, not a
+ * 500, and the pool reconnects by itself on the next one.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let at: unknown = error; at && typeof at === 'object' && !seen.has(at);) {
+    seen.add(at);
+    const { code, message } = at as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && DATABASE_UNAVAILABLE_CODES.has(code)) return true;
+    if (typeof message === 'string' && DATABASE_UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message)))
+      return true;
+    at = (at as { driverError?: unknown; cause?: unknown }).driverError ?? (at as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /**
  * The last middleware of every service. Operational errors become their problem answer;
  * anything else is a bug: logged with its stack and answered with a generic 500. Never exits.
@@ -66,6 +107,15 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     const framework = typeof error === 'object' && error !== null ? fromFrameworkError(error) : undefined;
     if (framework) return sendProblem(res, framework);
+    if (isDatabaseUnavailable(error)) {
+      logger.warn({ err: error, method: req.method, path: req.path }, 'database unavailable');
+      return sendProblem(
+        res,
+        new HttpProblem(503, 'The service cannot reach its database right now; retry shortly', {
+          headers: { 'Retry-After': '2' },
+        }),
+      );
+    }
     logger.error({ err: error, method: req.method, path: req.path }, 'unhandled error');
     sendProblem(res, new HttpProblem(500, 'An unexpected error occurred'));
   };
