@@ -147,7 +147,9 @@ describe('user directory', () => {
     );
     // Each applied event is timed from its occurrence: the read model's lag, per consumer and type.
     const lag = await metricsRegistry.getSingleMetricAsString('events_consumer_lag_seconds');
-    expect(lag).toContain(`events_consumer_lag_seconds_count{consumer="${service}",type="auth.user.updated"}`);
+    expect(lag).toContain(
+      `events_consumer_lag_seconds_count{consumer="${service}",type="auth.user.updated"}`,
+    );
     const entry = await findUser(dataSource, userId);
     expect(entry).toMatchObject({
       baseCurrency: 'JPY',
