@@ -1,7 +1,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configFields, serviceConfigSchema } from '@finance/shared';
-import { validate as isCronExpression } from 'node-cron';
+import { configFields, isJobSchedule, serviceConfigSchema } from '@finance/shared';
 import { z } from 'zod';
 import { isCidr } from './domain/address-policy';
 
@@ -76,11 +75,11 @@ export const notifierConfigSchema = serviceConfigSchema('notifier', {
   DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
   /** Read notifications older than this many days are deleted by the retention job. */
   NOTIFICATION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
-  /** When the retention job runs (cron syntax, the server's time). */
+  /** When the retention job runs (cron syntax, the server's time; `off`: never by itself). */
   RETENTION_SCHEDULE: z
     .string()
     .default('17 3 * * *')
-    .refine((expression) => isCronExpression(expression), { message: 'not a cron expression' }),
+    .refine(isJobSchedule, { message: 'not a cron expression (or off)' }),
   /** false: the workers and the retention job do not run in this process (tools, a read-only replica). */
   DELIVERY_WORKERS: configFields.boolean(true),
 });

@@ -1,5 +1,4 @@
-import { defineService, type ServiceContext } from '@finance/shared';
-import type { ScheduledTask } from 'node-cron';
+import { defineService, type ScheduledJob, type ServiceContext } from '@finance/shared';
 import { notifierConfigSchema, type NotifierConfig } from './config';
 import { notifierMigrations } from './data/migrations';
 import { EmailWorker } from './email/email-worker';
@@ -8,7 +7,7 @@ import { emailTemplates, notifierEventHandlers, purgeUser } from './events/handl
 import { notificationsRouter } from './http/notifications-router';
 import { preferencesRouter } from './http/preferences-router';
 import { webhooksRouter } from './http/webhooks-router';
-import { runRetention, scheduleRetention, type RetentionResult } from './jobs/retention';
+import { retentionJob } from './jobs/retention';
 import { WebhookTargetGuard } from './webhooks/target-guard';
 import { WebhookWorker } from './webhooks/webhook-worker';
 
@@ -18,9 +17,8 @@ export interface NotifierParts {
   mailer: Mailer;
   emailWorker: EmailWorker;
   webhookWorker: WebhookWorker;
-  retention: ScheduledTask | undefined;
-  /** One retention run now (what the cron job does). */
-  runRetention(): Promise<RetentionResult>;
+  /** The retention job: on RETENTION_SCHEDULE where this process runs the workers, else only by `runNow`. */
+  retention: ScheduledJob;
 }
 
 function setup(
@@ -77,19 +75,16 @@ function setup(
     pollMs: config.DELIVERY_POLL_MS,
     concurrency: config.DELIVERY_CONCURRENCY,
   });
-  const retentionNow = () =>
-    runRetention(dataSource, { now: clock(), retentionDays: config.NOTIFICATION_RETENTION_DAYS });
-  let retention: ScheduledTask | undefined;
+  const retention = retentionJob({
+    dataSource,
+    schedule: config.DELIVERY_WORKERS ? config.RETENTION_SCHEDULE : 'off',
+    retentionDays: config.NOTIFICATION_RETENTION_DAYS,
+    clock,
+    logger,
+  });
   if (config.DELIVERY_WORKERS) {
     emailWorker.start();
     webhookWorker.start();
-    retention = scheduleRetention({
-      dataSource,
-      expression: config.RETENTION_SCHEDULE,
-      retentionDays: config.NOTIFICATION_RETENTION_DAYS,
-      clock,
-      logger,
-    });
   }
   return {
     guard,
@@ -97,9 +92,8 @@ function setup(
     emailWorker,
     webhookWorker,
     retention,
-    runRetention: retentionNow,
     closers: [
-      { name: 'retention job', close: () => retention?.destroy() },
+      { name: 'retention job', close: () => retention.close() },
       { name: 'e-mail worker', close: () => emailWorker.stop() },
       { name: 'webhook worker', close: () => webhookWorker.stop() },
       { name: 'mailer', close: () => mailer.close() },

@@ -1,6 +1,6 @@
 import { newId } from '@finance/shared';
 import { TestTokenIssuer, httpJson, startTestService, type TestService } from '@finance/shared/testing';
-import { RETENTION_LOCK_KEY, runRetention } from '../src/jobs/retention';
+import { RETENTION_JOB } from '../src/jobs/retention';
 import { notifierConfigSchema } from '../src/config';
 import notifier, { type NotifierParts } from '../src/service';
 import { budgetExceeded, fastEnv, testUser, userRegistered } from './fixtures';
@@ -41,8 +41,7 @@ describe('notifier retention', () => {
     offsetMs = 0;
     await httpJson('POST', `${service.url}/notifications/${feed[1].id}/read`, { token });
 
-    const result = await service.parts.runRetention();
-    expect(result).toMatchObject({ skipped: false, notifications: 1 });
+    expect(await service.parts.retention.runNow()).toBe(true);
     const left = (await httpJson('GET', `${service.url}/notifications`, { token })).body.data.map(
       (n: { id: string }) => n.id,
     );
@@ -55,21 +54,38 @@ describe('notifier retention', () => {
     expect(emails).toHaveLength(0);
   });
 
-  it('runs on one replica at a time: a run while another holds the lock does nothing', async () => {
+  it('runs on one replica at a time: a round while another replica holds the job does nothing', async () => {
+    const userId = newId();
+    const insertOldLogOnly = () =>
+      service.dataSource.query(
+        `INSERT INTO notifications (id, user_id, kind, title, body, in_app, created_at)
+         VALUES (gen_random_uuid(), $1, 'budget_exceeded', 't', 'b', false, now() - interval '400 days')`,
+        [userId],
+      );
+    const remaining = async () =>
+      Number(
+        (
+          await service.dataSource.query(`SELECT count(*) AS n FROM notifications WHERE user_id = $1`, [
+            userId,
+          ])
+        )[0].n,
+      );
+    await insertOldLogOnly();
+    // Another replica's round: the job's advisory lock, held on a connection of its own.
     const runner = service.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      await runner.startTransaction();
-      await runner.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [RETENTION_LOCK_KEY]);
-      const result = await runRetention(service.dataSource, { now: new Date(), retentionDays: 1 });
-      expect(result).toEqual({ skipped: true, notifications: 0, deliveries: 0 });
-      await runner.rollbackTransaction();
+      await runner.query(`SELECT pg_advisory_lock(hashtext('finance-tracker:job:' || $1))`, [RETENTION_JOB]);
+      expect(await service.parts.retention.runNow()).toBe(false);
+      expect(await remaining()).toBe(1);
     } finally {
+      await runner.query(`SELECT pg_advisory_unlock(hashtext('finance-tracker:job:' || $1))`, [
+        RETENTION_JOB,
+      ]);
       await runner.release();
     }
-    expect((await runRetention(service.dataSource, { now: new Date(), retentionDays: 1 })).skipped).toBe(
-      false,
-    );
+    expect(await service.parts.retention.runNow()).toBe(true);
+    expect(await remaining()).toBe(0);
   });
 
   it('prunes finished webhook deliveries and log-only notifications past the retention', async () => {
@@ -94,14 +110,23 @@ describe('notifier retention', () => {
        VALUES (gen_random_uuid(), $1, 'budget_exceeded', 't', 'b', false, now() - interval '40 days')`,
       [userId],
     );
-    const result = await service.parts.runRetention();
-    expect(result).toMatchObject({ skipped: false, deliveries: 2, notifications: 1 });
+    expect(await service.parts.retention.runNow()).toBe(true);
+    const statuses = await service.dataSource.query(
+      `SELECT status FROM webhook_deliveries WHERE user_id = $1 ORDER BY status`,
+      [userId],
+    );
+    expect(statuses).toEqual([{ status: 'succeeded' }]); // the 5-day-old one
+    const notifications = await service.dataSource.query(`SELECT 1 FROM notifications WHERE user_id = $1`, [
+      userId,
+    ]);
+    expect(notifications).toHaveLength(0);
   });
 
   it('refuses a schedule that is not a cron expression, naming the variable', () => {
     const parsed = notifierConfigSchema.safeParse({ RETENTION_SCHEDULE: 'every night' });
     expect(parsed.success).toBe(false);
     expect(parsed.error?.issues[0].path).toEqual(['RETENTION_SCHEDULE']);
+    expect(notifierConfigSchema.parse({ RETENTION_SCHEDULE: 'off' }).RETENTION_SCHEDULE).toBe('off');
     expect(notifierConfigSchema.parse({}).RETENTION_SCHEDULE).toBe('17 3 * * *');
   });
 });
