@@ -297,6 +297,20 @@ describe('service app: validation, errors, auth, OpenAPI', () => {
       'limit',
       'cursor',
     ]);
+    // A route naming no tag is grouped by its path's first segment.
+    expect(doc.paths['/things/{id}'].get.tags).toEqual(['things']);
+  });
+
+  it('refuses a tag outside the one naming rule when the route is registered', () => {
+    const api = new ApiRouter({});
+    const spec = { summary: 's', auth: false, responses: { 200: { description: 'ok' } } } as const;
+    expect(() => api.get('/a', { ...spec, tags: ['Exports'] }, () => undefined)).toThrow(
+      /tag 'Exports' is not lowercase/,
+    );
+    expect(() => api.get('/b', { ...spec, tags: ['budget status'] }, () => undefined)).toThrow(
+      /tag 'budget status'/,
+    );
+    expect(() => api.get('/c', { ...spec, tags: ['budget-status'] }, () => undefined)).not.toThrow();
   });
 });
 

@@ -27,6 +27,9 @@ type SuccessBody<R> = {
 }[keyof R & SuccessStatus];
 type Answer<R> = SuccessBody<R> | undefined | void;
 
+/** The one spelling of an OpenAPI tag across services, so the merged document has one group per name. */
+const TAG_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+
 export interface RouteSpec<
   B extends Schema,
   Q extends Schema,
@@ -35,6 +38,10 @@ export interface RouteSpec<
 > {
   summary: string;
   description?: string;
+  /**
+   * Groups in the OpenAPI document (Swagger UI's sections): lowercase words joined by `-`
+   * (`exports`, `budget-status`). Default: the path's first segment (`/accounts/:id` → `accounts`).
+   */
   tags?: string[];
   /** JSON request body. An object schema is made strict: unknown fields are rejected. */
   body?: B;
@@ -166,6 +173,11 @@ export class ApiRouter {
     spec: RouteSpec<B, Q, P, R>,
     handler: RouteHandler<B, Q, P, R>,
   ): this {
+    for (const tag of spec.tags ?? [])
+      if (!TAG_NAME.test(tag))
+        throw new Error(
+          `Route ${method.toUpperCase()} ${path}: tag '${tag}' is not lowercase words joined by '-' (one naming rule for every service's OpenAPI tags)`,
+        );
     const body = spec.body ? strict(spec.body) : undefined;
     // A route without query parameters takes none: `?anything=` is as unknown there as anywhere.
     const query = strict(spec.query ?? NO_QUERY);

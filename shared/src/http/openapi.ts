@@ -98,6 +98,18 @@ export interface OpenApiInfo {
   description?: string;
 }
 
+/** A route's group when it names none: its path's first segment (`/.well-known/jwks.json` → `well-known`). */
+function defaultTagOf(path: string): string {
+  const segment = path.split('/').find((part) => part !== '' && !part.startsWith(':')) ?? 'root';
+  return (
+    segment
+      .replace(/^\.+/, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'root'
+  );
+}
+
 /** Builds one service's OpenAPI 3.1 document from its routers' registered routes. */
 export function buildOpenApiDocument(info: OpenApiInfo, routers: ApiRouter[]): JsonObject {
   const converter = new SchemaConverter();
@@ -114,7 +126,7 @@ export function buildOpenApiDocument(info: OpenApiInfo, routers: ApiRouter[]): J
     const operation: JsonObject = {
       summary: spec.summary,
       ...(spec.description ? { description: spec.description } : {}),
-      ...(spec.tags ? { tags: spec.tags } : {}),
+      tags: spec.tags ?? [defaultTagOf(path)],
       operationId: `${method}${toOpenApiPath(path).replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
       parameters: [
         ...parametersOf(converter, spec.params, 'path'),

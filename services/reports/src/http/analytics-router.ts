@@ -32,7 +32,7 @@ import {
 
 const amount = z.string().meta({ description: 'Decimal string in the base currency', example: '123.45' });
 const percent = z.string().meta({ description: 'Percentage with two decimals', example: '12.50' });
-const tags = ['Analytics'];
+const tags = ['analytics'];
 
 const categoryRow = z.object({
   category_id: z.uuid().nullable().meta({ description: 'null for uncategorised' }),

@@ -51,7 +51,7 @@ export function exportRouter(context: ServiceContext<ReportsConfig>): ApiRouter 
         `RFC 4180 CSV (UTF-8, CRLF, header row), streamed in (date, id) order. Columns: ${CSV_COLUMNS.join(', ')} — exactly what POST /import/csv accepts. ` +
         "Amounts are positive decimals in the transaction's own currency. Every other cell that starts with = + - @ tab CR (or their full-width forms) or ' gets a leading ' so no spreadsheet runs it as a formula; an importer strips one leading ' from such a cell. " +
         'Tags are a JSON array of strings (empty cell: no tags).',
-      tags: ['Exports'],
+      tags: ['exports'],
       query: z.strictObject({
         ...rangeQuery,
         account_id: accountIdParam

@@ -60,7 +60,7 @@ export function reportsRouter(
       summary: 'Monthly report as PDF',
       description:
         'Totals, spending by category, daily spending, the last 6 months and the top 10 expenses of one month, rendered on demand. Default month: the current one in your timezone.',
-      tags: ['Exports'],
+      tags: ['exports'],
       query: z.strictObject({ month: monthParam.optional() }),
       responses: {
         200: pdfAnswer,
@@ -100,7 +100,7 @@ export function reportsRouter(
     {
       summary: 'Stored monthly reports',
       description: 'Reports generated on the 1st of each month (in your timezone), newest month first.',
-      tags: ['Reports'],
+      tags: ['reports'],
       query: z.strictObject(paginationQuery),
       responses: { 200: { description: 'A page of reports', schema: pageSchema(storedReport) } },
     },
@@ -136,7 +136,7 @@ export function reportsRouter(
     {
       summary: 'A stored monthly report',
       description: 'The PDF as it was generated; served from the database, so no browser is needed.',
-      tags: ['Reports'],
+      tags: ['reports'],
       params: z.object({ id: z.uuid() }),
       responses: {
         200: pdfAnswer,
