@@ -21,7 +21,8 @@ describe('budgets consumer over the real broker', () => {
     // A queue standing in for the notifier, to see what the relay publishes.
     await service.broker.withChannel(async (channel) => {
       await channel.assertQueue(observerQueue, { exclusive: false, autoDelete: false });
-      await channel.bindQueue(observerQueue, EVENTS_EXCHANGE, 'budgets.budget.*');
+      for (const type of ['budgets.budget.threshold-reached', 'budgets.budget.exceeded'])
+        await channel.bindQueue(observerQueue, EVENTS_EXCHANGE, type);
     });
   });
 
@@ -113,7 +114,8 @@ describe('budgets consumer over the real broker', () => {
 
     // 45 → 85 (near: 80 %) → 115 (over) while events arrived in order; each announced once.
     const outbox: Array<{ type: string; sent: boolean }> = await service.dataSource.query(
-      `SELECT type, sent_at IS NOT NULL AS sent FROM outbox ORDER BY position`,
+      `SELECT type, sent_at IS NOT NULL AS sent FROM outbox
+       WHERE type NOT IN ('budgets.budget.changed', 'budgets.budget.deleted') ORDER BY position`,
     );
     expect(outbox.map((o) => o.type)).toEqual([
       'budgets.budget.threshold-reached',

@@ -25,10 +25,13 @@ describe('spending analysis, thresholds and event handling', () => {
     expect(res.status).toBe(200);
     return res.body;
   };
-  /** What budgets announced through the outbox for one user, oldest first. */
+  /** What budgets announced through the outbox for one user (not the budgets' own definitions), oldest first. */
   const outbox = async (userId: string) =>
     (await service.dataSource.query(
-      `SELECT type, envelope FROM outbox WHERE type LIKE 'budgets.%' AND envelope->>'userId' = $1 ORDER BY position`,
+      `SELECT type, envelope FROM outbox
+       WHERE type LIKE 'budgets.%' AND type NOT IN ('budgets.budget.changed', 'budgets.budget.deleted')
+         AND envelope->>'userId' = $1
+       ORDER BY position`,
       [userId],
     )) as Array<{ type: string; envelope: FinanceEvent }>;
 

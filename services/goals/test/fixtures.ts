@@ -184,15 +184,44 @@ export class GoalsHarness {
     return res.body;
   }
 
-  /** The goals.* events this service wrote to its outbox for a user, oldest first. */
+  /** The milestones and completions this service wrote to its outbox for a user, oldest first. */
   async published(
     userId: string,
   ): Promise<Array<{ type: string; payload: Record<string, unknown>; aggregateVersion: number }>> {
     const rows: Array<{
       envelope: { type: string; payload: Record<string, unknown>; aggregateVersion: number };
     }> = await this.service.dataSource.query(
-      `SELECT envelope FROM outbox WHERE type LIKE 'goals.%' AND envelope->>'userId' = $1 ORDER BY position`,
+      `SELECT envelope FROM outbox
+       WHERE type IN ('goals.goal.milestone-reached', 'goals.goal.completed') AND envelope->>'userId' = $1
+       ORDER BY position`,
       [userId],
+    );
+    return rows.map((row) => row.envelope);
+  }
+
+  /** The goal's state events (`goals.goal.changed/deleted`) in its outbox, oldest first. */
+  async goalStates(goalId: string): Promise<
+    Array<{
+      type: string;
+      payload: Record<string, unknown>;
+      aggregateVersion: number;
+      occurredAt: string;
+      userId: string;
+    }>
+  > {
+    const rows: Array<{
+      envelope: {
+        type: string;
+        payload: Record<string, unknown>;
+        aggregateVersion: number;
+        occurredAt: string;
+        userId: string;
+      };
+    }> = await this.service.dataSource.query(
+      `SELECT envelope FROM outbox
+       WHERE type IN ('goals.goal.changed', 'goals.goal.deleted') AND envelope->>'aggregateId' = $1
+       ORDER BY position`,
+      [goalId],
     );
     return rows.map((row) => row.envelope);
   }

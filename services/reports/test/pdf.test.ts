@@ -1,7 +1,4 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { formatMinorUnits } from '@finance/shared';
 import { TestTokenIssuer, httpJson, waitFor } from '@finance/shared/testing';
 import { barChart, niceCeiling } from '../src/pdf/charts/bars';
@@ -15,36 +12,13 @@ import {
   apply,
   category,
   event,
+  pdfText,
   profile,
   startReports,
   testRenderer,
   transaction,
   type ReportsService,
 } from './support';
-
-/**
- * The PDF's text as pdf.js reads it (unpdf), so no system package (poppler) is needed. pdf.js is
- * ES-module only, which jest's CommonJS runtime cannot import: it runs in a child Node process.
- */
-function pdfText(pdf: Buffer, label = 'report'): Promise<string> {
-  // SAVE_SAMPLE_PDF=/tmp/sample keeps the rendered files to look at.
-  if (process.env.SAVE_SAMPLE_PDF) writeFileSync(`${process.env.SAVE_SAMPLE_PDF}-${label}.pdf`, pdf);
-  const script = `
-    import { extractText } from 'unpdf';
-    const chunks = [];
-    for await (const chunk of process.stdin) chunks.push(chunk);
-    const { text } = await extractText(new Uint8Array(Buffer.concat(chunks)), { mergePages: true });
-    process.stdout.write(text);`;
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      process.execPath,
-      ['--input-type=module', '-e', script],
-      { cwd: join(__dirname, '..'), maxBuffer: 16 << 20 },
-      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
-    );
-    child.stdin?.end(pdf);
-  });
-}
 
 describe('charts (pure SVG)', () => {
   it('draws one arc per non-empty slice, proportional, with escaped labels', () => {

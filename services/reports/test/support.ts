@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   chromiumSettingsFromEnv,
   parseEvent,
@@ -157,3 +160,27 @@ export const NO_BROWSER: ChromiumSettings = {
   explicit: { variable: 'CHROMIUM_PATH', path: '/nonexistent' },
   allowBundled: false,
 };
+
+/**
+ * The PDF's text as pdf.js reads it (unpdf), so no system package (poppler) is needed. pdf.js is
+ * ES-module only, which jest's CommonJS runtime cannot import: it runs in a child Node process.
+ */
+export function pdfText(pdf: Buffer, label = 'report'): Promise<string> {
+  // SAVE_SAMPLE_PDF=/tmp/sample keeps the rendered files to look at.
+  if (process.env.SAVE_SAMPLE_PDF) writeFileSync(`${process.env.SAVE_SAMPLE_PDF}-${label}.pdf`, pdf);
+  const script = `
+    import { extractText } from 'unpdf';
+    const chunks = [];
+    for await (const chunk of process.stdin) chunks.push(chunk);
+    const { text } = await extractText(new Uint8Array(Buffer.concat(chunks)), { mergePages: true });
+    process.stdout.write(text);`;
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      process.execPath,
+      ['--input-type=module', '-e', script],
+      { cwd: join(__dirname, '..'), maxBuffer: 16 << 20 },
+      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
+    );
+    child.stdin?.end(pdf);
+  });
+}

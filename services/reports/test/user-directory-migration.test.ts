@@ -11,6 +11,7 @@ import { createTestDatabase, dropTestDatabase } from '@finance/shared/testing';
 import type { DataSource } from 'typeorm';
 import { reportsMigrations } from '../src/data/migrations';
 import { RollupsPerBaseCurrency1750000000000 } from '../src/data/migrations/1750000000000-RollupsPerBaseCurrency';
+import { MoveUserSettingsToDirectory1796300000000 } from '../src/data/migrations/1796300000000-user-directory';
 import { profile } from './support';
 
 /** Reports' database with its migrations up to and including `last` (all of them by default). */
@@ -46,7 +47,8 @@ describe('migration MoveUserSettingsToDirectory', () => {
     );
     await before.destroy();
 
-    db = await databaseUpTo(url);
+    // Up to this migration, so that undoing the last one undoes it.
+    db = await databaseUpTo(url, MoveUserSettingsToDirectory1796300000000);
     expect(await db.query(`SELECT to_regclass('user_settings') AS t`)).toEqual([{ t: null }]);
     expect(await userSettingsOf(db, fromAuth)).toEqual({ baseCurrency: 'EUR', timezone: 'Europe/Berlin' });
     expect(await userSettingsOf(db, inferred)).toEqual({ baseCurrency: 'GBP', timezone: 'UTC' });

@@ -1,5 +1,5 @@
 import { newId, pageInCreationOrder, type CreationCursor } from '@finance/shared';
-import type { EntityManager } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import type { BudgetPeriod, CalendarDate } from '../domain/budget-window';
 import { Budget } from './entities';
 
@@ -132,30 +132,34 @@ export async function budgetsCovering(
   return qb.getMany();
 }
 
-/** A deleted category's budgets follow its transactions to the category they were reassigned to. */
+/** A deleted category's budgets follow its transactions to the category they were reassigned to; answers them as changed. */
 export async function moveBudgetsToCategory(
   manager: EntityManager,
   userId: string,
   from: string,
   to: string,
-): Promise<void> {
-  await manager.query(
+): Promise<BudgetRecord[]> {
+  const [moved]: [Array<{ id: string }>, number] = await manager.query(
     `UPDATE budgets SET category_id = $3, version = version + 1,
        updated_at = date_trunc('milliseconds', clock_timestamp())
-     WHERE user_id = $1 AND category_id = $2`,
+     WHERE user_id = $1 AND category_id = $2 RETURNING id`,
     [userId, from, to],
   );
+  if (moved.length === 0) return [];
+  return manager.find(Budget, { where: { userId, id: In(moved.map((m) => m.id)) }, order: { id: 'ASC' } });
 }
 
-/** Removes a deleted category's budgets; answers what was removed (its last version + 1 is the removal's). */
+/** Removes a deleted category's budgets; answers them as they were (their last version + 1 is the removal's). */
 export async function removeBudgetsOfCategory(
   manager: EntityManager,
   userId: string,
   categoryId: string,
-): Promise<Array<{ id: string; name: string; version: number }>> {
-  const [removed]: [Array<{ id: string; name: string; version: number }>, number] = await manager.query(
-    `DELETE FROM budgets WHERE user_id = $1 AND category_id = $2 RETURNING id, name, version`,
-    [userId, categoryId],
-  );
+): Promise<BudgetRecord[]> {
+  const removed = await manager.find(Budget, {
+    where: { userId, categoryId },
+    order: { id: 'ASC' },
+    lock: { mode: 'pessimistic_write' },
+  });
+  if (removed.length > 0) await manager.delete(Budget, { userId, categoryId });
   return removed;
 }

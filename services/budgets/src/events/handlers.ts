@@ -15,6 +15,7 @@ import { knownCategoryVersion, recordKnownCategory } from '../data/known-categor
 import { analyseBudgets, scheduleOf } from '../data/spending-analysis';
 import { writeSpendingTransaction } from '../data/spending-transactions';
 import { lockUserEvents, purgeUserData } from '../data/user-data';
+import { publishBudgetChanged, publishBudgetDeleted } from './budget-state';
 
 type TransactionEvent = FinanceEvent<'ledger.transaction.created' | 'ledger.transaction.updated'>;
 
@@ -149,10 +150,12 @@ export async function onCategoryDeleted(
   });
   const reassignedTo = event.payload.reassignedTo;
   if (reassignedTo) {
-    await moveBudgetsToCategory(manager, event.userId, event.aggregateId, reassignedTo);
+    for (const budget of await moveBudgetsToCategory(manager, event.userId, event.aggregateId, reassignedTo))
+      await publishBudgetChanged(manager, budget, budget.updatedAt);
     return;
   }
   for (const budget of await removeBudgetsOfCategory(manager, event.userId, event.aggregateId)) {
+    await publishBudgetDeleted(manager, budget, new Date());
     await publishEvent(manager, {
       type: 'budgets.budget.removed',
       userId: event.userId,
@@ -168,7 +171,12 @@ export async function onCategoryDeleted(
   }
 }
 
-/** `auth.user.deleted` (after the shared directory left its tombstone): purge the user's budgets (alerts cascade) and read models. */
+/**
+ * `auth.user.deleted` (after the shared directory left its tombstone): purge the user's budgets
+ * (alerts cascade) and read models. No `budgets.budget.deleted` per budget: every consumer gets
+ * `auth.user.deleted` itself (reports drops its copies on it), treats any later event of the
+ * user as a no-op, and a deleted user's budget names must not go out again.
+ */
 export async function purgeUser(
   event: FinanceEvent<'auth.user.deleted'>,
   manager: EntityManager,

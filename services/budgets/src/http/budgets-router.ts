@@ -42,6 +42,7 @@ import {
 } from '../data/budget-store';
 import { findCategoryStanding, type CategoryStanding } from '../data/known-categories';
 import { analyseBudgets, scheduleOf } from '../data/spending-analysis';
+import { publishBudgetChanged, publishBudgetDeleted } from '../events/budget-state';
 import {
   budgetDetailSchema,
   budgetIdParams,
@@ -208,7 +209,9 @@ export function budgetsRouter(context: ServiceContext<BudgetsConfig>): ApiRouter
           );
         if ((await countBudgetsForCreation(manager, user.id)) >= maxBudgets)
           throw conflict(`You already hold ${maxBudgets} budgets, the most one user may; delete one first`);
-        return insertBudget(manager, user.id, settings.baseCurrency, fields, now());
+        const created = await insertBudget(manager, user.id, settings.baseCurrency, fields, now());
+        await publishBudgetChanged(manager, created, created.updatedAt);
+        return created;
       });
       setETag(res, budget.version);
       res.location(`/budgets/${budget.id}`);
@@ -313,7 +316,9 @@ export function budgetsRouter(context: ServiceContext<BudgetsConfig>): ApiRouter
           await findCategoryStanding(manager, userId, fields.categoryId),
           'body.category_id',
         );
-      return updateBudget(manager, existing, fields, now());
+      const updated = await updateBudget(manager, existing, fields, now());
+      await publishBudgetChanged(manager, updated, updated.updatedAt);
+      return updated;
     });
     setETag(res, budget.version);
     return presentBudget(budget);
@@ -400,6 +405,7 @@ export function budgetsRouter(context: ServiceContext<BudgetsConfig>): ApiRouter
         if (!budget) throw notFound('Budget');
         checkIfMatch(req, budget.version);
         await deleteBudget(manager, budget);
+        await publishBudgetDeleted(manager, budget, now());
       });
       return undefined;
     },

@@ -91,7 +91,8 @@ export async function onAccountDeleted(
 /**
  * `auth.user.deleted` (after the shared directory left its tombstone, holding the user's row
  * exclusively): everything of the user goes — goals (their contributions with them), the read
- * models, the stored answers of their Idempotency-Keys.
+ * models, the stored answers of their Idempotency-Keys. No `goals.goal.deleted` per goal: every
+ * consumer gets `auth.user.deleted` itself and treats later events of the user as no-ops.
  */
 export async function purgeUser(
   event: FinanceEvent<'auth.user.deleted'>,

@@ -213,7 +213,9 @@ export function goalsRouter(context: ServiceContext<GoalsConfig>): ApiRouter {
       },
     },
     async ({ params, user }, req) => {
-      await db.transaction((manager) => removeGoal(manager, { userId: user.id, goalId: params.id, req }));
+      await db.transaction((manager) =>
+        removeGoal(manager, { userId: user.id, goalId: params.id, req, now: clock() }),
+      );
       return undefined;
     },
   );

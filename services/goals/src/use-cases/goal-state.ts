@@ -7,6 +7,7 @@ import {
   type SettableGoalStatus,
 } from '../domain/goal-status';
 import { updateGoal, type GoalFields, type GoalRecord } from '../data/goal-store';
+import { publishGoalChanged } from './goal-events';
 
 export interface GoalChange extends Partial<GoalFields> {
   /** The new sum of the goal's contributions. */
@@ -28,7 +29,8 @@ const FIELDS = ['name', 'targetMinor', 'deadline', 'accountId', 'notes', 'curren
  * THE way a goal changes, whoever changes it (a client's edit, a contribution, the ledger's
  * events): under the goal's row lock (the caller holds it), its status is derived again, its
  * milestone level judged, the row written as the next version, and a milestone or completion
- * reached by this change announced through the outbox in the same transaction — so each
+ * reached by this change announced through the outbox in the same transaction (and every new
+ * version published as `goals.goal.changed`) — so each
  * crossing is announced exactly once however events are duplicated or reordered
  * (domain/goal-status.ts has the rules). A change that changes nothing writes nothing and keeps
  * the version.
@@ -53,6 +55,7 @@ export async function changeGoal(
 
   const fields: Partial<GoalRecord> = Object.fromEntries(changedFields.map((key) => [key, change[key]]));
   const updated = await updateGoal(manager, goal, { ...fields, status, announcedLevel: announced }, now);
+  await publishGoalChanged(manager, updated);
   if (announcement) {
     const payload = {
       goalId: updated.id,

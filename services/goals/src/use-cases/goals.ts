@@ -20,6 +20,7 @@ import {
 } from '../data/goal-store';
 import { isKnownAccount } from '../data/ledger-read-model';
 import { minorUnitsOf } from './amounts';
+import { publishGoalChanged, publishGoalDeleted } from './goal-events';
 import { changeGoal } from './goal-state';
 
 /** A goal's fields as a request gives them: amounts still decimal text (their currency is the goal's). */
@@ -72,11 +73,13 @@ export async function createGoal(
   const fields = fieldsOf(request.draft, settings.baseCurrency);
   if ((await countGoalsForCreation(manager, request.userId)) >= request.maxGoals)
     throw conflict(`You already hold ${request.maxGoals} goals, the most one user may; delete one first`);
-  return insertGoal(
+  const goal = await insertGoal(
     manager,
     { ...fields, id: newId(), userId: request.userId, currency: settings.baseCurrency },
     request.now,
   );
+  await publishGoalChanged(manager, goal);
+  return goal;
 }
 
 /**
@@ -109,11 +112,12 @@ export async function reviseGoal(
 
 export async function removeGoal(
   manager: EntityManager,
-  request: { userId: string; goalId: string; req: Request },
+  request: { userId: string; goalId: string; req: Request; now: Date },
 ): Promise<void> {
   await lockUserForWrite(manager, request.userId);
   const goal = await findGoal(manager, request.userId, request.goalId, { lock: true });
   if (!goal) throw notFound('Goal');
   checkIfMatch(request.req, goal.version);
   await deleteGoal(manager, goal);
+  await publishGoalDeleted(manager, goal, request.now);
 }

@@ -3,6 +3,8 @@ import {
   addDays,
   addMonths,
   compareDates,
+  isValidTimezone,
+  localDate,
   countPeriods,
   daysBetween,
   endOfMonth,
@@ -96,4 +98,37 @@ export function trendWindow(today: CalendarDate, granularity: Granularity, count
   const first = shiftPeriods(current, granularity, -count);
   const history = periodsBetween(first, addDays(current, -1), granularity);
   return { current, history, range: { from: first, to: addDays(nextPeriodStart(current, granularity), -1) } };
+}
+
+/** How far `zone`'s wall clock is ahead of UTC at `instant`, in milliseconds (whole seconds). */
+function zoneOffsetMs(instant: number, zone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  }).formatToParts(new Date(instant));
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  const wall = new Date(0);
+  wall.setUTCFullYear(get('year'), get('month') - 1, get('day'));
+  wall.setUTCHours(get('hour'), get('minute'), get('second'));
+  return wall.getTime() - Math.floor(instant / 1000) * 1000;
+}
+
+/**
+ * The instant `date` begins in the IANA `timeZone` (an unknown zone counts as UTC, as `localDate`
+ * reads it): what "before the month's end" means for a user. The offset is looked up twice, so a
+ * change of offset (summer time) between UTC midnight and local midnight is taken into account.
+ */
+export function startOfLocalDay(date: CalendarDate, timeZone: string): Date {
+  const zone = isValidTimezone(timeZone) ? timeZone : 'UTC';
+  const naive = Date.parse(`${date}T00:00:00Z`);
+  const guess = naive - zoneOffsetMs(naive, zone);
+  const instant = naive - zoneOffsetMs(guess, zone);
+  // A day whose midnight the clocks skip (Havana's spring forward) begins at the jump: `guess`.
+  return new Date(localDate(new Date(instant), zone) === date ? instant : guess);
 }

@@ -1,6 +1,7 @@
 import { acceptAggregateVersion, toMinorUnits, type EventHandlers, type FinanceEvent } from '@finance/shared';
 import type { EntityManager } from 'typeorm';
 import { UNCATEGORISED } from '../domain/analytics';
+import { writeBudgetVersion, writeGoalVersion } from '../data/budgets-goals';
 
 type TransactionEvent = FinanceEvent<
   'ledger.transaction.created' | 'ledger.transaction.updated' | 'ledger.transaction.deleted'
@@ -278,9 +279,57 @@ export async function applyAccountEvent(event: AccountEvent, manager: EntityMana
 }
 
 /**
+ * `budgets.budget.changed/deleted`: one more version of the budget's definition, for the monthly
+ * report (data/migrations/1796400000000-budgets-goals.ts: each version is kept with when it took
+ * effect; a duplicate or late one is stored once and never outranks a higher version).
+ */
+export async function applyBudgetEvent(
+  event: FinanceEvent<'budgets.budget.changed' | 'budgets.budget.deleted'>,
+  manager: EntityManager,
+): Promise<void> {
+  const p = event.payload;
+  await writeBudgetVersion(manager, {
+    id: event.aggregateId,
+    userId: event.userId,
+    version: event.aggregateVersion,
+    occurredAt: event.occurredAt,
+    deleted: event.type === 'budgets.budget.deleted',
+    name: p.name,
+    categoryId: p.categoryId,
+    amountMinor: toMinorUnits(p.amount, p.currency),
+    currency: p.currency,
+    period: p.period,
+    startDate: p.startDate,
+    endDate: p.endDate,
+    rollover: p.rollover,
+  });
+}
+
+/** `goals.goal.changed/deleted`: one more version of the goal's state, as {@link applyBudgetEvent}. */
+export async function applyGoalEvent(
+  event: FinanceEvent<'goals.goal.changed' | 'goals.goal.deleted'>,
+  manager: EntityManager,
+): Promise<void> {
+  const p = event.payload;
+  await writeGoalVersion(manager, {
+    id: event.aggregateId,
+    userId: event.userId,
+    version: event.aggregateVersion,
+    occurredAt: event.occurredAt,
+    deleted: event.type === 'goals.goal.deleted',
+    name: p.name,
+    targetMinor: toMinorUnits(p.targetAmount, p.currency),
+    currentMinor: toMinorUnits(p.currentAmount, p.currency),
+    currency: p.currency,
+    status: p.status,
+    deadline: p.deadline,
+  });
+}
+
+/**
  * `auth.user.deleted`, after the shared user directory left its tombstone (in the same
  * transaction): everything reports holds of the user goes — stored reports, roll-ups, the
- * transactions, accounts and categories of the read model.
+ * transactions, accounts and categories of the read model, and their budgets' and goals' versions.
  */
 export async function purgeUser(
   event: FinanceEvent<'auth.user.deleted'>,
@@ -293,13 +342,15 @@ export async function purgeUser(
     'report_transactions',
     'report_accounts',
     'report_categories',
+    'report_budget_versions',
+    'report_goal_versions',
   ]) {
     await manager.query(`DELETE FROM ${table} WHERE user_id = $1`, [event.userId]);
   }
 }
 
 /**
- * The ledger events reports applies, by type: the consumer registers exactly these (users'
+ * The ledger's, budgets' and goals' events reports applies, by type: the consumer registers exactly these (users'
  * settings and deletions come through the shared user directory and `purgeUser`).
  */
 export const reportsEventHandlers: EventHandlers = {
@@ -312,4 +363,8 @@ export const reportsEventHandlers: EventHandlers = {
   'ledger.account.created': applyAccountEvent,
   'ledger.account.updated': applyAccountEvent,
   'ledger.account.deleted': applyAccountEvent,
+  'budgets.budget.changed': applyBudgetEvent,
+  'budgets.budget.deleted': applyBudgetEvent,
+  'goals.goal.changed': applyGoalEvent,
+  'goals.goal.deleted': applyGoalEvent,
 };

@@ -1,10 +1,27 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { addDays, addMonths, monthBounds, percentOf, userSettingsOf } from '@finance/shared';
+import {
+  addDays,
+  addMonths,
+  monthBounds,
+  percentOf,
+  userSettingsOf,
+  type BudgetStatus,
+  type CalendarDate,
+} from '@finance/shared';
 import Handlebars from 'handlebars';
 import type { DataSource, EntityManager } from 'typeorm';
 import { UNCATEGORISED, UNCATEGORISED_LABEL, savingsRate } from '../domain/analytics';
+import { startOfLocalDay } from '../domain/calendar';
 import { compactAmount, displayAmount, monthName, shortDate } from '../domain/display';
+import {
+  budgetMonthLine,
+  budgetMonthPlan,
+  goalMonthLines,
+  type BudgetMonthPlan,
+  type MonthRange,
+} from '../domain/month-standing';
+import { budgetsAsOf, goalsAsOf, sumExpenses, type ExpenseRange } from '../data/budgets-goals';
 import {
   dailyExpense,
   incomeExpenseByPeriod,
@@ -33,13 +50,135 @@ export interface MonthlyReportData {
     color: string;
     amountMinor: bigint;
   }>;
+  /** Each budget as it stood at the month's end (domain/month-standing.ts), by name. */
+  budgets: MonthlyBudget[];
+  /** Each goal at the month's end with its change over the month, by name. */
+  goals: MonthlyGoal[];
+}
+
+export interface MonthlyBudget {
+  name: string;
+  /** The category's name, null for a budget over every expense. */
+  category: string | null;
+  currency: string;
+  windowStart: CalendarDate;
+  windowEnd: CalendarDate;
+  /** The last day whose spending counts: the month's last day, or the window's end when earlier. */
+  countedTo: CalendarDate;
+  limitMinor: bigint;
+  carriedOverMinor: bigint;
+  spentMinor: bigint;
+  remainingMinor: bigint;
+  /** Of limit + carried over, 2 decimals; null when nothing was available. */
+  percentUsed: string | null;
+  status: BudgetStatus;
+}
+
+export interface MonthlyGoal {
+  name: string;
+  currency: string;
+  targetMinor: bigint;
+  currentMinor: bigint;
+  remainingMinor: bigint;
+  percent: string;
+  changeMinor: bigint;
+  status: 'active' | 'completed' | 'cancelled';
+  deadline: CalendarDate | null;
+}
+
+/** The budgets of the month: their definitions at its end, their spending from the roll-ups in one query. */
+async function monthlyBudgets(
+  db: Db,
+  userId: string,
+  month: MonthRange,
+  end: Date,
+): Promise<MonthlyBudget[]> {
+  const plans = (await budgetsAsOf(db, userId, end)).flatMap(
+    (budget) => budgetMonthPlan(budget, month) ?? [],
+  );
+  const ranges: ExpenseRange[] = [];
+  const slot = (plan: BudgetMonthPlan, range: MonthRange) => {
+    ranges.push({ categoryId: plan.budget.categoryId, currency: plan.budget.currency, ...range });
+    return ranges.length - 1;
+  };
+  const slots = plans.map((plan) => ({
+    spent: slot(plan, { from: plan.window.start, to: plan.countedTo }),
+    before: plan.before ? slot(plan, plan.before) : undefined,
+  }));
+  const [totals, categories] = await Promise.all([
+    sumExpenses(db, userId, ranges),
+    categoryNames(
+      db,
+      userId,
+      plans.flatMap((p) => p.budget.categoryId ?? []),
+    ),
+  ]);
+  return plans
+    .map((plan, i) => {
+      const line = budgetMonthLine(
+        plan,
+        totals[slots[i].spent],
+        slots[i].before === undefined ? 0n : totals[slots[i].before],
+      );
+      const { figures } = line;
+      return {
+        name: plan.budget.name,
+        category:
+          plan.budget.categoryId === null
+            ? null
+            : (categories.get(plan.budget.categoryId) ?? 'Unknown category'),
+        currency: plan.budget.currency,
+        windowStart: figures.window.start,
+        windowEnd: figures.window.end,
+        countedTo: line.countedTo,
+        limitMinor: figures.limit,
+        carriedOverMinor: figures.carriedOver,
+        spentMinor: figures.spent,
+        remainingMinor: figures.remaining,
+        percentUsed: figures.percentUsed,
+        status: figures.status,
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name) || a.windowStart.localeCompare(b.windowStart));
+}
+
+async function categoryNames(db: Db, userId: string, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows: Array<{ id: string; name: string }> = await db.query(
+    `SELECT id, name FROM report_categories WHERE user_id = $1 AND id = ANY($2::uuid[])`,
+    [userId, ids],
+  );
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
+
+/** The goals of the month: their state at its end and its start (the user's midnights). */
+async function monthlyGoals(db: Db, userId: string, start: Date, end: Date): Promise<MonthlyGoal[]> {
+  const [atEnd, atStart] = await Promise.all([goalsAsOf(db, userId, end), goalsAsOf(db, userId, start)]);
+  return goalMonthLines(atEnd, atStart).map(({ goal, percent, remainingMinor, changeMinor }) => ({
+    name: goal.name,
+    currency: goal.currency,
+    targetMinor: goal.targetMinor,
+    currentMinor: goal.currentMinor,
+    remainingMinor,
+    percent,
+    changeMinor,
+    status: goal.status,
+    deadline: goal.deadline,
+  }));
 }
 
 /** Everything a monthly report shows, read from the roll-ups (and, for the top 10, that month's rows). */
 export async function loadMonthlyReport(db: Db, userId: string, month: string): Promise<MonthlyReportData> {
-  const { baseCurrency: currency } = await userSettingsOf(db, userId);
+  const { baseCurrency: currency, timezone } = await userSettingsOf(db, userId);
   const range = monthBounds(month);
   const sixFrom = addMonths(range.from, -5);
+  // The month as the user lives it: from their midnight of its first day to that of the next month's.
+  const monthStart = startOfLocalDay(range.from, timezone);
+  const monthEnd = startOfLocalDay(addDays(range.to, 1), timezone);
+  const [budgets, goals] = await Promise.all([
+    monthlyBudgets(db, userId, range, monthEnd),
+    monthlyGoals(db, userId, monthStart, monthEnd),
+  ]);
   const [categories, daily, periods, top] = await Promise.all([
     // Only money in the current base currency, labelled as such (rows from before a change of base
     // currency are counted by the analytics' other_currencies, never summed under the wrong label).
@@ -88,6 +227,8 @@ export async function loadMonthlyReport(db: Db, userId: string, month: string): 
       color: t.category_color ?? UNCATEGORISED_LABEL.color,
       amountMinor: BigInt(t.base_amount_minor),
     })),
+    budgets,
+    goals,
   };
 }
 
@@ -114,6 +255,58 @@ function template(): Handlebars.TemplateDelegate {
 
 const INCOME_COLOR = '#1E8E3E';
 const EXPENSE_COLOR = '#D93025';
+
+/** An amount of `currency`, its code added when it is not the report's (a budget from before a change of base currency). */
+function amountIn(minor: bigint, currency: string, reportCurrency: string): string {
+  const text = displayAmount(minor, currency);
+  return currency === reportCurrency ? text : `${text} ${currency}`;
+}
+
+const STATUS_LABELS: Record<BudgetStatus, string> = { under: 'On track', near: 'Near limit', over: 'Over' };
+
+function budgetView(b: MonthlyBudget, reportCurrency: string) {
+  const money = (minor: bigint) => amountIn(minor, b.currency, reportCurrency);
+  const cut = b.countedTo !== b.windowEnd;
+  return {
+    name: b.name,
+    category: b.category ?? 'All expenses',
+    window: `${shortDate(b.windowStart)} – ${shortDate(b.windowEnd)}`,
+    countedTo: cut ? `to ${shortDate(b.countedTo)}` : '',
+    limit: money(b.limitMinor + b.carriedOverMinor),
+    carriedOver:
+      b.carriedOverMinor === 0n
+        ? ''
+        : `${b.carriedOverMinor > 0n ? '+' : ''}${displayAmount(b.carriedOverMinor, b.currency)} carried over`,
+    spent: money(b.spentMinor),
+    remaining: money(b.remainingMinor),
+    percentUsed: b.percentUsed === null ? '—' : `${b.percentUsed} %`,
+    barWidth: b.percentUsed === null ? '100' : Number(b.percentUsed) > 100 ? '100' : b.percentUsed,
+    status: b.status,
+    statusLabel: STATUS_LABELS[b.status],
+  };
+}
+
+const GOAL_STATUS_LABELS: Record<MonthlyGoal['status'], string> = {
+  active: 'Active',
+  completed: 'Completed',
+  cancelled: 'Cancelled',
+};
+
+function goalView(g: MonthlyGoal, reportCurrency: string) {
+  const money = (minor: bigint) => amountIn(minor, g.currency, reportCurrency);
+  return {
+    name: g.name,
+    deadline: g.deadline === null ? '' : `by ${shortDate(g.deadline)} ${g.deadline.slice(0, 4)}`,
+    current: money(g.currentMinor),
+    target: money(g.targetMinor),
+    percent: `${g.percent} %`,
+    barWidth: Number(g.percent) > 100 ? '100' : g.percent,
+    change: `${g.changeMinor > 0n ? '+' : ''}${money(g.changeMinor)}`,
+    changeClass: g.changeMinor > 0n ? 'up' : g.changeMinor < 0n ? 'down' : 'flat',
+    status: g.status,
+    statusLabel: GOAL_STATUS_LABELS[g.status],
+  };
+}
 
 /** The report as a self-contained HTML page: inline CSS and SVG, no external resource at all. */
 export function monthlyReportHtml(data: MonthlyReportData, generatedOn: string): string {
@@ -181,6 +374,8 @@ export function monthlyReportHtml(data: MonthlyReportData, generatedOn: string):
       amount: money(t.amountMinor),
     })),
     hasTopExpenses: data.topExpenses.length > 0,
+    budgets: data.budgets.map((b) => budgetView(b, data.currency)),
+    goals: data.goals.map((g) => goalView(g, data.currency)),
   };
   return template()(view);
 }
