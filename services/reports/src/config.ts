@@ -1,5 +1,4 @@
-import { chromiumConfigFields, serviceConfigSchema } from '@finance/shared';
-import cron from 'node-cron';
+import { chromiumConfigFields, isJobSchedule, serviceConfigSchema } from '@finance/shared';
 import { z } from 'zod';
 
 /** `REPORTS_CRON=off`: this replica never runs the monthly job (tests run it by hand). */
@@ -13,11 +12,11 @@ export const reportsConfigSchema = serviceConfigSchema('reports', {
   PDF_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
   /** Longest one render may take (the browser's start excluded). */
   PDF_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(15_000),
-  /** When the monthly-report job runs (node-cron), or `off`. */
+  /** When the monthly-report job runs (node-cron, through shared's scheduleJob), or `off`. */
   REPORTS_CRON: z
     .string()
     .default('*/15 * * * *')
-    .refine((expression) => expression === MONTHLY_JOB_OFF || cron.validate(expression), {
+    .refine(isJobSchedule, {
       message: `not a cron expression (or "${MONTHLY_JOB_OFF}")`,
     }),
 });

@@ -8,9 +8,10 @@ import {
   monthBounds,
   newId,
   publishEvent,
+  scheduleJob,
   type Logger,
+  type ScheduledJob,
 } from '@finance/shared';
-import cron, { type ScheduledTask } from 'node-cron';
 import type { DataSource } from 'typeorm';
 import { MONTHLY_JOB_OFF } from '../config';
 import { insertReport } from '../data/monthly-reports';
@@ -18,8 +19,8 @@ import { generatedOn } from '../domain/display';
 import { loadMonthlyReport, renderMonthlyReport } from '../pdf/monthly-report';
 import { PdfUnavailableProblem, type PdfRenderer } from '../pdf/renderer';
 
-/** One replica acts per run: the others find this lock taken and skip. */
-const JOB_LOCK = 'finance-tracker:reports:monthly-job';
+/** The job's name: its lock (one replica acts per run, the others skip) and its metrics. */
+export const MONTHLY_JOB = 'monthly-reports';
 
 export interface MonthlyReportJobDeps {
   dataSource: DataSource;
@@ -45,46 +46,29 @@ export function dueMonth(today: string): string {
 
 /**
  * Generates last month's report for every user for whom, in their own timezone, that month is
- * over (it is the 1st or later of the next one) and whose report does not exist yet; stores the
- * PDF and publishes reports.monthly.ready through the outbox in the same transaction.
- * Runs under a PostgreSQL advisory lock; the (user, month) unique key makes a rare overlap harmless.
+ * over at `now` (it is the 1st or later of the next one) and whose report does not exist yet;
+ * stores the PDF and publishes reports.monthly.ready through the outbox in the same transaction.
+ * The caller holds the job's lock (`scheduleJob`); the (user, month) unique key makes a rare
+ * overlap harmless all the same.
  */
-export async function generateDueReports(deps: MonthlyReportJobDeps): Promise<JobRun> {
-  const now = deps.clock();
-  const runner = deps.dataSource.createQueryRunner();
-  await runner.connect();
-  const run: JobRun = { acted: false, generated: [], failed: 0, renderingUnavailable: false };
-  try {
-    const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock(hashtext($1)) AS locked`, [
-      JOB_LOCK,
-    ])) as Array<{
-      locked: boolean;
-    }>;
-    if (!locked) return run;
-    run.acted = true;
+export async function generateDueReports(deps: MonthlyReportJobDeps, now: Date): Promise<JobRun> {
+  const run: JobRun = { acted: true, generated: [], failed: 0, renderingUnavailable: false };
+  for (const user of await usersWithTransactions(deps.dataSource)) {
+    const month = dueMonth(localDate(now, user.timezone));
     try {
-      for (const user of await usersWithTransactions(deps.dataSource)) {
-        const month = dueMonth(localDate(now, user.timezone));
-        try {
-          const reportId = await generateMonthlyReport(deps, user, month);
-          if (reportId) run.generated.push({ userId: user.userId, month, reportId });
-        } catch (error) {
-          // Without a browser no user's report can be made: stop here, once, rather than fail each.
-          if (error instanceof PdfUnavailableProblem) {
-            run.renderingUnavailable = true;
-            deps.logger.warn('monthly reports postponed: PDF rendering is unavailable on this server');
-            break;
-          }
-          // One user's failure must not starve the others; the next run retries them.
-          run.failed++;
-          deps.logger.error({ err: error, userId: user.userId, month }, 'monthly report failed');
-        }
+      const reportId = await generateMonthlyReport(deps, user, month);
+      if (reportId) run.generated.push({ userId: user.userId, month, reportId });
+    } catch (error) {
+      // Without a browser no user's report can be made: stop here, once, rather than fail each.
+      if (error instanceof PdfUnavailableProblem) {
+        run.renderingUnavailable = true;
+        deps.logger.warn('monthly reports postponed: PDF rendering is unavailable on this server');
+        break;
       }
-    } finally {
-      await runner.query(`SELECT pg_advisory_unlock(hashtext($1))`, [JOB_LOCK]);
+      // One user's failure must not starve the others; the next run retries them.
+      run.failed++;
+      deps.logger.error({ err: error, userId: user.userId, month }, 'monthly report failed');
     }
-  } finally {
-    await runner.release();
   }
   return run;
 }
@@ -166,42 +150,58 @@ export async function generateMonthlyReport(
   return stored ? reportId : undefined;
 }
 
+const NOT_ACTED: JobRun = { acted: false, generated: [], failed: 0, renderingUnavailable: false };
+
 /**
- * The monthly-report job: `run()` once now (tests, tools), `schedule(expression)` on node-cron
- * (no overlapping runs; `off` schedules nothing), `stop()` at shutdown.
+ * The monthly-report job on shared's `scheduleJob` (its advisory lock across replicas, no two
+ * rounds in one process, "now" from the service's clock, runs counted in `job_runs_total`):
+ * `schedule(expression)` on node-cron (`off` schedules nothing), `run()` one round now (tests,
+ * tools: what it did, or `acted: false` when another replica held the lock), `stop()` at shutdown.
  */
 export class MonthlyReportJob {
-  private task?: ScheduledTask;
+  private job: ScheduledJob;
+  /** What the round this process ran last did (scheduleJob answers only whether it ran one). */
+  private lastRun?: JobRun;
 
-  constructor(private readonly deps: MonthlyReportJobDeps) {}
+  constructor(private readonly deps: MonthlyReportJobDeps) {
+    this.job = this.scheduled(MONTHLY_JOB_OFF);
+  }
+
+  private scheduled(expression: string): ScheduledJob {
+    return scheduleJob(this.deps, {
+      name: MONTHLY_JOB,
+      schedule: expression,
+      run: async (now) => {
+        const run = await generateDueReports(this.deps, now);
+        this.lastRun = run;
+        // Logged by scheduleJob when there is something to say.
+        return run.generated.length || run.failed
+          ? { generated: run.generated.length, failed: run.failed }
+          : undefined;
+      },
+    });
+  }
+
+  /** A `run()` in progress: a second caller meanwhile shares its round but did not act itself. */
+  private running?: Promise<JobRun>;
 
   run(): Promise<JobRun> {
-    return generateDueReports(this.deps);
+    if (this.running) return this.running.then(() => NOT_ACTED);
+    this.running = (async () => {
+      this.lastRun = undefined;
+      const ran = await this.job.runNow();
+      return (ran && this.lastRun) || NOT_ACTED;
+    })().finally(() => (this.running = undefined));
+    return this.running;
   }
 
   schedule(expression: string): void {
-    if (expression === MONTHLY_JOB_OFF) return;
-    this.task = cron.schedule(
-      expression,
-      async () => {
-        try {
-          const run = await this.run();
-          if (run.generated.length || run.failed)
-            this.deps.logger.info(
-              { generated: run.generated.length, failed: run.failed },
-              'monthly reports run',
-            );
-        } catch (error) {
-          // The database was away, say: the next run tries again.
-          this.deps.logger.error({ err: error }, 'monthly reports run failed');
-        }
-      },
-      { name: 'monthly-reports', noOverlap: true },
-    );
+    const previous = this.job;
+    this.job = this.scheduled(expression);
+    void previous.close();
   }
 
   async stop(): Promise<void> {
-    await this.task?.stop();
-    this.task = undefined;
+    await this.job.close();
   }
 }
