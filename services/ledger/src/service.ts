@@ -1,4 +1,4 @@
-import { defineService } from '@finance/shared';
+import { defineService, type Closer } from '@finance/shared';
 import { ledgerConfigSchema } from './config';
 import { ledgerEntities } from './data/entities';
 import { ledgerMigrations } from './data/migrations';
@@ -9,7 +9,7 @@ import { categoriesRouter } from './http/categories';
 import { recurringRouter } from './http/recurring';
 import { transactionsRouter } from './http/transactions';
 import { scheduleIdempotencyKeyPurge } from './jobs/purge-idempotency-keys';
-import { scheduleRecurring } from './jobs/recurring-scheduler';
+import { runRecurringRound, scheduleRecurring, type RecurringParts } from './jobs/recurring-scheduler';
 
 /** The ledger: accounts, categories and transactions, the source of truth for money. */
 export default defineService({
@@ -23,9 +23,14 @@ export default defineService({
       'Accounts, categories, transactions and recurring templates: the source of truth for money. Amounts are exact decimal strings.',
   },
   userEvents: ledgerUserEvents,
-  setup: (context) => {
+  setup: (context): RecurringParts & { closers: Closer[] } => {
     const recurringScheduler = scheduleRecurring(context);
-    return { recurringScheduler, closers: [scheduleIdempotencyKeyPurge(context), recurringScheduler] };
+    return {
+      recurringScheduler,
+      runRecurringRound: (now) =>
+        runRecurringRound(context, now, { concurrency: context.config.RECURRING_CONCURRENCY }),
+      closers: [scheduleIdempotencyKeyPurge(context), recurringScheduler],
+    };
   },
   routes: (context) => [
     accountsRouter(context),

@@ -1,6 +1,11 @@
-import { compareDates, scheduleJob, type ScheduledJob, type ServiceContext } from '@finance/shared';
+import {
+  MAX_PERIODS,
+  compareDates,
+  scheduleJob,
+  type ScheduledJob,
+  type ServiceContext,
+} from '@finance/shared';
 import { dueCandidates, reminderCandidates, type DueCandidate } from '../data/recurring';
-import { MAX_PERIODS } from '@finance/shared';
 import { latestTodayAnywhere, todayFor } from '../domain/recurring-dates';
 import type { LedgerConfig } from '../config';
 import { remindOfNext, stepTemplate, type StepOutcome } from '../use-cases/recurring';
@@ -94,6 +99,12 @@ export async function runRecurringRound(
     },
   );
   return round;
+}
+
+/** What the ledger's `setup` hands tests and tools: the scheduled job, and a round run directly (as another replica would, without the job's lock). */
+export interface RecurringParts {
+  recurringScheduler: ScheduledJob;
+  runRecurringRound: (now: Date) => Promise<RecurringRound>;
 }
 
 /** The scheduler: `RECURRING_SCHEDULE` (every 5 minutes by default), one replica at a time (scheduleJob's lock). */
