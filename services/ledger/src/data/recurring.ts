@@ -94,11 +94,12 @@ export async function saveTemplate(
   values: Partial<TemplateValues>,
   now: Date,
 ): Promise<RecurringTemplate> {
-  const columns =
-    values.amountMinor === undefined ? values : { ...values, amountMinor: values.amountMinor.toString() };
-  Object.assign(template, columns, { version: template.version + 1, updatedAt: now });
-  await manager.save(RecurringTemplate, template);
-  return template;
+  const { amountMinor, ...rest } = values;
+  const columns = amountMinor === undefined ? rest : { ...rest, amountMinor: amountMinor.toString() };
+  const change = { ...columns, version: template.version + 1, updatedAt: now };
+  // One UPDATE by id (save() would read the row first): the scheduler runs this once per occurrence.
+  await manager.update(RecurringTemplate, { id: template.id }, change);
+  return Object.assign(template, change);
 }
 
 export async function deleteTemplate(manager: EntityManager, template: RecurringTemplate): Promise<void> {
@@ -114,6 +115,25 @@ export function listTemplates(
   if (options.isActive !== undefined) qb.andWhere('t.is_active = :isActive', { isActive: options.isActive });
   return pageInCreationOrder(qb, 't', options).getMany();
 }
+
+/** What a scheduler tick reads of due templates ($1 latest today, $2/$3 keyset, $4 limit); exported for the bench's plans. */
+export const DUE_CANDIDATES_SQL = `SELECT t.id, t.user_id, to_char(t.next_occurrence_date, 'YYYY-MM-DD') AS date, u.timezone
+         FROM recurring_templates t LEFT JOIN user_directory u ON u.user_id = t.user_id
+        WHERE t.is_active AND t.next_occurrence_date IS NOT NULL AND t.next_occurrence_date <= $1
+          AND ($2::date IS NULL OR (t.next_occurrence_date, t.id) > ($2::date, $3::uuid))
+        ORDER BY t.next_occurrence_date, t.id
+        LIMIT $4`;
+
+/** What a scheduler tick reads of reminders due (the same parameters). */
+export const REMINDER_CANDIDATES_SQL = `SELECT t.id, t.user_id, to_char(t.next_occurrence_date - t.remind_days_before, 'YYYY-MM-DD') AS date,
+              u.timezone
+         FROM recurring_templates t LEFT JOIN user_directory u ON u.user_id = t.user_id
+        WHERE t.is_active AND t.remind_days_before > 0 AND t.next_occurrence_date IS NOT NULL
+          AND t.reminded_date IS DISTINCT FROM t.next_occurrence_date
+          AND t.next_occurrence_date - t.remind_days_before <= $1
+          AND ($2::date IS NULL OR (t.next_occurrence_date - t.remind_days_before, t.id) > ($2::date, $3::uuid))
+        ORDER BY t.next_occurrence_date - t.remind_days_before, t.id
+        LIMIT $4`;
 
 /** A template a scheduler tick may have to handle, with its user's zone (what "today" is for it). */
 export interface DueCandidate {
@@ -135,15 +155,7 @@ export async function dueCandidates(
   limit: number,
 ): Promise<DueCandidate[]> {
   const rows: Array<{ id: string; user_id: string; date: string; timezone: string | null }> =
-    await manager.query(
-      `SELECT t.id, t.user_id, to_char(t.next_occurrence_date, 'YYYY-MM-DD') AS date, u.timezone
-         FROM recurring_templates t LEFT JOIN user_directory u ON u.user_id = t.user_id
-        WHERE t.is_active AND t.next_occurrence_date IS NOT NULL AND t.next_occurrence_date <= $1
-          AND ($2::date IS NULL OR (t.next_occurrence_date, t.id) > ($2::date, $3::uuid))
-        ORDER BY t.next_occurrence_date, t.id
-        LIMIT $4`,
-      [latest, after?.date ?? null, after?.id ?? null, limit],
-    );
+    await manager.query(DUE_CANDIDATES_SQL, [latest, after?.date ?? null, after?.id ?? null, limit]);
   return rows.map((r) => ({ id: r.id, userId: r.user_id, date: r.date, timezone: r.timezone }));
 }
 
@@ -155,18 +167,7 @@ export async function reminderCandidates(
   limit: number,
 ): Promise<DueCandidate[]> {
   const rows: Array<{ id: string; user_id: string; date: string; timezone: string | null }> =
-    await manager.query(
-      `SELECT t.id, t.user_id, to_char(t.next_occurrence_date - t.remind_days_before, 'YYYY-MM-DD') AS date,
-              u.timezone
-         FROM recurring_templates t LEFT JOIN user_directory u ON u.user_id = t.user_id
-        WHERE t.is_active AND t.remind_days_before > 0 AND t.next_occurrence_date IS NOT NULL
-          AND t.reminded_date IS DISTINCT FROM t.next_occurrence_date
-          AND t.next_occurrence_date - t.remind_days_before <= $1
-          AND ($2::date IS NULL OR (t.next_occurrence_date - t.remind_days_before, t.id) > ($2::date, $3::uuid))
-        ORDER BY t.next_occurrence_date - t.remind_days_before, t.id
-        LIMIT $4`,
-      [latest, after?.date ?? null, after?.id ?? null, limit],
-    );
+    await manager.query(REMINDER_CANDIDATES_SQL, [latest, after?.date ?? null, after?.id ?? null, limit]);
   return rows.map((r) => ({ id: r.id, userId: r.user_id, date: r.date, timezone: r.timezone }));
 }
 

@@ -73,9 +73,9 @@ export async function runRecurringRound(
       if (compareDates(candidate.date, todayFor(now, candidate.timezone ?? 'UTC')) > 0) return;
       try {
         for (let step = 0; step < MAX_PERIODS; step++) {
-          const outcome = await stepTemplate(context, candidate.userId, candidate.id);
-          if (outcome === 'nothing-due') break;
+          const { outcome, moreDue } = await stepTemplate(context, candidate.userId, candidate.id);
           count[outcome]();
+          if (!moreDue) break;
         }
       } catch (error) {
         round.errors++;

@@ -354,9 +354,10 @@ export function stepTemplate(
   context: LedgerContext,
   userId: string,
   templateId: string,
-): Promise<StepOutcome> {
+): Promise<{ outcome: StepOutcome; moreDue: boolean }> {
   return withUserSettings(context, userId, (settingsOf) =>
-    context.dataSource.transaction(async (manager): Promise<StepOutcome> => {
+    context.dataSource.transaction(async (manager) => {
+      const nothing = { outcome: 'nothing-due' as const, moreDue: false };
       const user = await lockUserForWrite(manager, userId);
       const template = await claimTemplate(manager, userId, templateId);
       const now = context.clock();
@@ -366,10 +367,10 @@ export function stepTemplate(
         template.nextOccurrenceDate === null ||
         template.nextOccurrenceIndex === null
       )
-        return 'nothing-due';
+        return nothing;
       const date = template.nextOccurrenceDate;
       const index = template.nextOccurrenceIndex;
-      if (compareDates(date, today) > 0) return 'nothing-due';
+      if (compareDates(date, today) > 0) return nothing;
       const occurrence = await insertOccurrence(
         manager,
         {
@@ -407,7 +408,8 @@ export function stepTemplate(
         }
       }
       await advancePast(manager, template, index, now);
-      return outcome;
+      const next = template.nextOccurrenceDate;
+      return { outcome, moreDue: next !== null && compareDates(next, today) <= 0 };
     }),
   );
 }
