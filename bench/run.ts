@@ -22,6 +22,7 @@ import { peerBench } from './benches/peer';
 import { hostileBodyBench } from './benches/hostile-body';
 import { goalsBench } from './benches/goals';
 import { notifierBench } from './benches/notifier';
+import { recurringBench } from './benches/recurring';
 
 // Footprint last: "after load" means after everything else ran.
 const BENCHES: Bench[] = [
@@ -30,6 +31,7 @@ const BENCHES: Bench[] = [
   lagBench,
   goalsBench,
   notifierBench,
+  recurringBench,
   paginationBench,
   analyticsBench,
   importBench,

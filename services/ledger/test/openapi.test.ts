@@ -32,6 +32,17 @@ describe('OpenAPI document and operations', () => {
         'PUT /transactions/{id}',
         'PATCH /transactions/{id}',
         'DELETE /transactions/{id}',
+        'POST /recurring',
+        'GET /recurring',
+        'GET /recurring/due',
+        'GET /recurring/{id}',
+        'PUT /recurring/{id}',
+        'PATCH /recurring/{id}',
+        'DELETE /recurring/{id}',
+        'GET /recurring/{id}/occurrences',
+        'POST /recurring/{id}/occurrences/{date}/approve',
+        'POST /recurring/{id}/occurrences/{date}/skip',
+        'POST /recurring/{id}/process',
       ].sort(),
     );
     const listParams = doc.paths['/transactions'].get.parameters.map((p: { name: string }) => p.name);

@@ -1,15 +1,20 @@
-import cron from 'node-cron';
-import { purgeExpiredIdempotencyKeys, type Closer, type ServiceContext } from '@finance/shared';
+import {
+  purgeExpiredIdempotencyKeys,
+  scheduleJob,
+  type ScheduledJob,
+  type ServiceContext,
+} from '@finance/shared';
 
-/** Hourly: forget Idempotency-Keys older than their 24 h replay window. Safe on every replica. */
-export function scheduleIdempotencyKeyPurge(context: Pick<ServiceContext, 'dataSource' | 'logger'>): Closer {
-  const task = cron.schedule('17 * * * *', async () => {
-    try {
+/** Hourly: forget Idempotency-Keys older than their 24 h replay window (scheduleJob: one replica a round). */
+export function scheduleIdempotencyKeyPurge(
+  context: Pick<ServiceContext, 'dataSource' | 'logger' | 'clock'>,
+): ScheduledJob {
+  return scheduleJob(context, {
+    name: 'ledger-idempotency-key-purge',
+    schedule: '17 * * * *',
+    run: async () => {
       const purged = await purgeExpiredIdempotencyKeys(context.dataSource.manager);
-      if (purged) context.logger.info({ purged }, 'expired idempotency keys purged');
-    } catch (error) {
-      context.logger.warn({ err: error }, 'idempotency key purge failed');
-    }
+      return purged ? { purged } : undefined;
+    },
   });
-  return { name: 'idempotency key purge', close: () => task.stop() };
 }

@@ -24,6 +24,7 @@ import {
   type CategoryCursor,
 } from '../data/categories';
 import type { Category } from '../data/entities';
+import { moveTemplatesToCategory } from '../data/recurring';
 import { publishCategoryChange, publishCategoryDeleted, publishTransactionChange } from '../events/publish';
 import type { LedgerContext } from './context';
 import type { VersionCheck } from './version-check';
@@ -192,6 +193,7 @@ export async function deleteCategory(
       await publishCategoryChange(manager, 'updated', child);
     for (const moved of await moveTransactions(manager, category, reassignTo, now))
       await publishTransactionChange(manager, 'updated', moved);
+    await moveTemplatesToCategory(manager, userId, category.id, reassignTo);
     await deleteCategoryRow(manager, category);
     await publishCategoryDeleted(manager, category, reassignTo);
   });

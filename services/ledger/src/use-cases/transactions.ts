@@ -70,9 +70,9 @@ export type TransactionRunner<A> = (work: (manager: EntityManager) => Promise<Tr
 /**
  * Checks a draft against the user (locked, with their settings), accounts and category in one
  * share-locking read, and turns it into the values to store. A draft without an account goes to
- * the default one, made on first need.
+ * the default one, made on first need. (Also what a recurring template is checked with.)
  */
-async function resolveDraft(
+export async function resolveDraft(
   context: LedgerContext,
   manager: EntityManager,
   userId: string,
@@ -118,13 +118,26 @@ export function createTransaction<A>(
   run: TransactionRunner<A>,
 ): Promise<A> {
   return withUserSettings(context, userId, (settingsOf) =>
-    run(async (manager) => {
-      const values = await resolveDraft(context, manager, userId, settingsOf, draft);
-      const transaction = await insertTransaction(manager, userId, values, context.clock());
-      await publishTransactionChange(manager, 'created', transaction);
-      return transaction;
-    }),
+    run((manager) => recordTransaction(context, manager, userId, settingsOf, draft)),
   );
+}
+
+/**
+ * Books a new transaction in the caller's DB transaction: the rules, the row and its
+ * `ledger.transaction.created` (outbox), as POST /transactions books one. A recurring occurrence
+ * is booked with it, in the transaction that also records the occurrence.
+ */
+export async function recordTransaction(
+  context: LedgerContext,
+  manager: EntityManager,
+  userId: string,
+  settingsOf: SettingsOf,
+  draft: TransactionDraft,
+): Promise<Transaction> {
+  const values = await resolveDraft(context, manager, userId, settingsOf, draft);
+  const transaction = await insertTransaction(manager, userId, values, context.clock());
+  await publishTransactionChange(manager, 'created', transaction);
+  return transaction;
 }
 
 export async function getTransaction(
