@@ -1,7 +1,25 @@
-import type { z } from 'zod';
-import { serviceConfigSchema } from '@finance/shared';
+import { z } from 'zod';
+import { isJobSchedule, serviceConfigSchema } from '@finance/shared';
 
-/** The ledger's environment: what every service reads (port and database from services.json); it has no variable of its own. */
-export const ledgerConfigSchema = serviceConfigSchema('ledger');
+const optionalUrl = z.preprocess(
+  (v) => (v === '' ? undefined : v),
+  z.url({ protocol: /^https?$/ }).optional(),
+);
+
+/** The ledger's environment: what every service reads (port and database from services.json), and its own. */
+export const ledgerConfigSchema = serviceConfigSchema('ledger', {
+  /** The Frankfurter API's base URL (e.g. http://frankfurter:8080 or https://api.frankfurter.app); empty: no provider, stored and hand-entered rates only. */
+  FX_PROVIDER_URL: optionalUrl,
+  /** The base the provider quotes against (Frankfurter: the ECB's EUR). */
+  FX_PROVIDER_BASE: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .default('EUR'),
+  FX_PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+  FX_PROVIDER_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  FX_PROVIDER_BACKOFF_MS: z.coerce.number().int().min(0).max(60_000).default(500),
+  /** When the latest rates are fetched (cron, in the server's time; the ECB publishes around 16:00 CET); `off`: only on demand. */
+  FX_RATES_SCHEDULE: z.string().default('30 16 * * 1-5').refine(isJobSchedule, 'a cron expression or off'),
+});
 
 export type LedgerConfig = z.output<typeof ledgerConfigSchema>;

@@ -5,7 +5,9 @@ import { ledgerMigrations } from './data/migrations';
 import { ledgerUserEvents } from './events/user-events';
 import { accountsRouter } from './http/accounts';
 import { categoriesRouter } from './http/categories';
+import { exchangeRatesRouter } from './http/exchange-rates';
 import { transactionsRouter } from './http/transactions';
+import { startExchangeRates } from './jobs/exchange-rates';
 import { scheduleIdempotencyKeyPurge } from './jobs/purge-idempotency-keys';
 
 /** The ledger: accounts, categories and transactions, the source of truth for money. */
@@ -20,6 +22,14 @@ export default defineService({
       'Accounts, categories and transactions: the source of truth for money. Amounts are exact decimal strings.',
   },
   userEvents: ledgerUserEvents,
-  setup: (context) => ({ closers: [scheduleIdempotencyKeyPurge(context)] }),
-  routes: (context) => [accountsRouter(context), categoriesRouter(context), transactionsRouter(context)],
+  setup: (context) => {
+    const fx = startExchangeRates(context);
+    return { exchangeRates: fx.exchangeRates, closers: [scheduleIdempotencyKeyPurge(context), fx.job] };
+  },
+  routes: (context) => [
+    accountsRouter(context),
+    categoriesRouter(context),
+    exchangeRatesRouter(context), // before transactions: POST /transactions/convert
+    transactionsRouter(context),
+  ],
 });

@@ -1,0 +1,42 @@
+import { scheduleJob, type ScheduledJob, type ServiceContext } from '@finance/shared';
+import type { LedgerConfig } from '../config';
+import { FrankfurterClient } from '../data/fx-provider';
+import { fetchLatestRates, type ExchangeRates } from '../use-cases/exchange-rates';
+import { registerExchangeRates } from '../use-cases/fx-conversions';
+
+/**
+ * The service's rate source (the provider when FX_PROVIDER_URL is set) and the daily job that
+ * stores the provider's latest rates (one replica at a time, the shared scheduleJob). Without a
+ * provider it says so in one line at start: same-currency use works, conversions need stored rates.
+ */
+export function startExchangeRates(context: ServiceContext<LedgerConfig>): {
+  exchangeRates: ExchangeRates;
+  job: ScheduledJob;
+} {
+  const { config } = context;
+  const logger = context.logger.child({ part: 'exchange-rates' });
+  const exchangeRates: ExchangeRates = {
+    provider: config.FX_PROVIDER_URL
+      ? new FrankfurterClient({
+          baseUrl: config.FX_PROVIDER_URL,
+          timeoutMs: config.FX_PROVIDER_TIMEOUT_MS,
+          retries: config.FX_PROVIDER_RETRIES,
+          backoffMs: config.FX_PROVIDER_BACKOFF_MS,
+        })
+      : undefined,
+    providerBase: config.FX_PROVIDER_BASE,
+    logger,
+    attempted: new Map(),
+  };
+  registerExchangeRates(context.dataSource, exchangeRates);
+  const job = scheduleJob(context, {
+    name: 'exchange-rates-latest',
+    schedule: exchangeRates.provider ? config.FX_RATES_SCHEDULE : 'off',
+    run: () => fetchLatestRates({ dataSource: context.dataSource, clock: context.clock, exchangeRates }),
+  });
+  if (!exchangeRates.provider)
+    logger.warn(
+      'exchange rates unavailable: no FX_PROVIDER_URL, so only stored and admin-entered rates convert (same-currency use works)',
+    );
+  return { exchangeRates, job };
+}
