@@ -32,6 +32,11 @@ describe('OpenAPI document and operations', () => {
         'PUT /transactions/{id}',
         'PATCH /transactions/{id}',
         'DELETE /transactions/{id}',
+        'POST /transactions/convert',
+        'GET /currencies',
+        'GET /exchange-rates',
+        'PUT /exchange-rates',
+        'POST /exchange-rates/import',
       ].sort(),
     );
     const listParams = doc.paths['/transactions'].get.parameters.map((p: { name: string }) => p.name);

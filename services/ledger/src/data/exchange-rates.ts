@@ -51,8 +51,8 @@ export async function upsertRates(manager: EntityManager, rates: StoredRate[], n
   if (rates.length === 0) return 0;
   await manager.query(
     `INSERT INTO exchange_rates (base, quote, date, rate, source, updated_at)
-     SELECT * FROM unnest($1::char(3)[], $2::char(3)[], $3::date[], $4::numeric[], $5::text[]),
-            (SELECT $6::timestamptz)
+     SELECT r.base, r.quote, r.date, r.rate, r.source, $6::timestamptz
+       FROM unnest($1::char(3)[], $2::char(3)[], $3::date[], $4::numeric[], $5::text[]) AS r (base, quote, date, rate, source)
      ON CONFLICT (base, quote, date) DO UPDATE
        SET rate = EXCLUDED.rate, source = EXCLUDED.source, updated_at = EXCLUDED.updated_at`,
     [

@@ -1,4 +1,11 @@
-import { convertMinorUnitsAt, divideHalfEven, rateRatio, type RateRatio } from '@finance/shared';
+import {
+  addDays,
+  convertMinorUnitsAt,
+  divideHalfEven,
+  rateRatio,
+  weekdayOf,
+  type RateRatio,
+} from '@finance/shared';
 
 /** A stored rate: `rate` units of `quote` per unit of `base`, on `date`. */
 export interface StoredRate {
@@ -99,4 +106,15 @@ export function implausibleRate(rate: string, previous: string | undefined): str
 /** The problem text when no rate exists: "no EUR→JPY rate on or before 2026-01-03". */
 export function noRateMessage(from: string, to: string, date: string): string {
   return `no ${from}→${to} rate on or before ${date}`;
+}
+
+/**
+ * Whether a rate of `rateDate` is the one for `date` for good: it is of that very day, or only a
+ * weekend lies between (the ECB publishes on working days: Friday's is Sunday's rate).
+ */
+export function isFinalQuote(rateDate: string, date: string): boolean {
+  if (rateDate >= date) return true;
+  for (let day = addDays(rateDate, 1); day <= date; day = addDays(day, 1))
+    if (weekdayOf(day) < 5) return false;
+  return true;
 }

@@ -187,7 +187,8 @@ export function exchangeRatesRouter(context: ServiceContext): ApiRouter {
       try {
         return await importEcbFile(fx(), body);
       } catch (error) {
-        if (error instanceof EcbFileProblem) throw badRequest('body', error.message);
+        if (error instanceof EcbFileProblem)
+          throw new HttpProblem(400, error.message, { errors: [{ field: 'body', message: error.message }] });
         throw error;
       }
     },

@@ -27,6 +27,7 @@ export function startExchangeRates(context: ServiceContext<LedgerConfig>): {
     providerBase: config.FX_PROVIDER_BASE,
     logger,
     attempted: new Map(),
+    answered: new Set(),
   };
   registerExchangeRates(context.dataSource, exchangeRates);
   const job = scheduleJob(context, {

@@ -1,9 +1,10 @@
 import type { EntityManager } from 'typeorm';
-import { addDays, daysBetween, isCurrency, localDate, type Logger } from '@finance/shared';
+import { addDays, isCurrency, localDate, type Logger } from '@finance/shared';
 import {
   convertWith,
   identityQuote,
   implausibleRate,
+  isFinalQuote,
   noRateMessage,
   type FxQuote,
   type StoredRate,
@@ -22,12 +23,12 @@ export interface ExchangeRates {
   logger: Logger;
   /** When a window was last asked of the provider (ms), so a rate it lacks is not asked for on every write. */
   readonly attempted: Map<string, number>;
+  /** Past days the provider has answered for: what is stored for them is all it has. */
+  readonly answered: Set<string>;
 }
 
 export type FxContext = Pick<LedgerContext, 'dataSource' | 'clock'> & { exchangeRates: ExchangeRates };
 
-/** A stored rate at most this old (days before the date asked for) is used without asking the provider. */
-export const FRESH_ENOUGH_DAYS = 6;
 /** How far back a missing rate is fetched: covers weekends and the longest run of ECB holidays. */
 const FETCH_WINDOW_DAYS = 10;
 const RETRY_PROVIDER_AFTER_MS = 10 * 60_000;
@@ -90,6 +91,8 @@ export async function fetchRatesUpTo(context: FxContext, date: string): Promise<
   try {
     const days = await provider.range(start, end, providerBase);
     const outcome = await storeProviderDays(context, days, 'frankfurter');
+    for (let day = start; day <= end && day < today; day = addDays(day, 1))
+      context.exchangeRates.answered.add(day);
     logger.info({ start, end, ...outcome }, 'exchange rates fetched');
     return outcome.stored > 0;
   } catch (error) {
@@ -139,7 +142,8 @@ export class RatesToFetch extends Error {
 }
 
 /**
- * The stored quotes for what a write needs, keyed `FROM>TO`. A missing or stale one, when the
+ * The stored quotes for what a write needs, keyed `FROM>TO`. A missing one, or one of an earlier
+ * working day than the date (the provider may have published since), when the
  * provider has not been asked for that window lately, is a {@link RatesToFetch}: the write is
  * undone, the rates fetched outside any database transaction, and the write run again
  * ({@link withRates}). Whatever is stored then is used, or a 422 names the missing rate.
@@ -155,8 +159,9 @@ export async function quotesFor(
   for (const need of needs) {
     const quote = await findQuote(manager, need.from, need.to, need.date);
     if (quote) quotes.set(`${need.from}>${need.to}`, quote);
-    const stale = !quote || daysBetween(quote.date, need.date) > FRESH_ENOUGH_DAYS;
-    if (mayFetch && stale && mayAskProvider(context, need.date)) toFetch.push(need);
+    const final =
+      quote && (isFinalQuote(quote.date, need.date) || context.exchangeRates.answered.has(need.date));
+    if (mayFetch && !final && mayAskProvider(context, need.date)) toFetch.push(need);
   }
   if (toFetch.length) throw new RatesToFetch(toFetch);
   return quotes;

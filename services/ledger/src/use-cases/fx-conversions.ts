@@ -20,6 +20,7 @@ const STORED_ONLY: ExchangeRates = {
   providerBase: 'EUR',
   logger: pino({ enabled: false }),
   attempted: new Map(),
+  answered: new Set(),
 };
 
 export function fxContextOf(context: Pick<LedgerContext, 'dataSource' | 'clock'>): FxContext {
