@@ -24,7 +24,10 @@ export default defineService({
   userEvents: ledgerUserEvents,
   setup: (context) => {
     const fx = startExchangeRates(context);
-    return { exchangeRates: fx.exchangeRates, closers: [scheduleIdempotencyKeyPurge(context), fx.job] };
+    return {
+      exchangeRates: fx.exchangeRates,
+      closers: [scheduleIdempotencyKeyPurge(context), fx.job, fx.baseChangeJob],
+    };
   },
   routes: (context) => [
     accountsRouter(context),

@@ -34,6 +34,7 @@ describe('OpenAPI document and operations', () => {
         'DELETE /transactions/{id}',
         'POST /transactions/convert',
         'GET /currencies',
+        'GET /currencies/base-change',
         'GET /exchange-rates',
         'PUT /exchange-rates',
         'POST /exchange-rates/import',

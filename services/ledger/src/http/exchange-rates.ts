@@ -17,6 +17,7 @@ import { formatRate } from '../domain/fx';
 import { EcbFileProblem } from '../domain/fx-ecb-csv';
 import { storableMinorUnits } from '../domain/money';
 import { currenciesWithRates, ratesOn } from '../data/exchange-rates';
+import { findBaseCurrencyChange } from '../data/fx-base-change';
 import { convertAmount, importEcbFile, putManualRates } from '../use-cases/exchange-rates';
 import { fxContextOf } from '../use-cases/fx-conversions';
 import { getTransaction } from '../use-cases/transactions';
@@ -40,6 +41,23 @@ const currencySchema = z.object({
   minor_unit_digits: z.number().int().meta({ example: 0 }),
   historic: z.boolean().meta({ description: 'Withdrawn: not accepted for new accounts or transactions' }),
   rates_available: z.boolean().meta({ description: 'Whether any exchange rate for it is stored' }),
+});
+
+const baseChangeSchema = z.object({
+  base_currency: z.string().meta({ example: 'EUR' }),
+  status: z.enum(['running', 'done']),
+  total: z
+    .number()
+    .int()
+    .meta({ description: 'Transactions recorded in another base currency when it started' }),
+  done: z.number().int(),
+  failed: z
+    .number()
+    .int()
+    .meta({ description: 'Left in their old base currency: no rate on or before their date' }),
+  last_problem: z.string().nullable().meta({ example: 'no JPY→CHF rate on or before 2001-01-05' }),
+  started_at: z.string(),
+  updated_at: z.string(),
 });
 
 const storedRateSchema = z.object({
@@ -119,6 +137,35 @@ export function exchangeRatesRouter(context: ServiceContext): ApiRouter {
           historic: c.historic,
           rates_available: withRates.has(c.code),
         })),
+      };
+    },
+  );
+
+  api.get(
+    '/currencies/base-change',
+    {
+      summary: 'Progress of your base-currency change',
+      description:
+        'After you change your base currency (PATCH /users/me), the ledger recomputes the base amounts of your transactions in the background, ' +
+        'each at the rate of its own date, and publishes them as updates. `failed` counts those with no rate on or before their date: they keep their old base amount and currency.',
+      tags: ['Currencies'],
+      responses: {
+        200: { description: 'The change', schema: baseChangeSchema },
+        404: { description: 'No base-currency change recorded' },
+      },
+    },
+    async ({ user }) => {
+      const change = await findBaseCurrencyChange(context.dataSource.manager, user.id);
+      if (!change) throw new HttpProblem(404, 'No base-currency change recorded');
+      return {
+        base_currency: change.baseCurrency,
+        status: change.status,
+        total: change.total,
+        done: change.done,
+        failed: change.failed,
+        last_problem: change.lastProblem,
+        started_at: change.startedAt.toISOString(),
+        updated_at: change.updatedAt.toISOString(),
       };
     },
   );

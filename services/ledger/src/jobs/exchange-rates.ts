@@ -2,16 +2,19 @@ import { scheduleJob, type ScheduledJob, type ServiceContext } from '@finance/sh
 import type { LedgerConfig } from '../config';
 import { FrankfurterClient } from '../data/fx-provider';
 import { fetchLatestRates, type ExchangeRates } from '../use-cases/exchange-rates';
+import { recomputeBaseAmounts } from '../use-cases/fx-base-change';
 import { registerExchangeRates } from '../use-cases/fx-conversions';
 
 /**
  * The service's rate source (the provider when FX_PROVIDER_URL is set) and the daily job that
  * stores the provider's latest rates (one replica at a time, the shared scheduleJob). Without a
  * provider it says so in one line at start: same-currency use works, conversions need stored rates.
+ * And the job that recomputes base amounts after a user changed their base currency.
  */
 export function startExchangeRates(context: ServiceContext<LedgerConfig>): {
   exchangeRates: ExchangeRates;
   job: ScheduledJob;
+  baseChangeJob: ScheduledJob;
 } {
   const { config } = context;
   const logger = context.logger.child({ part: 'exchange-rates' });
@@ -35,9 +38,23 @@ export function startExchangeRates(context: ServiceContext<LedgerConfig>): {
     schedule: exchangeRates.provider ? config.FX_RATES_SCHEDULE : 'off',
     run: () => fetchLatestRates({ dataSource: context.dataSource, clock: context.clock, exchangeRates }),
   });
+  // Every minute: base-currency changes still running (their progress is in the database, so a
+  // restart resumes where the last batch ended).
+  const baseChangeJob = scheduleJob(context, {
+    name: 'base-currency-recompute',
+    schedule: config.FX_BASE_CHANGE_SCHEDULE,
+    run: async () => {
+      const batches = await recomputeBaseAmounts({
+        dataSource: context.dataSource,
+        clock: context.clock,
+        exchangeRates,
+      });
+      return batches ? { batches } : undefined;
+    },
+  });
   if (!exchangeRates.provider)
     logger.warn(
       'exchange rates unavailable: no FX_PROVIDER_URL, so only stored and admin-entered rates convert (same-currency use works)',
     );
-  return { exchangeRates, job };
+  return { exchangeRates, job, baseChangeJob };
 }

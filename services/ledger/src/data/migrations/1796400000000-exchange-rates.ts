@@ -4,7 +4,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Exchange rates (one row per base, quote and day, the rate an exact decimal) and what a
  * transaction records of its conversion: the rate and the rate's date it was converted at, and
  * for a transfer between currencies what arrived in the receiving account. The new columns are
- * nullable, so the previous release's code keeps writing (expand first).
+ * nullable, so the previous release's code keeps writing (expand first). A change of a user's
+ * base currency is recomputed in the background: `base_currency_changes` is its progress.
  */
 export class ExchangeRates1796400000000 implements MigrationInterface {
   name = 'ExchangeRates1796400000000';
@@ -38,6 +39,8 @@ export class ExchangeRates1796400000000 implements MigrationInterface {
         done int NOT NULL DEFAULT 0,
         failed int NOT NULL DEFAULT 0,
         last_problem text,
+        -- The recomputation walks the user's transactions by id: where it got to (resumes after a restart).
+        last_id uuid,
         started_at timestamptz NOT NULL,
         updated_at timestamptz NOT NULL
       )`);
