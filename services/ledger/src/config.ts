@@ -20,6 +20,11 @@ export const ledgerConfigSchema = serviceConfigSchema('ledger', {
   FX_PROVIDER_BACKOFF_MS: z.coerce.number().int().min(0).max(60_000).default(500),
   /** When the latest rates are fetched (cron, in the server's time; the ECB publishes around 16:00 CET); `off`: only on demand. */
   FX_RATES_SCHEDULE: z.string().default('30 16 * * 1-5').refine(isJobSchedule, 'a cron expression or off'),
+  /** Store the provider's latest rates once at start (in the background; a failure is one warning line). */
+  FX_FETCH_ON_START: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   /** How often base-currency changes still running are worked on. */
   FX_BASE_CHANGE_SCHEDULE: z.string().default('* * * * *').refine(isJobSchedule, 'a cron expression or off'),
 });

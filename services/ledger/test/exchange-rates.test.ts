@@ -32,6 +32,7 @@ describe('currencies and exchange rates (a real local Frankfurter server)', () =
         FX_PROVIDER_RETRIES: '1',
         FX_PROVIDER_BACKOFF_MS: '1',
         FX_PROVIDER_TIMEOUT_MS: '2000',
+        FX_FETCH_ON_START: 'false', // each test decides what the provider has been asked
       },
     });
     const id = newId();
@@ -88,6 +89,22 @@ describe('currencies and exchange rates (a real local Frankfurter server)', () =
 
     const listed = await h.call('GET', '/currencies', user);
     expect(listed.body.data.find((c: { code: string }) => c.code === 'JPY').rates_available).toBe(true);
+  });
+
+  it('fetches on demand inside an Idempotency-Key request too: the retry replays the same answer', async () => {
+    const user = await h.user({ baseCurrency: 'USD' });
+    fake.setDay('2025-11-28', { USD: '1.0500', JPY: '160.00' });
+    const yen = await account(user, 'JPY');
+    const body = { account_id: yen.id, amount: '2100', date: '2025-11-30', transaction_type: 'expense' };
+    const headers = { 'Idempotency-Key': `fx-${user.id}` };
+    const first = await h.call('POST', '/transactions', user, { body, headers });
+    expect(first.status).toBe(201);
+    // 2100 JPY × 1.05 / 160 = 13.78125 USD → 13.78
+    expect(first.body).toMatchObject({ base_amount: '13.78', fx_rate_date: '2025-11-28' });
+    const again = await h.call('POST', '/transactions', user, { body, headers });
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body.id).toBe(first.body.id);
+    expect((await h.rowsOf(user.id)).transactions).toBe(1);
   });
 
   it('computes cross rates through the provider base exactly, rounding once (USD → JPY via EUR)', async () => {

@@ -52,6 +52,14 @@ export function startExchangeRates(context: ServiceContext<LedgerConfig>): {
       return batches ? { batches } : undefined;
     },
   });
+  if (exchangeRates.provider && config.FX_FETCH_ON_START)
+    void fetchLatestRates({ dataSource: context.dataSource, clock: context.clock, exchangeRates }).then(
+      (outcome) => logger.info({ ...outcome }, 'exchange rates: the provider answered; latest rates stored'),
+      (error: unknown) =>
+        logger.warn(
+          `exchange rates unavailable from ${config.FX_PROVIDER_URL}: ${(error as Error).message}; stored rates are used until it answers`,
+        ),
+    );
   if (!exchangeRates.provider)
     logger.warn(
       'exchange rates unavailable: no FX_PROVIDER_URL, so only stored and admin-entered rates convert (same-currency use works)',
