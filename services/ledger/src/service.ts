@@ -30,9 +30,9 @@ export default defineService({
     };
   },
   routes: (context) => [
+    exchangeRatesRouter(context), // first: GET /accounts/balances before /accounts/{id}
     accountsRouter(context),
     categoriesRouter(context),
-    exchangeRatesRouter(context), // before transactions: POST /transactions/convert
     transactionsRouter(context),
   ],
 });

@@ -179,6 +179,42 @@ describe('currencies and exchange rates (a real local Frankfurter server)', () =
     expect((await h.call('GET', `/accounts/${euros.id}`, user)).body.balance).toBe('-10.00');
   });
 
+  it('shows every account balance in the base currency at the date, with the total and what could not be converted', async () => {
+    const user = await h.user({ baseCurrency: 'EUR' });
+    const open = async (currency: string, opening: string) =>
+      (
+        await h.call('POST', '/accounts', user, {
+          body: { name: currency, type: 'savings', currency, opening_balance: opening },
+        })
+      ).body;
+    await open('EUR', '100.00');
+    await open('JPY', '16212');
+    await open('USD', '10.32');
+    await open('NOK', '50.00'); // the provider has no NOK
+    const res = await h.call('GET', '/accounts/balances?date=2026-01-04', user);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      base_currency: 'EUR',
+      date: '2026-01-04',
+      total: '210.00',
+      complete: false,
+    });
+    expect(
+      res.body.accounts.map((a: Record<string, unknown>) => [
+        a.currency,
+        a.balance,
+        a.base_balance,
+        a.fx_rate_date,
+      ]),
+    ).toEqual([
+      ['EUR', '100.00', '100.00', null],
+      ['JPY', '16212', '100.00', '2026-01-02'], // 16212 / 162.12
+      ['USD', '10.32', '10.00', '2026-01-02'], // 10.32 / 1.0321 = 9.999…
+      ['NOK', '50.00', null, null],
+    ]);
+    expect(res.body.accounts[3].problem).toBe('no NOK→EUR rate on or before 2026-01-04');
+  });
+
   it('converts a transaction or a plain amount (POST /transactions/convert)', async () => {
     const user = await h.user({ baseCurrency: 'EUR' });
     const dollars = await account(user, 'USD');

@@ -17,6 +17,7 @@ describe('OpenAPI document and operations', () => {
         'POST /accounts',
         'GET /accounts',
         'GET /accounts/{id}',
+        'GET /accounts/balances',
         'PUT /accounts/{id}',
         'PATCH /accounts/{id}',
         'DELETE /accounts/{id}',

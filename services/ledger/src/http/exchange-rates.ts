@@ -19,6 +19,7 @@ import { storableMinorUnits } from '../domain/money';
 import { currenciesWithRates, ratesOn } from '../data/exchange-rates';
 import { findBaseCurrencyChange } from '../data/fx-base-change';
 import { convertAmount, importEcbFile, putManualRates } from '../use-cases/exchange-rates';
+import { balancesInBaseCurrency } from '../use-cases/fx-balances';
 import { fxContextOf } from '../use-cases/fx-conversions';
 import { getTransaction } from '../use-cases/transactions';
 import { callUseCase } from './use-case-calls';
@@ -58,6 +59,25 @@ const baseChangeSchema = z.object({
   last_problem: z.string().nullable().meta({ example: 'no JPY→CHF rate on or before 2001-01-05' }),
   started_at: z.string(),
   updated_at: z.string(),
+});
+
+const balancesSchema = z.object({
+  base_currency: z.string().meta({ example: 'EUR' }),
+  date: z.string().meta({ example: '2026-01-05' }),
+  total: z.string().meta({ description: 'Sum of the converted balances', example: '1234.56' }),
+  complete: z.boolean().meta({ description: 'False when some account had no rate (left out of the total)' }),
+  accounts: z.array(
+    z.object({
+      account_id: z.uuid(),
+      name: z.string(),
+      currency: z.string(),
+      balance: z.string(),
+      base_balance: z.string().nullable(),
+      fx_rate: z.string().nullable(),
+      fx_rate_date: z.string().nullable(),
+      problem: z.string().nullable().meta({ example: 'no JPY→EUR rate on or before 2026-01-05' }),
+    }),
+  ),
 });
 
 const storedRateSchema = z.object({
@@ -136,6 +156,39 @@ export function exchangeRatesRouter(context: ServiceContext): ApiRouter {
           minor_unit_digits: c.minorDigits,
           historic: c.historic,
           rates_available: withRates.has(c.code),
+        })),
+      };
+    },
+  );
+
+  api.get(
+    '/accounts/balances',
+    {
+      summary: 'Your account balances in your base currency',
+      description:
+        "Every open account's balance in its currency and in your base currency at the latest rate on or before `date` (default today), and the total. " +
+        'An account with no rate is listed with `base_balance: null` and the problem, and `complete` is false.',
+      tags: ['Accounts'],
+      query: z.object({ date: calendarDateSchema.optional() }),
+      responses: { 200: { description: 'Balances', schema: balancesSchema } },
+    },
+    async ({ query, user }) => {
+      const view = await balancesInBaseCurrency(context, user.id, query.date);
+      return {
+        base_currency: view.baseCurrency,
+        date: view.date,
+        total: formatMinorUnits(view.totalMinor, view.baseCurrency),
+        complete: view.complete,
+        accounts: view.accounts.map((a) => ({
+          account_id: a.account.id,
+          name: a.account.name,
+          currency: a.account.currency,
+          balance: formatMinorUnits(a.balanceMinor, a.account.currency),
+          base_balance:
+            a.baseBalanceMinor === undefined ? null : formatMinorUnits(a.baseBalanceMinor, view.baseCurrency),
+          fx_rate: a.fxRate,
+          fx_rate_date: a.fxRateDate,
+          problem: a.problem,
         })),
       };
     },
