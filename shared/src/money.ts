@@ -1,50 +1,75 @@
 import { z } from 'zod';
 
-/**
- * ISO 4217 minor-unit digits. Money never touches floating point: amounts travel as decimal
- * strings and are stored as integer minor units (bigint); this table says where the point goes.
- */
-const NON_TWO_DIGIT: Record<string, number> = {
-  BIF: 0,
-  CLP: 0,
-  DJF: 0,
-  GNF: 0,
-  ISK: 0,
-  JPY: 0,
-  KMF: 0,
-  KRW: 0,
-  PYG: 0,
-  RWF: 0,
-  UGX: 0,
-  UYI: 0,
-  VND: 0,
-  VUV: 0,
-  XAF: 0,
-  XOF: 0,
-  XPF: 0,
-  BHD: 3,
-  IQD: 3,
-  JOD: 3,
-  KWD: 3,
-  LYD: 3,
-  OMR: 3,
-  TND: 3,
-  CLF: 4,
-  UYW: 4,
-};
-const TWO_DIGIT = (
-  'AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BOV BRL BSD BTN BWP BYN BZD CAD CDF ' +
-  'CHE CHF CHW CNY COP COU CRC CUC CUP CVE CZK DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GTQ ' +
-  'GYD HKD HNL HTG HUF IDR ILS INR IRR JMD KES KGS KHR KPW KYD KZT LAK LBP LKR LRD LSL MAD MDL MGA MKD MMK ' +
-  'MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD PAB PEN PGK PHP PKR PLN QAR RON RSD RUB ' +
-  'SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TOP TRY TTD TWD TZS UAH USD ' +
-  'USN UYU UZS VED VES WST XCD XCG YER ZAR ZMW ZWG ZWL'
-).split(' ');
+import { readFileSync } from 'node:fs';
+import * as iso4217 from 'currency-codes';
 
-export const CURRENCY_MINOR_DIGITS: Readonly<Record<string, number>> = Object.freeze({
-  ...Object.fromEntries(TWO_DIGIT.map((code) => [code, 2])),
-  ...NON_TWO_DIGIT,
-});
+/**
+ * ISO 4217 from the `currency-codes` package (ISO's list one, kept up to date by its authors):
+ * the codes, names and minor-unit digits. Money never touches floating point: amounts travel as
+ * decimal strings and are stored as integer minor units (bigint); the digits say where the point goes.
+ */
+export interface CurrencyInfo {
+  code: string;
+  name: string;
+  minorDigits: number;
+  /** Withdrawn from ISO 4217: readable where it is stored, not accepted for anything new. */
+  historic: boolean;
+}
+
+/**
+ * Codes ISO lists with "N.A." minor units (gold, bond units, XDR, the testing code, XXX): not
+ * money an account holds. The package flattens N.A. to 0 digits, so they are read from the ISO
+ * file it ships.
+ */
+function codesWithoutMinorUnits(): Set<string> {
+  const xml = readFileSync(require.resolve('currency-codes/iso-4217-list-one.xml'), 'utf8');
+  const codes = new Set<string>();
+  for (const m of xml.matchAll(
+    /<Ccy>([A-Z]{3})<\/Ccy>\s*<CcyNbr>\d*<\/CcyNbr>\s*<CcyMnrUnts>N\.A\.<\/CcyMnrUnts>/g,
+  ))
+    codes.add(m[1]);
+  return codes;
+}
+
+/**
+ * Codes accepted before the package replaced our own table that its list does not carry (SLL and
+ * ZWL were withdrawn; XCG is newer than the package's data): stored amounts in them stay readable,
+ * nothing new may use them.
+ */
+const NOT_IN_PACKAGE: readonly CurrencyInfo[] = [
+  { code: 'SLL', name: 'Leone (old)', minorDigits: 2, historic: true },
+  { code: 'ZWL', name: 'Zimbabwe Dollar', minorDigits: 2, historic: true },
+  { code: 'XCG', name: 'Caribbean Guilder', minorDigits: 2, historic: true },
+];
+
+const CURRENCIES: ReadonlyMap<string, CurrencyInfo> = (() => {
+  const excluded = codesWithoutMinorUnits();
+  const map = new Map<string, CurrencyInfo>();
+  for (const record of iso4217.data)
+    if (!excluded.has(record.code))
+      map.set(record.code, {
+        code: record.code,
+        name: record.currency,
+        minorDigits: record.digits,
+        historic: false,
+      });
+  for (const info of NOT_IN_PACKAGE) if (!map.has(info.code)) map.set(info.code, info);
+  return map;
+})();
+
+/** The currencies, current and historic, sorted by code. */
+export function listCurrencies(): CurrencyInfo[] {
+  return [...CURRENCIES.values()].sort((a, b) => a.code.localeCompare(b.code));
+}
+
+export function currencyInfo(code: string): CurrencyInfo | undefined {
+  return CURRENCIES.get(code);
+}
+
+/** Minor-unit digits of every known currency, current and historic. */
+export const CURRENCY_MINOR_DIGITS: Readonly<Record<string, number>> = Object.freeze(
+  Object.fromEntries([...CURRENCIES.values()].map((c) => [c.code, c.minorDigits])),
+);
 
 export class MoneyError extends Error {
   constructor(message: string) {
@@ -53,8 +78,14 @@ export class MoneyError extends Error {
   }
 }
 
+/** Known to ISO 4217, current or historic: stored amounts in it can be read. */
 export function isCurrency(code: string): boolean {
-  return Object.prototype.hasOwnProperty.call(CURRENCY_MINOR_DIGITS, code);
+  return CURRENCIES.has(code);
+}
+
+/** A current ISO 4217 currency: what new accounts, transactions and base currencies may use. */
+export function isActiveCurrency(code: string): boolean {
+  return CURRENCIES.get(code)?.historic === false;
 }
 
 export function minorDigits(currency: string): number {
@@ -132,16 +163,37 @@ export function parseDecimal(text: string): { value: bigint; scale: bigint } {
   return { value: sign ? -value : value, scale: 10n ** BigInt(fraction.length) };
 }
 
+/** An exact exchange rate as a fraction (units of the quote per unit of the base): no precision lost on a cross rate. */
+export interface RateRatio {
+  numerator: bigint;
+  denominator: bigint;
+}
+
+/** "1.0843" → 10843/10000. */
+export function rateRatio(rate: string): RateRatio {
+  const { value, scale } = parseDecimal(rate);
+  if (value <= 0n) throw new MoneyError('An exchange rate must be positive');
+  return { numerator: value, denominator: scale };
+}
+
+/**
+ * Converts minor units between currencies at an exact rate (units of `to` per unit of `from`),
+ * rounding half-even once, at the end, to `to`'s minor units.
+ */
+export function convertMinorUnitsAt(minor: bigint, from: string, to: string, rate: RateRatio): bigint {
+  if (rate.numerator <= 0n || rate.denominator <= 0n)
+    throw new MoneyError('An exchange rate must be positive');
+  const fromScale = 10n ** BigInt(minorDigits(from));
+  const toScale = 10n ** BigInt(minorDigits(to));
+  return divideHalfEven(minor * rate.numerator * toScale, rate.denominator * fromScale);
+}
+
 /**
  * Converts minor units between currencies at a decimal rate (units of `to` per unit of `from`),
  * rounding half-even once at the end: e.g. 1000n JPY at "0.0067" → 670n USD.
  */
 export function convertMinorUnits(minor: bigint, from: string, to: string, rate: string): bigint {
-  const { value, scale } = parseDecimal(rate);
-  if (value <= 0n) throw new MoneyError('An exchange rate must be positive');
-  const fromScale = 10n ** BigInt(minorDigits(from));
-  const toScale = 10n ** BigInt(minorDigits(to));
-  return divideHalfEven(minor * value * toScale, scale * fromScale);
+  return convertMinorUnitsAt(minor, from, to, rateRatio(rate));
 }
 
 /** Exact percentage `part / whole * 100` as a decimal string with `places` digits (half-even). */
@@ -153,11 +205,19 @@ export function percentOf(part: bigint, whole: bigint, places = 2): string {
   return `${negative ? '-' : ''}${places ? `${text.slice(0, -places)}.${text.slice(-places)}` : text}`;
 }
 
-/** ISO 4217 code, upper-case, known to the table. */
+/** A current ISO 4217 code, upper-cased; a withdrawn one is refused with its own message. */
 export const currencyCode = z
   .string()
   .transform((s) => s.toUpperCase())
-  .refine(isCurrency, { message: 'Unknown ISO 4217 currency code' })
+  .superRefine((code, ctx) => {
+    if (isActiveCurrency(code)) return;
+    ctx.addIssue({
+      code: 'custom',
+      message: isCurrency(code)
+        ? `${code} is a withdrawn currency and is not accepted for anything new`
+        : 'Unknown ISO 4217 currency code',
+    });
+  })
   .meta({ description: 'ISO 4217 currency code', example: 'EUR' });
 
 /**

@@ -1,5 +1,14 @@
 import {
+  CURRENCY_MINOR_DIGITS,
   MoneyError,
+  convertMinorUnitsAt,
+  currencyCode,
+  currencyInfo,
+  isActiveCurrency,
+  isCurrency,
+  listCurrencies,
+  minorDigits,
+  rateRatio,
   toStorableMinorUnits,
   convertMinorUnits,
   divideHalfEven,
@@ -78,5 +87,62 @@ describe('storable amounts', () => {
     expect(() => toStorableMinorUnits('-999999999999999.9999', 'CLF')).toThrow(MoneyError);
     expect(toStorableMinorUnits('922337203685477.5807', 'CLF')).toBe(9_223_372_036_854_775_807n);
     expect(toStorableMinorUnits('999999999999999.99', 'USD')).toBe(99_999_999_999_999_999n);
+  });
+});
+
+describe('currencies from ISO 4217 (currency-codes)', () => {
+  it('knows current currencies with their minor-unit digits and names', () => {
+    expect(minorDigits('JPY')).toBe(0);
+    expect(minorDigits('USD')).toBe(2);
+    expect(minorDigits('BHD')).toBe(3);
+    expect(minorDigits('CLF')).toBe(4);
+    expect(currencyInfo('EUR')).toEqual({ code: 'EUR', name: 'Euro', minorDigits: 2, historic: false });
+    expect(isActiveCurrency('CHF')).toBe(true);
+  });
+
+  it('leaves out the codes ISO lists without minor units (metals, testing, no currency)', () => {
+    for (const code of ['XAU', 'XAG', 'XTS', 'XXX', 'XDR', 'XBA']) expect(isCurrency(code)).toBe(false);
+    for (const code of ['XAF', 'XOF', 'XPF', 'XCD']) expect(isActiveCurrency(code)).toBe(true);
+  });
+
+  it('reads stored historic codes but refuses them for anything new', () => {
+    expect(isCurrency('SLL')).toBe(true);
+    expect(isActiveCurrency('SLL')).toBe(false);
+    expect(formatMinorUnits(1234n, 'SLL')).toBe('12.34');
+    const historic = currencyCode.safeParse('sll');
+    expect(historic.success).toBe(false);
+    expect(historic.error?.issues[0].message).toBe(
+      'SLL is a withdrawn currency and is not accepted for anything new',
+    );
+    expect(currencyCode.safeParse('QQQ').error?.issues[0].message).toBe('Unknown ISO 4217 currency code');
+    expect(currencyCode.parse('jpy')).toBe('JPY');
+  });
+
+  it('lists every currency once, sorted, with CURRENCY_MINOR_DIGITS agreeing', () => {
+    const all = listCurrencies();
+    expect(all.length).toBeGreaterThan(150);
+    expect(all.map((c) => c.code)).toEqual([...new Set(all.map((c) => c.code))].sort());
+    for (const c of all) expect(CURRENCY_MINOR_DIGITS[c.code]).toBe(c.minorDigits);
+  });
+});
+
+describe('exact conversion at a ratio', () => {
+  it('rounds half-even once, at the end, to the target minor units', () => {
+    // 1 JPY at 1/200 USD = 0.005 USD → 0 (tie to even); 3 JPY → 0.015 → 0.02.
+    expect(convertMinorUnitsAt(1n, 'JPY', 'USD', { numerator: 1n, denominator: 200n })).toBe(0n);
+    expect(convertMinorUnitsAt(3n, 'JPY', 'USD', { numerator: 1n, denominator: 200n })).toBe(2n);
+    // USD → BHD: 10.00 USD at 0.376 = 3.760 BHD.
+    expect(convertMinorUnits(1000n, 'USD', 'BHD', '0.376')).toBe(3760n);
+    // A cross rate kept as a fraction: 1/3 is not a finite decimal, the result still is exact.
+    expect(convertMinorUnitsAt(100n, 'USD', 'EUR', { numerator: 1n, denominator: 3n })).toBe(33n);
+    expect(convertMinorUnitsAt(-150n, 'USD', 'JPY', { numerator: 1n, denominator: 1n })).toBe(-2n);
+  });
+
+  it('refuses zero and negative rates', () => {
+    expect(() => rateRatio('0')).toThrow(MoneyError);
+    expect(() => rateRatio('-1.2')).toThrow(MoneyError);
+    expect(() => convertMinorUnitsAt(1n, 'USD', 'EUR', { numerator: 0n, denominator: 1n })).toThrow(
+      MoneyError,
+    );
   });
 });

@@ -1,8 +1,34 @@
-import type { z } from 'zod';
-import { serviceConfigSchema } from '@finance/shared';
+import { z } from 'zod';
+import { isJobSchedule, serviceConfigSchema } from '@finance/shared';
 import { recurringConfigFields } from './recurring-config';
 
-/** The ledger's environment: what every service reads (port and database from services.json), plus the recurring scheduler's. */
-export const ledgerConfigSchema = serviceConfigSchema('ledger', { ...recurringConfigFields });
+const optionalUrl = z.preprocess(
+  (v) => (v === '' ? undefined : v),
+  z.url({ protocol: /^https?$/ }).optional(),
+);
+
+/** The ledger's environment: what every service reads (port and database from services.json), and its own. */
+export const ledgerConfigSchema = serviceConfigSchema('ledger', {
+  ...recurringConfigFields,
+  /** The Frankfurter API's base URL (e.g. http://frankfurter:8080 or https://api.frankfurter.app); empty: no provider, stored and hand-entered rates only. */
+  FX_PROVIDER_URL: optionalUrl,
+  /** The base the provider quotes against (Frankfurter: the ECB's EUR). */
+  FX_PROVIDER_BASE: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .default('EUR'),
+  FX_PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+  FX_PROVIDER_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  FX_PROVIDER_BACKOFF_MS: z.coerce.number().int().min(0).max(60_000).default(500),
+  /** When the latest rates are fetched (cron, in the server's time; the ECB publishes around 16:00 CET); `off`: only on demand. */
+  FX_RATES_SCHEDULE: z.string().default('30 16 * * 1-5').refine(isJobSchedule, 'a cron expression or off'),
+  /** Store the provider's latest rates once at start (in the background; a failure is one warning line). */
+  FX_FETCH_ON_START: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  /** How often base-currency changes still running are worked on. */
+  FX_BASE_CHANGE_SCHEDULE: z.string().default('* * * * *').refine(isJobSchedule, 'a cron expression or off'),
+});
 
 export type LedgerConfig = z.output<typeof ledgerConfigSchema>;

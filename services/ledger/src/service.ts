@@ -6,8 +6,10 @@ import { recurringEntities } from './data/recurring-entities';
 import { ledgerUserEvents } from './events/user-events';
 import { accountsRouter } from './http/accounts';
 import { categoriesRouter } from './http/categories';
+import { exchangeRatesRouter } from './http/exchange-rates';
 import { recurringRouter } from './http/recurring';
 import { transactionsRouter } from './http/transactions';
+import { startExchangeRates } from './jobs/exchange-rates';
 import { scheduleIdempotencyKeyPurge } from './jobs/purge-idempotency-keys';
 import { runRecurringRound, scheduleRecurring, type RecurringParts } from './jobs/recurring-scheduler';
 
@@ -20,19 +22,27 @@ export default defineService({
   openapi: {
     title: 'Finance Tracker — ledger',
     description:
-      'Accounts, categories, transactions and recurring templates: the source of truth for money. Amounts are exact decimal strings.',
+      'Accounts, categories, transactions, recurring templates, currencies and exchange rates: the source of truth for money. Amounts are exact decimal strings.',
   },
   userEvents: ledgerUserEvents,
-  setup: (context): RecurringParts & { closers: Closer[] } => {
+  setup: (context) => {
+    const fx = startExchangeRates(context);
     const recurringScheduler = scheduleRecurring(context);
-    return {
+    const recurring: RecurringParts = {
       recurringScheduler,
       runRecurringRound: (now) =>
         runRecurringRound(context, now, { concurrency: context.config.RECURRING_CONCURRENCY }),
-      closers: [scheduleIdempotencyKeyPurge(context), recurringScheduler],
     };
+    const closers: Closer[] = [
+      scheduleIdempotencyKeyPurge(context),
+      recurringScheduler,
+      fx.job,
+      fx.baseChangeJob,
+    ];
+    return { ...recurring, exchangeRates: fx.exchangeRates, closers };
   },
   routes: (context) => [
+    exchangeRatesRouter(context), // first: GET /accounts/balances before /accounts/{id}
     accountsRouter(context),
     categoriesRouter(context),
     transactionsRouter(context),

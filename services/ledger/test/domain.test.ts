@@ -14,6 +14,7 @@ import { transactionFilter } from '../src/domain/transaction-filter';
 import { cursorAfter, cursorSortViolation, sortPlan } from '../src/domain/transaction-order';
 import {
   baseAmountOf,
+  fxQuoteKey,
   patchedDraft,
   replacementDraft,
   resolveTransaction,
@@ -220,6 +221,7 @@ describe('transactions', () => {
     category: undefined,
     baseCurrency: 'USD',
     today: '2024-06-01',
+    quotes: new Map(),
   };
 
   it('check the shape of transfers before any lookup, in domain field names', () => {
@@ -245,6 +247,10 @@ describe('transactions', () => {
       currency: 'USD',
       baseAmountMinor: 1250n,
       baseCurrency: 'USD',
+      fxRate: null,
+      fxRateDate: null,
+      toAmountMinor: null,
+      toCurrency: null,
       description: 'Shop',
       notes: null,
       payee: null,
@@ -264,7 +270,7 @@ describe('transactions', () => {
       [transfer, { toAccount: { ...savings, archived: true } }, 'conflict', ['toAccountId']],
       [{ ...draft, amount: '1.001' }, {}, 'invalid', ['amount']],
       [{ ...draft, currency: 'EUR' }, {}, 'unprocessable', ['currency']],
-      [transfer, { toAccount: { ...savings, currency: 'EUR' } }, 'unprocessable', ['toAccountId']],
+      [transfer, { toAccount: { ...savings, currency: 'EUR' } }, 'unprocessable', ['toAccountId']], // no rate stored
       [draft, { baseCurrency: 'EUR' }, 'unprocessable', ['currency']],
       [{ ...draft, categoryId: 'cat' }, { category: undefined }, 'not_found', ['categoryId']],
       [
@@ -290,25 +296,77 @@ describe('transactions', () => {
     ).toBe('cat');
   });
 
-  it('keep the recorded base amount of unchanged money; convert new money, naming both currencies when it cannot', () => {
-    const recorded = { amountMinor: 1000n, currency: 'USD', baseAmountMinor: 1000n, baseCurrency: 'USD' };
-    const later = { toAccount: undefined, baseCurrency: 'EUR', recorded };
-    expect(baseAmountOf({ amountMinor: 1000n, currency: 'USD' }, checking, later)).toEqual({
+  it('keep the recorded base amount of unchanged money; convert new money at the stored rate, naming the pair and date when there is none', () => {
+    const recorded = {
+      amountMinor: 1000n,
+      currency: 'USD',
+      baseAmountMinor: 1000n,
+      baseCurrency: 'USD',
+      date: '2024-01-05',
+      fxRate: null,
+      fxRateDate: null,
+      toAmountMinor: null,
+      toCurrency: null,
+    };
+    const later = { toAccount: undefined, baseCurrency: 'EUR', recorded, quotes: new Map() };
+    const same = { amountMinor: 1000n, currency: 'USD', date: '2024-01-05' };
+    expect(baseAmountOf(same, checking, later)).toMatchObject({
       baseAmountMinor: 1000n,
       baseCurrency: 'USD',
     });
-    const refused = violationOf(() => baseAmountOf({ amountMinor: 1200n, currency: 'USD' }, checking, later));
+    const refused = violationOf(() => baseAmountOf({ ...same, amountMinor: 1200n }, checking, later));
     expect(summary(refused)).toEqual({ kind: 'unprocessable', fields: ['currency'] });
     expect(refused.detail).toContain('"Checking" is in USD, but your base currency is EUR');
-    expect(refused.detail).toMatch(
-      /not available yet.*Record it in an account in EUR, or set your base currency to USD/,
-    );
+    expect(refused.detail).toContain('no USD→EUR rate on or before 2024-01-05');
+    expect(refused.problems[0].message).toBe('no USD→EUR rate on or before 2024-01-05');
+    // A changed date is new money too: converted at that day's rate.
     expect(
-      baseAmountOf({ amountMinor: 5n, currency: 'EUR' }, { ...checking, currency: 'EUR' }, later),
+      summary(violationOf(() => baseAmountOf({ ...same, date: '2024-01-08' }, checking, later))),
     ).toEqual({
-      baseAmountMinor: 5n,
-      baseCurrency: 'EUR',
+      kind: 'unprocessable',
+      fields: ['currency'],
     });
+    const quotes = new Map([
+      [
+        fxQuoteKey('USD', 'EUR'),
+        { from: 'USD', to: 'EUR', ratio: { numerator: 100n, denominator: 108n }, date: '2024-01-05' },
+      ],
+    ]);
+    expect(baseAmountOf({ ...same, amountMinor: 1200n }, checking, { ...later, quotes })).toEqual({
+      baseAmountMinor: 1111n, // 12.00 × 100/108 = 11.111… → 11.11
+      baseCurrency: 'EUR',
+      fxRate: '0.925925925926',
+      fxRateDate: '2024-01-05',
+      toAmountMinor: null,
+      toCurrency: null,
+    });
+    expect(
+      baseAmountOf({ ...same, amountMinor: 5n, currency: 'EUR' }, { ...checking, currency: 'EUR' }, later),
+    ).toMatchObject({ baseAmountMinor: 5n, baseCurrency: 'EUR', fxRate: null });
+  });
+
+  it("give a transfer between currencies both amounts, at the same day's rate", () => {
+    const yen = { id: 'yen', name: 'Yen', currency: 'JPY', archived: false };
+    const quotes = new Map([
+      [
+        fxQuoteKey('USD', 'JPY'),
+        { from: 'USD', to: 'JPY', ratio: { numerator: 1575n, denominator: 10n }, date: '2024-05-31' },
+      ],
+    ]);
+    const money = { amountMinor: 1001n, currency: 'USD', date: '2024-06-02' };
+    expect(baseAmountOf(money, checking, { toAccount: yen, baseCurrency: 'USD', quotes })).toEqual({
+      baseAmountMinor: 1001n,
+      baseCurrency: 'USD',
+      fxRate: null,
+      fxRateDate: null,
+      toAmountMinor: 1577n, // 10.01 × 157.5 = 1576.575 → 1577
+      toCurrency: 'JPY',
+    });
+    const none = violationOf(() =>
+      baseAmountOf(money, checking, { toAccount: yen, baseCurrency: 'USD', quotes: new Map() }),
+    );
+    expect(summary(none)).toEqual({ kind: 'unprocessable', fields: ['toAccountId'] });
+    expect(none.problems[0].message).toBe('no USD→JPY rate on or before 2024-06-02');
   });
 
   const stored: TransactionState = {

@@ -17,6 +17,7 @@ describe('OpenAPI document and operations', () => {
         'POST /accounts',
         'GET /accounts',
         'GET /accounts/{id}',
+        'GET /accounts/balances',
         'PUT /accounts/{id}',
         'PATCH /accounts/{id}',
         'DELETE /accounts/{id}',
@@ -43,6 +44,12 @@ describe('OpenAPI document and operations', () => {
         'POST /recurring/{id}/occurrences/{date}/approve',
         'POST /recurring/{id}/occurrences/{date}/skip',
         'POST /recurring/{id}/process',
+        'POST /transactions/convert',
+        'GET /currencies',
+        'GET /currencies/base-change',
+        'GET /exchange-rates',
+        'PUT /exchange-rates',
+        'POST /exchange-rates/import',
       ].sort(),
     );
     const listParams = doc.paths['/transactions'].get.parameters.map((p: { name: string }) => p.name);

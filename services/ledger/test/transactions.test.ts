@@ -197,13 +197,13 @@ describe('transactions', () => {
     expect(float.body.amount).toBe('0.10');
   });
 
-  it('refuses amounts in another currency than the base until conversion exists (422)', async () => {
+  it('refuses amounts in another currency than the base when no rate is stored (422 naming the pair and date), never converting at 1', async () => {
     const eurAccount = (
       await h.call('POST', '/accounts', alice, { body: { name: 'Euro', type: 'checking', currency: 'EUR' } })
     ).body;
     const res = await post(alice, { account_id: eurAccount.id, amount: '5', transaction_type: 'expense' });
     expect(res.status).toBe(422);
-    expect(res.body.detail).toMatch(/not available yet/);
+    expect(res.body.detail).toMatch(/no EUR→USD rate on or before \d{4}-\d\d-\d\d/);
     const mismatch = await post(alice, {
       account_id: aliceAccount.id,
       currency: 'EUR',
@@ -214,7 +214,7 @@ describe('transactions', () => {
     expect(fieldsOf(mismatch.body)).toEqual(['body.currency']);
   });
 
-  it('after a base-currency change, says why an old-currency account takes no new money and what to do, and never relabels a base amount', async () => {
+  it('after a base-currency change without rates, says why an old-currency account takes no new money and what to do, and never relabels a base amount', async () => {
     const user = await h.user({ baseCurrency: 'USD' });
     const dollars = (await h.call('POST', '/accounts', user, { body: { name: 'Dollars', type: 'checking' } }))
       .body;
@@ -239,8 +239,8 @@ describe('transactions', () => {
       expect(res.status).toBe(422);
       expect(res.body.detail).toContain(`"${accountName}" is in USD`);
       expect(res.body.detail).toContain('your base currency is EUR');
-      expect(res.body.detail).toMatch(/not available yet/);
-      expect(res.body.detail).toMatch(/account in EUR/); // what the user can do
+      expect(res.body.detail).toMatch(/no USD→EUR rate on or before \d{4}-\d\d-\d\d/);
+      expect(res.body.detail).toMatch(/PUT \/exchange-rates/); // what can be done
       expect(fieldsOf(res.body)).toEqual(['body.currency']);
     }
     expect(await h.outboxCount(user.id)).toBe(before);

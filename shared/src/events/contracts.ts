@@ -61,6 +61,9 @@ const transactionState = z.object({
   /** The amount in the user's base currency (what budgets and reports add up). */
   baseAmount: decimal,
   baseCurrency: currency,
+  /** A transfer between accounts of different currencies: what arrived, in `toCurrency` (absent or null otherwise). */
+  toAmount: decimal.nullable().optional(),
+  toCurrency: currency.nullable().optional(),
   categoryId: id.nullable(),
   date: calendarDate,
   description: z.string(),

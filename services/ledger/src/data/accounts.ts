@@ -86,7 +86,7 @@ export async function balancesOf(
          coalesce(sum(t.amount_minor) FILTER (WHERE t.account_id = a.id AND t.transaction_type = 'income'), 0)::text AS income,
          coalesce(sum(t.amount_minor) FILTER (WHERE t.account_id = a.id AND t.transaction_type = 'expense'), 0)::text AS expense,
          coalesce(sum(t.amount_minor) FILTER (WHERE t.account_id = a.id AND t.transaction_type = 'transfer'), 0)::text AS transfers_out,
-         coalesce(sum(t.amount_minor) FILTER (WHERE t.to_account_id = a.id), 0)::text AS transfers_in
+         coalesce(sum(coalesce(t.to_amount_minor, t.amount_minor)) FILTER (WHERE t.to_account_id = a.id), 0)::text AS transfers_in
        FROM accounts a
        LEFT JOIN transactions t ON t.user_id = a.user_id AND (t.account_id = a.id OR t.to_account_id = a.id)
        WHERE a.user_id = $1 AND a.id = ANY($2::uuid[])

@@ -48,6 +48,12 @@ export class Transaction {
   @Column('char', { length: 3 }) currency: string;
   @Column('bigint', { name: 'base_amount_minor' }) baseAmountMinor: MinorUnits;
   @Column('char', { name: 'base_currency', length: 3 }) baseCurrency: string;
+  /** The rate currency→base_currency converted at (exact decimal text; null: no conversion) and its date. */
+  @Column('numeric', { name: 'fx_rate', nullable: true }) fxRate: string | null;
+  @Column('date', { name: 'fx_rate_date', nullable: true }) fxRateDate: string | null;
+  /** A transfer between currencies: what arrived in the receiving account, in to_currency. */
+  @Column('bigint', { name: 'to_amount_minor', nullable: true }) toAmountMinor: MinorUnits | null;
+  @Column('char', { name: 'to_currency', length: 3, nullable: true }) toCurrency: string | null;
   @Column('text') description: string;
   @Column('text', { nullable: true }) notes: string | null;
   @Column('text', { nullable: true }) payee: string | null;

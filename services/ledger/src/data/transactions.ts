@@ -23,6 +23,7 @@ function columnsOf(values: TransactionValues) {
     ...values,
     amountMinor: values.amountMinor.toString(),
     baseAmountMinor: values.baseAmountMinor.toString(),
+    toAmountMinor: values.toAmountMinor === null ? null : values.toAmountMinor.toString(),
   };
 }
 

@@ -25,5 +25,6 @@ export async function deleteLedgerDataOf(manager: EntityManager, userId: string)
   await manager.query(`DELETE FROM transactions WHERE user_id = $1`, [userId]);
   await manager.query(`DELETE FROM categories WHERE user_id = $1`, [userId]);
   await manager.query(`DELETE FROM accounts WHERE user_id = $1`, [userId]);
+  await manager.query(`DELETE FROM base_currency_changes WHERE user_id = $1`, [userId]);
   await forgetIdempotencyKeysOf(manager, userId);
 }

@@ -1,5 +1,6 @@
 import { transactionTypes } from '@finance/shared';
 import { categoryFits, type CategoryKind } from './categories';
+import { convertWith, formatRate, noRateMessage, type FxQuote } from './fx';
 import { isEmptyPatch, mergePatch, type MergePatch } from './merge-patch';
 import { storableMinorUnits } from './money';
 import { RuleViolation, notFoundIn, type FieldProblem } from './problems';
@@ -125,6 +126,11 @@ export interface RecordedMoney {
   currency: string;
   baseAmountMinor: bigint;
   baseCurrency: string;
+  date: string;
+  fxRate: string | null;
+  fxRateDate: string | null;
+  toAmountMinor: bigint | null;
+  toCurrency: string | null;
 }
 
 /** What a draft refers to, looked up for the user: an id that is not theirs is simply undefined. */
@@ -138,6 +144,12 @@ export interface TransactionReferences {
   today: string;
   /** Set when the draft replaces a stored transaction. */
   recorded?: RecordedMoney;
+  /** Stored rates for the conversions the draft may need, keyed `FROM>TO` (see fxQuoteKey). */
+  quotes: ReadonlyMap<string, FxQuote>;
+}
+
+export function fxQuoteKey(from: string, to: string): string {
+  return `${from}>${to}`;
 }
 
 /** What is stored for a transaction (amounts in minor units). */
@@ -150,6 +162,12 @@ export interface TransactionValues {
   currency: string;
   baseAmountMinor: bigint;
   baseCurrency: string;
+  /** The rate `currency`→`baseCurrency` used (null: no conversion) and the rate's own date. */
+  fxRate: string | null;
+  fxRateDate: string | null;
+  /** A transfer between currencies: what arrived in the receiving account, in its currency. */
+  toAmountMinor: bigint | null;
+  toCurrency: string | null;
   description: string;
   notes: string | null;
   payee: string | null;
@@ -187,7 +205,8 @@ export function resolveTransaction(draft: TransactionDraft, refs: TransactionRef
 
   const currency = draft.currency ?? account.currency;
   const amountMinor = storableMinorUnits<TransactionField>(draft.amount, currency, 'amount');
-  const base = baseAmountOf({ amountMinor, currency }, account, { ...refs, toAccount });
+  const date = draft.date ?? refs.today;
+  const base = baseAmountOf({ amountMinor, currency, date }, account, { ...refs, toAccount });
 
   if (draft.categoryId !== null) {
     const { category } = refs;
@@ -212,45 +231,107 @@ export function resolveTransaction(draft: TransactionDraft, refs: TransactionRef
     notes: draft.notes,
     payee: draft.payee,
     tags: [...new Set(draft.tags)],
-    date: draft.date ?? refs.today,
+    date,
   };
 }
 
 /**
- * The amount in the user's base currency. The amount is in its account's currency, and a
- * transfer stays within one currency. Money a transaction already recorded (same amount, same
- * currency) keeps the base amount it was converted to then, with that base currency's label, so
- * a later change of base currency never relabels it. New money needs a conversion into the
- * current base currency, and until exchange rates exist only the identity one is available.
+ * The amount in the user's base currency, at the latest stored rate on or before the
+ * transaction's date (Friday's for a Sunday), rounded half-even once, with the rate and its date;
+ * a transfer between currencies also gets what arrived, at the same day's rate. The amount is in
+ * its account's currency. Money a transaction already recorded (same amount, currency and date)
+ * keeps what it was converted to then, with that base currency's label, so a later change of base
+ * currency or of stored rates never relabels it silently. No stored rate: a 422 naming the pair
+ * and the date, never an invented rate.
  */
 export function baseAmountOf(
-  money: { amountMinor: bigint; currency: string },
+  money: { amountMinor: bigint; currency: string; date: string },
   account: AccountFacts,
-  refs: Pick<TransactionReferences, 'toAccount' | 'baseCurrency' | 'recorded'>,
-): { baseAmountMinor: bigint; baseCurrency: string } {
-  const { currency } = money;
+  refs: Pick<TransactionReferences, 'toAccount' | 'baseCurrency' | 'recorded' | 'quotes'>,
+): {
+  baseAmountMinor: bigint;
+  baseCurrency: string;
+  fxRate: string | null;
+  fxRateDate: string | null;
+  toAmountMinor: bigint | null;
+  toCurrency: string | null;
+} {
+  const { currency, date } = money;
   if (currency !== account.currency)
     throw unconvertible(`Must be the account's currency (${account.currency})`, 'currency');
-  if (refs.toAccount && refs.toAccount.currency !== account.currency)
-    throw unconvertible(
-      'Transfers between accounts of different currencies are not available yet',
-      'toAccountId',
-    );
   const { recorded, baseCurrency } = refs;
-  if (recorded && recorded.amountMinor === money.amountMinor && recorded.currency === currency)
-    return { baseAmountMinor: recorded.baseAmountMinor, baseCurrency: recorded.baseCurrency };
-  if (currency === baseCurrency) return { baseAmountMinor: money.amountMinor, baseCurrency };
+  if (
+    recorded &&
+    recorded.amountMinor === money.amountMinor &&
+    recorded.currency === currency &&
+    recorded.date === date &&
+    (recorded.toCurrency ?? currency) === (refs.toAccount?.currency ?? currency)
+  )
+    return {
+      baseAmountMinor: recorded.baseAmountMinor,
+      baseCurrency: recorded.baseCurrency,
+      fxRate: recorded.fxRate,
+      fxRateDate: recorded.fxRateDate,
+      toAmountMinor: recorded.toAmountMinor,
+      toCurrency: recorded.toCurrency,
+    };
+  let toAmountMinor: bigint | null = null;
+  let toCurrency: string | null = null;
+  if (refs.toAccount && refs.toAccount.currency !== currency) {
+    const quote = quoteOf(
+      refs.quotes,
+      currency,
+      refs.toAccount.currency,
+      date,
+      'toAccountId',
+      (missing) => `The accounts are in ${currency} and ${refs.toAccount!.currency}, and there is ${missing}`,
+    );
+    toAmountMinor = convertWith(quote, money.amountMinor);
+    toCurrency = refs.toAccount.currency;
+  }
+  if (currency === baseCurrency)
+    return {
+      baseAmountMinor: money.amountMinor,
+      baseCurrency,
+      fxRate: null,
+      fxRateDate: null,
+      toAmountMinor,
+      toCurrency,
+    };
+  const quote = quoteOf(
+    refs.quotes,
+    currency,
+    baseCurrency,
+    date,
+    'currency',
+    (missing) =>
+      `The account "${account.name}" is in ${currency}, but your base currency is ${baseCurrency}, and there is ${missing}`,
+  );
+  return {
+    baseAmountMinor: convertWith(quote, money.amountMinor),
+    baseCurrency,
+    fxRate: formatRate(quote.ratio),
+    fxRateDate: quote.date,
+    toAmountMinor,
+    toCurrency,
+  };
+}
+
+function quoteOf(
+  quotes: ReadonlyMap<string, FxQuote>,
+  from: string,
+  to: string,
+  date: string,
+  field: TransactionField,
+  why: (missing: string) => string,
+): FxQuote {
+  const quote = quotes.get(fxQuoteKey(from, to));
+  if (quote) return quote;
+  const message = noRateMessage(from, to, date);
   throw new RuleViolation<TransactionField>(
     'unprocessable',
-    `The account "${account.name}" is in ${currency}, but your base currency is ${baseCurrency}: ` +
-      `converting ${currency} to ${baseCurrency} is not available yet, so this account takes no new amounts. ` +
-      `Record it in an account in ${baseCurrency}, or set your base currency to ${currency}.`,
-    [
-      {
-        field: 'currency',
-        message: `${currency} cannot be converted to your base currency ${baseCurrency} yet`,
-      },
-    ],
+    `${why(message)}. An admin can enter the rate (PUT /exchange-rates) or import the ECB's reference rates (POST /exchange-rates/import).`,
+    [{ field, message }],
   );
 }
 

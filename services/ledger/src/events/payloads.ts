@@ -25,6 +25,9 @@ export function transactionState(t: Transaction) {
     currency: t.currency,
     baseAmount: formatMinorUnits(t.baseAmountMinor, t.baseCurrency),
     baseCurrency: t.baseCurrency,
+    ...(t.toAmountMinor !== null && t.toCurrency !== null
+      ? { toAmount: formatMinorUnits(t.toAmountMinor, t.toCurrency), toCurrency: t.toCurrency }
+      : {}),
     categoryId: t.categoryId,
     date: t.date,
     description: t.description,

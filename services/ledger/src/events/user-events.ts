@@ -3,6 +3,7 @@ import type { FinanceEvent, UserEventHooks } from '@finance/shared';
 import { insertDefaultCategories } from '../data/categories';
 import { deleteLedgerDataOf, lockUserUnlessDeleted } from '../data/users';
 import { DEFAULT_CATEGORIES } from '../domain/categories';
+import { onBaseCurrencySet } from '../use-cases/fx-base-change';
 import { publishCategoryChange } from './publish';
 
 /**
@@ -37,5 +38,8 @@ export async function purgeUser(
 /** What the ledger adds to the shared handling of auth.user.* (it registers no handler of its own). */
 export const ledgerUserEvents: UserEventHooks = {
   onRegistered: createDefaultCategories,
+  // A new base currency: the user's base amounts are recomputed in the background (fx-base-change).
+  onUpdated: (event, manager) =>
+    onBaseCurrencySet(manager, event.userId, event.payload.baseCurrency, new Date(event.occurredAt)),
   onDeleted: purgeUser,
 };

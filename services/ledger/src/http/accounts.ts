@@ -16,7 +16,7 @@ import { callUseCase, ifMatchOf } from './use-case-calls';
 
 export function accountsRouter(context: ServiceContext): ApiRouter {
   const api = new ApiRouter({ authenticate: context.authenticate });
-  const tags = ['Accounts'];
+  const tags = ['accounts'];
   const changed = {
     200: { description: 'Updated', schema: wire.accountSchema, headers: etagHeader },
     400: { description: 'Invalid input (e.g. an opening balance with more decimals than the currency has)' },

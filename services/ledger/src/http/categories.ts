@@ -15,7 +15,7 @@ import { callUseCase, ifMatchOf } from './use-case-calls';
 
 export function categoriesRouter(context: ServiceContext): ApiRouter {
   const api = new ApiRouter({ authenticate: context.authenticate });
-  const tags = ['Categories'];
+  const tags = ['categories'];
   const changed = {
     200: { description: 'Updated', schema: wire.categorySchema, headers: etagHeader },
     404: { description: 'Not found (or parent_id is not yours)' },

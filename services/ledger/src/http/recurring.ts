@@ -20,7 +20,7 @@ import { callUseCase, ifMatchOf } from './use-case-calls';
 /** Recurring templates, their occurrences, approvals and manual processing. */
 export function recurringRouter(context: ServiceContext): ApiRouter {
   const api = new ApiRouter({ authenticate: context.authenticate });
-  const tags = ['Recurring'];
+  const tags = ['recurring'];
   const changed = {
     200: { description: 'Updated', schema: wire.templateSchema, headers: etagHeader },
     400: { description: 'Invalid input' },

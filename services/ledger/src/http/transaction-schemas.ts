@@ -181,6 +181,20 @@ export const transactionSchema = z
       example: '42.50',
     }),
     base_currency: z.string().meta({ example: 'USD' }),
+    fx_rate: z.string().nullable().meta({
+      description:
+        'The rate currency→base_currency the base amount was converted at (null: same currency); the conversion used it exactly, shown to 12 decimals',
+      example: '1.0843',
+    }),
+    fx_rate_date: z.string().nullable().meta({
+      description: "The rate's date: the latest on or before the transaction's date (Friday's for a Sunday)",
+      example: '2024-05-31',
+    }),
+    to_amount: z.string().nullable().meta({
+      description: 'A transfer between accounts of different currencies: what arrived, in to_currency',
+      example: '9200',
+    }),
+    to_currency: z.string().nullable().meta({ example: 'JPY' }),
     transaction_type: z.enum(transactionTypes),
     description: z.string(),
     notes: z.string().nullable(),
@@ -201,6 +215,13 @@ export function presentTransaction(t: Transaction) {
     currency: t.currency,
     base_amount: formatMinorUnits(t.baseAmountMinor, t.baseCurrency),
     base_currency: t.baseCurrency,
+    fx_rate: t.fxRate,
+    fx_rate_date: t.fxRateDate,
+    to_amount:
+      t.toAmountMinor === null || t.toCurrency === null
+        ? null
+        : formatMinorUnits(t.toAmountMinor, t.toCurrency),
+    to_currency: t.toCurrency,
     transaction_type: t.type,
     description: t.description,
     notes: t.notes,

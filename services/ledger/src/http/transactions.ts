@@ -20,7 +20,7 @@ import { callUseCase, ifMatchOf } from './use-case-calls';
 
 export function transactionsRouter(context: ServiceContext): ApiRouter {
   const api = new ApiRouter({ authenticate: context.authenticate });
-  const tags = ['Transactions'];
+  const tags = ['transactions'];
   const changed = {
     200: { description: 'Updated', schema: wire.transactionSchema, headers: etagHeader },
     400: { description: 'Invalid input' },

@@ -50,6 +50,8 @@ import {
 } from '../data/recurring';
 import { RecurringTemplate } from '../data/recurring-entities';
 import { withUserSettings, type LedgerContext, type SettingsOf } from './context';
+import { withRates } from './exchange-rates';
+import { fxContextOf } from './fx-conversions';
 import { recordTransaction, resolveDraft } from './transactions';
 import type { VersionCheck } from './version-check';
 
@@ -94,14 +96,19 @@ async function templateValues(
   userId: string,
   settingsOf: SettingsOf,
   draft: TemplateDraft,
+  mayFetchRates: boolean,
   next: (today: CalendarDate) => Occurrence | undefined,
 ): Promise<TemplateValues> {
   checkRule(draft);
   const user = await lockUserForWrite(manager, userId);
-  const values = await resolveDraft(context, manager, userId, settingsOf, {
-    ...draft.transaction,
-    date: draft.startDate,
-  });
+  const values = await resolveDraft(
+    context,
+    manager,
+    userId,
+    settingsOf,
+    { ...draft.transaction, date: draft.startDate },
+    mayFetchRates,
+  );
   const upcoming = next(todayFor(context.clock(), settingsOf(user).timezone));
   return {
     accountId: values.accountId,
@@ -134,13 +141,21 @@ export function createTemplate(
   draft: TemplateDraft,
   backfill: boolean,
 ): Promise<RecurringTemplate> {
-  return withUserSettings(context, userId, (settingsOf) =>
-    context.dataSource.transaction(async (manager) => {
-      const values = await templateValues(context, manager, userId, settingsOf, draft, (today) =>
-        firstScheduledOccurrence(ruleOf(draft), today, backfill),
-      );
-      return insertTemplate(manager, userId, values, context.clock());
-    }),
+  return withRates(fxContextOf(context), (mayFetchRates) =>
+    withUserSettings(context, userId, (settingsOf) =>
+      context.dataSource.transaction(async (manager) => {
+        const values = await templateValues(
+          context,
+          manager,
+          userId,
+          settingsOf,
+          draft,
+          mayFetchRates,
+          (today) => firstScheduledOccurrence(ruleOf(draft), today, backfill),
+        );
+        return insertTemplate(manager, userId, values, context.clock());
+      }),
+    ),
   );
 }
 
@@ -170,25 +185,34 @@ function changeTemplate(
   check: VersionCheck,
   change: (current: TemplateState) => TemplateDraft | undefined,
 ): Promise<RecurringTemplate> {
-  return withUserSettings(context, userId, (settingsOf) =>
-    context.dataSource.transaction(async (manager) => {
-      await lockUserForWrite(manager, userId);
-      const current = await findTemplate(manager, userId, id, { lock: true });
-      if (!current) throw missing('Recurring template');
-      check(current.version);
-      const draft = change(templateStateOf(current));
-      if (!draft) return current;
-      const lastRecorded = await lastRecordedDate(manager, current.id);
-      const values = await templateValues(context, manager, userId, settingsOf, draft, (today) =>
-        rescheduledOccurrence(ruleOf(draft), {
-          today,
-          currentNext: current.nextOccurrenceDate,
-          lastRecorded,
-          restart: !current.isActive || current.nextOccurrenceDate === null,
-        }),
-      );
-      return saveTemplate(manager, current, values, context.clock());
-    }),
+  return withRates(fxContextOf(context), (mayFetchRates) =>
+    withUserSettings(context, userId, (settingsOf) =>
+      context.dataSource.transaction(async (manager) => {
+        await lockUserForWrite(manager, userId);
+        const current = await findTemplate(manager, userId, id, { lock: true });
+        if (!current) throw missing('Recurring template');
+        check(current.version);
+        const draft = change(templateStateOf(current));
+        if (!draft) return current;
+        const lastRecorded = await lastRecordedDate(manager, current.id);
+        const values = await templateValues(
+          context,
+          manager,
+          userId,
+          settingsOf,
+          draft,
+          mayFetchRates,
+          (today) =>
+            rescheduledOccurrence(ruleOf(draft), {
+              today,
+              currentNext: current.nextOccurrenceDate,
+              lastRecorded,
+              restart: !current.isActive || current.nextOccurrenceDate === null,
+            }),
+        );
+        return saveTemplate(manager, current, values, context.clock());
+      }),
+    ),
   );
 }
 
@@ -294,6 +318,7 @@ async function bookOccurrence(
   context: LedgerContext,
   manager: EntityManager,
   settingsOf: SettingsOf,
+  mayFetchRates: boolean,
   template: RecurringTemplate,
   date: CalendarDate,
   amount?: string,
@@ -304,6 +329,7 @@ async function bookOccurrence(
     template.userId,
     settingsOf,
     occurrenceDraft(template, date, amount),
+    mayFetchRates,
   );
   await publishEvent(manager, {
     type: 'ledger.recurring.generated',
@@ -355,62 +381,71 @@ export function stepTemplate(
   userId: string,
   templateId: string,
 ): Promise<{ outcome: StepOutcome; moreDue: boolean }> {
-  return withUserSettings(context, userId, (settingsOf) =>
-    context.dataSource.transaction(async (manager) => {
-      const nothing = { outcome: 'nothing-due' as const, moreDue: false };
-      const user = await lockUserForWrite(manager, userId);
-      const template = await claimTemplate(manager, userId, templateId);
-      const now = context.clock();
-      const today = todayFor(now, settingsOf(user).timezone);
-      if (
-        !template?.isActive ||
-        template.nextOccurrenceDate === null ||
-        template.nextOccurrenceIndex === null
-      )
-        return nothing;
-      const date = template.nextOccurrenceDate;
-      const index = template.nextOccurrenceIndex;
-      if (compareDates(date, today) > 0) return nothing;
-      const occurrence = await insertOccurrence(
-        manager,
-        {
-          templateId: template.id,
-          userId,
-          date,
-          index,
-          status: template.autoCreate ? 'booked' : 'pending',
-          transactionId: null,
-          failure: null,
-        },
-        now,
-      );
-      let outcome: StepOutcome = template.autoCreate ? 'booked' : 'pending';
-      if (!occurrence) outcome = 'already-recorded';
-      else if (template.autoCreate) {
-        try {
-          const transaction = await bookOccurrence(context, manager, settingsOf, template, date);
-          await updateOccurrence(
-            manager,
-            occurrence.id,
-            { status: 'booked', transactionId: transaction.id, failure: null },
-            now,
-          );
-        } catch (error) {
-          // Refused by the rules before anything was written (the transaction is intact).
-          if (!(error instanceof RuleViolation)) throw error;
-          await updateOccurrence(
-            manager,
-            occurrence.id,
-            { status: 'failed', transactionId: null, failure: error.detail },
-            now,
-          );
-          outcome = 'failed';
+  return withRates(fxContextOf(context), (mayFetchRates) =>
+    withUserSettings(context, userId, (settingsOf) =>
+      context.dataSource.transaction(async (manager) => {
+        const nothing = { outcome: 'nothing-due' as const, moreDue: false };
+        const user = await lockUserForWrite(manager, userId);
+        const template = await claimTemplate(manager, userId, templateId);
+        const now = context.clock();
+        const today = todayFor(now, settingsOf(user).timezone);
+        if (
+          !template?.isActive ||
+          template.nextOccurrenceDate === null ||
+          template.nextOccurrenceIndex === null
+        )
+          return nothing;
+        const date = template.nextOccurrenceDate;
+        const index = template.nextOccurrenceIndex;
+        if (compareDates(date, today) > 0) return nothing;
+        const occurrence = await insertOccurrence(
+          manager,
+          {
+            templateId: template.id,
+            userId,
+            date,
+            index,
+            status: template.autoCreate ? 'booked' : 'pending',
+            transactionId: null,
+            failure: null,
+          },
+          now,
+        );
+        let outcome: StepOutcome = template.autoCreate ? 'booked' : 'pending';
+        if (!occurrence) outcome = 'already-recorded';
+        else if (template.autoCreate) {
+          try {
+            const transaction = await bookOccurrence(
+              context,
+              manager,
+              settingsOf,
+              mayFetchRates,
+              template,
+              date,
+            );
+            await updateOccurrence(
+              manager,
+              occurrence.id,
+              { status: 'booked', transactionId: transaction.id, failure: null },
+              now,
+            );
+          } catch (error) {
+            // Refused by the rules before anything was written (the transaction is intact).
+            if (!(error instanceof RuleViolation)) throw error;
+            await updateOccurrence(
+              manager,
+              occurrence.id,
+              { status: 'failed', transactionId: null, failure: error.detail },
+              now,
+            );
+            outcome = 'failed';
+          }
         }
-      }
-      await advancePast(manager, template, index, now);
-      const next = template.nextOccurrenceDate;
-      return { outcome, moreDue: next !== null && compareDates(next, today) <= 0 };
-    }),
+        await advancePast(manager, template, index, now);
+        const next = template.nextOccurrenceDate;
+        return { outcome, moreDue: next !== null && compareDates(next, today) <= 0 };
+      }),
+    ),
   );
 }
 
@@ -448,29 +483,39 @@ function bookManually(
     amount?: string;
   }>,
 ): Promise<BookedOccurrence> {
-  return withUserSettings(context, userId, (settingsOf) =>
-    context.dataSource.transaction(async (manager) => {
-      await lockUserForWrite(manager, userId);
-      const template = await findTemplate(manager, userId, id, { lock: true });
-      if (!template) throw missing('Recurring template');
-      const { date, index, amount } = await pick(template, (d) =>
-        findOccurrence(manager, template.id, d, { lock: true }),
-      );
-      const now = context.clock();
-      const existing = await findOccurrence(manager, template.id, date, { lock: true });
-      if (existing?.status === 'booked') throw alreadyBooked(existing);
-      const transaction = await bookOccurrence(context, manager, settingsOf, template, date, amount);
-      const change = { status: 'booked' as const, transactionId: transaction.id, failure: null };
-      const occurrence = existing
-        ? await updateOccurrence(manager, existing.id, change, now)
-        : (await insertOccurrence(
-            manager,
-            { templateId: template.id, userId, date, index, ...change },
-            now,
-          ))!;
-      if (template.nextOccurrenceIndex === index) await advancePast(manager, template, index, now);
-      return { transaction, occurrence };
-    }),
+  return withRates(fxContextOf(context), (mayFetchRates) =>
+    withUserSettings(context, userId, (settingsOf) =>
+      context.dataSource.transaction(async (manager) => {
+        await lockUserForWrite(manager, userId);
+        const template = await findTemplate(manager, userId, id, { lock: true });
+        if (!template) throw missing('Recurring template');
+        const { date, index, amount } = await pick(template, (d) =>
+          findOccurrence(manager, template.id, d, { lock: true }),
+        );
+        const now = context.clock();
+        const existing = await findOccurrence(manager, template.id, date, { lock: true });
+        if (existing?.status === 'booked') throw alreadyBooked(existing);
+        const transaction = await bookOccurrence(
+          context,
+          manager,
+          settingsOf,
+          mayFetchRates,
+          template,
+          date,
+          amount,
+        );
+        const change = { status: 'booked' as const, transactionId: transaction.id, failure: null };
+        const occurrence = existing
+          ? await updateOccurrence(manager, existing.id, change, now)
+          : (await insertOccurrence(
+              manager,
+              { templateId: template.id, userId, date, index, ...change },
+              now,
+            ))!;
+        if (template.nextOccurrenceIndex === index) await advancePast(manager, template, index, now);
+        return { transaction, occurrence };
+      }),
+    ),
   );
 }
 

@@ -36,6 +36,8 @@ import {
 } from '../data/transactions';
 import { publishAccountChange, publishTransactionChange } from '../events/publish';
 import { withUserSettings, type LedgerContext, type SettingsOf } from './context';
+import { conversionsNeeded, fxContextOf } from './fx-conversions';
+import { quotesFor, withRates } from './exchange-rates';
 import type { VersionCheck } from './version-check';
 
 /** A stored transaction as a client sees it: what PUT and PATCH start from. */
@@ -61,6 +63,11 @@ function recordedMoneyOf(t: Transaction): RecordedMoney {
     currency: t.currency,
     baseAmountMinor: BigInt(t.baseAmountMinor),
     baseCurrency: t.baseCurrency,
+    date: t.date,
+    fxRate: t.fxRate,
+    fxRateDate: t.fxRateDate,
+    toAmountMinor: t.toAmountMinor === null ? null : BigInt(t.toAmountMinor),
+    toCurrency: t.toCurrency,
   };
 }
 
@@ -78,6 +85,7 @@ export async function resolveDraft(
   userId: string,
   settingsOf: SettingsOf,
   draft: TransactionDraft,
+  mayFetchRates: boolean,
   replacing?: Transaction,
 ) {
   const shape = transactionShapeProblems(draft);
@@ -97,13 +105,21 @@ export async function resolveDraft(
     if (found.created) await publishAccountChange(manager, 'created', found.account);
     account = found.account;
   }
+  const toAccount = draft.toAccountId ? references.accounts.get(draft.toAccountId) : undefined;
+  const today = localDate(now, settings.timezone);
   return resolveTransaction(draft, {
     account,
-    toAccount: draft.toAccountId ? references.accounts.get(draft.toAccountId) : undefined,
+    toAccount,
     category: references.category,
     baseCurrency: settings.baseCurrency,
-    today: localDate(now, settings.timezone),
+    today,
     recorded: replacing && recordedMoneyOf(replacing),
+    quotes: await quotesFor(
+      fxContextOf(context),
+      manager,
+      conversionsNeeded(draft, account, toAccount, settings.baseCurrency, today),
+      mayFetchRates,
+    ),
   });
 }
 
@@ -117,15 +133,18 @@ export function createTransaction<A>(
   draft: TransactionDraft,
   run: TransactionRunner<A>,
 ): Promise<A> {
-  return withUserSettings(context, userId, (settingsOf) =>
-    run((manager) => recordTransaction(context, manager, userId, settingsOf, draft)),
+  return withRates(fxContextOf(context), (mayFetchRates) =>
+    withUserSettings(context, userId, (settingsOf) =>
+      run((manager) => recordTransaction(context, manager, userId, settingsOf, draft, mayFetchRates)),
+    ),
   );
 }
 
 /**
  * Books a new transaction in the caller's DB transaction: the rules, the row and its
  * `ledger.transaction.created` (outbox), as POST /transactions books one. A recurring occurrence
- * is booked with it, in the transaction that also records the occurrence.
+ * is booked with it, in the transaction that also records the occurrence. Run it inside
+ * `withRates` (`mayFetchRates`: a missing exchange rate may still be fetched; see quotesFor).
  */
 export async function recordTransaction(
   context: LedgerContext,
@@ -133,8 +152,9 @@ export async function recordTransaction(
   userId: string,
   settingsOf: SettingsOf,
   draft: TransactionDraft,
+  mayFetchRates: boolean,
 ): Promise<Transaction> {
-  const values = await resolveDraft(context, manager, userId, settingsOf, draft);
+  const values = await resolveDraft(context, manager, userId, settingsOf, draft, mayFetchRates);
   const transaction = await insertTransaction(manager, userId, values, context.clock());
   await publishTransactionChange(manager, 'created', transaction);
   return transaction;
@@ -183,20 +203,30 @@ function changeTransaction(
   check: VersionCheck,
   change: (current: TransactionState) => TransactionDraft | undefined,
 ): Promise<Transaction> {
-  return withUserSettings(context, userId, (settingsOf) =>
-    context.dataSource.transaction(async (manager) => {
-      // The user first, as every write and the deletion take them: no deadlock with a deletion.
-      await lockUserForWrite(manager, userId);
-      const current = await findTransaction(manager, userId, id, { lock: true });
-      if (!current) throw missing('Transaction');
-      check(current.version);
-      const draft = change(stateOf(current));
-      if (!draft) return current; // nothing to change: no new version, no event
-      const values = await resolveDraft(context, manager, userId, settingsOf, draft, current);
-      await updateTransaction(manager, current, values, context.clock());
-      await publishTransactionChange(manager, 'updated', current);
-      return current;
-    }),
+  return withRates(fxContextOf(context), (mayFetchRates) =>
+    withUserSettings(context, userId, (settingsOf) =>
+      context.dataSource.transaction(async (manager) => {
+        // The user first, as every write and the deletion take them: no deadlock with a deletion.
+        await lockUserForWrite(manager, userId);
+        const current = await findTransaction(manager, userId, id, { lock: true });
+        if (!current) throw missing('Transaction');
+        check(current.version);
+        const draft = change(stateOf(current));
+        if (!draft) return current; // nothing to change: no new version, no event
+        const values = await resolveDraft(
+          context,
+          manager,
+          userId,
+          settingsOf,
+          draft,
+          mayFetchRates,
+          current,
+        );
+        await updateTransaction(manager, current, values, context.clock());
+        await publishTransactionChange(manager, 'updated', current);
+        return current;
+      }),
+    ),
   );
 }
 

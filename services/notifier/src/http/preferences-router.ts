@@ -22,7 +22,7 @@ import {
 import { preferencesOf, savePreferences, type StoredPreferences } from '../data/preferences-store';
 import { patchPreferencesBody, preferencesSchema, replacePreferencesBody } from './schemas';
 
-const tags = ['notification preferences'];
+const tags = ['notification-preferences'];
 
 type QuietHoursInput = { start: string; end: string } | null;
 

@@ -2,6 +2,7 @@ import { LedgerSchema1763780000000 } from './1763780000000-LedgerSchema';
 import { SharedIdempotencyKeys1796112700000 } from './1796112700000-SharedIdempotencyKeys';
 import { MoveUserProfilesToDirectory1796200000000 } from './1796200000000-user-directory';
 import { RecurringTemplates1796300000000 } from './1796300000000-recurring';
+import { ExchangeRates1796400000000 } from './1796400000000-exchange-rates';
 
 /**
  * The ledger's own migrations, as classes (the compiled service needs no globs). startService adds
@@ -14,4 +15,5 @@ export const ledgerMigrations = [
   SharedIdempotencyKeys1796112700000,
   MoveUserProfilesToDirectory1796200000000,
   RecurringTemplates1796300000000,
+  ExchangeRates1796400000000,
 ];
