@@ -84,113 +84,129 @@ export async function startService<C extends ServiceConfig, P>(
     }),
   );
 
-  const consumerName = options.consumerName ?? config.CONSUMER_NAME ?? name;
-  const broker = new Broker({ url: config.AMQP_URL, logger, connectionName: consumerName });
-  const relay = new OutboxRelay({ dataSource, broker, logger, service: name });
-  const consumer = new EventConsumer({
-    broker,
-    dataSource,
-    logger,
-    service: consumerName,
-    prefetch: config.EVENTS_PREFETCH,
-    maxAttempts: config.EVENTS_MAX_ATTEMPTS,
-  });
-  handleUserEvents(consumer, definition.userEvents);
-
-  const readiness = new Readiness({ db: databaseCheck(dataSource) });
-  readiness.add('broker', () => broker.isConnected);
-  const context: ServiceContext<C> = {
-    config,
-    logger,
-    dataSource,
-    broker,
-    readiness,
-    clock,
-    readYourWrites: new ReadYourWrites(consumer, { maxWaitMs: config.READ_YOUR_WRITES_WAIT_MS }),
-    authenticate: undefined as unknown as RequestHandler,
-  };
-  const handlers =
-    typeof definition.handlers === 'function' ? definition.handlers(context) : definition.handlers;
-  for (const [type, handler] of Object.entries(handlers ?? {}) as Array<[EventType, EventHandler<EventType>]>)
-    consumer.on(type, handler);
-  const parts = (definition.setup ? await definition.setup(context) : {}) as P & { closers?: Closer[] };
-  const verifier: AccessTokenVerifier = definition.verifier
-    ? definition.verifier(context, parts)
-    : new TokenVerifier({
-        jwksUrl: config.JWKS_URL,
-        issuer: config.JWT_ISSUER,
-        audience: config.JWT_AUDIENCE,
-      });
-  // A service's own verifier (auth's key ring) checks sessions at the source; the others by the directory.
-  context.authenticate = authenticate(
-    verifier,
-    definition.verifier ? undefined : new DirectorySessions(dataSource, { consumer }),
-  );
-  const app = createServiceApp({
-    logger,
-    readiness,
-    openapi: { version: '1.0.0', ...definition.openapi },
-    routers: definition.routes(context, parts),
-    bodyLimit: definition.http?.bodyLimit,
-    before: definition.http?.before,
-  });
-
-  await broker.start({ waitForConnection: false });
-  await relay.start();
-  await consumer.start();
-  readiness.add('events', deadLetterCheck(consumer), { critical: false });
-
-  // Forwarding headers reach express only from the gateway; then one trusted hop gives the client address.
-  const guardForwarding = forwardingGuard({
-    trustedProxies: config.TRUSTED_PROXIES,
-    secret: config.PROXY_SECRET,
-  });
-  app.set('trust proxy', 1);
-  const server = createServer((req, res) => {
-    guardForwarding(req);
-    app(req, res);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.PORT, config.HOST, () => {
-      server.off('error', reject);
-      resolve();
+  // What is open so far, closed again if the start fails halfway (a bad route, a port in use):
+  // a failed start leaves no pool, schedule or connection keeping the process or a test alive.
+  const opened: Closer[] = [{ name: 'database', close: () => dataSource.destroy() }];
+  try {
+    const consumerName = options.consumerName ?? config.CONSUMER_NAME ?? name;
+    const broker = new Broker({ url: config.AMQP_URL, logger, connectionName: consumerName });
+    const relay = new OutboxRelay({ dataSource, broker, logger, service: name });
+    const consumer = new EventConsumer({
+      broker,
+      dataSource,
+      logger,
+      service: consumerName,
+      prefetch: config.EVENTS_PREFETCH,
+      maxAttempts: config.EVENTS_MAX_ATTEMPTS,
     });
-  });
-  // Longer than the gateway's idle keep-alive sockets: the gateway, not the service, closes an
-  // idle connection, so it never sends a request on a socket the service is closing (a 502).
-  answerClientErrorsAsProblems(server);
-  server.keepAliveTimeout = UPSTREAM_KEEP_ALIVE_MS;
-  server.headersTimeout = UPSTREAM_KEEP_ALIVE_MS + 1_000;
-  const { port } = server.address() as AddressInfo;
-  logger.info({ port }, `${name} listening`);
+    handleUserEvents(consumer, definition.userEvents);
 
-  const stop = createShutdown({
-    logger,
-    readiness,
-    servers: [server],
-    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    closers: [
-      ...(parts.closers ?? []),
-      { name: 'event consumer', close: () => consumer.stop() },
-      { name: 'outbox relay', close: () => relay.stop() },
-      { name: 'broker', close: () => broker.stop() },
-      { name: 'database', close: () => dataSource.destroy() },
-    ],
-  });
-  return {
-    name,
-    url: `http://127.0.0.1:${port}`,
-    server,
-    dataSource,
-    broker,
-    consumer,
-    relay,
-    logger,
-    config,
-    parts,
-    stop,
-  };
+    const readiness = new Readiness({ db: databaseCheck(dataSource) });
+    readiness.add('broker', () => broker.isConnected);
+    const context: ServiceContext<C> = {
+      config,
+      logger,
+      dataSource,
+      broker,
+      readiness,
+      clock,
+      readYourWrites: new ReadYourWrites(consumer, { maxWaitMs: config.READ_YOUR_WRITES_WAIT_MS }),
+      authenticate: undefined as unknown as RequestHandler,
+    };
+    const handlers =
+      typeof definition.handlers === 'function' ? definition.handlers(context) : definition.handlers;
+    for (const [type, handler] of Object.entries(handlers ?? {}) as Array<
+      [EventType, EventHandler<EventType>]
+    >)
+      consumer.on(type, handler);
+    const parts = (definition.setup ? await definition.setup(context) : {}) as P & { closers?: Closer[] };
+    opened.unshift(...(parts.closers ?? []));
+    const verifier: AccessTokenVerifier = definition.verifier
+      ? definition.verifier(context, parts)
+      : new TokenVerifier({
+          jwksUrl: config.JWKS_URL,
+          issuer: config.JWT_ISSUER,
+          audience: config.JWT_AUDIENCE,
+        });
+    // A service's own verifier (auth's key ring) checks sessions at the source; the others by the directory.
+    context.authenticate = authenticate(
+      verifier,
+      definition.verifier ? undefined : new DirectorySessions(dataSource, { consumer }),
+    );
+    const app = createServiceApp({
+      logger,
+      readiness,
+      openapi: { version: '1.0.0', ...definition.openapi },
+      routers: definition.routes(context, parts),
+      bodyLimit: definition.http?.bodyLimit,
+      before: definition.http?.before,
+    });
+
+    opened.unshift({ name: 'broker', close: () => broker.stop() });
+    await broker.start({ waitForConnection: false });
+    opened.unshift({ name: 'outbox relay', close: () => relay.stop() });
+    await relay.start();
+    opened.unshift({ name: 'event consumer', close: () => consumer.stop() });
+    await consumer.start();
+    readiness.add('events', deadLetterCheck(consumer), { critical: false });
+
+    // Forwarding headers reach express only from the gateway; then one trusted hop gives the client address.
+    const guardForwarding = forwardingGuard({
+      trustedProxies: config.TRUSTED_PROXIES,
+      secret: config.PROXY_SECRET,
+    });
+    app.set('trust proxy', 1);
+    const server = createServer((req, res) => {
+      guardForwarding(req);
+      app(req, res);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.PORT, config.HOST, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    // Longer than the gateway's idle keep-alive sockets: the gateway, not the service, closes an
+    // idle connection, so it never sends a request on a socket the service is closing (a 502).
+    answerClientErrorsAsProblems(server);
+    server.keepAliveTimeout = UPSTREAM_KEEP_ALIVE_MS;
+    server.headersTimeout = UPSTREAM_KEEP_ALIVE_MS + 1_000;
+    const { port } = server.address() as AddressInfo;
+    logger.info({ port }, `${name} listening`);
+    const stop = createShutdown({
+      logger,
+      readiness,
+      servers: [server],
+      timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+      closers: [
+        ...(parts.closers ?? []),
+        { name: 'event consumer', close: () => consumer.stop() },
+        { name: 'outbox relay', close: () => relay.stop() },
+        { name: 'broker', close: () => broker.stop() },
+        { name: 'database', close: () => dataSource.destroy() },
+      ],
+    });
+    return {
+      name,
+      url: `http://127.0.0.1:${port}`,
+      server,
+      dataSource,
+      broker,
+      consumer,
+      relay,
+      logger,
+      config,
+      parts,
+      stop,
+    };
+  } catch (error) {
+    for (const closer of opened)
+      await Promise.resolve()
+        .then(() => closer.close())
+        .catch((closeError: unknown) => logger.warn({ err: closeError }, `${closer.name} did not close`));
+    throw error;
+  }
 }
 
 /**

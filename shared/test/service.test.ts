@@ -181,3 +181,29 @@ describe('startService: who may say where a request came from', () => {
     expect(result.error?.issues[0].path).toEqual(['TRUSTED_PROXIES']);
   });
 });
+
+describe('startService: a start that fails halfway', () => {
+  it('closes what it had opened (setup parts, database pool) and rethrows', async () => {
+    const closed: string[] = [];
+    const broken = defineService({
+      name: 'broken',
+      configSchema: z.object(serviceConfigFields({ port: 0, database: 'finance_broken' })),
+      migrations: [],
+      openapi: { title: 'broken', description: 'A route that cannot be registered' },
+      setup: () => ({ closers: [{ name: 'a job', close: () => void closed.push('a job') }] }),
+      routes: () => {
+        throw new Error('no such route');
+      },
+    });
+    await expect(startTestService(broken, { label: 'service_broken' })).rejects.toThrow('no such route');
+    expect(closed).toEqual(['a job']);
+    const admin = new Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await admin.connect();
+    try {
+      const left = await admin.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'broken'`);
+      expect(left.rows).toHaveLength(0);
+    } finally {
+      await admin.end();
+    }
+  });
+});
