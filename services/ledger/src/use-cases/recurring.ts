@@ -16,6 +16,7 @@ import {
   type RecurringField,
   type TemplateDraft,
   type TemplatePatch,
+  type TemplateReplacement,
   type TemplateState,
 } from '../domain/recurring';
 import {
@@ -37,7 +38,6 @@ import {
   findTemplate,
   insertOccurrence,
   insertTemplate,
-  lastRecordedDate,
   listTemplates,
   listWaitingOccurrences,
   markReminded,
@@ -178,12 +178,10 @@ function changeTemplate(
       check(current.version);
       const draft = change(templateStateOf(current));
       if (!draft) return current;
-      const lastRecorded = await lastRecordedDate(manager, current.id);
       const values = await templateValues(context, manager, userId, settingsOf, draft, (today) =>
         rescheduledOccurrence(ruleOf(draft), {
           today,
           currentNext: current.nextOccurrenceDate,
-          lastRecorded,
           restart: !current.isActive || current.nextOccurrenceDate === null,
         }),
       );
@@ -196,7 +194,7 @@ export function replaceTemplate(
   context: LedgerContext,
   userId: string,
   id: string,
-  draft: TemplateDraft,
+  draft: TemplateReplacement,
   check: VersionCheck,
 ): Promise<RecurringTemplate> {
   return changeTemplate(context, userId, id, check, (current) => replacementTemplate(current, draft));
