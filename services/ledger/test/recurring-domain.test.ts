@@ -1,3 +1,4 @@
+import { ledgerConfigSchema } from '../src/config';
 import {
   patchedTemplate,
   replacementTemplate,
@@ -83,5 +84,17 @@ describe('PUT and PATCH of a template', () => {
     expect(cleared).toMatchObject({ endDate: null, maxOccurrences: null });
     const transfer = patchedTemplate(state, { type: 'transfer', toAccountId: 'b' })!;
     expect(transfer.transaction).toMatchObject({ type: 'transfer', toAccountId: 'b', categoryId: null });
+  });
+});
+
+describe('the scheduler configuration', () => {
+  it('takes a cron expression or off, and names a bad one', () => {
+    const parse = (RECURRING_SCHEDULE?: string) => ledgerConfigSchema.safeParse({ RECURRING_SCHEDULE });
+    expect(parse().data?.RECURRING_SCHEDULE).toBe('*/5 * * * *');
+    expect(parse('off').success).toBe(true);
+    expect(parse('*/1 * * * *').success).toBe(true);
+    const bad = parse('every minute');
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues[0].path).toEqual(['RECURRING_SCHEDULE']);
   });
 });
