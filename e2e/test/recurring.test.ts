@@ -1,5 +1,5 @@
 import { addDays, addMonths, daysInMonth, type CalendarDate } from '@finance/shared';
-import { httpJson } from '@finance/shared/testing';
+import { httpJson, waitFor } from '@finance/shared/testing';
 import type { RecurringParts } from '../../services/ledger/src/jobs/recurring-scheduler';
 import { startSystem, type System } from './system';
 
@@ -166,6 +166,13 @@ describe('recurring transactions through the gateway', () => {
     expect(after.body.data).toHaveLength(rentDates.length + 6);
     const next = await call('GET', `/recurring/${allowance.body.id}`);
     expect(next.body.next_occurrence_date).toBe(addDays(today, 7));
+
+    // The notifier heard of every booking (ledger.recurring.generated, in-app by default).
+    const generated = await waitFor(async () => {
+      const res = await call('GET', '/notifications?kind=recurring_generated&limit=200');
+      return res.body.data?.length === rentDates.length + 6 ? res.body.data : undefined;
+    });
+    expect(generated[0].data).toHaveProperty('recurring_id');
 
     // Someone else sees none of it.
     const other = await registerAndLogin('otto');

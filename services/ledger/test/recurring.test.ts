@@ -155,6 +155,15 @@ describe('recurring templates over HTTP', () => {
     });
     const empty = await h.call('PATCH', `/recurring/${t.id}`, alice, { body: {} });
     expect(empty.body.version).toBe(3);
+    // A PUT without start_date keeps the anchor (as a transaction keeps its date).
+    const kept = await h.call('PUT', `/recurring/${t.id}`, alice, {
+      body: { amount: '60', transaction_type: 'expense', frequency: 'yearly' },
+    });
+    expect(kept.body).toMatchObject({
+      start_date: '2024-02-29',
+      next_occurrence_date: '2024-02-29',
+      amount: '60.00',
+    });
   });
 
   it('DELETE deactivates (the series stops), ?hard=true removes the template but not what it booked', async () => {

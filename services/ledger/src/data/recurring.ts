@@ -316,18 +316,6 @@ export async function occurrencesBetween(
   return rows.map(occurrenceOf);
 }
 
-/** The latest date the template has a record for (what a changed rule must not schedule again). */
-export async function lastRecordedDate(
-  manager: EntityManager,
-  templateId: string,
-): Promise<CalendarDate | null> {
-  const [row]: Array<{ last: string | null }> = await manager.query(
-    `SELECT to_char(max(occurrence_date), 'YYYY-MM-DD') AS last FROM recurring_occurrences WHERE template_id = $1`,
-    [templateId],
-  );
-  return row?.last ?? null;
-}
-
 /** A waiting occurrence with what its template would book. */
 export interface WaitingOccurrence extends OccurrenceRecord {
   template: RecurringTemplate;

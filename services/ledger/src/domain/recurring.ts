@@ -1,4 +1,4 @@
-import { addDays, compareDates, type CalendarDate } from '@finance/shared';
+import { compareDates, type CalendarDate } from '@finance/shared';
 import { isEmptyPatch, mergePatch, type MergePatch } from './merge-patch';
 import {
   firstOccurrenceOnOrAfter,
@@ -77,10 +77,17 @@ export function ruleOf(t: {
   };
 }
 
-/** A PUT: every field replaced, but a template without account_id stays on its account (as a transaction does). */
-export function replacementTemplate(current: TemplateState, replacement: TemplateDraft): TemplateDraft {
+/** A PUT's body: a template draft whose start_date may be left out. */
+export type TemplateReplacement = Omit<TemplateDraft, 'startDate'> & { startDate?: CalendarDate };
+
+/**
+ * A PUT: every field replaced, but a template without account_id stays on its account and one
+ * without start_date keeps its anchor (as a transaction keeps its account and date).
+ */
+export function replacementTemplate(current: TemplateState, replacement: TemplateReplacement): TemplateDraft {
   return {
     ...replacement,
+    startDate: replacement.startDate ?? current.startDate,
     transaction: {
       ...replacement.transaction,
       accountId: replacement.transaction.accountId ?? current.accountId,
@@ -124,23 +131,17 @@ export function patchedTemplate(current: TemplateState, patch: TemplatePatch): T
 }
 
 /**
- * Where a changed series goes on: its next date under the new rule, never a date already handled
- * (`lastRecorded`), and never in the past unless the old series was still catching up to it. A
- * series that restarts (reactivated, or it had ended) starts at today: what fell while it was off
- * is not booked.
+ * Where a changed series goes on: its next date under the new rule, never in the past unless the
+ * old series was still catching up to it. A series that restarts (reactivated, or it had ended)
+ * starts at today: what fell while it was off is not booked. A date already handled is never
+ * booked again whatever the rule says: its occurrence record is stepped over.
  */
 export function rescheduledOccurrence(
   rule: RecurrenceRule,
-  state: {
-    today: CalendarDate;
-    currentNext: CalendarDate | null;
-    lastRecorded: CalendarDate | null;
-    restart: boolean;
-  },
+  state: { today: CalendarDate; currentNext: CalendarDate | null; restart: boolean },
 ): Occurrence | undefined {
-  const { today, currentNext, lastRecorded } = state;
-  let from =
+  const { today, currentNext } = state;
+  const from =
     state.restart || currentNext === null || compareDates(currentNext, today) > 0 ? today : currentNext;
-  if (lastRecorded !== null && compareDates(from, lastRecorded) <= 0) from = addDays(lastRecorded, 1);
   return firstOccurrenceOnOrAfter(rule, from);
 }

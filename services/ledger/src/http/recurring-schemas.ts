@@ -10,7 +10,7 @@ import {
   singleLineText,
   transactionTypes,
 } from '@finance/shared';
-import type { RecurringField, TemplateDraft, TemplatePatch } from '../domain/recurring';
+import type { RecurringField, TemplatePatch, TemplateReplacement } from '../domain/recurring';
 import { MAX_INTERVAL, frequencies } from '../domain/recurring-dates';
 import type { OccurrenceRecord, WaitingOccurrence } from '../data/recurring';
 import type { RecurringTemplate } from '../data/recurring-entities';
@@ -186,7 +186,8 @@ export const OCCURRENCE_PATHS = {
 
 type TemplateBody = z.output<typeof templateReplacementBody>;
 
-export function templateDraftOf(body: TemplateBody, today: () => string): TemplateDraft {
+/** The body in the use cases' terms; start_date as given (POST fills in today, PUT keeps the anchor). */
+export function templateDraftOf(body: TemplateBody): TemplateReplacement {
   return {
     transaction: {
       accountId: body.account_id,
@@ -202,7 +203,7 @@ export function templateDraftOf(body: TemplateBody, today: () => string): Templa
     },
     frequency: body.frequency,
     interval: body.interval,
-    startDate: body.start_date ?? today(),
+    startDate: body.start_date,
     endDate: body.end_date ?? null,
     maxOccurrences: body.max_occurrences ?? null,
     autoCreate: body.auto_create,

@@ -65,7 +65,7 @@ export function recurringRouter(context: ServiceContext): ApiRouter {
         recurring.createTemplate(
           context,
           user.id,
-          wire.templateDraftOf(body, () => today),
+          { ...wire.templateDraftOf(body), startDate: body.start_date ?? today },
           body.backfill,
         ),
       );
@@ -134,7 +134,7 @@ export function recurringRouter(context: ServiceContext): ApiRouter {
     {
       summary: 'Replace a recurring template',
       description:
-        'Every field replaced (omitted optional ones reset; without account_id it stays on its account). The series goes on from its next date under the new rule; dates already handled are never booked again.',
+        'Every field replaced (omitted optional ones reset; without account_id it stays on its account). The series goes on from its next date under the new rule; a date already handled is never booked again (its occurrence record is stepped over).',
       tags,
       params: idParams,
       body: wire.templateReplacementBody,
@@ -142,15 +142,8 @@ export function recurringRouter(context: ServiceContext): ApiRouter {
       responses: changed,
     },
     async ({ params, body, user }, req, res) => {
-      const today = await todayOf(user.id);
       const template = await callUseCase(wire.RECURRING_BODY_PATHS, () =>
-        recurring.replaceTemplate(
-          context,
-          user.id,
-          params.id,
-          wire.templateDraftOf(body, () => today),
-          ifMatchOf(req),
-        ),
+        recurring.replaceTemplate(context, user.id, params.id, wire.templateDraftOf(body), ifMatchOf(req)),
       );
       return withETag(res, wire.presentTemplate(template));
     },

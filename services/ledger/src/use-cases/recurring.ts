@@ -16,6 +16,7 @@ import {
   type RecurringField,
   type TemplateDraft,
   type TemplatePatch,
+  type TemplateReplacement,
   type TemplateState,
 } from '../domain/recurring';
 import {
@@ -37,7 +38,6 @@ import {
   findTemplate,
   insertOccurrence,
   insertTemplate,
-  lastRecordedDate,
   listTemplates,
   listWaitingOccurrences,
   markReminded,
@@ -194,7 +194,6 @@ function changeTemplate(
         check(current.version);
         const draft = change(templateStateOf(current));
         if (!draft) return current;
-        const lastRecorded = await lastRecordedDate(manager, current.id);
         const values = await templateValues(
           context,
           manager,
@@ -206,7 +205,6 @@ function changeTemplate(
             rescheduledOccurrence(ruleOf(draft), {
               today,
               currentNext: current.nextOccurrenceDate,
-              lastRecorded,
               restart: !current.isActive || current.nextOccurrenceDate === null,
             }),
         );
@@ -220,7 +218,7 @@ export function replaceTemplate(
   context: LedgerContext,
   userId: string,
   id: string,
-  draft: TemplateDraft,
+  draft: TemplateReplacement,
   check: VersionCheck,
 ): Promise<RecurringTemplate> {
   return changeTemplate(context, userId, id, check, (current) => replacementTemplate(current, draft));
