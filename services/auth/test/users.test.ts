@@ -447,6 +447,7 @@ describe('auth: profile, account deletion, admin, events', () => {
         '/.well-known/jwks.json',
         '/admin/users',
         '/admin/users/{id}',
+        '/admin/users/{id}/revoke-sessions',
         '/auth/login',
         '/auth/logout',
         '/auth/logout-all',

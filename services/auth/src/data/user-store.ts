@@ -26,6 +26,16 @@ export interface NewUser {
 export type ProfileChanges = Partial<Pick<User, 'email' | 'username' | 'baseCurrency' | 'timezone'>>;
 export type AdminChanges = Partial<Pick<User, 'isActive' | 'role'>>;
 
+export interface UserFilter {
+  /** Part of the e-mail address or username. */
+  search?: string;
+  role?: Role;
+  isActive?: boolean;
+}
+
+/** Held (for its transaction) by every change of a role or an activation. */
+const ADMIN_CHANGES_LOCK = 'finance-tracker:auth:admin-changes';
+
 const UNIQUE_FIELDS: Record<string, 'email' | 'username'> = {
   users_email_key: 'email',
   users_username_key: 'username',
@@ -240,16 +250,30 @@ export class UserStore {
 
   /**
    * Role and activation, for admins. A role change or a deactivation ends every session: tokens
-   * carry the role, and a deactivated user must be refused everywhere at once.
+   * carry the role, and a deactivated user must be refused everywhere at once. The last active
+   * admin can be neither demoted nor deactivated (409): changes of admins take turns (a
+   * transaction-scoped advisory lock), so two admins demoting each other at once cannot both win.
    */
   async updateByAdmin(id: string, changes: AdminChanges): Promise<User> {
     return this.dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [ADMIN_CHANGES_LOCK]);
       const user = await this.lockUser(manager, id);
       const roleChanged = changes.role !== undefined && changes.role !== user.role;
       const activeChanged = changes.isActive !== undefined && changes.isActive !== user.isActive;
       if (!roleChanged && !activeChanged) return user;
+      const wasActiveAdmin = user.role === 'admin' && user.isActive;
       if (roleChanged) user.role = changes.role as Role;
       if (activeChanged) user.isActive = changes.isActive as boolean;
+      if (wasActiveAdmin && !(user.role === 'admin' && user.isActive)) {
+        const [{ others }]: Array<{ others: number }> = await manager.query(
+          `SELECT count(*)::int AS others FROM users WHERE role = 'admin' AND is_active AND id <> $1`,
+          [id],
+        );
+        if (others === 0)
+          throw conflict('This is the last active admin; make another user admin first', [
+            { field: activeChanged ? 'body.is_active' : 'body.role', message: 'Would leave no active admin' },
+          ]);
+      }
       const now = this.clock();
       if (roleChanged) await this.bumpSessions(manager, user, 'role-changed', now);
       else if (!user.isActive) await this.bumpSessions(manager, user, 'deactivated', now);
@@ -259,9 +283,33 @@ export class UserStore {
     });
   }
 
+  /** `POST /admin/users/{id}/revoke-sessions`: like logout-all, on an admin's word. */
+  async revokeSessions(id: string): Promise<User> {
+    return this.dataSource.transaction(async (manager) => {
+      const user = await this.lockUser(manager, id);
+      const now = this.clock();
+      await this.bumpSessions(manager, user, 'revoked-by-admin', now);
+      await this.saveChanged(manager, user, now);
+      await userUpdated(manager, user);
+      return user;
+    });
+  }
+
   /** One page in creation order; `after` is the last (created_at, id) the client saw. */
-  async page(limit: number, after?: CreationCursor): Promise<User[]> {
+  async page(limit: number, after?: CreationCursor, filter: UserFilter = {}): Promise<User[]> {
     const query = this.dataSource.getRepository(User).createQueryBuilder('u').where('true');
+    // Both columns are stored lower-case; the search is a substring of either.
+    if (filter.search !== undefined)
+      query.andWhere(`(u.email LIKE :pattern OR u.username LIKE :pattern)`, {
+        pattern: containsPattern(filter.search.toLowerCase()),
+      });
+    if (filter.role !== undefined) query.andWhere('u.role = :role', { role: filter.role });
+    if (filter.isActive !== undefined) query.andWhere('u.is_active = :active', { active: filter.isActive });
     return pageInCreationOrder(query, 'u', { after, limit }).getMany();
   }
+}
+
+/** LIKE's own characters taken literally (PostgreSQL's default escape is the backslash). */
+function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { paginationQuery, singleLineText } from '@finance/shared';
 import {
   baseCurrency,
   email,
@@ -95,6 +96,20 @@ export const changePasswordBody = z.object({
 export const deleteMeBody = z.object({ password: presentedPassword });
 
 export const adminUserParams = z.object({ id: z.uuid() });
+
+const queryBoolean = z
+  .enum(['true', 'false'])
+  .transform((value) => value === 'true')
+  .optional();
+
+export const adminUsersQuery = z.object({
+  ...paginationQuery,
+  q: singleLineText({ max: 254 })
+    .optional()
+    .meta({ description: 'Part of the e-mail address or username (case-insensitive)' }),
+  role: z.enum(roles).optional(),
+  is_active: queryBoolean.meta({ description: '`true`: active users only; `false`: deactivated only' }),
+});
 
 export const adminUpdateBody = z.object({
   is_active: z.boolean().optional(),
