@@ -33,3 +33,4 @@ export * from './chromium';
 export * from './service-definition';
 export * from './http/keep-alive';
 export * from './jobs';
+export * from './http/internal-stats';

@@ -208,4 +208,15 @@ describe('auth: the admin API', () => {
     await auth.dataSource.query(`UPDATE users SET role = 'user' WHERE role = 'admin'`);
     await auth.dataSource.query(`UPDATE users SET role = 'admin' WHERE id = $1`, [adminId]);
   });
+
+  it('counts its users at /internal/stats (for the gateway’s GET /admin/stats)', async () => {
+    const res = await httpJson('GET', `${auth.url}/internal/stats`);
+    expect(res.status).toBe(200);
+    const [row] = await auth.dataSource.query(
+      `SELECT count(*)::int AS users, (count(*) FILTER (WHERE is_active))::int AS active_users,
+              (count(*) FILTER (WHERE is_active AND role = 'admin'))::int AS active_admins FROM users`,
+    );
+    expect(row.users).toBeGreaterThan(3);
+    expect(res.body).toMatchObject({ service: 'auth', counts: row, outbox: { pending: expect.any(Number) } });
+  });
 });

@@ -21,5 +21,12 @@ export default defineService({
   },
   userEvents: ledgerUserEvents,
   setup: (context) => ({ closers: [scheduleIdempotencyKeyPurge(context)] }),
+  // For the admin's GET /admin/stats (gathered by the gateway from /internal/stats).
+  stats: async ({ dataSource }) => {
+    const [row]: Array<{ transactions: number }> = await dataSource.query(
+      `SELECT count(*)::int AS transactions FROM transactions`,
+    );
+    return row;
+  },
   routes: (context) => [accountsRouter(context), categoriesRouter(context), transactionsRouter(context)],
 });

@@ -295,6 +295,14 @@ export class UserStore {
     });
   }
 
+  /** For GET /admin/stats: every user, the active ones, the active admins. */
+  async counts(): Promise<{ users: number; active_users: number; active_admins: number }> {
+    const [row]: Array<{ users: number; active_users: number; active_admins: number }> = await this.dataSource
+      .query(`SELECT count(*)::int AS users, (count(*) FILTER (WHERE is_active))::int AS active_users,
+                (count(*) FILTER (WHERE is_active AND role = 'admin'))::int AS active_admins FROM users`);
+    return row;
+  }
+
   /** One page in creation order; `after` is the last (created_at, id) the client saw. */
   async page(limit: number, after?: CreationCursor, filter: UserFilter = {}): Promise<User[]> {
     const query = this.dataSource.getRepository(User).createQueryBuilder('u').where('true');
