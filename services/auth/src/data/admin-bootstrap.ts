@@ -42,14 +42,18 @@ export async function ensureAdmin(
   }
   const byName = await deps.users.findByLogin('username', username.data);
   if (byName) throw new AdminBootstrapError(`username ${username.data} belongs to another account`);
-  const user = await deps.users.register({
-    email: email.data,
-    username: username.data,
-    passwordHash: await deps.passwords.hash(password.data),
-    baseCurrency: 'USD',
-    timezone: 'UTC',
-    role: 'admin',
-  });
+  const user = await deps.users.register(
+    {
+      email: email.data,
+      username: username.data,
+      passwordHash: await deps.passwords.hash(password.data),
+      baseCurrency: 'USD',
+      timezone: 'UTC',
+      role: 'admin',
+      // The system acted (configuration or the CLI), not the new account.
+    },
+    { actorId: null },
+  );
   deps.logger?.info({ userId: user.id }, 'admin account created');
   return 'created';
 }

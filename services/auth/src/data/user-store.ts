@@ -10,6 +10,8 @@ import {
 } from '@finance/shared';
 import type { Role } from '../domain/profile';
 import { userDeleted, userRegistered, userUpdated } from '../events/user-events';
+import type { AuditAction, AuditContext, AuditEntry } from '../domain/audit';
+import { recordAudit } from './audit-log';
 import { User } from './entities';
 import { revokeAllFamilies } from './refresh-token-store';
 import { recordRevocation } from './session-revocations';
@@ -60,6 +62,21 @@ function asDuplicate(error: unknown): Error {
 }
 
 /**
+ * The audit row of a change, written in its transaction. `selfActor`: with no actor given, the
+ * user acted on their own account (a password change); otherwise the system did (the bootstrap).
+ */
+function auditRow(
+  action: AuditAction,
+  subjectId: string,
+  context: AuditContext | undefined,
+  selfActor: boolean,
+  details?: AuditEntry['details'],
+): AuditEntry {
+  const actorId = context?.actorId !== undefined ? context.actorId : selfActor ? subjectId : null;
+  return { action, subjectId, actorId, origin: context?.origin, details };
+}
+
+/**
  * Users and every change to them; each change writes its event in the same transaction. User ids
  * are UUIDv7 (`newId`): a service that meets the id of a user who registered a moment ago waits
  * for the registration event instead of answering 404 (ReadYourWrites).
@@ -104,7 +121,7 @@ export class UserStore {
     return taken;
   }
 
-  async register(input: NewUser): Promise<User> {
+  async register(input: NewUser, audit?: AuditContext): Promise<User> {
     try {
       return await this.dataSource.transaction(async (manager) => {
         const taken = await this.takenFields(manager, input);
@@ -122,6 +139,11 @@ export class UserStore {
         });
         await manager.getRepository(User).insert(user);
         await userRegistered(manager, user);
+        await recordAudit(
+          manager,
+          auditRow('user.registered', user.id, audit, true, { role: user.role }),
+          now,
+        );
         return user;
       });
     } catch (error) {
@@ -179,7 +201,7 @@ export class UserStore {
   }
 
   /** Applies the changed fields only; an update that changes nothing bumps no version and emits nothing. */
-  async updateProfile(id: string, changes: ProfileChanges): Promise<User> {
+  async updateProfile(id: string, changes: ProfileChanges, audit?: AuditContext): Promise<User> {
     try {
       return await this.dataSource.transaction(async (manager) => {
         const user = await this.lockUser(manager, id);
@@ -197,8 +219,11 @@ export class UserStore {
         );
         if (taken.length) throw duplicate(taken);
         for (const key of changed) Object.assign(user, { [key]: changes[key] });
-        await this.saveChanged(manager, user, this.clock());
+        const now = this.clock();
+        await this.saveChanged(manager, user, now);
         await userUpdated(manager, user);
+        if (changed.includes('email'))
+          await recordAudit(manager, auditRow('email.changed', id, audit, true), now);
         return user;
       });
     } catch (error) {
@@ -207,24 +232,26 @@ export class UserStore {
   }
 
   /** A new password ends every session (access and refresh tokens alike). */
-  async changePassword(id: string, passwordHash: string): Promise<void> {
+  async changePassword(id: string, passwordHash: string, audit?: AuditContext): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       const user = await this.lockUser(manager, id);
       const now = this.clock();
       await this.bumpSessions(manager, user, 'password-changed', now);
       await this.saveChanged(manager, user, now, passwordHash);
       await userUpdated(manager, user);
+      await recordAudit(manager, auditRow('password.changed', id, audit, true), now);
     });
   }
 
   /** `POST /auth/logout-all`: every session of the user ends, the caller's own included. */
-  async endAllSessions(id: string): Promise<User> {
+  async endAllSessions(id: string, audit?: AuditContext): Promise<User> {
     return this.dataSource.transaction(async (manager) => {
       const user = await this.lockUser(manager, id);
       const now = this.clock();
       await this.bumpSessions(manager, user, 'logout-all', now);
       await this.saveChanged(manager, user, now);
       await userUpdated(manager, user);
+      await recordAudit(manager, auditRow('sessions.ended', id, audit, true), now);
       return user;
     });
   }
@@ -236,7 +263,7 @@ export class UserStore {
    * still unsent is erased by the relay's prune once sent (auth's own consumer records the
    * deletion in `deleted_users` when auth.user.deleted comes back).
    */
-  async delete(id: string): Promise<void> {
+  async delete(id: string, audit?: AuditContext): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       const user = await this.lockUser(manager, id);
       const now = this.clock();
@@ -245,6 +272,7 @@ export class UserStore {
       await manager.getRepository(User).delete({ id });
       await eraseSentPayloadsOf(manager, id);
       await userDeleted(manager, user, now);
+      await recordAudit(manager, auditRow('user.deleted', id, audit, true), now);
     });
   }
 
@@ -254,13 +282,14 @@ export class UserStore {
    * admin can be neither demoted nor deactivated (409): changes of admins take turns (a
    * transaction-scoped advisory lock), so two admins demoting each other at once cannot both win.
    */
-  async updateByAdmin(id: string, changes: AdminChanges): Promise<User> {
+  async updateByAdmin(id: string, changes: AdminChanges, audit?: AuditContext): Promise<User> {
     return this.dataSource.transaction(async (manager) => {
       await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [ADMIN_CHANGES_LOCK]);
       const user = await this.lockUser(manager, id);
       const roleChanged = changes.role !== undefined && changes.role !== user.role;
       const activeChanged = changes.isActive !== undefined && changes.isActive !== user.isActive;
       if (!roleChanged && !activeChanged) return user;
+      const before = { role: user.role, isActive: user.isActive };
       const wasActiveAdmin = user.role === 'admin' && user.isActive;
       if (roleChanged) user.role = changes.role as Role;
       if (activeChanged) user.isActive = changes.isActive as boolean;
@@ -279,18 +308,31 @@ export class UserStore {
       else if (!user.isActive) await this.bumpSessions(manager, user, 'deactivated', now);
       await this.saveChanged(manager, user, now);
       await userUpdated(manager, user);
+      if (roleChanged)
+        await recordAudit(
+          manager,
+          auditRow('user.role-changed', id, audit, false, { from: before.role, to: user.role }),
+          now,
+        );
+      if (activeChanged)
+        await recordAudit(
+          manager,
+          auditRow(user.isActive ? 'user.reactivated' : 'user.deactivated', id, audit, false),
+          now,
+        );
       return user;
     });
   }
 
   /** `POST /admin/users/{id}/revoke-sessions`: like logout-all, on an admin's word. */
-  async revokeSessions(id: string): Promise<User> {
+  async revokeSessions(id: string, audit?: AuditContext): Promise<User> {
     return this.dataSource.transaction(async (manager) => {
       const user = await this.lockUser(manager, id);
       const now = this.clock();
       await this.bumpSessions(manager, user, 'revoked-by-admin', now);
       await this.saveChanged(manager, user, now);
       await userUpdated(manager, user);
+      await recordAudit(manager, auditRow('sessions.revoked-by-admin', id, audit, false), now);
       return user;
     });
   }

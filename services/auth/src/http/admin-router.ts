@@ -9,10 +9,15 @@ import {
   creationPosition,
 } from '@finance/shared';
 import type { UserStore } from '../data/user-store';
+import { actingAs } from './audit-origin';
 import type { AuthContext, AuthParts } from '../parts';
 import {
+  adminAuditQuery,
   adminUpdateBody,
   adminUserParams,
+  auditEventSchema,
+  auditPosition,
+  presentAuditEvent,
   adminUsersQuery,
   logoutAllBody,
   presentUser,
@@ -28,7 +33,7 @@ async function requireCurrentAdmin(users: UserStore, id: string): Promise<void> 
 /** User administration, for admins whose role is current (not only in their token). */
 export function adminRouter(context: AuthContext, parts: AuthParts): ApiRouter {
   const api = new ApiRouter({ authenticate: context.authenticate });
-  const { users } = parts;
+  const { users, audit } = parts;
 
   api.get(
     '/admin/users',
@@ -97,17 +102,52 @@ export function adminRouter(context: AuthContext, parts: AuthParts): ApiRouter {
         409: { description: 'An admin tried to lock themselves out, or it is the last active admin' },
       },
     },
-    async ({ params, body, user }) => {
+    async ({ params, body, user }, req) => {
       await requireCurrentAdmin(users, user.id);
       if (params.id === user.id && (body.role === 'user' || body.is_active === false))
         throw conflict('Admins cannot demote or deactivate themselves; ask another admin');
       const target = await users.findById(params.id);
       if (!target) throw notFound('User');
-      const updated = await users.updateByAdmin(params.id, {
-        role: body.role,
-        isActive: body.is_active,
-      });
+      const updated = await users.updateByAdmin(
+        params.id,
+        { role: body.role, isActive: body.is_active },
+        actingAs(user.id, req),
+      );
       return presentUser(updated);
+    },
+  );
+
+  api.get(
+    '/admin/audit',
+    {
+      summary: 'The audit log (admin)',
+      description:
+        'Security-relevant actions, newest first: logins, failed logins, lock-outs, password and e-mail changes, ' +
+        'refresh-token reuse, ended sessions, role changes, deactivations and every admin action — who ' +
+        '(`actor_id`), whom (`user_id`), what, when, and from where (client address as the gateway saw it, ' +
+        'user agent). Append-only; kept AUDIT_RETENTION_DAYS. Filters combine; keyset pagination.',
+      tags: ['admin'],
+      role: 'admin',
+      query: adminAuditQuery,
+      responses: {
+        200: { description: 'A page of audit events, newest first', schema: pageSchema(auditEventSchema) },
+        403: { description: 'The caller is not an admin' },
+      },
+    },
+    async ({ query, user }) => {
+      await requireCurrentAdmin(users, user.id);
+      const rows = await audit.page(
+        {
+          actorId: query.actor_id,
+          subjectId: query.user_id,
+          action: query.action,
+          from: query.from,
+          to: query.to,
+        },
+        query.limit,
+        creationCursorOf(query.cursor),
+      );
+      return toPage(rows, query.limit, auditPosition, presentAuditEvent);
     },
   );
 
@@ -129,9 +169,9 @@ export function adminRouter(context: AuthContext, parts: AuthParts): ApiRouter {
         404: { description: 'No such user' },
       },
     },
-    async ({ params, user }) => {
+    async ({ params, user }, req) => {
       await requireCurrentAdmin(users, user.id);
-      await users.revokeSessions(params.id);
+      await users.revokeSessions(params.id, actingAs(user.id, req));
       return undefined;
     },
   );
