@@ -1,4 +1,4 @@
-import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import {
   conflict,
   eraseSentPayloadsOf,
@@ -7,6 +7,7 @@ import {
   type FieldError,
   pageInCreationOrder,
   type CreationCursor,
+  uniqueViolation,
 } from '@finance/shared';
 import type { Role } from '../domain/profile';
 import { userDeleted, userRegistered, userUpdated } from '../events/user-events';
@@ -53,12 +54,9 @@ function duplicate(fields: Array<'email' | 'username'>): Error {
 
 /** Two requests can pass the pre-check together; the unique constraint decides, and names the field. */
 function asDuplicate(error: unknown): Error {
-  if (error instanceof QueryFailedError) {
-    const driver = error.driverError as { code?: string; constraint?: string };
-    const field = driver.code === '23505' && driver.constraint ? UNIQUE_FIELDS[driver.constraint] : undefined;
-    if (field) return duplicate([field]);
-  }
-  return error as Error;
+  const constraint = uniqueViolation(error)?.constraint;
+  const field = constraint ? UNIQUE_FIELDS[constraint] : undefined;
+  return field ? duplicate([field]) : (error as Error);
 }
 
 /**
