@@ -1,5 +1,5 @@
 import { httpJson } from '@finance/shared/testing';
-import { ensureAdmin } from '../src/data/admin-bootstrap';
+import { AdminBootstrapError, ensureAdmin, promoteToAdmin } from '../src/data/admin-bootstrap';
 import { newAccount, registerAndLogin, startAuth, type AuthService } from './fixtures';
 
 interface Listed {
@@ -150,6 +150,7 @@ describe('auth: the admin API', () => {
       ['GET', `/admin/users/${user.id}`],
       ['PATCH', `/admin/users/${user.id}`, { role: 'admin' }],
       ['POST', `/admin/users/${user.id}/revoke-sessions`],
+      ['GET', '/admin/audit'],
     ];
     for (const [method, path, body] of routes) {
       const res = await httpJson(method, `${auth.url}${path}`, { token: accessToken, body });
@@ -218,5 +219,24 @@ describe('auth: the admin API', () => {
     );
     expect(row.users).toBeGreaterThan(3);
     expect(res.body).toMatchObject({ service: 'auth', counts: row, outbox: { pending: expect.any(Number) } });
+  });
+
+  it('promotes an existing account to admin by e-mail alone (create-admin --promote), ending its sessions', async () => {
+    const { account, user, accessToken } = await registerAndLogin(auth.url);
+    expect(await promoteToAdmin(account.email.toUpperCase(), auth.parts)).toBe('promoted');
+    expect(await promoteToAdmin(account.email, auth.parts)).toBe('unchanged');
+    expect((await httpJson('GET', `${auth.url}/users/me`, { token: accessToken })).status).toBe(401);
+    const token = await loginAs(account);
+    expect((await httpJson('GET', `${auth.url}/admin/users/${user.id}`, { token })).body.role).toBe('admin');
+    const [audit] = await auth.dataSource.query(
+      `SELECT actor_id, details FROM audit_events WHERE subject_id = $1 AND action = 'user.role-changed'`,
+      [user.id],
+    );
+    expect(audit).toEqual({ actor_id: null, details: { from: 'user', to: 'admin' } });
+    await expect(promoteToAdmin('nobody@example.com', auth.parts)).rejects.toBeInstanceOf(
+      AdminBootstrapError,
+    );
+    await expect(promoteToAdmin('not an e-mail', auth.parts)).rejects.toBeInstanceOf(AdminBootstrapError);
+    await auth.parts.users.updateByAdmin(user.id, { role: 'user' });
   });
 });
