@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { paginationQuery, singleLineText, type CreationCursor } from '@finance/shared';
+import {
+  DATE_DOMAIN,
+  isInDateDomain,
+  paginationQuery,
+  singleLineText,
+  type CreationCursor,
+} from '@finance/shared';
 import {
   baseCurrency,
   email,
@@ -224,9 +230,12 @@ export function presentSecurityEvent(event: AuditEvent): z.infer<typeof security
   };
 }
 
+/** An ISO 8601 instant with its offset, inside the one date domain every service accepts. */
 const instant = z.iso
   .datetime({ offset: true })
-  .refine((text) => !Number.isNaN(Date.parse(text)), 'Not a usable instant')
+  .refine((text) => !Number.isNaN(Date.parse(text)) && isInDateDomain(text.slice(0, 10)), {
+    message: `Must be an ISO 8601 date-time from ${DATE_DOMAIN.min} to ${DATE_DOMAIN.max}`,
+  })
   .transform((text) => new Date(text));
 
 const auditPeriod = {
