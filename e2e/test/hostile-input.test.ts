@@ -636,6 +636,14 @@ describe('hostile input through the gateway', () => {
       'PATCH /accounts/{id}': { path: `/accounts/${mine.accounts[1]}`, body: account, token: a },
       'DELETE /accounts/{id}': { path: `/accounts/${mine.accounts[0]}`, token: a },
       'GET /admin/users': { path: '/admin/users', token: admin.token },
+      'GET /admin/users/{id}': { path: `/admin/users/${bob.userId}`, token: admin.token },
+      // An id no account has: a hostile variant that slipped through would still end no one's sessions.
+      'POST /admin/users/{id}/revoke-sessions': {
+        path: '/admin/users/018f0000-0000-7000-8000-000000000001/revoke-sessions',
+        token: admin.token,
+      },
+      'GET /admin/audit': { path: '/admin/audit', token: admin.token },
+      'GET /admin/stats': { path: '/admin/stats', token: admin.token },
       'PATCH /admin/users/{id}': {
         path: `/admin/users/${bob.userId}`,
         body: { is_active: true, role: 'user' },
@@ -696,6 +704,7 @@ describe('hostile input through the gateway', () => {
       },
       'DELETE /transactions/{id}': { path: `/transactions/${mine.transactions[1]}`, token: a },
       'GET /users/me': { path: '/users/me', token: a },
+      'GET /users/me/security-events': { path: '/users/me/security-events', token: a },
       'PUT /users/me': {
         path: '/users/me',
         body: { email: 'alice@example.com', username: 'alice', base_currency: 'JPY', timezone: 'UTC' },

@@ -34,3 +34,4 @@ export * from './service-definition';
 export * from './http/keep-alive';
 export * from './jobs';
 export * from './budget-window';
+export * from './http/internal-stats';

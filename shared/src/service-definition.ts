@@ -119,6 +119,11 @@ export interface ServiceDefinition<C extends ServiceConfig = ServiceConfig, P = 
   setup?: (context: ServiceContext<C>) => Promise<P & { closers?: Closer[] }> | (P & { closers?: Closer[] });
   /** Its API: one or more routers, each built the one way (`new ApiRouter(...)`). */
   routes: (context: ServiceContext<C>, parts: P) => ApiRouter[];
+  /**
+   * What it counts of its own for the admin's `GET /admin/stats` (auth: users; ledger:
+   * transactions), answered with the outbox and dead-letter depths at `GET /internal/stats`.
+   */
+  stats?: (context: ServiceContext<C>, parts: P) => Promise<Record<string, number>>;
   http?: {
     /** Largest JSON body (default 100kb). */
     bodyLimit?: string;

@@ -15,6 +15,7 @@ import { authenticate, TokenVerifier, type AccessTokenVerifier } from './http/au
 import { answerClientErrorsAsProblems } from './http/client-errors';
 import { forwardingGuard } from './http/forwarding';
 import { Readiness, type CheckState } from './http/health';
+import { internalStatsRouter } from './http/internal-stats';
 import { UPSTREAM_KEEP_ALIVE_MS } from './http/keep-alive';
 import { createServiceApp } from './http/service-app';
 import { createLogger, type Logger } from './logger';
@@ -133,6 +134,7 @@ export async function startService<C extends ServiceConfig, P>(
       verifier,
       definition.verifier ? undefined : new DirectorySessions(dataSource, { consumer }),
     );
+    const ownStats = definition.stats;
     const app = createServiceApp({
       logger,
       readiness,
@@ -140,6 +142,15 @@ export async function startService<C extends ServiceConfig, P>(
       routers: definition.routes(context, parts),
       bodyLimit: definition.http?.bodyLimit,
       before: definition.http?.before,
+      // Every service answers GET /internal/stats (cluster-internal) for the gateway's GET /admin/stats.
+      after: [
+        internalStatsRouter({
+          service: name,
+          dataSource,
+          deadLetters: () => consumer.deadLetters(),
+          counts: ownStats ? () => ownStats(context, parts) : undefined,
+        }),
+      ],
     });
 
     opened.unshift({ name: 'broker', close: () => broker.stop() });

@@ -49,6 +49,8 @@ export const authConfigSchema = serviceConfigSchema('auth', {
   LOGIN_KNOWN_ADDRESS_DAYS: z.coerce.number().int().min(1).max(3_650).default(90),
   /** A just-rotated refresh token presented again from the same address this soon gets the same pair (0: never). */
   REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
+  /** Audit events older than this are forgotten (a daily job). */
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(365),
   ADMIN_EMAIL: optionalText,
   ADMIN_USERNAME: optionalText,
   ADMIN_PASSWORD: optionalText,

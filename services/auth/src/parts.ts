@@ -1,13 +1,14 @@
 import type { Closer, ServiceContext } from '@finance/shared';
 import type { AuthConfig } from './config';
 import { ensureAdmin } from './data/admin-bootstrap';
+import { AuditLog } from './data/audit-log';
 import { KeyRing } from './data/key-ring';
 import { LoginThrottle } from './data/login-throttle';
 import { RefreshTokenStore } from './data/refresh-token-store';
 import { SessionRevocationFeed } from './data/session-revocations';
 import { UserStore } from './data/user-store';
 import { PasswordHasher } from './domain/passwords';
-import { scheduleHousekeeping, type Housekeeping } from './jobs/housekeeping';
+import { scheduleAuditRetention, scheduleHousekeeping, type Housekeeping } from './jobs/housekeeping';
 
 export type AuthContext = ServiceContext<AuthConfig>;
 
@@ -23,10 +24,12 @@ export interface AuthParts {
   loginThrottle: LoginThrottle;
   passwords: PasswordHasher;
   revocations: SessionRevocationFeed;
+  audit: AuditLog;
   housekeeping: Housekeeping;
+  auditRetention: Housekeeping;
 }
 
-type ConstructedParts = Omit<AuthParts, 'housekeeping'>;
+type ConstructedParts = Omit<AuthParts, 'housekeeping' | 'auditRetention'>;
 
 /** The parts, constructed (no I/O yet): one instance of each. */
 function constructParts({ config, dataSource, logger, clock }: AuthContext): ConstructedParts {
@@ -36,7 +39,9 @@ function constructParts({ config, dataSource, logger, clock }: AuthContext): Con
     backoffBaseMs: config.LOGIN_BACKOFF_BASE_SECONDS * 1000,
     backoffMaxMs: config.LOGIN_BACKOFF_MAX_SECONDS * 1000,
   });
+  const audit = new AuditLog(dataSource, { clock, retentionDays: config.AUDIT_RETENTION_DAYS });
   return {
+    audit,
     keys: new KeyRing(dataSource, {
       accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
       privateKeyPem: config.JWT_PRIVATE_KEY,
@@ -70,7 +75,7 @@ function constructParts({ config, dataSource, logger, clock }: AuthContext): Con
 /**
  * The definition's `setup`, before HTTP serves: the signing key activated, the dummy hash
  * computed (so the first unknown-user login is not faster than the rest), the admin bootstrapped
- * when configured, housekeeping scheduled (stopped at shutdown).
+ * when configured, housekeeping and the audit retention scheduled (stopped at shutdown).
  */
 export async function setupAuth(context: AuthContext): Promise<AuthParts & { closers: Closer[] }> {
   const { config, logger } = context;
@@ -84,10 +89,15 @@ export async function setupAuth(context: AuthContext): Promise<AuthParts & { clo
     );
     logger.info({ outcome }, 'admin bootstrap');
   }
-  const housekeeping = scheduleHousekeeping({ ...parts, logger });
+  const housekeeping = scheduleHousekeeping(context, parts);
+  const auditRetention = scheduleAuditRetention(context, parts.audit);
   return {
     ...parts,
     housekeeping,
-    closers: [{ name: 'housekeeping', close: () => housekeeping.stop() }],
+    auditRetention,
+    closers: [
+      { name: 'housekeeping', close: () => housekeeping.stop() },
+      { name: 'audit retention', close: () => auditRetention.stop() },
+    ],
   };
 }

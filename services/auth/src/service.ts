@@ -30,6 +30,8 @@ export default defineService<AuthConfig, AuthParts>({
     return new KeyRingVerifier(keys, { issuer, audience }, users, context.clock);
   },
   setup: setupAuth,
+  // For the admin's GET /admin/stats (gathered by the gateway from /internal/stats).
+  stats: (_context, { users }) => users.counts(),
   routes: (context, parts) => [
     authRouter(context, parts),
     usersRouter(context, parts),

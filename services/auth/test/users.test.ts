@@ -445,8 +445,10 @@ describe('auth: profile, account deletion, admin, events', () => {
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
         '/.well-known/jwks.json',
+        '/admin/audit',
         '/admin/users',
         '/admin/users/{id}',
+        '/admin/users/{id}/revoke-sessions',
         '/auth/login',
         '/auth/logout',
         '/auth/logout-all',
@@ -455,6 +457,7 @@ describe('auth: profile, account deletion, admin, events', () => {
         '/auth/register',
         '/users/me',
         '/users/me/password',
+        '/users/me/security-events',
       ].sort(),
     );
     expect(Object.keys(doc.paths['/auth/login'].post.requestBody.content)).toEqual([

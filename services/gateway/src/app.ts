@@ -13,6 +13,7 @@ import { upstreamsOf, type GatewayConfig } from './config';
 import type { EdgeLimits } from './domain/gateway-answers';
 import { trustedForwardedFor } from './domain/forwarded-for';
 import { buildRouteTable, hasDotSegments, resolveUpstream, type UpstreamName } from './domain/route-table';
+import { adminStatsRouter, requireAdminRole } from './http/admin-stats';
 import { verifyAccessToken, requireAuthentication } from './http/authentication';
 import { declaredBodyLimit } from './http/body-limit';
 import { OpenApiAggregator, docsRouter } from './http/docs';
@@ -74,7 +75,8 @@ export function revocationFeedOf(config: GatewayConfig, logger: Logger): Revocat
  * The gateway's express app. Bodies are never parsed here: they stream to the services.
  * Order matters: ids and metrics → security headers and CORS → request-head checks →
  * OPTIONS → the gateway's own routes (health, docs) → credential rate limit → token check
- * (with revocations) → client rate limit → 401 → body limit → proxy → 404 / problem+json.
+ * (with revocations) → client rate limit → 401 → admin role on /admin/* and the gateway's own
+ * GET /admin/stats → body limit → proxy → 404 / problem+json.
  * Metrics are not here: {@link startGateway} serves them on METRICS_PORT only.
  */
 export function buildApp(config: GatewayConfig, deps: GatewayDeps): Express {
@@ -178,6 +180,8 @@ export function buildApp(config: GatewayConfig, deps: GatewayDeps): Express {
   app.use(verifyAccessToken(verifier, revocations));
   app.use(clientRateLimit(rateLimits));
   app.use(requireAuthentication);
+  app.use(requireAdminRole);
+  app.use(adminStatsRouter({ upstreams, timeoutMs: config.PROBE_TIMEOUT_MS }));
   app.use(declaredBodyLimit(bodyLimits));
 
   const proxies = new Map(

@@ -76,7 +76,8 @@ describe('Swagger UI at /docs in a browser', () => {
     const paths = await page.$$eval('.opblock-summary-path', (elements) =>
       elements.map((e) => e.textContent),
     );
-    expect(paths).toEqual(['/users/me']);
+    // The service's path, and the gateway's own GET /admin/stats.
+    expect(paths).toEqual(['/admin/stats', '/users/me']);
 
     await page.click('.btn.authorize');
     await page.waitForSelector('#oauth_username');

@@ -179,11 +179,13 @@ describe('gateway', () => {
       ['/reports/monthly/2024-01', 'reports'],
     ])('GET %s goes to %s with path, query and token unchanged', async (path, service) => {
       const before = up[service].received.length;
-      const res = await httpJson('GET', `${gateway.url}${path}`, { token });
+      // /admin/* needs the admin role at the gateway already.
+      const bearer = path.startsWith('/admin') ? issuer.token(userId, { role: 'admin' }) : token;
+      const res = await httpJson('GET', `${gateway.url}${path}`, { token: bearer });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ service, method: 'GET', url: path });
       expect(up[service].received).toHaveLength(before + 1);
-      expect(up[service].received.at(-1)?.headers.authorization).toBe(`Bearer ${token}`);
+      expect(up[service].received.at(-1)?.headers.authorization).toBe(`Bearer ${bearer}`);
     });
 
     it('forwards a JSON body and its content type intact', async () => {
@@ -570,7 +572,14 @@ describe('gateway', () => {
       expect(res.status).toBe(200);
       const doc = res.body;
       expect(doc.openapi).toBe('3.1.0');
-      expect(Object.keys(doc.paths)).toEqual(['/accounts', '/accounts/{id}', '/auth/login', '/users/me']);
+      // The services' paths, and the gateway's own GET /admin/stats.
+      expect(Object.keys(doc.paths)).toEqual([
+        '/accounts',
+        '/accounts/{id}',
+        '/admin/stats',
+        '/auth/login',
+        '/users/me',
+      ]);
       // Same name, different definitions: the later service's is prefixed and its refs follow.
       expect(doc.components.schemas.Item.properties).toHaveProperty('email');
       expect(doc.components.schemas.ledger_Item.properties).toHaveProperty('amount');
@@ -613,7 +622,7 @@ describe('gateway', () => {
     it('still serves the document when a service is down, saying which', async () => {
       const res = await httpJson('GET', `${degraded.url}/openapi.json`);
       expect(res.status).toBe(200);
-      expect(Object.keys(res.body.paths)).toEqual(['/auth/login', '/users/me']);
+      expect(Object.keys(res.body.paths)).toEqual(['/admin/stats', '/auth/login', '/users/me']);
       expect(res.body.info.description).toContain('ledger (unreachable)');
     });
   });

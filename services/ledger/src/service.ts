@@ -41,6 +41,13 @@ export default defineService({
     ];
     return { ...recurring, exchangeRates: fx.exchangeRates, closers };
   },
+  // For the admin's GET /admin/stats (gathered by the gateway from /internal/stats).
+  stats: async ({ dataSource }) => {
+    const [row]: Array<{ transactions: number }> = await dataSource.query(
+      `SELECT count(*)::int AS transactions FROM transactions`,
+    );
+    return row;
+  },
   routes: (context) => [
     exchangeRatesRouter(context), // first: GET /accounts/balances before /accounts/{id}
     accountsRouter(context),

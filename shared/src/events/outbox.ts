@@ -14,6 +14,7 @@ import { newId } from '../ids';
 import { Broker, BrokerUnavailableError } from './broker';
 import { eventsPublished, watchOutbox } from './metrics';
 import { parseEvent, type EventType, type FinanceEvent, type NewEvent } from './contracts';
+import { readOutboxPending } from './outbox-pending';
 
 /**
  * How long a relay holds the rows it claimed before another may take them: far above a broker's
@@ -229,12 +230,7 @@ export class OutboxRelay {
     this.stopping = false;
     this.unwatch = watchOutbox({
       service: this.options.service ?? 'service',
-      pending: async () => {
-        const [row]: Array<{ count: string; oldest: string | null }> = await this.options.dataSource.query(
-          `SELECT count(*) AS count, extract(epoch FROM now() - min(created_at)) AS oldest FROM outbox WHERE sent_at IS NULL`,
-        );
-        return { count: Number(row.count), oldestSeconds: row.oldest === null ? 0 : Number(row.oldest) };
-      },
+      pending: () => readOutboxPending(this.options.dataSource),
     });
     this.options.broker.on('connected', this.onBrokerConnected);
     const { dataSource } = this.options;

@@ -14,3 +14,4 @@ export * from './health';
 export * from './client-errors';
 export * from './keep-alive';
 export * from './forwarding';
+export * from './internal-stats';

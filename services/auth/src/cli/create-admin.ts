@@ -14,7 +14,7 @@ import {
 } from '@finance/shared';
 import { authConfigSchema } from '../config';
 import { PasswordHasher } from '../domain/passwords';
-import { AdminBootstrapError, ensureAdmin } from '../data/admin-bootstrap';
+import { AdminBootstrapError, ensureAdmin, promoteToAdmin } from '../data/admin-bootstrap';
 import { authEntities } from '../data/entities';
 import { authMigrations } from '../data/migrations';
 import { UserStore } from '../data/user-store';
@@ -25,13 +25,16 @@ async function main(): Promise<number> {
       email: { type: 'string' },
       username: { type: 'string' },
       password: { type: 'string' },
+      promote: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   const password = values.password ?? process.env.ADMIN_PASSWORD;
-  if (values.help || !values.email || !values.username || !password) {
+  const promoting = values.promote === true && values.email !== undefined;
+  if (values.help || (!promoting && (!values.email || !values.username || !password))) {
     process.stderr.write(
-      'usage: create-admin --email <email> --username <name> [--password <password> | ADMIN_PASSWORD=…]\n',
+      'usage: create-admin --email <email> --username <name> [--password <password> | ADMIN_PASSWORD=…]\n' +
+        '       create-admin --promote --email <email>   (an existing account becomes admin)\n',
     );
     return values.help ? 0 : 2;
   }
@@ -48,13 +51,17 @@ async function main(): Promise<number> {
     }),
   );
   try {
-    const outcome = await ensureAdmin(
-      { email: values.email, username: values.username, password },
-      {
-        users: new UserStore(dataSource, () => new Date()),
-        passwords: new PasswordHasher(config.BCRYPT_ROUNDS),
-      },
-    );
+    const users = new UserStore(dataSource, () => new Date());
+    const outcome = promoting
+      ? await promoteToAdmin(values.email as string, { users })
+      : await ensureAdmin(
+          {
+            email: values.email as string,
+            username: values.username as string,
+            password: password as string,
+          },
+          { users, passwords: new PasswordHasher(config.BCRYPT_ROUNDS) },
+        );
     process.stdout.write(`admin ${values.email}: ${outcome}\n`);
     return 0;
   } catch (error) {

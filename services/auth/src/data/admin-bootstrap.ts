@@ -42,14 +42,37 @@ export async function ensureAdmin(
   }
   const byName = await deps.users.findByLogin('username', username.data);
   if (byName) throw new AdminBootstrapError(`username ${username.data} belongs to another account`);
-  const user = await deps.users.register({
-    email: email.data,
-    username: username.data,
-    passwordHash: await deps.passwords.hash(password.data),
-    baseCurrency: 'USD',
-    timezone: 'UTC',
-    role: 'admin',
-  });
+  const user = await deps.users.register(
+    {
+      email: email.data,
+      username: username.data,
+      passwordHash: await deps.passwords.hash(password.data),
+      baseCurrency: 'USD',
+      timezone: 'UTC',
+      role: 'admin',
+      // The system acted (configuration or the CLI), not the new account.
+    },
+    { actorId: null },
+  );
   deps.logger?.info({ userId: user.id }, 'admin account created');
   return 'created';
+}
+
+/**
+ * Makes an existing account an admin (and active) — the way to the first admin for a user who
+ * registered normally, without any password on a command line. The promotion ends the user's
+ * sessions (a role change does), so they log in again to get an admin token.
+ */
+export async function promoteToAdmin(
+  email: string,
+  deps: { users: UserStore; logger?: Logger },
+): Promise<'promoted' | 'unchanged'> {
+  const parsed = emailSchema.safeParse(email);
+  if (!parsed.success) throw new AdminBootstrapError('not a valid e-mail address');
+  const user = await deps.users.findByLogin('email', parsed.data);
+  if (!user) throw new AdminBootstrapError(`no account has the e-mail ${parsed.data}`);
+  if (user.role === 'admin' && user.isActive) return 'unchanged';
+  await deps.users.updateByAdmin(user.id, { role: 'admin', isActive: true }, { actorId: null });
+  deps.logger?.info({ userId: user.id }, 'user promoted to admin');
+  return 'promoted';
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { Logger } from '@finance/shared';
+import { recordAudit } from './audit-log';
 import {
   bucketsFor,
   decideAttempt,
@@ -26,6 +27,8 @@ export interface LoginAttemptSubject {
   /** The identifier as typed (lower-cased), for identifiers that name no account. */
   identifier?: string;
   clientIp: string;
+  /** For the audit row of a lock-out. */
+  userAgent?: string;
 }
 
 export type AdmittedAttempt = { allowed: true; buckets: Bucket[]; userId?: string; clientIp: string };
@@ -60,7 +63,8 @@ const sameBucket = (a: Bucket, row: BucketRow) =>
  * The login throttle in PostgreSQL (it holds across replicas and restarts). `admit` counts the
  * attempt in all its buckets before any password is checked, under row locks taken in one
  * order, so N parallel guesses count N; `succeeded` gives a correct password's attempt back and
- * remembers the address. Lock-outs are logged as structured lines (`event: "login.lockout"`).
+ * remembers the address. Lock-outs are logged as structured lines (`event: "login.lockout"`) and
+ * recorded in the audit log.
  */
 export class LoginThrottle {
   constructor(
@@ -111,6 +115,25 @@ export class LoginThrottle {
       });
       const outcome = decideAttempt(states, (kind) => this.policy.buckets[kind], now);
       if (outcome.next.length > 0) await this.save(manager, outcome.next);
+      // A lock-out is audited with the attempt that caused it, in the same transaction.
+      if (outcome.decision.allowed)
+        for (const lock of outcome.decision.lockedNow)
+          await recordAudit(
+            manager,
+            {
+              action: 'login.locked-out',
+              // The address bucket is about no one account.
+              subjectId: lock.bucket.kind === 'address' ? null : (subject.userId ?? null),
+              actorId: null,
+              origin: { clientIp: subject.clientIp, userAgent: subject.userAgent },
+              details: {
+                scope: lock.bucket.kind,
+                attempts: lock.attempts,
+                locked_for_seconds: Math.ceil(lock.lockedForMs / 1000),
+              },
+            },
+            now,
+          );
       return { decision: outcome.decision, buckets: wanted };
     });
 

@@ -14,7 +14,9 @@ import { RefreshToken, RefreshTokenFamily, User } from './entities';
 export type RotationResult =
   /** `replayed`: the same pair a rotation of this token issued moments ago, from the same client (grace window). */
   | { outcome: 'rotated' | 'replayed'; userId: string; pair: IssuedPair }
-  | { outcome: Exclude<RefreshDecision, 'rotate' | 'replay-in-grace'> | 'inactive' };
+  /** A used token presented again: its family is revoked (the user's, for the audit log). */
+  | { outcome: 'reused'; userId: string }
+  | { outcome: Exclude<RefreshDecision, 'rotate' | 'replay-in-grace' | 'reused'> | 'inactive' };
 
 /** Signs the access token of the pair a rotation issues, at the rotation's `now`. */
 export type AccessTokenIssuer = (user: User, now: Date) => { token: string; expiresAtMs: number };
@@ -157,7 +159,7 @@ export class RefreshTokenStore {
       }
       if (decision === 'reused' || decision === 'replay-in-grace') {
         await revokeFamily(manager, family.id, 'reuse-detected', now);
-        return { outcome: 'reused' };
+        return { outcome: 'reused', userId: family.userId };
       }
       if (decision !== 'rotate') return { outcome: decision };
       const user = await manager.getRepository(User).findOneBy({ id: family.userId });

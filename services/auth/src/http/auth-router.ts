@@ -6,6 +6,7 @@ import { isEmailIdentifier } from '../domain/profile';
 import type { User } from '../data/entities';
 import type { KeyRing } from '../data/key-ring';
 import type { AuthContext, AuthParts } from '../parts';
+import { actingAs, auditOrigin } from './audit-origin';
 import {
   jwksSchema,
   loginBody,
@@ -70,7 +71,7 @@ const throttleResponse = {
 export function authRouter(context: AuthContext, parts: AuthParts): ApiRouter {
   const api = new ApiRouter({ authenticate: context.authenticate });
   const { config, logger, clock } = context;
-  const { users, passwords, loginThrottle, refreshTokens, keys } = parts;
+  const { users, passwords, loginThrottle, refreshTokens, keys, audit } = parts;
   const tokens: AccessTokenSettings = {
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
@@ -94,14 +95,17 @@ export function authRouter(context: AuthContext, parts: AuthParts): ApiRouter {
         409: { description: 'The e-mail or username is taken (errors name the field)' },
       },
     },
-    async ({ body }, _req, res) => {
-      const user = await users.register({
-        email: body.email,
-        username: body.username,
-        passwordHash: await passwords.hash(body.password),
-        baseCurrency: body.base_currency,
-        timezone: body.timezone,
-      });
+    async ({ body }, req, res) => {
+      const user = await users.register(
+        {
+          email: body.email,
+          username: body.username,
+          passwordHash: await passwords.hash(body.password),
+          baseCurrency: body.base_currency,
+          timezone: body.timezone,
+        },
+        { origin: auditOrigin(req) },
+      );
       res.location('/users/me');
       return presentUser(user);
     },
@@ -142,21 +146,27 @@ export function authRouter(context: AuthContext, parts: AuthParts): ApiRouter {
       const user = await users.findByLogin(by, identifier);
 
       // Counted before the password is checked, so parallel guesses cannot overtake the count.
-      const attempt = await loginThrottle.admit({ userId: user?.id, identifier, clientIp: address });
+      const origin = auditOrigin(req);
+      const attempt = await loginThrottle.admit({
+        userId: user?.id,
+        identifier,
+        clientIp: address,
+        userAgent: origin.userAgent,
+      });
       if (!attempt.allowed) throw tooManyAttempts(attempt.retryAfterSeconds);
 
       // Always one bcrypt comparison, against a dummy hash for unknown users: equal timing.
       const matches = await passwords.verify(body.password, user?.passwordHash);
       if (!user || !matches || !user.isActive) {
-        // The identifier itself is not logged: it may be a mistyped password.
-        logger.info(
-          {
-            clientIp: address,
-            userId: user?.id,
-            reason: !user ? 'unknown' : !matches ? 'password' : 'inactive',
-          },
-          'login failed',
-        );
+        const reason = !user ? 'unknown' : !matches ? 'password' : 'inactive';
+        // The identifier itself is neither logged nor audited: it may be a mistyped password.
+        logger.info({ clientIp: address, userId: user?.id, reason }, 'login failed');
+        await audit.record({
+          action: 'login.failed',
+          subjectId: user?.id ?? null,
+          origin,
+          details: { reason },
+        });
         throw unauthorized(BAD_CREDENTIALS);
       }
       await loginThrottle.succeeded(attempt);
@@ -164,6 +174,7 @@ export function authRouter(context: AuthContext, parts: AuthParts): ApiRouter {
       // The password was changed (or every session ended) while it was being checked.
       if (!refreshToken) throw unauthorized(BAD_CREDENTIALS);
       logger.info({ userId: user.id, clientIp: address }, 'login');
+      await audit.record({ action: 'login.succeeded', subjectId: user.id, actorId: user.id, origin });
       const access = issueAccessToken(user, clock());
       const pair = { accessToken: access.token, accessExpiresAtMs: access.expiresAtMs, refreshToken };
       return tokenPair(res, pair, tokens);
@@ -197,8 +208,14 @@ export function authRouter(context: AuthContext, parts: AuthParts): ApiRouter {
           return { token: access.token, expiresAtMs: access.expiresAtMs };
         },
       });
-      if (result.outcome === 'reused')
+      if (result.outcome === 'reused') {
         logger.warn({ event: 'refresh.reuse', clientIp: address }, 'refresh token reused: family revoked');
+        await audit.record({
+          action: 'refresh-token.reuse-detected',
+          subjectId: result.userId,
+          origin: auditOrigin(req),
+        });
+      }
       if (result.outcome !== 'rotated' && result.outcome !== 'replayed') throw unauthorized(BAD_REFRESH);
       return tokenPair(res, result.pair, result.outcome === 'replayed' ? { replayedAt: clock() } : tokens);
     },
@@ -236,8 +253,8 @@ export function authRouter(context: AuthContext, parts: AuthParts): ApiRouter {
       body: logoutAllBody,
       responses: { 204: { description: 'Every session ended' } },
     },
-    async ({ user }) => {
-      await users.endAllSessions(user.id);
+    async ({ user }, req) => {
+      await users.endAllSessions(user.id, actingAs(user.id, req));
       logger.info({ event: 'sessions.revoked', userId: user.id, reason: 'logout-all' }, 'logout-all');
       return undefined;
     },

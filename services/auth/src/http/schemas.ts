@@ -1,5 +1,12 @@
 import { z } from 'zod';
 import {
+  DATE_DOMAIN,
+  isInDateDomain,
+  paginationQuery,
+  singleLineText,
+  type CreationCursor,
+} from '@finance/shared';
+import {
   baseCurrency,
   email,
   newPassword,
@@ -8,7 +15,9 @@ import {
   timeZone,
   username,
 } from '../domain/profile';
+import type { AuditEvent } from '../data/audit-log';
 import type { User } from '../data/entities';
+import { AUDIT_ACTIONS, initiatorOf } from '../domain/audit';
 
 export const userSchema = z
   .object({
@@ -96,6 +105,20 @@ export const deleteMeBody = z.object({ password: presentedPassword });
 
 export const adminUserParams = z.object({ id: z.uuid() });
 
+const queryBoolean = z
+  .enum(['true', 'false'])
+  .transform((value) => value === 'true')
+  .optional();
+
+export const adminUsersQuery = z.object({
+  ...paginationQuery,
+  q: singleLineText({ max: 254 })
+    .optional()
+    .meta({ description: 'Part of the e-mail address or username (case-insensitive)' }),
+  role: z.enum(roles).optional(),
+  is_active: queryBoolean.meta({ description: '`true`: active users only; `false`: deactivated only' }),
+});
+
 export const adminUpdateBody = z.object({
   is_active: z.boolean().optional(),
   role: z.enum(roles).optional(),
@@ -148,3 +171,93 @@ export const revocationFeedSchema = z
     }),
   })
   .meta({ id: 'SessionRevocations' });
+
+const auditFields = {
+  id: z.uuid(),
+  at: z.string().meta({ description: 'ISO 8601 instant' }),
+  action: z.enum(AUDIT_ACTIONS),
+  client_ip: z.string().nullable().meta({ description: 'The client address as the gateway saw it' }),
+  user_agent: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()).meta({
+    description:
+      'Facts of the action: a role change’s `from`/`to`, a failed login’s `reason`, a lock-out’s `scope`…',
+  }),
+};
+
+export const auditEventSchema = z
+  .object({
+    ...auditFields,
+    actor_id: z
+      .uuid()
+      .nullable()
+      .meta({ description: 'Who acted; null: the system, or nobody known (a failed login)' }),
+    user_id: z.uuid().nullable().meta({ description: 'The user the action concerns' }),
+  })
+  .meta({ id: 'AuditEvent' });
+
+export const securityEventSchema = z
+  .object({
+    ...auditFields,
+    initiated_by: z.enum(['self', 'admin', 'system']).meta({
+      description:
+        '`self`: you; `admin`: an administrator; `system`: no known actor (a failed login, a lock-out, the bootstrap)',
+    }),
+  })
+  .meta({ id: 'SecurityEvent' });
+
+export function presentAuditEvent(event: AuditEvent): z.infer<typeof auditEventSchema> {
+  return {
+    id: event.id,
+    at: event.at.toISOString(),
+    action: event.action,
+    actor_id: event.actorId,
+    user_id: event.subjectId,
+    client_ip: event.clientIp,
+    user_agent: event.userAgent,
+    details: event.details,
+  };
+}
+
+export function presentSecurityEvent(event: AuditEvent): z.infer<typeof securityEventSchema> {
+  return {
+    id: event.id,
+    at: event.at.toISOString(),
+    action: event.action,
+    initiated_by: initiatorOf(event.actorId, event.subjectId),
+    client_ip: event.clientIp,
+    user_agent: event.userAgent,
+    details: event.details,
+  };
+}
+
+/** An ISO 8601 instant with its offset, inside the one date domain every service accepts. */
+const instant = z.iso
+  .datetime({ offset: true })
+  .refine((text) => !Number.isNaN(Date.parse(text)) && isInDateDomain(text.slice(0, 10)), {
+    message: `Must be an ISO 8601 date-time from ${DATE_DOMAIN.min} to ${DATE_DOMAIN.max}`,
+  })
+  .transform((text) => new Date(text));
+
+const auditPeriod = {
+  from: instant.optional().meta({ description: 'From this instant (inclusive, ISO 8601)' }),
+  to: instant.optional().meta({ description: 'Until this instant (exclusive, ISO 8601)' }),
+};
+
+export const securityEventsQuery = z.object({
+  ...paginationQuery,
+  action: z.enum(AUDIT_ACTIONS).optional(),
+  ...auditPeriod,
+});
+
+export const adminAuditQuery = z.object({
+  ...paginationQuery,
+  actor_id: z.uuid().optional().meta({ description: 'Who acted' }),
+  user_id: z.uuid().optional().meta({ description: 'The user concerned' }),
+  action: z.enum(AUDIT_ACTIONS).optional(),
+  ...auditPeriod,
+});
+
+/** Audit lists continue after the last (at, id) seen, newest first. */
+export function auditPosition(event: AuditEvent): CreationCursor {
+  return { c: event.at.toISOString(), id: event.id };
+}

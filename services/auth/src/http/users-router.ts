@@ -1,11 +1,32 @@
-import { ApiRouter, HttpProblem, badRequest, unauthorized, type AuthenticatedUser } from '@finance/shared';
+import type { Request } from 'express';
+import {
+  ApiRouter,
+  HttpProblem,
+  badRequest,
+  creationCursorOf,
+  pageSchema,
+  toPage,
+  unauthorized,
+  type AuthenticatedUser,
+} from '@finance/shared';
 import type { User } from '../data/entities';
 import type { UserStore } from '../data/user-store';
 import type { AuthContext, AuthParts } from '../parts';
+import { actingAs, auditOrigin } from './audit-origin';
 import { clientAddress, tooManyAttempts } from './auth-router';
-import { changePasswordBody, deleteMeBody, presentUser, updateMeBody, userSchema } from './schemas';
+import {
+  auditPosition,
+  changePasswordBody,
+  deleteMeBody,
+  presentSecurityEvent,
+  presentUser,
+  securityEventSchema,
+  securityEventsQuery,
+  updateMeBody,
+  userSchema,
+} from './schemas';
 
-type PasswordCheckParts = Pick<AuthParts, 'passwords' | 'loginThrottle'>;
+type PasswordCheckParts = Pick<AuthParts, 'passwords' | 'loginThrottle' | 'audit'>;
 
 /** A valid token whose user was deleted or deactivated since it was issued no longer counts. */
 async function currentUser(users: UserStore, caller: AuthenticatedUser): Promise<User> {
@@ -24,14 +45,28 @@ async function confirmPassword(
   user: User,
   password: string,
   field: string,
-  address: string,
+  req: Request,
 ): Promise<void> {
-  const attempt = await deps.loginThrottle.admit({ userId: user.id, clientIp: address });
+  const origin = auditOrigin(req);
+  const attempt = await deps.loginThrottle.admit({
+    userId: user.id,
+    clientIp: clientAddress(req),
+    userAgent: origin.userAgent,
+  });
   if (!attempt.allowed) throw tooManyAttempts(attempt.retryAfterSeconds);
-  if (!(await deps.passwords.verify(password, user.passwordHash)))
+  if (!(await deps.passwords.verify(password, user.passwordHash))) {
+    // A wrong password behind a valid token: audited like a failed login (a stolen token guessing).
+    await deps.audit.record({
+      action: 'login.failed',
+      subjectId: user.id,
+      actorId: user.id,
+      origin,
+      details: { reason: 'password', during: 'password-confirmation' },
+    });
     throw new HttpProblem(403, 'The password is incorrect', {
       errors: [{ field: `body.${field}`, message: 'Incorrect password' }],
     });
+  }
   await deps.loginThrottle.succeeded(attempt);
 }
 
@@ -82,14 +117,44 @@ export function usersRouter(context: AuthContext, parts: AuthParts): ApiRouter {
           { field: 'body.current_password', message: 'Required to change the e-mail address' },
         ]);
       if (body.current_password !== undefined)
-        await confirmPassword(parts, me, body.current_password, 'current_password', clientAddress(req));
-      const updated = await users.updateProfile(user.id, {
-        email: body.email,
-        username: body.username,
-        baseCurrency: body.base_currency,
-        timezone: body.timezone,
-      });
+        await confirmPassword(parts, me, body.current_password, 'current_password', req);
+      const updated = await users.updateProfile(
+        user.id,
+        {
+          email: body.email,
+          username: body.username,
+          baseCurrency: body.base_currency,
+          timezone: body.timezone,
+        },
+        actingAs(user.id, req),
+      );
       return presentUser(updated);
+    },
+  );
+
+  api.get(
+    '/users/me/security-events',
+    {
+      summary: 'The caller’s security events',
+      description:
+        'What the audit log holds about the caller’s account, newest first: logins and failed logins, ' +
+        'lock-outs, password and e-mail changes, ended sessions, refresh-token reuse, and what an admin did ' +
+        '(`initiated_by`: `self`, `admin` or `system`), with the client address and user agent. Filter by ' +
+        '`action` and period; keyset pagination.',
+      tags: ['users'],
+      query: securityEventsQuery,
+      responses: {
+        200: { description: 'A page of events, newest first', schema: pageSchema(securityEventSchema) },
+      },
+    },
+    async ({ query, user }) => {
+      const me = await currentUser(users, user);
+      const rows = await parts.audit.page(
+        { subjectId: me.id, action: query.action, from: query.from, to: query.to },
+        query.limit,
+        creationCursorOf(query.cursor),
+      );
+      return toPage(rows, query.limit, auditPosition, presentSecurityEvent);
     },
   );
 
@@ -110,13 +175,13 @@ export function usersRouter(context: AuthContext, parts: AuthParts): ApiRouter {
     },
     async ({ body, user }, req) => {
       const me = await currentUser(users, user);
-      await confirmPassword(parts, me, body.current_password, 'current_password', clientAddress(req));
+      await confirmPassword(parts, me, body.current_password, 'current_password', req);
       // Compared with bcrypt, not as strings: what counts is what bcrypt would accept.
       if (await passwords.verify(body.new_password, me.passwordHash))
         throw badRequest('The new password must differ from the current one', [
           { field: 'body.new_password', message: 'Must differ from the current password' },
         ]);
-      await users.changePassword(me.id, await passwords.hash(body.new_password));
+      await users.changePassword(me.id, await passwords.hash(body.new_password), actingAs(me.id, req));
       return undefined;
     },
   );
@@ -137,8 +202,8 @@ export function usersRouter(context: AuthContext, parts: AuthParts): ApiRouter {
     },
     async ({ body, user }, req) => {
       const me = await currentUser(users, user);
-      await confirmPassword(parts, me, body.password, 'password', clientAddress(req));
-      await users.delete(me.id);
+      await confirmPassword(parts, me, body.password, 'password', req);
+      await users.delete(me.id, actingAs(me.id, req));
       return undefined;
     },
   );

@@ -8,6 +8,7 @@ import {
   type ServiceDocumentSource,
 } from '../domain/openapi-merge';
 import { isPublicRoute, resolveUpstream, type RouteRule, type Upstream } from '../domain/route-table';
+import { ADMIN_STATS_OPERATION, ADMIN_STATS_PATH } from './admin-stats';
 import { noStore } from './own-answers';
 
 export interface OpenApiAggregatorOptions {
@@ -59,7 +60,13 @@ export class OpenApiAggregator {
       description: DESCRIPTION,
       routes: (service, path) => resolveUpstream(this.options.routeTable, path)?.name === service,
     });
-    const document = withGatewayAnswers(merged, { limits: this.options.limits, isPublic: isPublicRoute });
+    // The gateway's own route, answered from every service's /internal/stats.
+    const paths = { ...(merged.paths as object), [ADMIN_STATS_PATH]: ADMIN_STATS_OPERATION };
+    const own = {
+      ...merged,
+      paths: Object.fromEntries(Object.entries(paths).sort(([a], [b]) => a.localeCompare(b))),
+    };
+    const document = withGatewayAnswers(own, { limits: this.options.limits, isPublic: isPublicRoute });
     const complete = sources.every((source) => 'document' in source);
     const ttl = complete ? this.options.cacheMs : Math.min(this.options.cacheMs, INCOMPLETE_CACHE_MS);
     this.cached = { document, until: Date.now() + ttl };
