@@ -72,6 +72,16 @@ describe('service app: validation, errors, auth, OpenAPI', () => {
         throw notFound('Thing');
       },
     );
+    api.post(
+      '/defaulted',
+      {
+        summary: 'A body that may be left out',
+        auth: false,
+        body: z.object({ date: z.string().optional() }).default({}),
+        responses: { 200: { description: 'ok', schema: z.object({ date: z.string().nullable() }) } },
+      },
+      ({ body }) => ({ date: body.date ?? null }),
+    );
     api.get('/boom', { summary: 'Bug', auth: false, responses: { 200: { description: 'never' } } }, () => {
       throw new Error('secret internal detail');
     });
@@ -299,6 +309,14 @@ describe('service app: validation, errors, auth, OpenAPI', () => {
     ]);
     // A route naming no tag is grouped by its path's first segment.
     expect(doc.paths['/things/{id}'].get.tags).toEqual(['things']);
+  });
+
+  it('refuses unknown fields in a body that defaults to {} as in any other body', async () => {
+    const refused = await httpJson('POST', `${server.url}/defaulted`, { body: { role: 'admin' } });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors.map((e: { field: string }) => e.field)).toEqual(['body.role']);
+    const left = await httpJson('POST', `${server.url}/defaulted`, { body: { date: '2026-01-01' } });
+    expect(left.body).toEqual({ date: '2026-01-01' });
   });
 
   it('refuses a tag outside the one naming rule when the route is registered', () => {

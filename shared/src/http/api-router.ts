@@ -1,5 +1,5 @@
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
-import { z, ZodObject, type ZodType } from 'zod';
+import { z, ZodDefault, ZodObject, ZodOptional, type ZodType } from 'zod';
 import { HttpProblem, fieldErrorsFromZod, unstorableTextProblem } from './problem';
 import type { AuthenticatedUser } from './authenticate';
 
@@ -99,7 +99,12 @@ function cacheControl(value: string): RequestHandler {
 }
 
 function strict<S extends ZodType>(schema: S): S {
-  return (schema instanceof ZodObject ? schema.strict() : schema) as S;
+  if (schema instanceof ZodObject) return schema.strict() as unknown as S;
+  // An optional body, or one defaulting to `{}`, is still an object whose unknown fields are refused.
+  if (schema instanceof ZodDefault)
+    return strict(schema.unwrap() as ZodType).default(schema.def.defaultValue as never) as unknown as S;
+  if (schema instanceof ZodOptional) return strict(schema.unwrap() as ZodType).optional() as unknown as S;
+  return schema;
 }
 
 function parseOrThrow(schema: ZodType, value: unknown, location: string): unknown {
