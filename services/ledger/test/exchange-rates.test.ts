@@ -261,6 +261,12 @@ describe('currencies and exchange rates (a real local Frankfurter server)', () =
     expect(imported.status).toBe(200);
     expect(imported.body).toEqual({ days: 2, stored: 5, rejected: 0 }); // CYP is no ISO code any more
     expect(await storedRates('CHF')).toEqual(['2025-12-31 0.9296', '2026-01-02 0.9312']);
+    // The same under /import/ (the gateway's upload-sized bodies): a re-import replaces, day by day.
+    const again = await h.call('POST', '/import/exchange-rates', admin, {
+      body: csv,
+      headers: { 'content-type': 'text/csv' },
+    });
+    expect(again.body).toEqual({ days: 2, stored: 5, rejected: 0 });
     const broken = await h.call('POST', '/exchange-rates/import', admin, {
       body: 'Date,USD\n2025-12-31,abc\n',
       headers: { 'content-type': 'text/csv' },
