@@ -5,11 +5,11 @@ import {
   HttpProblem,
   calendarDateSchema,
   currencyCode,
-  decimalAmount,
   formatMinorUnits,
   isCurrency,
   listCurrencies,
   localDate,
+  positiveAmount,
   userSettingsOf,
   type ServiceContext,
 } from '@finance/shared';
@@ -104,7 +104,7 @@ const convertBody = z.object({
   to: currencyCode
     .optional()
     .meta({ description: 'Target currency; with transaction_id, defaults to your base currency' }),
-  amount: decimalAmount.optional(),
+  amount: positiveAmount.optional(),
   from: currencyCode.optional(),
   date: calendarDateSchema
     .optional()
