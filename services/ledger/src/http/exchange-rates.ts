@@ -275,7 +275,9 @@ export function exchangeRatesRouter(context: ServiceContext): ApiRouter {
           'Through the gateway, `/import/exchange-rates` takes bodies up to IMPORT_BODY_LIMIT (20 MB), `/exchange-rates/import` up to BODY_LIMIT.',
         tags: ['Currencies'],
         role: 'admin',
-        body: z.string().meta({ description: 'The CSV file' }),
+        // The file, or nothing (an absent body reaches the schema as {}): then the query is
+        // checked first, and the missing file is a 400 of its own below.
+        body: z.union([z.string().meta({ description: 'The CSV file' }), z.object({}).strict()]),
         bodyMediaTypes: ['text/csv'],
         responses: {
           200: {
@@ -291,6 +293,10 @@ export function exchangeRatesRouter(context: ServiceContext): ApiRouter {
         },
       },
       async ({ body }) => {
+        if (typeof body !== 'string')
+          throw new HttpProblem(400, "The body must be the ECB's CSV file, sent as text/csv", {
+            errors: [{ field: 'body', message: 'Required: the CSV file (Content-Type: text/csv)' }],
+          });
         try {
           return await importEcbFile(fx(), body);
         } catch (error) {
