@@ -703,6 +703,23 @@ describe('hostile input through the gateway', () => {
         token: a,
       },
       'DELETE /transactions/{id}': { path: `/transactions/${mine.transactions[1]}`, token: a },
+      'POST /transactions/convert': {
+        path: '/transactions/convert',
+        body: { amount: '1000', from: 'JPY', to: 'EUR', date: '2026-01-02' },
+        token: a,
+        forms: [{ path: '/transactions/convert', body: { transaction_id: mine.transactions[0], to: 'EUR' } }],
+      },
+      'GET /accounts/balances': { path: '/accounts/balances', token: a },
+      'GET /currencies': { path: '/currencies', token: a },
+      'GET /currencies/base-change': { path: '/currencies/base-change', token: a },
+      'GET /exchange-rates': { path: '/exchange-rates', token: a },
+      'PUT /exchange-rates': {
+        path: '/exchange-rates',
+        body: { rates: [{ base: 'EUR', quote: 'USD', date: '2026-01-02', rate: '1.0321' }] },
+        token: admin.token,
+      },
+      'POST /exchange-rates/import': { path: '/exchange-rates/import', token: admin.token },
+      'POST /import/exchange-rates': { path: '/import/exchange-rates', token: admin.token },
       'GET /users/me': { path: '/users/me', token: a },
       'GET /users/me/security-events': { path: '/users/me/security-events', token: a },
       'PUT /users/me': {

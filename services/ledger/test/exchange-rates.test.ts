@@ -261,6 +261,19 @@ describe('currencies and exchange rates (a real local Frankfurter server)', () =
     expect(imported.status).toBe(200);
     expect(imported.body).toEqual({ days: 2, stored: 5, rejected: 0 }); // CYP is no ISO code any more
     expect(await storedRates('CHF')).toEqual(['2025-12-31 0.9296', '2026-01-02 0.9312']);
+    // The same under /import/ (the gateway's upload-sized bodies): a re-import replaces, day by day.
+    const again = await h.call('POST', '/import/exchange-rates', admin, {
+      body: csv,
+      headers: { 'content-type': 'text/csv' },
+    });
+    expect(again.body).toEqual({ days: 2, stored: 5, rejected: 0 });
+    const empty = await h.call('POST', '/exchange-rates/import', admin);
+    expect(empty.status).toBe(400);
+    expect(fieldsOf(empty.body)).toEqual(['body']);
+    const json = await h.call('POST', '/exchange-rates/import', admin, { body: { rates: [] } });
+    expect(json.status).toBe(400);
+    const wrongQuery = await h.call('POST', '/exchange-rates/import?bogus=1', admin);
+    expect(fieldsOf(wrongQuery.body)).toEqual(['query.bogus']);
     const broken = await h.call('POST', '/exchange-rates/import', admin, {
       body: 'Date,USD\n2025-12-31,abc\n',
       headers: { 'content-type': 'text/csv' },

@@ -50,6 +50,7 @@ describe('OpenAPI document and operations', () => {
         'GET /exchange-rates',
         'PUT /exchange-rates',
         'POST /exchange-rates/import',
+        'POST /import/exchange-rates',
       ].sort(),
     );
     const listParams = doc.paths['/transactions'].get.parameters.map((p: { name: string }) => p.name);

@@ -5,11 +5,11 @@ import {
   HttpProblem,
   calendarDateSchema,
   currencyCode,
-  decimalAmount,
   formatMinorUnits,
   isCurrency,
   listCurrencies,
   localDate,
+  positiveAmount,
   userSettingsOf,
   type ServiceContext,
 } from '@finance/shared';
@@ -104,7 +104,7 @@ const convertBody = z.object({
   to: currencyCode
     .optional()
     .meta({ description: 'Target currency; with transaction_id, defaults to your base currency' }),
-  amount: decimalAmount.optional(),
+  amount: positiveAmount.optional(),
   from: currencyCode.optional(),
   date: calendarDateSchema
     .optional()
@@ -262,37 +262,53 @@ export function exchangeRatesRouter(context: ServiceContext): ApiRouter {
     async ({ body }) => ({ stored: await putManualRates(fx(), body.rates) }),
   );
 
-  // The ECB's file arrives as text/csv (the historical one is a few MB).
-  api.router.post('/exchange-rates/import', express.text({ type: 'text/csv', limit: '20mb' }));
-  api.post(
-    '/exchange-rates/import',
-    {
-      summary: "Import the ECB's reference rates (admin)",
-      description:
-        "The body is `eurofxref-hist.csv` (or `eurofxref.csv`) as published, `Content-Type: text/csv`. Rates are checked like the provider's (positive, no 100× jump against the stored rate); a refused one is counted and logged.",
-      tags: ['currencies'],
-      role: 'admin',
-      body: z.string().meta({ description: 'The CSV file' }),
-      bodyMediaTypes: ['text/csv'],
-      responses: {
-        200: {
-          description: 'Imported',
-          schema: z.object({ days: z.number().int(), stored: z.number().int(), rejected: z.number().int() }),
+  // The ECB's file arrives as text/csv (the historical one is about 2 MB). Also under /import/,
+  // where the gateway allows upload-sized bodies (IMPORT_BODY_LIMIT; elsewhere BODY_LIMIT, 1 MB).
+  for (const path of ['/exchange-rates/import', '/import/exchange-rates']) {
+    api.router.post(path, express.text({ type: 'text/csv', limit: '20mb' }));
+    api.post(
+      path,
+      {
+        summary: "Import the ECB's reference rates (admin)",
+        description:
+          "The body is `eurofxref-hist.csv` (or `eurofxref.csv`) as published, `Content-Type: text/csv`. Rates are checked like the provider's (positive, no 100× jump against the stored rate); a refused one is counted and logged. " +
+          'Through the gateway, `/import/exchange-rates` takes bodies up to IMPORT_BODY_LIMIT (20 MB), `/exchange-rates/import` up to BODY_LIMIT.',
+        tags: ['currencies'],
+        role: 'admin',
+        // The file, or nothing (an absent body reaches the schema as {}): then the query is
+        // checked first, and the missing file is a 400 of its own below.
+        body: z.union([z.string().meta({ description: 'The CSV file' }), z.object({}).strict()]),
+        bodyMediaTypes: ['text/csv'],
+        responses: {
+          200: {
+            description: 'Imported',
+            schema: z.object({
+              days: z.number().int(),
+              stored: z.number().int(),
+              rejected: z.number().int(),
+            }),
+          },
+          400: { description: 'Not the ECB format (the problem names the line)' },
+          403: { description: 'Not an admin' },
         },
-        400: { description: 'Not the ECB format (the problem names the line)' },
-        403: { description: 'Not an admin' },
       },
-    },
-    async ({ body }) => {
-      try {
-        return await importEcbFile(fx(), body);
-      } catch (error) {
-        if (error instanceof EcbFileProblem)
-          throw new HttpProblem(400, error.message, { errors: [{ field: 'body', message: error.message }] });
-        throw error;
-      }
-    },
-  );
+      async ({ body }) => {
+        if (typeof body !== 'string')
+          throw new HttpProblem(400, "The body must be the ECB's CSV file, sent as text/csv", {
+            errors: [{ field: 'body', message: 'Required: the CSV file (Content-Type: text/csv)' }],
+          });
+        try {
+          return await importEcbFile(fx(), body);
+        } catch (error) {
+          if (error instanceof EcbFileProblem)
+            throw new HttpProblem(400, error.message, {
+              errors: [{ field: 'body', message: error.message }],
+            });
+          throw error;
+        }
+      },
+    );
+  }
 
   api.post(
     '/transactions/convert',
