@@ -109,6 +109,8 @@ export interface Holdings {
   webhooks: string[];
   /** The two milestone notifications goals[0]'s contributions raised, newest first. */
   notifications: string[];
+  /** Recurring templates awaiting approval, monthly from 2027-01-01: [walked, the one DELETE removes] */
+  recurring: string[];
 }
 
 /** What a person's holdings are made of in their currency (the walk's JPY user and BHD user). */
@@ -238,6 +240,29 @@ export async function createHoldings(
     }),
   ];
 
+  // Recurring templates in the future, awaiting approval: nothing books or reminds during the walk.
+  const recurring = [
+    await post('/recurring', {
+      account_id: main,
+      amount,
+      transaction_type: 'expense',
+      description: `${marker} rent`,
+      category_id: own,
+      frequency: 'monthly',
+      start_date: '2027-01-01',
+      auto_create: false,
+    }),
+    await post('/recurring', {
+      account_id: main,
+      amount,
+      transaction_type: 'income',
+      description: `${marker} salary`,
+      frequency: 'monthly',
+      start_date: '2027-01-01',
+      auto_create: false,
+    }),
+  ];
+
   // Goals learn accounts and transactions from the ledger's events.
   const goals = [
     await postOnceKnown('/goals', {
@@ -276,6 +301,7 @@ export async function createHoldings(
     contributions,
     webhooks,
     notifications,
+    recurring,
   };
 }
 
@@ -306,6 +332,10 @@ export async function snapshot(api: string, person: Person, holdings: Holdings):
     '/notifications/unread-count',
     '/notifications/preferences',
     '/webhooks?limit=200',
+    '/recurring?limit=200',
+    '/recurring/due?limit=200',
+    '/accounts/balances',
+    ...holdings.recurring.map((id) => `/recurring/${id}`),
     ...holdings.accounts.map((id) => `/accounts/${id}`),
     ...holdings.transactions.map((id) => `/transactions/${id}`),
     ...holdings.budgets.map((id) => `/budgets/${id}`),
