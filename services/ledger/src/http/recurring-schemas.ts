@@ -171,7 +171,7 @@ export const RECURRING_BODY_PATHS = {
   endDate: 'body.end_date',
   maxOccurrences: 'body.max_occurrences',
   remindDaysBefore: 'body.remind_days_before',
-  occurrenceDate: 'path.date',
+  occurrenceDate: 'params.date',
 } satisfies WirePaths<RecurringField>;
 
 /** Where a booking's fields are named: the template's stored values were checked at creation, so what a booking refuses is the occurrence. */
@@ -180,8 +180,8 @@ export const OCCURRENCE_PATHS = {
   accountId: 'account_id',
   toAccountId: 'to_account_id',
   categoryId: 'category_id',
-  date: 'path.date',
-  occurrenceDate: 'path.date',
+  date: 'params.date',
+  occurrenceDate: 'params.date',
 } satisfies WirePaths<RecurringField>;
 
 type TemplateBody = z.output<typeof templateReplacementBody>;
