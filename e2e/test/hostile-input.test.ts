@@ -331,6 +331,8 @@ describe('hostile input through the gateway', () => {
       },
       // The monthly job would store a report (and notify) at the next quarter hour, mid-walk.
       reports: { REPORTS_CRON: 'off' },
+      // Nor may the recurring scheduler book anything mid-walk.
+      ledger: { RECURRING_SCHEDULE: 'off' },
     });
     api = system.gateway;
     [alice, bob] = await Promise.all([
@@ -412,6 +414,27 @@ describe('hostile input through the gateway', () => {
       channels: { goal_completed: { in_app: true, email: false, webhook: false } },
       quiet_hours: { start: '23:00', end: '06:30' },
     };
+    const recurringTemplate = {
+      account_id: mine.accounts[0],
+      to_account_id: null,
+      category_id: mine.categories.own,
+      transaction_type: 'expense',
+      amount: '1500',
+      currency: 'JPY',
+      description: 'Hostile',
+      notes: 'n',
+      payee: 'p',
+      tags: ['a'],
+      frequency: 'monthly',
+      interval: 1,
+      start_date: '2027-01-31',
+      end_date: '2027-12-31',
+      max_occurrences: 12,
+      auto_create: true,
+      remind_days_before: 3,
+      is_active: true,
+    };
+    const recurringPath = `/recurring/${mine.recurring[0]}`;
     const a = alice.token;
     return {
       'GET /.well-known/jwks.json': { path: '/.well-known/jwks.json', token: a },
@@ -551,6 +574,60 @@ describe('hostile input through the gateway', () => {
       'GET /goals/{id}/contributions/{contribution_id}': { path: contributionPath, token: a },
       'DELETE /goals/{id}/contributions/{contribution_id}': {
         path: `${goalPath}/contributions/${mine.contributions[1]}`,
+        token: a,
+      },
+
+      'POST /recurring': {
+        path: '/recurring',
+        body: { ...recurringTemplate, backfill: false },
+        token: a,
+        extra: [
+          ...textAbuse('/recurring', recurringTemplate, 'notes', 'multi-line'),
+          {
+            label: 'a next occurrence date (it is derived)',
+            path: '/recurring',
+            body: JSON.stringify({ ...recurringTemplate, next_occurrence_date: '2027-01-31' }),
+            field: 'body.next_occurrence_date',
+          },
+          {
+            label: 'an end before the start',
+            path: '/recurring',
+            body: JSON.stringify({ ...recurringTemplate, end_date: '2027-01-30' }),
+            field: 'body.end_date',
+          },
+        ],
+      },
+      'GET /recurring': { path: '/recurring', token: a },
+      'GET /recurring/due': { path: '/recurring/due', token: a },
+      'GET /recurring/{id}': { path: recurringPath, token: a },
+      'PUT /recurring/{id}': { path: recurringPath, body: recurringTemplate, token: a },
+      'PATCH /recurring/{id}': {
+        path: recurringPath,
+        body: recurringTemplate,
+        token: a,
+        extra: [
+          {
+            label: 'a null frequency',
+            path: recurringPath,
+            body: '{"frequency":null}',
+            field: 'body.frequency',
+          },
+        ],
+      },
+      'DELETE /recurring/{id}': { path: `/recurring/${mine.recurring[1]}`, token: a },
+      'GET /recurring/{id}/occurrences': { path: `${recurringPath}/occurrences`, token: a },
+      'POST /recurring/{id}/occurrences/{date}/approve': {
+        path: `${recurringPath}/occurrences/2027-01-31/approve`,
+        body: { amount: '1500' },
+        token: a,
+      },
+      'POST /recurring/{id}/occurrences/{date}/skip': {
+        path: `${recurringPath}/occurrences/2027-01-31/skip`,
+        token: a,
+      },
+      'POST /recurring/{id}/process': {
+        path: `${recurringPath}/process`,
+        body: { date: '2027-01-31' },
         token: a,
       },
 
@@ -735,6 +812,7 @@ describe('hostile input through the gateway', () => {
       goals: theirs.goals[0],
       notifications: theirs.notifications[0],
       webhooks: theirs.webhooks[0],
+      recurring: theirs.recurring[0],
     }[resource];
   }
 
@@ -1097,7 +1175,7 @@ describe('hostile input through the gateway', () => {
     expect(failures).toEqual([]);
     // Some 4,000 cases (and a snapshot of ~80 reads after each operation): alone ~18 s, but two
     // cores are shared with other suites.
-  }, 120_000);
+  }, 300_000);
 
   /** One request's answer must be a 4xx problem naming `field` (when given). */
   async function expectProblem(

@@ -109,6 +109,8 @@ export interface Holdings {
   webhooks: string[];
   /** The two milestone notifications goals[0]'s contributions raised, newest first. */
   notifications: string[];
+  /** Two recurring templates, their first dates far ahead (nothing falls due during the walk). */
+  recurring: string[];
 }
 
 /** What a person's holdings are made of in their currency (the walk's JPY user and BHD user). */
@@ -267,6 +269,20 @@ export async function createHoldings(
     },
     { description: `${person.username}'s two milestone notifications` },
   );
+  const recurring: string[] = [];
+  for (const frequency of ['monthly', 'weekly'])
+    recurring.push(
+      await post('/recurring', {
+        account_id: main,
+        amount,
+        transaction_type: 'expense',
+        description: `${marker} ${frequency}`,
+        category_id: own,
+        frequency,
+        start_date: '2027-01-31',
+        auto_create: frequency === 'monthly',
+      }),
+    );
   return {
     accounts: [main, savings],
     categories: { groceries: named('Groceries'), salary: named('Salary'), own, child },
@@ -276,6 +292,7 @@ export async function createHoldings(
     contributions,
     webhooks,
     notifications,
+    recurring,
   };
 }
 

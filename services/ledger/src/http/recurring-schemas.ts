@@ -141,21 +141,16 @@ export const occurrenceParams = z.object({
   date: calendarDateSchema.meta({ description: 'The occurrence date' }),
 });
 
-export const processBody = z
-  .object({
-    date: calendarDateSchema.optional().meta({
-      description: 'A date of the series to book; default: the next occurrence, due or not',
-    }),
-  })
-  .default({});
+// Plain objects (no .default): the router makes object bodies strict, so an unknown field is a 400.
+export const processBody = z.object({
+  date: calendarDateSchema.optional().meta({
+    description: 'A date of the series to book; default: the next occurrence, due or not',
+  }),
+});
 
-export const approveBody = z
-  .object({
-    amount: field.amount
-      .optional()
-      .meta({ description: 'Book another amount than the template’s this time' }),
-  })
-  .default({});
+export const approveBody = z.object({
+  amount: field.amount.optional().meta({ description: 'Book another amount than the template’s this time' }),
+});
 
 export const RECURRING_BODY_PATHS = {
   accountId: 'body.account_id',
