@@ -104,6 +104,33 @@ describe('recurring templates over HTTP', () => {
     expect((await h.call('GET', '/recurring?limit=200', alice)).body.data.length).toBe(before);
   });
 
+  it('refuses bad paths and query strings naming them', async () => {
+    const t = (await create(alice, rent())).body;
+    const cases: Array<[string, string, string, number]> = [
+      ['POST', `/recurring/${t.id}/occurrences/2024-02-30/skip`, 'params.date', 400],
+      ['POST', `/recurring/${t.id}/occurrences/2024-02-28/skip`, 'params.date', 422],
+      ['POST', `/recurring/not-a-uuid/process`, 'params.id', 400],
+      ['GET', `/recurring/${t.id}/occurrences?count=0`, 'query.count', 400],
+      ['GET', `/recurring/${t.id}/occurrences?count=101`, 'query.count', 400],
+      ['DELETE', `/recurring/${t.id}?hard=maybe`, 'query.hard', 400],
+      ['GET', `/recurring?is_active=yes`, 'query.is_active', 400],
+      ['GET', `/recurring/due?cursor=x`, 'query.cursor', 400],
+      ['GET', `/recurring?page=2`, 'query.page', 400],
+    ];
+    for (const [method, path, field, status] of cases) {
+      const res = await h.call(method, path, alice, { body: method === 'POST' ? {} : undefined });
+      expect({ path, status: res.status, fields: fieldsOf(res.body) }).toEqual({
+        path,
+        status,
+        fields: [field],
+      });
+    }
+    expect((await h.call('GET', `/recurring/${t.id}`, alice)).body).toMatchObject({
+      is_active: true,
+      version: 1,
+    });
+  });
+
   it("answers 404 for another user's template, account or category", async () => {
     const mine = (await create(alice, rent())).body;
     expect((await h.call('GET', `/recurring/${mine.id}`, bob)).status).toBe(404);

@@ -141,21 +141,16 @@ export const occurrenceParams = z.object({
   date: calendarDateSchema.meta({ description: 'The occurrence date' }),
 });
 
-export const processBody = z
-  .object({
-    date: calendarDateSchema.optional().meta({
-      description: 'A date of the series to book; default: the next occurrence, due or not',
-    }),
-  })
-  .default({});
+// Plain objects (no .default): the router makes object bodies strict, so an unknown field is a 400.
+export const processBody = z.object({
+  date: calendarDateSchema.optional().meta({
+    description: 'A date of the series to book; default: the next occurrence, due or not',
+  }),
+});
 
-export const approveBody = z
-  .object({
-    amount: field.amount
-      .optional()
-      .meta({ description: 'Book another amount than the template’s this time' }),
-  })
-  .default({});
+export const approveBody = z.object({
+  amount: field.amount.optional().meta({ description: 'Book another amount than the template’s this time' }),
+});
 
 export const RECURRING_BODY_PATHS = {
   accountId: 'body.account_id',
@@ -171,7 +166,7 @@ export const RECURRING_BODY_PATHS = {
   endDate: 'body.end_date',
   maxOccurrences: 'body.max_occurrences',
   remindDaysBefore: 'body.remind_days_before',
-  occurrenceDate: 'path.date',
+  occurrenceDate: 'params.date',
 } satisfies WirePaths<RecurringField>;
 
 /** Where a booking's fields are named: the template's stored values were checked at creation, so what a booking refuses is the occurrence. */
@@ -180,8 +175,8 @@ export const OCCURRENCE_PATHS = {
   accountId: 'account_id',
   toAccountId: 'to_account_id',
   categoryId: 'category_id',
-  date: 'path.date',
-  occurrenceDate: 'path.date',
+  date: 'params.date',
+  occurrenceDate: 'params.date',
 } satisfies WirePaths<RecurringField>;
 
 type TemplateBody = z.output<typeof templateReplacementBody>;
