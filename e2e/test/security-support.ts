@@ -1,0 +1,328 @@
+import { createServer } from 'node:net';
+import { createLogger, newId, type Logger } from '@finance/shared';
+import { httpJson } from '@finance/shared/testing';
+import { insertReport } from '../../services/reports/src/data/monthly-reports';
+import { startSystem, type System } from './system';
+import {
+  createHoldings,
+  documentedOperations,
+  login,
+  registerAndLogin,
+  type DocumentedOperation,
+  type Holdings,
+  type OpenApiDocument,
+  type Person,
+} from './hostile-support';
+
+/**
+ * What the security suites share: the whole system with two users holding one of everything
+ * (both in JPY, so one valid body fits either), an admin, the merged OpenAPI document, every log
+ * line the services and the gateway wrote, and one valid request of every operation for either user.
+ */
+export interface SecurityWorld {
+  system: System;
+  api: string;
+  alice: Person;
+  bob: Person;
+  admin: Person;
+  mine: Holdings;
+  theirs: Holdings;
+  /** Alice's side and Bob's: who, what they hold, and a monthly report of theirs. */
+  a: Side;
+  b: Side;
+  document: OpenApiDocument;
+  operations: DocumentedOperation[];
+  /** Every log line written so far, as written (JSON), by every service and the gateway. */
+  logLines: string[];
+  webhookUrl: string;
+}
+
+export const ADMIN = { email: 'root@example.com', username: 'root', password: 'root password 1' };
+
+/** One user and everything of theirs. */
+export interface Side {
+  person: Person;
+  holdings: Holdings;
+  report: string;
+}
+
+/**
+ * A monthly report stored the way the job stores one (its own data function), with a stand-in
+ * PDF: rendering one in Chromium takes seconds and is the reports service's own tests' business.
+ */
+async function storeReport(system: System, userId: string): Promise<string> {
+  const id = newId();
+  await insertReport(system.services.reports.dataSource.manager, {
+    id,
+    userId,
+    month: '2026-01',
+    currency: 'JPY',
+    incomeMinor: 1200n,
+    expenseMinor: 1200n,
+    pdf: Buffer.from('%PDF-1.4\n%stand-in\n'),
+  });
+  return id;
+}
+
+/** A TCP port of this machine that was free a moment ago and that nothing listens on. */
+export function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts the system for a security suite. Logs are captured at `info` through the services' own
+ * logger (its redaction included), so a secret that would reach production logs reaches the scan.
+ */
+export async function startSecurityWorld(
+  label: string,
+  extra: Record<string, Record<string, string>> = {},
+): Promise<SecurityWorld> {
+  const logLines: string[] = [];
+  const capture = (name: string): Logger =>
+    createLogger(name, 'info', {
+      write: (line: string) => {
+        logLines.push(line);
+      },
+    });
+  const webhookUrl = `http://127.0.0.1:${await closedPort()}/security`;
+  const system = await startSystem(
+    label,
+    {
+      ...extra,
+      auth: {
+        ADMIN_EMAIL: ADMIN.email,
+        ADMIN_USERNAME: ADMIN.username,
+        ADMIN_PASSWORD: ADMIN.password,
+        ...extra.auth,
+      },
+      gateway: { RATE_LIMIT_PER_MINUTE: '1000000', ...extra.gateway },
+      notifier: {
+        WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/32',
+        // Nothing is delivered: deliveries stay as written, so nothing changes between snapshots.
+        DELIVERY_WORKERS: 'false',
+        ...extra.notifier,
+      },
+    },
+    { logger: capture },
+  );
+  try {
+    const api = system.gateway;
+    const [alice, bob] = await Promise.all([
+      registerAndLogin(api, `${label}_alice`, { base_currency: 'JPY' }),
+      registerAndLogin(api, `${label}_bob`, { base_currency: 'JPY' }),
+    ]);
+    const adminToken = await login(api, ADMIN.username, ADMIN.password);
+    const me = await httpJson('GET', `${api}/users/me`, { token: adminToken });
+    const admin: Person = { ...ADMIN, userId: me.body.id as string, token: adminToken };
+    const [mine, theirs] = await Promise.all([
+      createHoldings(api, alice, 'JPY', 'Alice', webhookUrl),
+      createHoldings(api, bob, 'JPY', 'Bob', webhookUrl),
+    ]);
+    const [myReport, theirReport] = await Promise.all([
+      storeReport(system, alice.userId),
+      storeReport(system, bob.userId),
+    ]);
+    const document = (await httpJson('GET', `${api}/openapi.json`)).body as OpenApiDocument;
+    return {
+      system,
+      api,
+      alice,
+      bob,
+      admin,
+      mine,
+      theirs,
+      a: { person: alice, holdings: mine, report: myReport },
+      b: { person: bob, holdings: theirs, report: theirReport },
+      document,
+      operations: documentedOperations(document),
+      logLines,
+      webhookUrl,
+    };
+  } catch (error) {
+    await system.stop();
+    throw error;
+  }
+}
+
+/** Operations only an admin may call: a user is answered 403 there, by design (not an ownership question). */
+export const isAdminOperation = (operation: { path: string }) => operation.path.startsWith('/admin/');
+
+/** Operations anyone may call without a token. */
+export const isOpenOperation = (operation: DocumentedOperation) =>
+  Array.isArray(operation.operation.security) && operation.operation.security.length === 0;
+
+/** One request of an operation: its path (query included) and JSON body. */
+export interface ValidRequest {
+  path: string;
+  body?: Record<string, unknown>;
+}
+
+/**
+ * The id of a person's resource for each path parameter, by the path's first segment (and
+ * `contribution_id`): what the BOLA matrix swaps between users. A service whose paths are not
+ * here makes the matrix fail naming the operation.
+ */
+export function pathIdsOf(side: Side, template: string): Record<string, string> | undefined {
+  const { holdings } = side;
+  const resource = template.split('/')[1];
+  const id = {
+    accounts: holdings.accounts[1],
+    transactions: holdings.transactions[0],
+    budgets: holdings.budgets[0],
+    categories: holdings.categories.child,
+    goals: holdings.goals[0],
+    notifications: holdings.notifications[0],
+    webhooks: holdings.webhooks[0],
+    reports: side.report,
+  }[resource];
+  if (!id) return undefined;
+  return { id, contribution_id: holdings.contributions[0] };
+}
+
+/** The person's resource each id-carrying body field or query parameter names. */
+export function fieldIdsOf(side: Side): Record<string, string> {
+  const { holdings } = side;
+  return {
+    account_id: holdings.accounts[0],
+    to_account_id: holdings.accounts[1],
+    category_id: holdings.categories.own,
+    parent_id: holdings.categories.own,
+    reassign_to: holdings.categories.groceries,
+    transaction_id: holdings.transactions[0],
+  };
+}
+
+/** Fields and query parameters that carry the id of a resource. */
+export const isIdName = (name: string) => /(^|_)id$/.test(name) || name === 'reassign_to';
+
+/**
+ * A request each operation accepts from `person` (whose holdings `own` are), keyed like the
+ * document (`PUT /accounts/{id}`). Paths are templates filled with the person's ids. The suites
+ * fail, naming it, for an operation of the document missing here.
+ */
+export function validRequests(side: Side): Record<string, ValidRequest> {
+  const { person, holdings: own } = side;
+  const transaction = {
+    account_id: own.accounts[0],
+    amount: '1500',
+    transaction_type: 'expense',
+    description: 'security',
+    date: '2026-01-20',
+    category_id: own.categories.groceries,
+    tags: ['a'],
+  };
+  const budget = {
+    name: 'Security',
+    category_id: own.categories.own,
+    amount: '5000',
+    period: 'monthly',
+    start_date: '2026-01-01',
+  };
+  const account = { name: 'Security', type: 'cash', currency: 'JPY', opening_balance: '100' };
+  const category = { name: 'Security', color: '#ABCDEF', kind: 'expense', parent_id: own.categories.own };
+  const goal = { name: 'Security', target_amount: '5000', deadline: '2027-06-30' };
+  const webhook = { url: 'http://127.0.0.1:9/security', event_types: ['import_completed'] };
+  const preferences = { quiet_hours: { start: '23:00', end: '06:30' } };
+  const fill = (template: string) => {
+    const ids = pathIdsOf(side, template) ?? {};
+    return template.replace(/\{(\w+)\}/g, (_, name: string) => ids[name]);
+  };
+  const table: Record<string, { body?: Record<string, unknown>; query?: string }> = {
+    'GET /.well-known/jwks.json': {},
+    'POST /accounts': { body: account },
+    'GET /accounts': {},
+    'GET /accounts/{id}': {},
+    'PUT /accounts/{id}': { body: account },
+    'PATCH /accounts/{id}': { body: { name: 'Security' } },
+    'DELETE /accounts/{id}': {},
+    'GET /admin/users': {},
+    'PATCH /admin/users/{id}': { body: { is_active: true } },
+    'GET /analytics/budget-status': {},
+    'GET /analytics/cashflow': { query: `account_id=${own.accounts[0]}` },
+    'GET /analytics/income-vs-expense': {},
+    'GET /analytics/spending': { query: `account_id=${own.accounts[0]}&category_id=${own.categories.own}` },
+    'GET /analytics/trends': {},
+    'POST /auth/login': { body: { username: person.username, password: 'not the password' } },
+    'POST /auth/logout': { body: { refresh_token: 'r'.repeat(43) } },
+    'POST /auth/logout-all': {},
+    'POST /auth/refresh': { body: { refresh_token: 'r'.repeat(43) } },
+    'POST /auth/register': {
+      body: { email: 'newcomer@example.com', username: 'newcomer', password: 'correct horse battery' },
+    },
+    'POST /budgets': { body: budget },
+    'GET /budgets': { query: `category_id=${own.categories.own}` },
+    'GET /budgets/{id}': {},
+    'PUT /budgets/{id}': { body: budget },
+    'PATCH /budgets/{id}': { body: { name: 'Security' } },
+    'DELETE /budgets/{id}': {},
+    'POST /categories': { body: category },
+    'GET /categories': {},
+    'GET /categories/{id}': {},
+    'PUT /categories/{id}': { body: category },
+    'PATCH /categories/{id}': { body: { name: 'Security' } },
+    'DELETE /categories/{id}': { query: `reassign_to=${own.categories.groceries}` },
+    'GET /export/csv': { query: `account_id=${own.accounts[0]}&category_id=${own.categories.own}` },
+    'GET /export/pdf': {},
+    'POST /goals': { body: { ...goal, account_id: own.accounts[1] } },
+    'GET /goals': {},
+    'GET /goals/{id}': {},
+    'PUT /goals/{id}': { body: goal },
+    'PATCH /goals/{id}': { body: { name: 'Security' } },
+    'DELETE /goals/{id}': {},
+    'POST /goals/{id}/contribute': { body: { transaction_id: own.transactions[0], amount: '100' } },
+    'GET /goals/{id}/contributions': {},
+    'GET /goals/{id}/contributions/{contribution_id}': {},
+    'DELETE /goals/{id}/contributions/{contribution_id}': {},
+    'GET /goals/{id}/progress': {},
+    'GET /notifications': {},
+    'GET /notifications/{id}': {},
+    'DELETE /notifications/{id}': {},
+    'POST /notifications/{id}/read': {},
+    'GET /notifications/preferences': {},
+    'PUT /notifications/preferences': { body: preferences },
+    'PATCH /notifications/preferences': { body: preferences },
+    'POST /notifications/read-all': {},
+    'GET /notifications/unread-count': {},
+    'GET /reports': {},
+    'GET /reports/{id}/pdf': {},
+    'POST /transactions': { body: transaction },
+    'GET /transactions': { query: `account_id=${own.accounts[0]}&category_id=${own.categories.groceries}` },
+    'GET /transactions/{id}': {},
+    'PUT /transactions/{id}': { body: transaction },
+    'PATCH /transactions/{id}': { body: { description: 'security' } },
+    'DELETE /transactions/{id}': {},
+    'GET /users/me': {},
+    'PUT /users/me': { body: { timezone: 'UTC' } },
+    'DELETE /users/me': { body: { password: 'not the password' } },
+    'PUT /users/me/password': {
+      body: { current_password: 'not the password', new_password: 'another good password' },
+    },
+    'POST /webhooks': { body: webhook },
+    'GET /webhooks': {},
+    'GET /webhooks/{id}': {},
+    'PUT /webhooks/{id}': { body: webhook },
+    'DELETE /webhooks/{id}': {},
+    'GET /webhooks/{id}/deliveries': {},
+    'POST /webhooks/{id}/rotate-secret': {},
+    'POST /webhooks/{id}/test': {},
+  };
+  return Object.fromEntries(
+    Object.entries(table).map(([key, { body, query }]) => {
+      const template = key.split(' ')[1];
+      const path = template === '/admin/users/{id}' ? `/admin/users/${person.userId}` : fill(template);
+      return [key, { path: query ? `${path}?${query}` : path, body }];
+    }),
+  );
+}
+
+/** The operations of the document that `table` has no entry for: the suites fail naming them. */
+export function uncovered(operations: DocumentedOperation[], table: Record<string, unknown>): string[] {
+  return operations.map((operation) => operation.key).filter((key) => !(key in table));
+}
