@@ -30,7 +30,7 @@ interface BolaCase {
   control: { path: string; body?: Record<string, unknown> };
 }
 
-describe('BOLA matrix from the OpenAPI document', () => {
+describe('object and property level authorization, generated from the OpenAPI document', () => {
   let world: SecurityWorld;
 
   beforeAll(async () => {
@@ -233,6 +233,117 @@ describe('BOLA matrix from the OpenAPI document', () => {
         if (answer.status !== 403 || !answer.contentType.startsWith('application/problem+json'))
           failures.push(`${op.key} ${path} → ${answer.status}`);
       }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  /**
+   * Fields only the server sets. Each is sent, in turn, in a valid body of every operation whose
+   * schema does not accept it (a schema may name one only to refuse it, `not: {}`).
+   */
+  const SERVER_OWNED = [
+    'id',
+    'user_id',
+    'owner_id',
+    'role',
+    'is_admin',
+    'is_active',
+    'email_verified',
+    'password_hash',
+    'session_version',
+    'current_amount',
+    'balance',
+    'current_balance',
+    'spent',
+    'progress',
+    'created_at',
+    'updated_at',
+    'deleted_at',
+    'version',
+    'secret',
+    'last_login_at',
+  ];
+
+  /** A value of the shape the field would have, were it accepted. */
+  const ownedValue = (field: string): unknown =>
+    field.endsWith('_at')
+      ? '2020-01-01T00:00:00Z'
+      : field === 'role'
+        ? 'admin'
+        : field.startsWith('is_') || field === 'email_verified'
+          ? true
+          : field.endsWith('id')
+            ? world.bob.userId
+            : '999999';
+
+  it('refuses every server-owned field in every body with 400 naming it, and stores nothing', async () => {
+    const mine = validRequests(world.a);
+    const his = validRequests(world.b);
+    const failures: string[] = [];
+    const controls: Array<{
+      op: string;
+      method: string;
+      path: string;
+      body: Record<string, unknown>;
+      token?: string;
+    }> = [];
+    const before = await snapshot(world.api, world.alice, world.a.holdings);
+    const sends: Array<() => Promise<void>> = [];
+    for (const op of world.operations.filter((o) => o.body)) {
+      const request = mine[op.key];
+      const properties = op.body?.properties ?? {};
+      const token = isOpenOperation(op)
+        ? undefined
+        : isAdminOperation(op)
+          ? world.admin.token
+          : world.alice.token;
+      const fields = SERVER_OWNED.filter(
+        (field) => !(field in properties) || properties[field].not !== undefined,
+      );
+      for (const field of fields)
+        sends.push(async () => {
+          const answer = await rawRequest(op.method, world.api, request.path, {
+            token,
+            body: JSON.stringify({ ...request.body, [field]: ownedValue(field) }),
+          });
+          const named = (
+            (answer.json as { errors?: Array<{ field: string }> } | undefined)?.errors ?? []
+          ).map((e) => e.field);
+          if (answer.status !== 400 || !named.includes(`body.${field}`))
+            failures.push(`${op.key} body.${field} → ${answer.status} naming ${JSON.stringify(named)}`);
+        });
+      controls.push({
+        op: op.key,
+        method: op.method,
+        path: isAdminOperation(op) ? request.path : his[op.key].path,
+        body: (isAdminOperation(op) ? request.body : his[op.key].body) ?? {},
+        token: isOpenOperation(op) ? undefined : isAdminOperation(op) ? world.admin.token : world.bob.token,
+      });
+    }
+    expect(sends.length).toBeGreaterThan(200);
+    for (let i = 0; i < sends.length; i += 16)
+      await Promise.all(sends.slice(i, i + 16).map((send) => send()));
+    expect(failures).toEqual([]);
+    expect(await snapshot(world.api, world.alice, world.a.holdings)).toEqual(before);
+    // Nobody registered with a role of their choosing (or at all).
+    const newcomer = validRequests(world.a)['POST /auth/register'].body as {
+      username: string;
+      password: string;
+    };
+    const login = await rawRequest('POST', world.api, '/auth/login', {
+      body: JSON.stringify({ username: newcomer.username, password: newcomer.password }),
+    });
+    expect(login.status).toBe(401);
+
+    // Controls: the same bodies without the field are not refused as bodies (Bob's side, so that
+    // Alice's snapshot above stays the measure): each 400 above was about its field.
+    for (const control of controls) {
+      const answer = await rawRequest(control.method, world.api, control.path, {
+        token: control.token,
+        body: JSON.stringify(control.body),
+      });
+      if (answer.status === 400 || answer.status >= 500)
+        failures.push(`control of ${control.op} → ${answer.status}: ${answer.text.slice(0, 200)}`);
     }
     expect(failures).toEqual([]);
   });
