@@ -5,6 +5,8 @@ import { httpJson, waitFor } from '@finance/shared/testing';
 export interface RawAnswer {
   status: number;
   contentType: string;
+  /** Every response header, as node parsed them. */
+  headers: Record<string, string | string[] | undefined>;
   text: string;
   json: unknown;
 }
@@ -17,7 +19,14 @@ export function rawRequest(
   method: string,
   base: string,
   path: string,
-  options: { token?: string; body?: string; contentType?: string; headers?: Record<string, string> } = {},
+  options: {
+    token?: string;
+    body?: string;
+    contentType?: string;
+    headers?: Record<string, string>;
+    /** The loopback address to send from (127.0.0.2, …): another client, as far as per-address limits go. */
+    localAddress?: string;
+  } = {},
 ): Promise<RawAnswer> {
   const url = new URL(base);
   const headers: Record<string, string | number> = { ...options.headers };
@@ -36,6 +45,7 @@ export function rawRequest(
         path: path.replace(/[^\x21-\x7e]/gu, encodeURIComponent),
         headers,
         agent: false,
+        localAddress: options.localAddress,
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -51,6 +61,7 @@ export function rawRequest(
           resolve({
             status: res.statusCode ?? 0,
             contentType: String(res.headers['content-type'] ?? ''),
+            headers: res.headers,
             text,
             json,
           });

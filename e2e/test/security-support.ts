@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { createLogger, newId, type Logger } from '@finance/shared';
 import { httpJson } from '@finance/shared/testing';
 import { insertReport } from '../../services/reports/src/data/monthly-reports';
+import { registeredServices } from '@finance/shared/registry';
 import { startSystem, type System } from './system';
 import {
   createHoldings,
@@ -325,4 +326,15 @@ export function validRequests(side: Side): Record<string, ValidRequest> {
 /** The operations of the document that `table` has no entry for: the suites fail naming them. */
 export function uncovered(operations: DocumentedOperation[], table: Record<string, unknown>): string[] {
   return operations.map((operation) => operation.key).filter((key) => !(key in table));
+}
+
+/** The service that answers a path: the registry's longest matching path prefix (what the gateway routes by). */
+export function serviceOf(path: string): string {
+  const owner = registeredServices()
+    .filter((service) => service.role === 'api')
+    .flatMap((service) => service.paths.map((prefix) => ({ prefix, service: service.name })))
+    .sort((x, y) => y.prefix.length - x.prefix.length)
+    .find(({ prefix }) => path === prefix || path.startsWith(`${prefix}/`));
+  if (!owner) throw new Error(`${path}: no service in the registry routes it`);
+  return owner.service;
 }
