@@ -1,10 +1,11 @@
-import { pathParametersOf, rawRequest, renderPath, snapshot, type RawAnswer } from './hostile-support';
+import { pathParametersOf, rawRequest, renderPath, type RawAnswer } from './hostile-support';
 import {
   fieldIdsOf,
   isAdminOperation,
   isIdName,
   isOpenOperation,
   pathIdsOf,
+  stableSnapshot,
   startSecurityWorld,
   uncovered,
   validRequests,
@@ -165,7 +166,7 @@ describe('object and property level authorization, generated from the OpenAPI do
     expect(cases.length).toBeGreaterThan(50);
 
     const failures: string[] = [];
-    const before = await snapshot(world.api, world.alice, world.a.holdings);
+    const before = await stableSnapshot(world.api, world.a);
     for (const c of cases) {
       const answer = await send(c.method, c.path, c.body);
       const where = `${c.operation} [${c.label}] → ${answer.status}`;
@@ -175,7 +176,7 @@ describe('object and property level authorization, generated from the OpenAPI do
       else if (!answer.contentType.startsWith('application/problem+json'))
         failures.push(`${where}: content-type ${answer.contentType}`);
     }
-    const after = await snapshot(world.api, world.alice, world.a.holdings);
+    const after = await stableSnapshot(world.api, world.a);
     expect(failures).toEqual([]);
     expect(after).toEqual(before);
 
@@ -287,7 +288,7 @@ describe('object and property level authorization, generated from the OpenAPI do
       body: Record<string, unknown>;
       token?: string;
     }> = [];
-    const before = await snapshot(world.api, world.alice, world.a.holdings);
+    const before = await stableSnapshot(world.api, world.a);
     const sends: Array<() => Promise<void>> = [];
     for (const op of world.operations.filter((o) => o.body)) {
       const request = mine[op.key];
@@ -324,7 +325,7 @@ describe('object and property level authorization, generated from the OpenAPI do
     for (let i = 0; i < sends.length; i += 16)
       await Promise.all(sends.slice(i, i + 16).map((send) => send()));
     expect(failures).toEqual([]);
-    expect(await snapshot(world.api, world.alice, world.a.holdings)).toEqual(before);
+    expect(await stableSnapshot(world.api, world.a)).toEqual(before);
     // Nobody registered with a role of their choosing (or at all).
     const newcomer = validRequests(world.a)['POST /auth/register'].body as {
       username: string;

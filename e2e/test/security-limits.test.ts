@@ -1,10 +1,12 @@
 import { connect, type Socket } from 'node:net';
 import { waitFor } from '@finance/shared/testing';
-import { rawRequest, snapshot, type OpenApiSchema, type RawAnswer } from './hostile-support';
+import { rawRequest, type OpenApiSchema, type RawAnswer } from './hostile-support';
 import {
   isAdminOperation,
   isOpenOperation,
+  credentialClientFor,
   serviceOf,
+  stableSnapshot,
   startSecurityWorld,
   validRequests,
   type SecurityWorld,
@@ -47,24 +49,13 @@ describe('resource limits', () => {
     await world?.system.stop();
   });
 
-  /**
-   * A loopback address of its own for each request to a credential route, so that what the generic
-   * tests send there is judged by the services, not stopped by the per-address credential limit.
-   */
-  let sent = 0;
-  const fromFor = (op: { path: string }) => {
-    if (!op.path.startsWith('/auth/')) return undefined;
-    sent += 1;
-    return `127.0.${2 + Math.floor(sent / 250)}.${1 + (sent % 250)}`;
-  };
-
   const tokenFor = (op: { path: string; operation: { security?: unknown[] } }) =>
     isOpenOperation(op as never) ? undefined : isAdminOperation(op) ? world.admin.token : world.alice.token;
 
   it('answers 413 to an oversize body on every operation, at the gateway and at its service, and 400 to deep JSON', async () => {
     const requests = validRequests(world.a);
     const failures: string[] = [];
-    const before = await snapshot(world.api, world.alice, world.a.holdings);
+    const before = await stableSnapshot(world.api, world.a);
     const bodyOf = (bytes: number) => JSON.stringify({ name: 'x'.repeat(bytes) });
     const deep = `{"name":${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
     const justTooDeep = `{"name":${'['.repeat(32)}${']'.repeat(32)}}`;
@@ -85,7 +76,7 @@ describe('resource limits', () => {
           const answer = await rawRequest(op.method, base, path, {
             token: tokenFor(op),
             body,
-            localAddress: fromFor(op),
+            localAddress: credentialClientFor(op.path),
           });
           if (answer.status !== status || !answer.contentType.startsWith('application/problem+json'))
             failures.push(`${op.key} [${label}] → ${answer.status} ${answer.contentType}`);
@@ -94,7 +85,7 @@ describe('resource limits', () => {
     expect(jobs.length).toBeGreaterThan(100);
     for (let i = 0; i < jobs.length; i += 8) await Promise.all(jobs.slice(i, i + 8).map((job) => job()));
     expect(failures).toEqual([]);
-    expect(await snapshot(world.api, world.alice, world.a.holdings)).toEqual(before);
+    expect(await stableSnapshot(world.api, world.a)).toEqual(before);
   });
 
   it('refuses a page size above the maximum on every paginated operation with 400 naming limit', async () => {
@@ -115,7 +106,7 @@ describe('resource limits', () => {
       const at = (value: number) =>
         rawRequest(op.method, world.api, `${path}?${query ? `${query}&` : ''}limit=${value}`, {
           token: tokenFor(op),
-          localAddress: fromFor(op),
+          localAddress: credentialClientFor(op.path),
         });
       const over = await at(maximum + 1);
       if (over.status !== 400 || !fieldNames(over).includes('query.limit'))
@@ -131,7 +122,7 @@ describe('resource limits', () => {
   it('refuses every string and array one past its documented bound with 400 naming it, and stores nothing', async () => {
     const requests = validRequests(world.a);
     const failures: string[] = [];
-    const before = await snapshot(world.api, world.alice, world.a.holdings);
+    const before = await stableSnapshot(world.api, world.a);
     let count = 0;
     for (const op of world.operations.filter((o) => o.body?.properties)) {
       const request = requests[op.key];
@@ -145,7 +136,7 @@ describe('resource limits', () => {
           const answer = await rawRequest(op.method, world.api, request.path, {
             token: tokenFor(op),
             body: JSON.stringify({ ...request.body, [field]: value }),
-            localAddress: fromFor(op),
+            localAddress: credentialClientFor(op.path),
           });
           const named = fieldNames(answer);
           if (
@@ -160,7 +151,7 @@ describe('resource limits', () => {
     }
     expect(count).toBeGreaterThan(20);
     expect(failures).toEqual([]);
-    expect(await snapshot(world.api, world.alice, world.a.holdings)).toEqual(before);
+    expect(await stableSnapshot(world.api, world.a)).toEqual(before);
   });
 
   /** Opens a connection, writes `text` and never more; resolves with what the server said before closing it. */

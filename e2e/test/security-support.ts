@@ -6,6 +6,7 @@ import { registeredServices } from '@finance/shared/registry';
 import { startSystem, type System } from './system';
 import {
   createHoldings,
+  snapshot,
   documentedOperations,
   login,
   registerAndLogin,
@@ -337,4 +338,36 @@ export function serviceOf(path: string): string {
     .find(({ prefix }) => path === prefix || path.startsWith(`${prefix}/`));
   if (!owner) throw new Error(`${path}: no service in the registry routes it`);
   return owner.service;
+}
+
+let credentialClients = 0;
+/**
+ * A loopback address of its own for each request to a credential route (login, register): what a
+ * generated suite sends there is judged by auth, not stopped by the gateway's per-address limit.
+ */
+export function credentialClientFor(path: string): string | undefined {
+  if (!path.startsWith('/auth/')) return undefined;
+  credentialClients += 1;
+  return `127.0.${2 + Math.floor(credentialClients / 250)}.${1 + (credentialClients % 250)}`;
+}
+
+/** The token an operation is sent with by `side`: none where it is open, the admin's on admin routes. */
+export function tokenOf(world: SecurityWorld, op: DocumentedOperation, side: Side): string | undefined {
+  if (isOpenOperation(op)) return undefined;
+  return isAdminOperation(op) ? world.admin.token : side.person.token;
+}
+
+/**
+ * `snapshot` of hostile-support, read again while any read of it answered a 5xx: on two cores
+ * shared with other suites an upstream may time out now and then, which is transport, not a
+ * change of data (a 5xx to an attack is judged where the attack is sent, never here).
+ */
+export async function stableSnapshot(api: string, side: Side): Promise<unknown> {
+  let taken: unknown;
+  for (let attempt = 0; attempt < 4; attempt += 1) {
+    taken = await snapshot(api, side.person, side.holdings);
+    const answers = taken as Array<readonly [string, number, unknown]>;
+    if (answers.every(([, status]) => status < 500)) return taken;
+  }
+  return taken;
 }
