@@ -14,6 +14,7 @@ import {
   type Holdings,
   type OpenApiDocument,
   type Person,
+  type RawAnswer,
 } from './hostile-support';
 
 /**
@@ -370,4 +371,82 @@ export async function stableSnapshot(api: string, side: Side): Promise<unknown> 
     if (answers.every(([, status]) => status < 500)) return taken;
   }
   return taken;
+}
+
+/** The security headers the gateway sets on every answer (helmet), by name and what each must say. */
+export const SECURITY_HEADERS: Record<string, RegExp> = {
+  'x-content-type-options': /^nosniff$/,
+  'content-security-policy': /frame-ancestors 'none'/,
+  'strict-transport-security': /max-age=\d+/,
+  'x-frame-options': /^(DENY|SAMEORIGIN)$/,
+  'referrer-policy': /no-referrer/,
+};
+
+/** What an error body must never show: how the code, the database or the deployment looks inside. */
+const INTERNALS: Array<[string, RegExp]> = [
+  ['a stack trace', /\bat [\w$.<>]+ \(|\.[jt]s:\d+:\d+/],
+  ['a source path', /node_modules|\/(src|dist)\/[\w/-]+\.[jt]s/],
+  ['SQL', /\bSELECT\b[^"]*\bFROM\b|INSERT INTO|DELETE FROM|UPDATE "?\w+"? SET/],
+  [
+    'a database error',
+    /QueryFailedError|duplicate key value|violates (foreign key|unique|check|not-null) constraint|syntax error at or near|invalid input syntax for/,
+  ],
+  ['a JavaScript error', /\b(TypeError|ReferenceError|RangeError)\b|Cannot read propert/],
+  ['a connection string', /(postgres|amqp|redis):\/\//],
+  ['a network error', /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|socket hang up/],
+];
+
+/** What no answer and no log line may hold: a password hash, a password field with a value. */
+const SECRETS_ANYWHERE: Array<[string, RegExp]> = [
+  ['a bcrypt hash', /\$2[aby]\$\d\d\$[./A-Za-z0-9]{20,}/],
+  ['a password value', /"(password|password_hash|new_password|current_password)"\s*:\s*"(?!\[redacted\])/],
+  ['a private key', /-----BEGIN (RSA )?PRIVATE KEY-----|private_key_pem/],
+];
+
+/**
+ * What is wrong with one answer as far as headers and disclosure go: the gateway's security
+ * headers missing (`viaGateway`), an `X-Powered-By`, internals in an error body (the services'
+ * own addresses included), or a secret anywhere.
+ */
+export function answerFlaws(
+  world: Pick<SecurityWorld, 'system'>,
+  answer: RawAnswer,
+  viaGateway: boolean,
+): string[] {
+  const flaws: string[] = [];
+  if (viaGateway)
+    for (const [name, expected] of Object.entries(SECURITY_HEADERS)) {
+      const value = answer.headers[name];
+      if (typeof value !== 'string' || !expected.test(value)) flaws.push(`header ${name}: ${String(value)}`);
+    }
+  if (answer.headers['x-powered-by']) flaws.push(`x-powered-by: ${String(answer.headers['x-powered-by'])}`);
+  if (answer.status >= 400) {
+    for (const [what, pattern] of INTERNALS) if (pattern.test(answer.text)) flaws.push(`shows ${what}`);
+    for (const service of Object.values(world.system.services))
+      if (answer.text.includes(new URL(service.url).host)) flaws.push(`shows a service's address`);
+  }
+  for (const [what, pattern] of SECRETS_ANYWHERE) if (pattern.test(answer.text)) flaws.push(`answers ${what}`);
+  return flaws;
+}
+
+/**
+ * The log lines of the run holding a secret: any of `secrets` (passwords, tokens a test knows),
+ * a webhook signing secret, a password hash or a password field. Each finding names the line's
+ * service and message, never the secret.
+ */
+export function secretsInLogs(lines: string[], secrets: Array<[string, string]>): string[] {
+  const found: string[] = [];
+  for (const line of lines) {
+    let where = 'a line';
+    try {
+      const parsed = JSON.parse(line) as { service?: string; msg?: string };
+      where = `${parsed.service ?? '?'}: ${parsed.msg ?? ''}`.slice(0, 120);
+    } catch {
+      // not JSON: named as "a line"
+    }
+    for (const [what, secret] of secrets) if (secret && line.includes(secret)) found.push(`${where} holds ${what}`);
+    if (/whsec_[A-Za-z0-9+/=_-]{8,}/.test(line)) found.push(`${where} holds a webhook secret`);
+    for (const [what, pattern] of SECRETS_ANYWHERE) if (pattern.test(line)) found.push(`${where} holds ${what}`);
+  }
+  return [...new Set(found)];
 }
