@@ -1,11 +1,14 @@
 import { pathParametersOf, rawRequest, renderPath, type RawAnswer } from './hostile-support';
 import {
+  answerFlaws,
   fieldIdsOf,
   isAdminOperation,
   isIdName,
   isOpenOperation,
   pathIdsOf,
   stableSnapshot,
+  knownSecrets,
+  secretsInLogs,
   startSecurityWorld,
   uncovered,
   validRequests,
@@ -172,6 +175,7 @@ describe('object and property level authorization, generated from the OpenAPI do
       const where = `${c.operation} [${c.label}] → ${answer.status}`;
       const shown = hersIn(answer);
       if (shown) failures.push(`${where}: shows Alice's ${shown}`);
+      for (const flaw of answerFlaws(world, answer, true)) failures.push(`${where}: ${flaw}`);
       if (answer.status !== 404) failures.push(`${where}: ${answer.text.slice(0, 200)}`);
       else if (!answer.contentType.startsWith('application/problem+json'))
         failures.push(`${where}: content-type ${answer.contentType}`);
@@ -347,5 +351,10 @@ describe('object and property level authorization, generated from the OpenAPI do
         failures.push(`control of ${control.op} → ${answer.status}: ${answer.text.slice(0, 200)}`);
     }
     expect(failures).toEqual([]);
+  });
+
+  it('wrote no password, hash, token or webhook secret to any log line of the run', () => {
+    expect(world.logLines.length).toBeGreaterThan(100);
+    expect(secretsInLogs(world.logLines, knownSecrets(world))).toEqual([]);
   });
 });

@@ -7,6 +7,8 @@ import {
   credentialClientFor,
   serviceOf,
   stableSnapshot,
+  knownSecrets,
+  secretsInLogs,
   startSecurityWorld,
   validRequests,
   type SecurityWorld,
@@ -236,5 +238,10 @@ describe('resource limits', () => {
       localAddress: '127.0.0.42',
     });
     expect(other.status).toBe(400);
+  });
+
+  it('wrote no password, hash, token or webhook secret to any log line of the run', () => {
+    expect(world.logLines.length).toBeGreaterThan(100);
+    expect(secretsInLogs(world.logLines, knownSecrets(world))).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { createLogger, newId, type Logger } from '@finance/shared';
-import { httpJson } from '@finance/shared/testing';
+import { httpJson, waitFor } from '@finance/shared/testing';
 import { insertReport } from '../../services/reports/src/data/monthly-reports';
 import { registeredServices } from '@finance/shared/registry';
 import { startSystem, type System } from './system';
@@ -88,12 +88,7 @@ export async function startSecurityWorld(
   extra: Record<string, Record<string, string>> = {},
 ): Promise<SecurityWorld> {
   const logLines: string[] = [];
-  const capture = (name: string): Logger =>
-    createLogger(name, 'info', {
-      write: (line: string) => {
-        logLines.push(line);
-      },
-    });
+  const capture = capturingLogger(logLines);
   const webhookUrl = `http://127.0.0.1:${await closedPort()}/security`;
   const system = await startSystem(
     label,
@@ -359,18 +354,22 @@ export function tokenOf(world: SecurityWorld, op: DocumentedOperation, side: Sid
 }
 
 /**
- * `snapshot` of hostile-support, read again while any read of it answered a 5xx: on two cores
- * shared with other suites an upstream may time out now and then, which is transport, not a
- * change of data (a 5xx to an attack is judged where the attack is sent, never here).
+ * `snapshot` of hostile-support, read again while any read of it answers a 5xx: a snapshot is
+ * some sixty reads at once, and on two cores shared with other suites a service's pool may keep
+ * one waiting past its 5 s connection timeout (a 503). That is load, not a change of data; a 5xx
+ * to an attack is judged where the attack is sent, never here.
  */
-export async function stableSnapshot(api: string, side: Side): Promise<unknown> {
-  let taken: unknown;
-  for (let attempt = 0; attempt < 4; attempt += 1) {
-    taken = await snapshot(api, side.person, side.holdings);
-    const answers = taken as Array<readonly [string, number, unknown]>;
-    if (answers.every(([, status]) => status < 500)) return taken;
-  }
-  return taken;
+export function stableSnapshot(api: string, side: Side): Promise<unknown> {
+  return waitFor(
+    async () => {
+      const taken = await snapshot(api, side.person, side.holdings);
+      const answers = taken as Array<readonly [string, number, unknown]>;
+      const failed = answers.find(([, status]) => status >= 500);
+      if (failed) throw new Error(`${failed[0]} answered ${failed[1]}`);
+      return taken;
+    },
+    { timeoutMs: 30_000, description: `a snapshot of ${side.person.username}'s data` },
+  );
 }
 
 /** The security headers the gateway sets on every answer (helmet), by name and what each must say. */
@@ -425,7 +424,8 @@ export function answerFlaws(
     for (const service of Object.values(world.system.services))
       if (answer.text.includes(new URL(service.url).host)) flaws.push(`shows a service's address`);
   }
-  for (const [what, pattern] of SECRETS_ANYWHERE) if (pattern.test(answer.text)) flaws.push(`answers ${what}`);
+  for (const [what, pattern] of SECRETS_ANYWHERE)
+    if (pattern.test(answer.text)) flaws.push(`answers ${what}`);
   return flaws;
 }
 
@@ -444,9 +444,32 @@ export function secretsInLogs(lines: string[], secrets: Array<[string, string]>)
     } catch {
       // not JSON: named as "a line"
     }
-    for (const [what, secret] of secrets) if (secret && line.includes(secret)) found.push(`${where} holds ${what}`);
+    for (const [what, secret] of secrets)
+      if (secret && line.includes(secret)) found.push(`${where} holds ${what}`);
     if (/whsec_[A-Za-z0-9+/=_-]{8,}/.test(line)) found.push(`${where} holds a webhook secret`);
-    for (const [what, pattern] of SECRETS_ANYWHERE) if (pattern.test(line)) found.push(`${where} holds ${what}`);
+    for (const [what, pattern] of SECRETS_ANYWHERE)
+      if (pattern.test(line)) found.push(`${where} holds ${what}`);
   }
   return [...new Set(found)];
+}
+
+/** The secrets every world knows: its users' passwords and access tokens (a test adds the refresh tokens it saw). */
+export function knownSecrets(world: SecurityWorld): Array<[string, string]> {
+  return [
+    ['a password', world.alice.password],
+    ['the admin password', world.admin.password],
+    ['an access token', world.alice.token],
+    ['an access token', world.bob.token],
+    ['an access token', world.admin.token],
+  ];
+}
+
+/** A logger per service that appends every line, as production writes it, to `lines`. */
+export function capturingLogger(lines: string[]): (name: string) => Logger {
+  return (name) =>
+    createLogger(name, 'info', {
+      write: (line: string) => {
+        lines.push(line);
+      },
+    });
 }
