@@ -242,6 +242,12 @@ export function validRequests(side: Side): Record<string, ValidRequest> {
     'DELETE /accounts/{id}': {},
     'GET /admin/users': {},
     'PATCH /admin/users/{id}': { body: { is_active: true } },
+    // Announced by issue 19 (the admin API is being completed): ready before they are merged.
+    'GET /admin/users/{id}': {},
+    'POST /admin/users/{id}/revoke-sessions': {},
+    'GET /admin/stats': {},
+    'GET /admin/audit': {},
+    'GET /users/me/security-events': {},
     'GET /analytics/budget-status': {},
     'GET /analytics/cashflow': { query: `account_id=${own.accounts[0]}` },
     'GET /analytics/income-vs-expense': {},
@@ -314,7 +320,10 @@ export function validRequests(side: Side): Record<string, ValidRequest> {
   return Object.fromEntries(
     Object.entries(table).map(([key, { body, query }]) => {
       const template = key.split(' ')[1];
-      const path = template === '/admin/users/{id}' ? `/admin/users/${person.userId}` : fill(template);
+      // An admin route names a user: this one.
+      const path = template.startsWith('/admin/users/{id}')
+        ? template.replace('{id}', person.userId)
+        : fill(template);
       return [key, { path: query ? `${path}?${query}` : path, body }];
     }),
   );
