@@ -39,7 +39,7 @@ describe('object and property level authorization, generated from the OpenAPI do
 
   beforeAll(async () => {
     world = await startSecurityWorld('bola');
-  });
+  }, 120_000);
   afterAll(async () => {
     await world?.system.stop();
   });
@@ -204,7 +204,7 @@ describe('object and property level authorization, generated from the OpenAPI do
     expect(failures).toEqual([]);
     // What the matrix does not reach, for the record: operations that take no id at all.
     expect(withoutIds.length).toBeGreaterThan(0);
-  });
+  }, 120_000);
 
   it('answers 404 or 405, never a success, to a method an id path does not document', async () => {
     const failures: string[] = [];
@@ -351,7 +351,7 @@ describe('object and property level authorization, generated from the OpenAPI do
         failures.push(`control of ${control.op} → ${answer.status}: ${answer.text.slice(0, 200)}`);
     }
     expect(failures).toEqual([]);
-  });
+  }, 120_000);
 
   it('wrote no password, hash, token or webhook secret to any log line of the run', () => {
     expect(world.logLines.length).toBeGreaterThan(100);

@@ -222,7 +222,7 @@ describe('fuzzing every operation from the OpenAPI document', () => {
 
   beforeAll(async () => {
     world = await startSecurityWorld('fuzz', { gateway: { CORS_ORIGINS: ALLOWED_ORIGIN } });
-  });
+  }, 120_000);
   afterAll(async () => {
     await world?.system.stop();
   });

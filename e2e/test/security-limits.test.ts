@@ -46,7 +46,7 @@ describe('resource limits', () => {
       },
       auth: { LOGIN_MAX_FAILURES: String(PER_PAIR), LOGIN_MAX_FAILURES_PER_ACCOUNT: String(PER_ACCOUNT) },
     });
-  });
+  }, 120_000);
   afterAll(async () => {
     await world?.system.stop();
   });
@@ -88,7 +88,7 @@ describe('resource limits', () => {
     for (let i = 0; i < jobs.length; i += 8) await Promise.all(jobs.slice(i, i + 8).map((job) => job()));
     expect(failures).toEqual([]);
     expect(await stableSnapshot(world.api, world.a)).toEqual(before);
-  });
+  }, 120_000);
 
   it('refuses a page size above the maximum on every paginated operation with 400 naming limit', async () => {
     const requests = validRequests(world.a);
@@ -154,7 +154,7 @@ describe('resource limits', () => {
     expect(count).toBeGreaterThan(20);
     expect(failures).toEqual([]);
     expect(await stableSnapshot(world.api, world.a)).toEqual(before);
-  });
+  }, 120_000);
 
   /** Opens a connection, writes `text` and never more; resolves with what the server said before closing it. */
   function stall(text: string): Promise<{ socket: Socket; received: () => string; closed: () => boolean }> {

@@ -68,7 +68,7 @@ describe('tokens against the gateway and every service', () => {
         if (!owner) throw new Error(`${op.key}: no service in the registry routes it`);
         return { ...op, service: owner.service };
       });
-  });
+  }, 120_000);
   afterAll(async () => {
     await system?.stop();
   });
@@ -196,7 +196,7 @@ describe('tokens against the gateway and every service', () => {
     );
     for (let i = 0; i < jobs.length; i += 24) await Promise.all(jobs.slice(i, i + 24).map((job) => job()));
     expect(failures).toEqual([]);
-  });
+  }, 120_000);
 
   it('accepts a token forged the same way without a flaw: every 401 above is about its one flaw', async () => {
     const good = signed(carol.userId);
