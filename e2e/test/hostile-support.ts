@@ -5,6 +5,8 @@ import { httpJson, waitFor } from '@finance/shared/testing';
 export interface RawAnswer {
   status: number;
   contentType: string;
+  /** Every response header, as node parsed them. */
+  headers: Record<string, string | string[] | undefined>;
   text: string;
   json: unknown;
 }
@@ -17,7 +19,14 @@ export function rawRequest(
   method: string,
   base: string,
   path: string,
-  options: { token?: string; body?: string; contentType?: string; headers?: Record<string, string> } = {},
+  options: {
+    token?: string;
+    body?: string;
+    contentType?: string;
+    headers?: Record<string, string>;
+    /** The loopback address to send from (127.0.0.2, …): another client, as far as per-address limits go. */
+    localAddress?: string;
+  } = {},
 ): Promise<RawAnswer> {
   const url = new URL(base);
   const headers: Record<string, string | number> = { ...options.headers };
@@ -36,6 +45,7 @@ export function rawRequest(
         path: path.replace(/[^\x21-\x7e]/gu, encodeURIComponent),
         headers,
         agent: false,
+        localAddress: options.localAddress,
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -51,6 +61,7 @@ export function rawRequest(
           resolve({
             status: res.statusCode ?? 0,
             contentType: String(res.headers['content-type'] ?? ''),
+            headers: res.headers,
             text,
             json,
           });
@@ -365,4 +376,81 @@ export async function snapshot(api: string, person: Person, holdings: Holdings):
     }),
   );
   return answers;
+}
+
+/** The parts of the merged OpenAPI document the generated suites read (hostile, security). */
+export interface OpenApiSchema {
+  type?: string | string[];
+  enum?: unknown[];
+  const?: unknown;
+  anyOf?: OpenApiSchema[];
+  not?: unknown;
+  pattern?: string;
+  format?: string;
+  minLength?: number;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  minItems?: number;
+  maxItems?: number;
+  items?: OpenApiSchema;
+  description?: string;
+  properties?: Record<string, OpenApiSchema>;
+  additionalProperties?: boolean | OpenApiSchema;
+  required?: string[];
+}
+export interface OpenApiParameter {
+  name: string;
+  in: 'path' | 'query' | 'header';
+  required?: boolean;
+  schema: OpenApiSchema;
+}
+export interface OpenApiOperation {
+  parameters?: OpenApiParameter[];
+  requestBody?: { content: Record<string, { schema: OpenApiSchema }> };
+  security?: unknown[];
+}
+export interface OpenApiDocument {
+  paths: Record<string, Record<string, OpenApiOperation>>;
+}
+
+/** One documented operation: `GET /accounts/{id}` as key, its method, path template and definition. */
+export interface DocumentedOperation {
+  key: string;
+  method: string;
+  path: string;
+  operation: OpenApiOperation;
+  /** The JSON body's schema, when it takes one. */
+  body?: OpenApiSchema;
+}
+
+const HTTP_METHODS = ['get', 'post', 'put', 'patch', 'delete'];
+
+/** Every operation of the document, in its order. */
+export function documentedOperations(document: OpenApiDocument): DocumentedOperation[] {
+  return Object.entries(document.paths).flatMap(([path, methods]) =>
+    Object.entries(methods)
+      .filter(([method]) => HTTP_METHODS.includes(method))
+      .map(([method, operation]) => ({
+        key: `${method.toUpperCase()} ${path}`,
+        method: method.toUpperCase(),
+        path,
+        operation,
+        body: operation.requestBody?.content['application/json']?.schema,
+      })),
+  );
+}
+
+/** The names of a path template's parameters, in order: `/goals/{id}/contributions/{contribution_id}`. */
+export function pathParametersOf(template: string): string[] {
+  return [...template.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
+}
+
+/** A path template with its parameters filled in, in order. */
+export function renderPath(template: string, values: Record<string, string>): string {
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`${template}: no value for {${name}}`);
+    return value;
+  });
 }

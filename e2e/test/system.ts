@@ -1,4 +1,4 @@
-import { parseConfig, type ServiceDefinition } from '@finance/shared';
+import { parseConfig, type Logger, type ServiceDefinition } from '@finance/shared';
 import { registeredServices } from '@finance/shared/registry';
 import { startTestService, type TestService } from '@finance/shared/testing';
 import { gatewayConfigSchema } from '../../services/gateway/src/config';
@@ -27,6 +27,8 @@ function definitionOf(name: string): ServiceDefinition {
 export async function startSystem(
   label: string,
   extra: Record<string, Record<string, string>> = {},
+  /** `logger(name)`: each service's and the gateway's logger (default: silent), for a test that reads log lines. */
+  options: { logger?: (name: string) => Logger } = {},
 ): Promise<System> {
   const registry = registeredServices();
   const api = registry.filter((service) => service.role === 'api');
@@ -40,6 +42,7 @@ export async function startSystem(
     services.auth = await startTestService(definitionOf('auth'), {
       label: `${label}_auth`,
       env: { BCRYPT_ROUNDS: '4', ...extra.auth },
+      logger: options.logger?.('auth'),
     });
     const jwks = { JWKS_URL: `${services.auth.url}/.well-known/jwks.json` };
     const started = await Promise.all(
@@ -54,6 +57,7 @@ export async function startSystem(
               ...(service.name === 'reports' ? { REPORTS_CRON: 'off' } : {}),
               ...extra[service.name],
             },
+            logger: options.logger?.(service.name),
           });
           return [service.name, running] as const;
         }),
@@ -71,6 +75,7 @@ export async function startSystem(
         AUTH_RATE_LIMIT_PER_MINUTE: '1000',
         ...(edge ? extra[edge.name] : {}),
       }),
+      { logger: options.logger?.('gateway') },
     );
   } catch (error) {
     await Promise.allSettled(Object.values(services).map((service) => service.close()));

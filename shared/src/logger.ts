@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import { currentContext } from './context';
 
 export type { Logger } from 'pino';
@@ -15,8 +15,15 @@ function stdoutDestination() {
   return destination;
 }
 
-/** JSON logs, one line each, carrying the request and correlation ids of the work in progress. */
-export function createLogger(service: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
+/**
+ * JSON logs, one line each, carrying the request and correlation ids of the work in progress.
+ * `destination` (default stdout) lets a test read the very lines production writes.
+ */
+export function createLogger(
+  service: string,
+  level = process.env.LOG_LEVEL ?? 'info',
+  destination: DestinationStream = stdoutDestination(),
+): Logger {
   return pino(
     {
       name: service,
@@ -39,6 +46,6 @@ export function createLogger(service: string, level = process.env.LOG_LEVEL ?? '
         censor: '[redacted]',
       },
     },
-    stdoutDestination(),
+    destination,
   );
 }

@@ -26,6 +26,11 @@ import {
   type RunningServer,
 } from '../src/testing';
 
+// Subjects are user ids: the verifier refuses a token whose `sub` is not a UUID.
+const U1 = '00000000-0000-4000-8000-000000000001';
+const U2 = '00000000-0000-4000-8000-000000000002';
+const U3 = '00000000-0000-4000-8000-000000000003';
+
 describe('service app: validation, errors, auth, OpenAPI', () => {
   const issuer = new TestTokenIssuer();
   let server: RunningServer;
@@ -100,18 +105,18 @@ describe('service app: validation, errors, auth, OpenAPI', () => {
 
   it('runs a valid, authenticated request and answers with the first 2xx', async () => {
     const res = await httpJson('POST', `${server.url}/things`, {
-      token: issuer.token('u1'),
+      token: issuer.token(U1),
       body: { name: 'a', amount: 12.5 },
     });
     expect(res.status).toBe(201);
-    expect(res.body).toEqual({ name: 'a', amount: '12.5', owner: 'u1' });
+    expect(res.body).toEqual({ name: 'a', amount: '12.5', owner: U1 });
     expect(res.headers.get('x-request-id')).toMatch(/[0-9a-f-]{36}/);
   });
 
   it('rejects unknown and invalid fields with a 400 problem naming each field', async () => {
     const before = reached;
     const res = await httpJson('POST', `${server.url}/things`, {
-      token: issuer.token('u1'),
+      token: issuer.token(U1),
       body: { name: '', amount: '1', role: 'admin' },
     });
     expect(res.status).toBe(400);
@@ -127,7 +132,7 @@ describe('service app: validation, errors, auth, OpenAPI', () => {
   });
 
   it('answers malformed JSON, wrong media type and bad query values with 4xx problems', async () => {
-    const token = issuer.token('u1');
+    const token = issuer.token(U1);
     const bad = await httpJson('POST', `${server.url}/things`, {
       token,
       body: '{"name":',
@@ -149,7 +154,7 @@ describe('service app: validation, errors, auth, OpenAPI', () => {
   });
 
   it('accepts only "Bearer <token>" exactly', async () => {
-    const token = issuer.token('u1');
+    const token = issuer.token(U1);
     for (const header of [
       `Bearer ${token} extra`,
       `Bearer ${token},${token}`,
@@ -170,7 +175,7 @@ describe('service app: validation, errors, auth, OpenAPI', () => {
   });
 
   it('marks personal answers private and token-less answers no-store, errors included', async () => {
-    const token = issuer.token('u1');
+    const token = issuer.token(U1);
     const page = await httpJson('GET', `${server.url}/things`, { token });
     expect(page.headers.get('cache-control')).toBe('private, no-cache');
     const problem = await httpJson('GET', `${server.url}/things?limit=0`, { token });
@@ -191,7 +196,7 @@ describe('service app: validation, errors, auth, OpenAPI', () => {
   });
 
   it('refuses a body nested deeper than the limit before parsing it, however deep', async () => {
-    const token = issuer.token('u1');
+    const token = issuer.token(U1);
     const nested = (depth: number) =>
       `{"name":"a","amount":"1","x":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`;
     const before = reached;
@@ -223,7 +228,7 @@ describe('service app: validation, errors, auth, OpenAPI', () => {
   });
 
   it('refuses unknown, bracketed and repeated query parameters on every route, naming them', async () => {
-    const token = issuer.token('u1');
+    const token = issuer.token(U1);
     const cases: Array<[string, string]> = [
       ['/things?unknown=1', 'query.unknown'],
       ['/things?limit[]=5', 'query.limit[]'],
@@ -241,29 +246,33 @@ describe('service app: validation, errors, auth, OpenAPI', () => {
 
   it('rejects missing, tampered, unsigned, wrong-audience and HS256 tokens', async () => {
     const url = `${server.url}/things`;
-    const good = issuer.token('u1');
+    const good = issuer.token(U1);
     const [h, p] = good.split('.');
     const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const attempts = [
       undefined,
-      `${h}.${Buffer.from(JSON.stringify({ sub: 'u2', role: 'admin' })).toString('base64url')}.${good.split('.')[2]}`,
+      `${h}.${Buffer.from(JSON.stringify({ sub: U2, role: 'admin' })).toString('base64url')}.${good.split('.')[2]}`,
       `${Buffer.from(JSON.stringify({ alg: 'none', kid: issuer.kid })).toString('base64url')}.${p}.`,
       jwt.sign({ role: 'user' }, pair.privateKey, {
         algorithm: 'RS256',
         keyid: issuer.kid,
-        subject: 'u1',
+        subject: U1,
         issuer: TEST_ISSUER,
         audience: TEST_AUDIENCE,
       }),
       jwt.sign({ role: 'user' }, 'public-key-as-secret', {
         algorithm: 'HS256',
         keyid: issuer.kid,
-        subject: 'u1',
+        subject: U1,
         issuer: TEST_ISSUER,
         audience: TEST_AUDIENCE,
       }),
-      issuer.token('u1', { expiresInSeconds: -10 }),
-      issuer.token('u1', { expiresInSeconds: null }),
+      issuer.token(U1, { expiresInSeconds: -10 }),
+      issuer.token(U1, { expiresInSeconds: null }),
+      // Signed by the right key, yet claims no user could hold.
+      issuer.token('not-a-user-id'),
+      issuer.token(U1, { role: 'root' }),
+      issuer.token(U1, { sessionVersion: -1 }),
     ];
     for (const token of attempts) {
       const res = await httpJson('POST', url, { token, body: { name: 'a', amount: '1' } });
@@ -273,7 +282,7 @@ describe('service app: validation, errors, auth, OpenAPI', () => {
 
   it('renders operational errors as problems and hides bugs behind a generic 500', async () => {
     const nf = await httpJson('GET', `${server.url}/things/3f0e7d3c-8a4b-4d1e-9c2a-1b2c3d4e5f60`, {
-      token: issuer.token('u1'),
+      token: issuer.token(U1),
     });
     expect(nf.status).toBe(404);
     expect(nf.body.detail).toBe('Thing not found');
@@ -351,17 +360,17 @@ describe('TokenVerifier cache of verified tokens', () => {
 
   it('accepts a verified token again only until its exp', async () => {
     const verifier = verifierFor();
-    const token = issuer.token('u1', { expiresInSeconds: 2 });
-    expect(await verifier.verify(token)).toMatchObject({ id: 'u1', role: 'user' });
-    expect(await verifier.verify(token)).toMatchObject({ id: 'u1' });
+    const token = issuer.token(U1, { expiresInSeconds: 2 });
+    expect(await verifier.verify(token)).toMatchObject({ id: U1, role: 'user' });
+    expect(await verifier.verify(token)).toMatchObject({ id: U1 });
     // jsonwebtoken rounds exp to whole seconds: wait on the condition, at most a few seconds.
     await waitFor(async () => (await statusOf(verifier.verify(token))) === 401, { timeoutMs: 5_000 });
   });
 
   it('answers a tampered copy of a cached token with 401', async () => {
     const verifier = verifierFor();
-    const genuine = issuer.token('u3');
-    expect(await verifier.verify(genuine)).toMatchObject({ id: 'u3', role: 'user' });
+    const genuine = issuer.token(U3);
+    expect(await verifier.verify(genuine)).toMatchObject({ id: U3, role: 'user' });
     const [header, payload, signature] = genuine.split('.');
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
     const promoted = Buffer.from(JSON.stringify({ ...claims, role: 'admin' })).toString('base64url');
@@ -371,8 +380,8 @@ describe('TokenVerifier cache of verified tokens', () => {
 
   it('drops a cached token once its key has left the JWKS', async () => {
     const verifier = verifierFor();
-    const token = issuer.token('u2');
-    expect(await verifier.verify(token)).toMatchObject({ id: 'u2' });
+    const token = issuer.token(U2);
+    expect(await verifier.verify(token)).toMatchObject({ id: U2 });
     issuer.retireKey();
     await verifier.jwks.refresh();
     expect(await statusOf(verifier.verify(token))).toBe(401);

@@ -89,6 +89,8 @@ export interface TokenVerifierOptions extends JwksOptions {
 }
 
 const INVALID = 'The access token is missing, invalid or expired';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ROLES = new Set(['user', 'admin']);
 
 /** `Bearer <token>` exactly (RFC 6750 §2.1): one b64token and nothing after it. */
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
@@ -161,14 +163,26 @@ export class TokenVerifier implements AccessTokenVerifier {
         issuer: this.options.issuer,
         audience: this.options.audience,
       }) as jwt.JwtPayload;
-      if (typeof claims.sub !== 'string' || typeof claims.role !== 'string' || typeof claims.exp !== 'number')
+      // The rules auth's own verifier applies (services/auth/src/domain/access-tokens.ts): a user
+      // id as subject (a non-UUID reached PostgreSQL as a 500), a role that exists, and a session
+      // version that revocation can compare (a malformed one is not read as 0).
+      const sv: unknown = claims.sv ?? 0;
+      if (
+        typeof claims.sub !== 'string' ||
+        !UUID.test(claims.sub) ||
+        !ROLES.has(claims.role as string) ||
+        typeof claims.exp !== 'number' ||
+        typeof sv !== 'number' ||
+        !Number.isSafeInteger(sv) ||
+        sv < 0
+      )
         throw new Error('claims');
       return {
         user: {
           id: claims.sub,
-          role: claims.role,
+          role: claims.role as string,
           tokenId: claims.jti,
-          sessionVersion: Number.isSafeInteger(claims.sv) && claims.sv >= 0 ? (claims.sv as number) : 0,
+          sessionVersion: sv,
         },
         kid: decoded.header.kid,
         expiresAtMs: claims.exp * 1000,
