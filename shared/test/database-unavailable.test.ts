@@ -1,4 +1,8 @@
-import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
+import {
+  QueryFailedError,
+  QueryRunnerAlreadyReleasedError,
+  QueryRunnerProviderAlreadyReleasedError,
+} from 'typeorm';
 import { isDatabaseUnavailable } from '../src/http/error-handler';
 
 /**
@@ -16,6 +20,8 @@ describe('isDatabaseUnavailable', () => {
 
   it('knows the query runner TypeORM released under a transaction whose connection died', () => {
     expect(isDatabaseUnavailable(new QueryRunnerAlreadyReleasedError())).toBe(true);
+    // The same, met through the entity manager of that transaction.
+    expect(isDatabaseUnavailable(new QueryRunnerProviderAlreadyReleasedError())).toBe(true);
   });
 
   it('does not take a constraint violation or a plain bug for an outage', () => {

@@ -72,7 +72,7 @@ const DATABASE_UNAVAILABLE_MESSAGES = [
   /Driver not Connected/i,
   /the database system is (starting up|shutting down)/i,
   // TypeORM, when the connection under a transaction died mid-request (terminated, a restart).
-  /Query runner already released/i,
+  /query runner (was )?already released/i,
 ];
 
 /**
