@@ -131,7 +131,13 @@ class OwnRabbit {
     this.url = `amqp://guest:guest@127.0.0.1:${AMQP_PORT}`;
     this.node = RABBIT_NODE;
     this.controllable = true;
-    if (!which('rabbitmq-server', ['/usr/sbin', '/usr/lib/rabbitmq/bin'])) {
+    // Debian's wrappers in /usr/sbin run only as root (then as the rabbitmq user); anyone else
+    // (a CI runner) runs the real scripts, with its own Erlang cookie in $HOME.
+    const real = '/usr/lib/rabbitmq/bin';
+    const direct = !isRoot && fs.existsSync(path.join(real, 'rabbitmq-server'));
+    this.server = direct ? path.join(real, 'rabbitmq-server') : which('rabbitmq-server', ['/usr/sbin', real]);
+    this.rabbitmqctl = direct ? path.join(real, 'rabbitmqctl') : which('rabbitmqctl', ['/usr/sbin', real]);
+    if (!this.server || !this.rabbitmqctl) {
       throw new Error('no rabbitmq-server found (install RabbitMQ or set FAULTS_AMQP_URL)');
     }
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faults-rabbit-'));
@@ -159,9 +165,9 @@ class OwnRabbit {
     fs.writeFileSync(path.join(this.dir, 'rabbitmq-env.conf'), 'ERL_EPMD_ADDRESS=127.0.0.1\n');
     // The packaged scripts drop from root to the rabbitmq user, which must own the folder.
     if (isRoot) await sh('chown', ['-R', 'rabbitmq:rabbitmq', this.dir], { allowFail: true });
-    await sh('rabbitmq-server', ['-detached'], { env: this.env() });
+    await sh(this.server, ['-detached'], { env: this.env() });
     await waitFor(`RabbitMQ node ${this.node}`, async () => {
-      const result = await sh('rabbitmqctl', ['-n', this.node, 'await_startup', '--timeout', '5'], {
+      const result = await sh(this.rabbitmqctl, ['-n', this.node, 'await_startup', '--timeout', '5'], {
         env: this.env(),
         allowFail: true,
       });
@@ -171,7 +177,7 @@ class OwnRabbit {
 
   ctl(...args) {
     // Always -n: without it rabbitmqctl would act on the machine's shared node.
-    return sh('rabbitmqctl', ['-n', this.node, ...args], { env: this.env() });
+    return sh(this.rabbitmqctl, ['-n', this.node, ...args], { env: this.env() });
   }
 
   async stopApp() {

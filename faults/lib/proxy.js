@@ -7,11 +7,13 @@
 const http = require('http');
 
 const PROBE_MS = 200;
+/** Like the manifests' readinessProbe: out of rotation after two failed probes in a row, back after one good. */
+const FAILURE_THRESHOLD = 2;
 
 class RoundRobinProxy {
   constructor(port, backends) {
     this.port = port;
-    this.backends = backends.map((url) => ({ url: new URL(url), ready: false }));
+    this.backends = backends.map((url) => ({ url: new URL(url), ready: false, failures: 0 }));
     this.next = 0;
     this.agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
     this.stats = { forwarded: 0, connectRetries: 0, noBackend: 0, failedAfterConnect: {} };
@@ -33,15 +35,20 @@ class RoundRobinProxy {
 
   probeAll() {
     for (const backend of this.backends) {
+      const outcome = (ok) => {
+        backend.failures = ok ? 0 : backend.failures + 1;
+        if (ok) backend.ready = true;
+        else if (backend.failures >= FAILURE_THRESHOLD) backend.ready = false;
+      };
       const request = http.get(
-        { host: backend.url.hostname, port: backend.url.port, path: '/readyz', timeout: 1000 },
+        { host: backend.url.hostname, port: backend.url.port, path: '/readyz', timeout: 2000, agent: false },
         (response) => {
           response.resume();
-          backend.ready = response.statusCode === 200;
+          outcome(response.statusCode === 200);
         },
       );
       request.on('timeout', () => request.destroy(new Error('probe timed out')));
-      request.on('error', () => (backend.ready = false));
+      request.on('error', () => outcome(false));
     }
   }
 
