@@ -163,7 +163,8 @@ function serviceEnvironment(service, services) {
   // The supervisor's own settings must not leak into children under another meaning.
   const inherited = { ...env };
   for (const name of ['PORT', 'DATABASE_URL', 'POSTGRES_URL']) delete inherited[name];
-  return { ...inherited, ...common, FORCE_COLOR: '0' };
+  // `service.env`: what a caller reusing the supervisor adds (the fault harness: its own ports and limits).
+  return { ...inherited, ...common, ...service.env, FORCE_COLOR: '0' };
 }
 
 class Supervisor {
@@ -182,7 +183,8 @@ class Supervisor {
   }
 
   start(service) {
-    const entry = path.join(root, 'services', service.name, 'dist', 'main.js');
+    // `folder`: a second instance of a service under another name (the fault harness's two ledgers).
+    const entry = path.join(root, 'services', service.folder ?? service.name, 'dist', 'main.js');
     const child = spawn(process.execPath, ['--enable-source-maps', entry], {
       cwd: root,
       env: serviceEnvironment(service, this.services),
@@ -381,4 +383,7 @@ async function main() {
   say('Ctrl-C stops everything', 'green');
 }
 
-main().catch((error) => fail(error.stack || String(error)));
+// The fault harness (faults/) runs the services exactly this way: it reuses these parts.
+module.exports = { Supervisor, serviceEnvironment, waitUntilReady, readyzStatus, build, settings };
+
+if (require.main === module) main().catch((error) => fail(error.stack || String(error)));

@@ -6,8 +6,11 @@
 //    what `npm run deploy:generate` writes;
 //  - k8s/: every kustomization (base, overlays) rendered by the real `kubectl kustomize` and every
 //    resource validated against the Kubernetes schemas (kubernetes-models), unknown fields and
-//    unknown kinds included; YAML files outside any kustomization (examples) validated one by one,
-//    CRDs skipped with a note;
+//    unknown kinds included; YAML files outside any kustomization validated one by one; the
+//    operators' custom resources (CloudNativePG, RabbitMQ) checked structurally;
+//  - production (k8s/overlays/prod): replicas ≥ 2, autoscalers for the gateway and the ledger,
+//    disruption budgets, network policies (only the gateway open; notifier and ledger egress),
+//    the PostgreSQL cluster with a database per service and backups, the RabbitMQ cluster;
 //  - coverage: the one Dockerfile builds any service; every registered service has its compose
 //    service and k8s manifests, and the manifests keep the house rules (probes, resources,
 //    non-root, secrets by reference).
@@ -66,10 +69,17 @@ function yamlFiles(dir) {
 function validateAll(resources, label) {
   let count = 0;
   for (const { object, source } of resources) {
-    // Operator custom resources are documented examples only; everything we deploy must be known.
-    const allowCustom = source.startsWith(path.join(root, 'k8s', 'examples') + path.sep);
     const where = `${rel(source)} (${object?.kind ?? '?'} ${object?.metadata?.name ?? '?'}${label ? `, in ${label}` : ''})`;
-    const outcome = validateResource(object, { allowCustom });
+    // The operators' custom resources have no schema here: the structural check stands in for it.
+    // Any other custom resource is refused: everything we deploy must be known.
+    const structural = STRUCTURAL_CHECKS[`${object?.apiVersion} ${object?.kind}`];
+    if (structural) {
+      const before = errors.length;
+      structural(object, (reason) => error(where, reason));
+      if (errors.length === before) count += 1;
+      continue;
+    }
+    const outcome = validateResource(object);
     if (outcome.skipped) notes.push(`${where}: skipped, ${outcome.skipped}`);
     else if (outcome.errors.length) for (const reason of outcome.errors) error(where, reason);
     else count += 1;
@@ -139,7 +149,7 @@ function checkKubernetes() {
     }
   }
 
-  // Files no kustomization uses (examples, secret.example.yaml): each document on its own.
+  // Files no kustomization uses (secret.example.yaml): each document on its own.
   for (const file of yamlFiles(k8s).filter(
     (f) => !used.has(f) && path.basename(f) !== 'kustomization.yaml',
   )) {
@@ -164,6 +174,245 @@ function parseDocuments(file) {
     if (doc.errors.length) throw new Error(`YAML: ${doc.errors[0].message}`);
   }
   return documents.map((doc) => doc.toJS()).filter((object) => object !== null);
+}
+
+// ---------------------------------------------------------------- operators' custom resources
+
+const dig = (object, dotted) =>
+  dotted.split('.').reduce((at, key) => (at == null ? undefined : at[key]), object);
+function requireFields(object, fields, fail) {
+  for (const field of fields) {
+    const value = dig(object, field);
+    if (value === undefined || value === null || value === '') fail(`${field} is required`);
+  }
+}
+const isSecretKeyRef = (ref) => typeof ref?.name === 'string' && typeof ref?.key === 'string';
+
+/** Structural checks of the custom resources the prod overlay uses, by `apiVersion kind`. */
+const STRUCTURAL_CHECKS = {
+  'postgresql.cnpg.io/v1 Cluster': (cluster, fail) => {
+    requireFields(
+      cluster,
+      ['metadata.name', 'metadata.namespace', 'spec.instances', 'spec.storage.size'],
+      fail,
+    );
+    const instances = cluster.spec?.instances;
+    if (!Number.isInteger(instances) || instances < 2)
+      fail('spec.instances must be an integer ≥ 2 (a primary and a replica to fail over to)');
+    const store = cluster.spec?.backup?.barmanObjectStore;
+    if (!store?.destinationPath) fail('spec.backup.barmanObjectStore.destinationPath is required (backups)');
+    for (const key of ['accessKeyId', 'secretAccessKey']) {
+      if (store && !isSecretKeyRef(store.s3Credentials?.[key]))
+        fail(`spec.backup.barmanObjectStore.s3Credentials.${key} must reference a Secret (name, key)`);
+    }
+    for (const role of cluster.spec?.managed?.roles ?? []) {
+      if (!role.name) fail('every spec.managed.roles entry needs a name');
+      if (role.login && !role.passwordSecret?.name)
+        fail(`role ${role.name}: a login role's password must come from a Secret (passwordSecret.name)`);
+    }
+  },
+  'postgresql.cnpg.io/v1 Database': (database, fail) =>
+    requireFields(
+      database,
+      ['metadata.name', 'metadata.namespace', 'spec.name', 'spec.owner', 'spec.cluster.name'],
+      fail,
+    ),
+  'postgresql.cnpg.io/v1 ScheduledBackup': (backup, fail) => {
+    requireFields(backup, ['metadata.name', 'spec.schedule', 'spec.cluster.name'], fail);
+    // CloudNativePG schedules have six fields (seconds first).
+    if (typeof backup.spec?.schedule === 'string' && backup.spec.schedule.trim().split(/\s+/).length !== 6)
+      fail('spec.schedule must be a six-field cron expression (seconds first)');
+  },
+  'rabbitmq.com/v1beta1 RabbitmqCluster': (cluster, fail) => {
+    requireFields(
+      cluster,
+      ['metadata.name', 'metadata.namespace', 'spec.replicas', 'spec.persistence.storage'],
+      fail,
+    );
+    const replicas = cluster.spec?.replicas;
+    // Quorum queues need a majority: an odd number of nodes, three at least.
+    if (!Number.isInteger(replicas) || replicas < 3 || replicas % 2 === 0)
+      fail('spec.replicas must be odd and ≥ 3 (the services use quorum queues)');
+    if (!cluster.spec?.resources?.limits?.memory) fail('spec.resources.limits.memory is required');
+  },
+};
+
+/** Every metric name the code registers (`name: 'x'` next to prom-client), for the alert rules' check. */
+function exportedMetrics() {
+  const names = new Set(['up']);
+  const sources = ['shared/src', ...serviceFolders(root).map((s) => `services/${s}/src`)];
+  const walk = (dir) => {
+    if (!fs.existsSync(dir)) return;
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith('.ts')) {
+        const text = fs.readFileSync(full, 'utf8');
+        if (!text.includes('prom-client')) continue;
+        for (const match of text.matchAll(/name: '([a-z_][a-z0-9_]*)'/g)) names.add(match[1]);
+      }
+    }
+  };
+  for (const dir of sources) walk(path.join(root, dir));
+  // prom-client's default metrics (collectDefaultMetrics) that the dashboard reads.
+  names.add('process_resident_memory_bytes');
+  return names;
+}
+
+let knownMetrics;
+function checkRuleExpression(expr, fail) {
+  knownMetrics ??= exportedMetrics();
+  // A metric selector is a name followed by `{` or `[`; functions are followed by `(`.
+  for (const match of String(expr).matchAll(/\b([a-z_][a-z0-9_]*)\s*(?=[{[])/g)) {
+    const name = match[1].replace(/_(bucket|count|sum)$/, '');
+    if (!knownMetrics.has(name) && !knownMetrics.has(match[1]))
+      fail(`reads metric ${match[1]}, which no service exports`);
+  }
+}
+
+Object.assign(STRUCTURAL_CHECKS, {
+  'monitoring.coreos.com/v1 PrometheusRule': (rule, fail) => {
+    const groups = rule.spec?.groups ?? [];
+    if (!groups.length) fail('spec.groups is empty');
+    for (const group of groups) {
+      if (!group.name) fail('every group needs a name');
+      for (const r of group.rules ?? []) {
+        const at = (reason) => fail(`${r.alert ?? r.record ?? '?'}: ${reason}`);
+        if (!r.expr) at('expr is required');
+        else checkRuleExpression(r.expr, at);
+        if (r.alert) {
+          if (!['warning', 'critical'].includes(r.labels?.severity))
+            at('labels.severity must be warning or critical');
+          if (!r.annotations?.summary) at('annotations.summary is required');
+          const runbook = r.annotations?.runbook;
+          if (!runbook) at('annotations.runbook is required (a section of docs/operations.md)');
+          else checkRunbook(runbook, at);
+        } else if (!r.record) at('a rule is an alert or a record');
+      }
+    }
+  },
+  'monitoring.coreos.com/v1 PodMonitor': (monitor, fail) => {
+    requireFields(monitor, ['spec.selector.matchLabels'], fail);
+    if (!(monitor.spec?.podMetricsEndpoints ?? []).length) fail('spec.podMetricsEndpoints is empty');
+  },
+});
+
+/** A runbook link `docs/operations.md#anchor` names a heading that exists there. */
+function checkRunbook(link, fail) {
+  const [file, anchor] = link.split('#');
+  const full = path.join(root, file);
+  if (!fs.existsSync(full)) return fail(`runbook ${file} does not exist`);
+  if (!anchor) return;
+  const anchors = new Set(
+    fs
+      .readFileSync(full, 'utf8')
+      .split('\n')
+      .filter((line) => /^#{1,6} /.test(line))
+      .map((line) =>
+        line
+          .replace(/^#+ /, '')
+          .trim()
+          .toLowerCase()
+          .replace(/[^a-z0-9 -]/g, '')
+          .replace(/ /g, '-'),
+      ),
+  );
+  if (!anchors.has(anchor)) fail(`runbook ${link}: no such heading in ${file}`);
+}
+
+/** What production needs beyond the house rules: replicas, autoscaling, policies, its infrastructure. */
+function checkProduction(rendered, services) {
+  const dir = 'k8s/overlays/prod';
+  const objects = rendered.get(dir);
+  if (!objects) return error(dir, 'was not rendered');
+  const byKind = (kind) => objects.filter((o) => o?.kind === kind);
+  for (const deployment of byKind('Deployment')) {
+    // Every service is stateless (state lives in PostgreSQL and RabbitMQ): two replicas at least.
+    if (!(deployment.spec?.replicas >= 2))
+      error(`${dir} Deployment ${deployment.metadata.name}`, 'needs replicas ≥ 2 in production');
+  }
+  for (const name of [services.find((s) => s.role === 'edge')?.name, 'ledger'].filter(Boolean)) {
+    const hpa = byKind('HorizontalPodAutoscaler').find((h) => h.spec?.scaleTargetRef?.name === name);
+    if (!hpa) error(dir, `has no HorizontalPodAutoscaler for ${name}`);
+    else if (!(hpa.spec.minReplicas >= 2))
+      error(`${dir} HorizontalPodAutoscaler ${name}`, 'minReplicas must be ≥ 2');
+  }
+  for (const service of services) {
+    if (
+      !byKind('PodDisruptionBudget').some(
+        (p) => p.spec?.selector?.matchLabels?.['app.kubernetes.io/name'] === service.name,
+      )
+    )
+      error(dir, `has no PodDisruptionBudget for ${service.name}`);
+  }
+  checkNetworkPolicies(dir, objects, services);
+  const databases = new Set(byKind('Database').map((d) => d.spec?.name));
+  if (byKind('Cluster').length !== 1) error(dir, 'needs one CloudNativePG Cluster');
+  if (!byKind('ScheduledBackup').length) error(dir, 'needs a CloudNativePG ScheduledBackup');
+  if (byKind('RabbitmqCluster').length !== 1) error(dir, 'needs one RabbitmqCluster');
+  for (const service of services.filter((s) => s.database)) {
+    if (!databases.has(service.database))
+      error(dir, `has no CloudNativePG Database ${service.database} (${service.name})`);
+  }
+  notes.push(
+    `${dir}: replicas, autoscalers, disruption budgets, network policies and operator resources checked`,
+  );
+}
+
+const labelsMatch = (selector, labels) =>
+  Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v) &&
+  (selector?.matchExpressions ?? []).every((e) =>
+    e.operator === 'In' ? e.values.includes(labels[e.key]) : e.operator === 'Exists' ? e.key in labels : true,
+  );
+
+/**
+ * Who may reach whom: a service other than the gateway takes traffic only from pods of its own
+ * namespace (the gateway; auth also from the services, for its JWKS) and Prometheus; only the
+ * gateway is open. The notifier may reach the internet, the ledger its FX provider.
+ */
+function checkNetworkPolicies(dir, objects, services) {
+  const policies = objects.filter((o) => o?.kind === 'NetworkPolicy');
+  const edge = services.find((s) => s.role === 'edge');
+  const deployments = objects.filter((o) => o?.kind === 'Deployment');
+  for (const deployment of deployments) {
+    const name = deployment.metadata.name;
+    const labels = deployment.spec.template.metadata?.labels ?? {};
+    const selecting = policies.filter((p) => labelsMatch(p.spec?.podSelector, labels));
+    const ingress = selecting.filter((p) => (p.spec.policyTypes ?? []).includes('Ingress'));
+    const egress = selecting.filter((p) => (p.spec.policyTypes ?? []).includes('Egress'));
+    const where = `${dir} NetworkPolicy for ${name}`;
+    if (!ingress.length) error(where, 'no ingress policy selects it: it would accept traffic from anywhere');
+    if (!egress.length) error(where, 'no egress policy selects it');
+    if (name !== edge?.name) {
+      for (const rule of ingress.flatMap((p) => p.spec.ingress ?? [])) {
+        if (!rule.from?.length) error(where, 'an ingress rule without `from` opens it to everyone');
+        for (const peer of rule.from ?? []) {
+          const monitoring =
+            peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'monitoring';
+          if (peer.ipBlock || (peer.namespaceSelector && !monitoring))
+            error(
+              where,
+              'takes traffic from outside the namespace (only the gateway, services and Prometheus may call it)',
+            );
+          if (
+            name !== 'auth' &&
+            peer.podSelector &&
+            peer.podSelector.matchLabels?.['app.kubernetes.io/name'] !== edge?.name
+          )
+            error(where, 'takes traffic from pods other than the gateway');
+        }
+      }
+    }
+    const reachesInternet = egress.some((p) =>
+      (p.spec.egress ?? []).some((rule) =>
+        (rule.to ?? []).some((peer) => peer.ipBlock?.cidr === '0.0.0.0/0'),
+      ),
+    );
+    const mayReachInternet = ['notifier', 'ledger'].includes(name);
+    if (mayReachInternet && !reachesInternet)
+      error(where, `${name} must reach the internet (mail and webhooks / FX provider)`);
+    if (!mayReachInternet && reachesInternet) error(where, `${name} must not reach the internet`);
+  }
 }
 
 // ---------------------------------------------------------------- house rules
@@ -321,6 +570,8 @@ function checkCoverage(services, compose, rendered) {
         error('docker-compose.yml', `service ${name} must use its own database ${database}`);
     }
     for (const [dir, objects] of rendered) {
+      // k8s/monitoring renders monitoring resources only, no services.
+      if (!objects.some((o) => o?.kind === 'Deployment')) continue;
       const has = (kind) => objects.some((o) => o?.kind === kind && o.metadata?.name === name);
       for (const kind of ['Deployment', 'Service', 'PodDisruptionBudget']) {
         if (!has(kind)) error(dir, `has no ${kind} "${name}"`);
@@ -355,6 +606,7 @@ function main() {
   const rendered = checkKubernetes();
   checkRendered(rendered, secretExampleKeys());
   checkCoverage(services, compose, rendered);
+  checkProduction(rendered, services);
   for (const note of notes) console.log(`  ok  ${note}`);
   if (errors.length) {
     for (const e of errors) console.error(`FAIL  ${e}`);

@@ -7,6 +7,11 @@
 const HEADER =
   '# Generated from services.json by `npm run deploy:generate`: edit the registry, not this file.';
 const IMAGE_REPOSITORY = 'ghcr.io/finance-tracker';
+/** Where the operators' PostgreSQL and RabbitMQ clusters run (prod overlay, Secrets' URLs, NetworkPolicy). */
+const DATABASE_NAMESPACE = 'databases';
+const BROKER_NAMESPACE = 'messaging';
+const PG_CLUSTER = 'finance-pg';
+const RABBIT_CLUSTER = 'finance-rabbitmq';
 
 const q = (value) => JSON.stringify(String(value));
 const apiServices = (services) => services.filter((s) => s.role === 'api');
@@ -273,8 +278,9 @@ function networkPolicy(services) {
   return `${HEADER}
 # Who may call whom. Only the gateway is reachable from outside the namespace (through the
 # Ingress controller); the services answer the gateway, and auth's JWKS answers every service.
-# Prometheus (namespace "monitoring") may scrape /metrics everywhere. Egress stays open:
-# PostgreSQL and RabbitMQ live outside this namespace (and the notifier sends mail and webhooks).
+# Prometheus (namespace "monitoring") may scrape /metrics everywhere. Egress is closed but for
+# DNS, the namespace itself, PostgreSQL and RabbitMQ; the notifier may reach the internet (mail,
+# webhooks), the ledger its exchange-rate provider.
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:
@@ -332,6 +338,109 @@ spec:
   ingress:
     - ports:
         - port: ${edge.port}${edge.metricsPort ? metricsIngress(edge) : ''}
+---
+# Egress, for every pod: DNS, the other pods of this namespace (the gateway's upstreams, auth's
+# JWKS), PostgreSQL (namespace ${DATABASE_NAMESPACE}) and RabbitMQ (namespace ${BROKER_NAMESPACE}); the
+# gateway also its Redis. Anything else only where a policy below allows it.
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: egress-baseline
+  labels:
+    app.kubernetes.io/part-of: finance-tracker
+spec:
+  podSelector:
+    matchLabels:
+      app.kubernetes.io/part-of: finance-tracker
+  policyTypes: [Egress]
+  egress:
+    - to:
+        - namespaceSelector:
+            matchLabels:
+              kubernetes.io/metadata.name: kube-system
+          podSelector:
+            matchLabels:
+              k8s-app: kube-dns
+      ports:
+        - port: 53
+          protocol: UDP
+        - port: 53
+          protocol: TCP
+    - to:
+        - podSelector:
+            matchLabels:
+              app.kubernetes.io/part-of: finance-tracker
+    - to:
+        - namespaceSelector:
+            matchLabels:
+              kubernetes.io/metadata.name: ${DATABASE_NAMESPACE}
+      ports:
+        - port: 5432
+    - to:
+        - namespaceSelector:
+            matchLabels:
+              kubernetes.io/metadata.name: ${BROKER_NAMESPACE}
+      ports:
+        - port: 5672
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: ${edge.name}-egress-redis
+  labels:
+    app.kubernetes.io/part-of: finance-tracker
+spec:
+  podSelector:
+    matchLabels:
+      app.kubernetes.io/name: ${edge.name}
+  policyTypes: [Egress]
+  egress:
+    - to:
+        - namespaceSelector: {}
+      ports:
+        - port: 6379
+${internetEgress(
+  'notifier',
+  'E-mail (SMTP) and signed webhooks to URLs the users chose: the public internet, any port, never the private ranges (no webhook reaches inside the cluster).',
+  [],
+)}${internetEgress(
+    'ledger',
+    'The exchange-rate provider (FX_PROVIDER_URL) over HTTPS or HTTP on the public internet, and a Frankfurter run inside the cluster (pods labelled app.kubernetes.io/name: frankfurter, port 8080).',
+    [443, 80],
+    `
+    - to:
+        - namespaceSelector: {}
+          podSelector:
+            matchLabels:
+              app.kubernetes.io/name: frankfurter
+      ports:
+        - port: 8080`,
+  )}`;
+}
+
+/** An egress policy to the public internet (private ranges excluded) for one service. */
+function internetEgress(name, why, ports, more = '') {
+  const portList = ports.length
+    ? `\n      ports:\n${ports.map((port) => `        - port: ${port}`).join('\n')}`
+    : '';
+  return `---
+# ${name}: ${why}
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: ${name}-egress-internet
+  labels:
+    app.kubernetes.io/part-of: finance-tracker
+spec:
+  podSelector:
+    matchLabels:
+      app.kubernetes.io/name: ${name}
+  policyTypes: [Egress]
+  egress:
+    - to:
+        - ipBlock:
+            cidr: 0.0.0.0/0
+            except: [10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 169.254.0.0/16, 100.64.0.0/10]${portList}${more}
 `;
 }
 
@@ -340,8 +449,8 @@ function secretExample(services) {
     const lines = [];
     if (service.database) {
       lines.push(
-        `  DATABASE_URL: postgres://${service.name}:CHANGE-ME@finance-pg-rw.databases.svc:5432/${service.database}?sslmode=require`,
-        `  AMQP_URL: amqp://${service.name}:CHANGE-ME@finance-rabbitmq.messaging.svc:5672`,
+        `  DATABASE_URL: postgres://${service.name}:CHANGE-ME@${PG_CLUSTER}-rw.${DATABASE_NAMESPACE}.svc:5432/${service.database}?sslmode=require`,
+        `  AMQP_URL: amqp://${service.name}:CHANGE-ME@${RABBIT_CLUSTER}.${BROKER_NAMESPACE}.svc:5672`,
       );
     }
     for (const secret of service.secrets) {
@@ -394,7 +503,7 @@ const OVERLAYS = {
     // The edge and the ledger take the traffic (and scale further with their HPAs).
     replicas: (service) => (service.role === 'edge' || service.name === 'ledger' ? 3 : 2),
     tag: '0.1.0',
-    extraResources: ['autoscaling.yaml'],
+    extraResources: ['autoscaling.yaml', 'postgres.yaml', 'rabbitmq.yaml'],
     patches: ['resources.yaml'],
   },
 };
@@ -413,6 +522,136 @@ images:
 ${services.map((s) => `  - name: ${IMAGE_REPOSITORY}/${s.name}\n    newTag: ${spec.tag}`).join('\n')}
 patches:
 ${spec.patches.map((p) => `  - path: ${p}`).join('\n')}
+`;
+}
+
+/**
+ * prod's PostgreSQL: a CloudNativePG Cluster (three instances: one primary, two streaming
+ * replicas, automatic failover), one role and one Database per service of the registry, WAL
+ * archiving and base backups to object storage (barman), a nightly ScheduledBackup.
+ */
+function postgresCluster(services) {
+  const owners = services.filter((s) => s.database);
+  const roles = owners
+    .map(
+      (s) => `      - name: ${s.name}
+        ensure: present
+        login: true
+        # A basic-auth Secret (username, password) made by your secret tooling; never in this repository.
+        passwordSecret:
+          name: ${PG_CLUSTER}-${s.name}`,
+    )
+    .join('\n');
+  const databases = owners
+    .map(
+      (s) => `---
+apiVersion: postgresql.cnpg.io/v1
+kind: Database
+metadata:
+  name: ${s.database.replace(/_/g, '-')}
+  namespace: ${DATABASE_NAMESPACE}
+spec:
+  name: ${s.database}
+  owner: ${s.name}
+  cluster:
+    name: ${PG_CLUSTER}`,
+    )
+    .join('\n');
+  return `${HEADER}
+# PostgreSQL for production, run by the CloudNativePG operator (https://cloudnative-pg.io; install
+# it and its CRDs first). Each service's DATABASE_URL (Secret finance-<service>) points at
+# ${PG_CLUSTER}-rw.${DATABASE_NAMESPACE}.svc with its own role. Restore: docs/operations.md "Backups and restore".
+# validate-deploy.js checks these custom resources structurally (no schema for CRDs).
+apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata:
+  name: ${PG_CLUSTER}
+  namespace: ${DATABASE_NAMESPACE}
+spec:
+  instances: 3
+  imageName: ghcr.io/cloudnative-pg/postgresql:17
+  primaryUpdateStrategy: unsupervised
+  storage:
+    size: 20Gi
+  walStorage:
+    size: 5Gi
+  postgresql:
+    parameters:
+      max_connections: "300"
+  # The replicas survive the loss of one node, and so a PodDisruptionBudget is made by the operator.
+  affinity:
+    enablePodAntiAffinity: true
+    topologyKey: kubernetes.io/hostname
+  bootstrap:
+    initdb:
+      database: app
+      owner: app
+  managed:
+    roles:
+${roles}
+  backup:
+    retentionPolicy: 30d
+    barmanObjectStore:
+      destinationPath: s3://finance-tracker-backups/postgres
+      s3Credentials:
+        accessKeyId:
+          name: ${PG_CLUSTER}-backup
+          key: ACCESS_KEY_ID
+        secretAccessKey:
+          name: ${PG_CLUSTER}-backup
+          key: ACCESS_SECRET_KEY
+      wal:
+        compression: gzip
+      data:
+        compression: gzip
+  monitoring:
+    enablePodMonitor: true
+---
+apiVersion: postgresql.cnpg.io/v1
+kind: ScheduledBackup
+metadata:
+  name: ${PG_CLUSTER}-nightly
+  namespace: ${DATABASE_NAMESPACE}
+spec:
+  schedule: "0 0 2 * * *"
+  backupOwnerReference: self
+  cluster:
+    name: ${PG_CLUSTER}
+${databases}
+`;
+}
+
+/** prod's RabbitMQ: three nodes by the RabbitMQ Cluster Operator (the services' queues are quorum queues). */
+function rabbitmqCluster() {
+  return `${HEADER}
+# RabbitMQ for production, run by the RabbitMQ Cluster Operator
+# (https://www.rabbitmq.com/kubernetes/operator/operator-overview; install it and its CRDs first).
+# Three nodes: the services' work, retry and dead-letter queues are quorum queues, which keep
+# working with one node down. Each service's AMQP_URL (Secret finance-<service>) points at
+# ${RABBIT_CLUSTER}.${BROKER_NAMESPACE}.svc. validate-deploy.js checks it structurally.
+apiVersion: rabbitmq.com/v1beta1
+kind: RabbitmqCluster
+metadata:
+  name: ${RABBIT_CLUSTER}
+  namespace: ${BROKER_NAMESPACE}
+spec:
+  replicas: 3
+  image: rabbitmq:4-management
+  persistence:
+    storage: 10Gi
+  resources:
+    requests:
+      cpu: 500m
+      memory: 1Gi
+    limits:
+      memory: 1Gi
+  rabbitmq:
+    additionalPlugins:
+      - rabbitmq_prometheus
+    additionalConfig: |
+      # Quorum queues need a majority: pause a minority node instead of splitting the brain.
+      cluster_partition_handling = pause_minority
+      vm_memory_high_watermark.relative = 0.7
 `;
 }
 
@@ -438,7 +677,9 @@ function compose(services) {
         ? ['redis', ...apiServices(services).map((s) => s.name)]
             .map((name) => `      ${name}:\n        condition: service_healthy`)
             .join('\n')
-        : `      postgres:\n        condition: service_healthy\n      rabbitmq:\n        condition: service_healthy`;
+        : `      postgres:\n        condition: service_healthy\n      rabbitmq:\n        condition: service_healthy${
+            service.name === 'ledger' ? '\n      frankfurter:\n        condition: service_started' : ''
+          }`;
     const ports =
       service.role === 'edge' ? `\n    ports:\n      - '\${GATEWAY_PORT:-${edge.port}}:${edge.port}'` : '';
     const args = service.image.systemPackages.length
@@ -462,7 +703,7 @@ ${dependsOn}
 #
 # Development setup, not production: PostgreSQL trusts every connection and RabbitMQ keeps
 # guest/guest, both published on 127.0.0.1 only. Host ports can be moved with POSTGRES_PORT,
-# RABBITMQ_PORT, RABBITMQ_UI_PORT, MAILPIT_UI_PORT, GATEWAY_PORT (e.g. in a .env file).
+# RABBITMQ_PORT, RABBITMQ_UI_PORT, MAILPIT_UI_PORT, FRANKFURTER_PORT, GATEWAY_PORT (e.g. in a .env file).
 #
 # Signing key: auth runs with NODE_ENV=development here, so it generates a development RS256
 # key once and keeps it in its own database (it survives restarts with the pgdata volume).
@@ -543,6 +784,12 @@ services:
       timeout: 3s
       retries: 10
 
+  frankfurter:
+    # Exchange rates (European Central Bank reference rates) for the ledger: FX_PROVIDER_URL.
+    image: lineofflight/frankfurter:latest
+    ports:
+      - '127.0.0.1:\${FRANKFURTER_PORT:-8081}:8080'
+
   mailpit:
     # SMTP sink for the notifier's e-mail (SMTP on mailpit:1025); read the mail at http://localhost:8025.
     image: axllent/mailpit:latest
@@ -573,6 +820,8 @@ function deployFiles(services) {
   files.set('k8s/base/secret.example.yaml', secretExample(services));
   for (const overlay of Object.keys(OVERLAYS))
     files.set(`k8s/overlays/${overlay}/kustomization.yaml`, overlayKustomization(overlay, services));
+  files.set('k8s/overlays/prod/postgres.yaml', postgresCluster(services));
+  files.set('k8s/overlays/prod/rabbitmq.yaml', rabbitmqCluster());
   files.set('docker-compose.yml', compose(services));
   return files;
 }

@@ -190,6 +190,7 @@ export async function startService<C extends ServiceConfig, P>(
       readiness,
       servers: [server],
       timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+      drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
       closers: [
         ...(parts.closers ?? []),
         { name: 'event consumer', close: () => consumer.stop() },

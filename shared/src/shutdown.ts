@@ -17,8 +17,14 @@ export interface ShutdownOptions {
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) return resolve();
-    server.close(() => resolve());
-    // Idle keep-alive sockets would hold close() open until they time out.
+    // Idle keep-alive sockets would hold close() open until they time out — and so would those
+    // busy at this moment once their request is answered (the gateway keeps its sockets open):
+    // closed as they turn idle, not reset at SHUTDOWN_TIMEOUT_MS with a request maybe on them.
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    server.close(() => {
+      clearInterval(sweep);
+      resolve();
+    });
     server.closeIdleConnections();
   });
 }

@@ -71,6 +71,8 @@ const DATABASE_UNAVAILABLE_MESSAGES = [
   /Client has encountered a connection error/i,
   /Driver not Connected/i,
   /the database system is (starting up|shutting down)/i,
+  // TypeORM, when the connection under a transaction died mid-request (terminated, a restart).
+  /query runner (was )?already released/i,
 ];
 
 /**
