@@ -120,7 +120,10 @@ export interface Holdings {
   webhooks: string[];
   /** The two milestone notifications goals[0]'s contributions raised, newest first. */
   notifications: string[];
-  /** Recurring templates awaiting approval, monthly from 2027-01-01: [walked, the one DELETE removes] */
+  /**
+   * Recurring templates awaiting approval: [monthly from 2026-01-01 with its past dates (booked by
+   * nothing while the ledger's scheduler is off), monthly from 2027-01-01: the one DELETE removes]
+   */
   recurring: string[];
 }
 
@@ -251,7 +254,8 @@ export async function createHoldings(
     }),
   ];
 
-  // Recurring templates in the future, awaiting approval: nothing books or reminds during the walk.
+  // Recurring templates awaiting approval: nothing books or reminds during a walk (the ledger's
+  // scheduler is off in e2e).
   const recurring = [
     await post('/recurring', {
       account_id: main,
@@ -260,8 +264,10 @@ export async function createHoldings(
       description: `${marker} rent`,
       category_id: own,
       frequency: 'monthly',
-      start_date: '2027-01-01',
+      start_date: '2026-01-01',
       auto_create: false,
+      // Its past dates wait for approval once a scheduler round has run (the security suites run one).
+      backfill: true,
     }),
     await post('/recurring', {
       account_id: main,

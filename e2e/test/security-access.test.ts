@@ -76,8 +76,10 @@ describe('object and property level authorization, generated from the OpenAPI do
         else {
           const query = ownQuery ? `?${ownQuery}` : '';
           add("Alice's ids in the path", renderPath(op.path, hers) + query, own.body);
-          if (names.length > 1)
-            for (const name of names)
+          // Each id alone (a date names no resource of anyone's: it is not swapped).
+          const ids = names.filter(isIdName);
+          if (ids.length > 1)
+            for (const name of ids)
               add(
                 `Alice's ${name} alone`,
                 renderPath(op.path, { ...his, [name]: hers[name] }) + query,
@@ -294,7 +296,8 @@ describe('object and property level authorization, generated from the OpenAPI do
     }> = [];
     const before = await stableSnapshot(world.api, world.a);
     const sends: Array<() => Promise<void>> = [];
-    for (const op of world.operations.filter((o) => o.body)) {
+    // JSON object bodies: a file upload's body (the ECB's CSV) has no fields to smuggle.
+    for (const op of world.operations.filter((o) => o.body?.type === 'object')) {
       const request = mine[op.key];
       const properties = op.body?.properties ?? {};
       const token = isOpenOperation(op)

@@ -3,6 +3,7 @@ import { createLogger, newId, type Logger } from '@finance/shared';
 import { httpJson, waitFor } from '@finance/shared/testing';
 import { insertReport } from '../../services/reports/src/data/monthly-reports';
 import { registeredServices } from '@finance/shared/registry';
+import type { RecurringParts } from '../../services/ledger/src/jobs/recurring-scheduler';
 import { startSystem, type System } from './system';
 import {
   createHoldings,
@@ -123,6 +124,8 @@ export async function startSecurityWorld(
       createHoldings(api, alice, 'JPY', 'Alice', webhookUrl),
       createHoldings(api, bob, 'JPY', 'Bob', webhookUrl),
     ]);
+    // One scheduler round: recurring[0]'s past dates now await approval (approve has one to find).
+    await (system.services.ledger.parts as RecurringParts).runRecurringRound(new Date());
     const [myReport, theirReport] = await Promise.all([
       storeReport(system, alice.userId),
       storeReport(system, bob.userId),
@@ -150,7 +153,9 @@ export async function startSecurityWorld(
 }
 
 /** Operations only an admin may call: a user is answered 403 there, by design (not an ownership question). */
-export const isAdminOperation = (operation: { path: string }) => operation.path.startsWith('/admin/');
+export const isAdminOperation = (operation: { path: string; operation?: object }) =>
+  operation.path.startsWith('/admin/') ||
+  (operation.operation as { 'x-required-role'?: unknown } | undefined)?.['x-required-role'] === 'admin';
 
 /** Operations anyone may call without a token. */
 export const isOpenOperation = (operation: DocumentedOperation) =>
@@ -179,9 +184,11 @@ export function pathIdsOf(side: Side, template: string): Record<string, string> 
     notifications: holdings.notifications[0],
     webhooks: holdings.webhooks[0],
     reports: side.report,
+    recurring: holdings.recurring[0],
   }[resource];
   if (!id) return undefined;
-  return { id, contribution_id: holdings.contributions[0] };
+  // `date`: the first occurrence of recurring[0], awaiting approval after the world's scheduler round.
+  return { id, contribution_id: holdings.contributions[0], date: '2026-01-01' };
 }
 
 /** The person's resource each id-carrying body field or query parameter names. */
@@ -228,6 +235,16 @@ export function validRequests(side: Side): Record<string, ValidRequest> {
   const goal = { name: 'Security', target_amount: '5000', deadline: '2027-06-30' };
   const webhook = { url: 'http://127.0.0.1:9/security', event_types: ['import_completed'] };
   const preferences = { quiet_hours: { start: '23:00', end: '06:30' } };
+  const template = {
+    account_id: own.accounts[0],
+    amount: '1500',
+    transaction_type: 'expense',
+    description: 'security',
+    category_id: own.categories.own,
+    frequency: 'monthly',
+    start_date: '2027-01-01',
+    auto_create: false,
+  };
   const fill = (template: string) => {
     const ids = pathIdsOf(side, template) ?? {};
     return template.replace(/\{(\w+)\}/g, (_, name: string) => ids[name]);
@@ -308,6 +325,27 @@ export function validRequests(side: Side): Record<string, ValidRequest> {
     'PUT /users/me/password': {
       body: { current_password: 'not the password', new_password: 'another good password' },
     },
+    'POST /recurring': { body: template },
+    'GET /recurring': {},
+    'GET /recurring/due': {},
+    'GET /recurring/{id}': {},
+    'PUT /recurring/{id}': { body: template },
+    'PATCH /recurring/{id}': { body: { description: 'security' } },
+    'DELETE /recurring/{id}': {},
+    'GET /recurring/{id}/occurrences': {},
+    'POST /recurring/{id}/occurrences/{date}/approve': { body: { amount: '100' } },
+    'POST /recurring/{id}/occurrences/{date}/skip': {},
+    'POST /recurring/{id}/process': { body: { date: '2027-01-01' } },
+    'GET /accounts/balances': {},
+    'GET /currencies': {},
+    'GET /currencies/base-change': {},
+    'GET /exchange-rates': {},
+    'PUT /exchange-rates': {
+      body: { rates: [{ base: 'EUR', quote: 'JPY', date: '2026-01-20', rate: '160.25' }] },
+    },
+    'POST /exchange-rates/import': {},
+    'POST /import/exchange-rates': {},
+    'POST /transactions/convert': { body: { transaction_id: own.transactions[0], to: 'USD' } },
     'POST /webhooks': { body: webhook },
     'GET /webhooks': {},
     'GET /webhooks/{id}': {},

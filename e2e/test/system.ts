@@ -55,6 +55,7 @@ export async function startSystem(
             env: {
               ...jwks,
               ...(service.name === 'reports' ? { REPORTS_CRON: 'off' } : {}),
+              ...(service.name === 'ledger' ? { RECURRING_SCHEDULE: 'off' } : {}),
               ...extra[service.name],
             },
             logger: options.logger?.(service.name),

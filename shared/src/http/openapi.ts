@@ -127,6 +127,8 @@ export function buildOpenApiDocument(info: OpenApiInfo, routers: ApiRouter[]): J
       summary: spec.summary,
       ...(spec.description ? { description: spec.description } : {}),
       tags: spec.tags ?? [defaultTagOf(path)],
+      // Who may call it beyond being signed in (clients and the generated security suites read it).
+      ...(spec.role ? { 'x-required-role': spec.role } : {}),
       operationId: `${method}${toOpenApiPath(path).replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
       parameters: [
         ...parametersOf(converter, spec.params, 'path'),

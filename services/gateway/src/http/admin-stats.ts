@@ -111,6 +111,9 @@ export const ADMIN_STATS_OPERATION = {
       'the gateway from every service (each answers for its own database). A service that does not answer is ' +
       'listed as `unavailable` and `complete` is false; the totals cover the services that answered.',
     tags: ['admin'],
+    // Answered by the gateway itself: no service behind it has this path.
+    'x-answered-by': 'gateway',
+    'x-required-role': 'admin',
     responses: {
       200: {
         description: 'The statistics',
