@@ -1,5 +1,6 @@
 import { addDays, addMonths } from '@finance/shared';
 import { httpJson, waitFor } from '@finance/shared/testing';
+import { registerAndLogin } from './hostile-support';
 import { startSystem, type System } from './system';
 
 /**
@@ -21,18 +22,6 @@ describe('goals through the gateway', () => {
     await system?.stop();
   });
 
-  async function registerAndLogin(username: string) {
-    const registered = await httpJson('POST', `${api}/auth/register`, {
-      body: { email: `${username}@example.com`, username, password: 'correct horse battery' },
-    });
-    expect(registered.status).toBe(201);
-    const login = await httpJson('POST', `${api}/auth/login`, {
-      body: { username, password: 'correct horse battery' },
-    });
-    expect(login.status).toBe(200);
-    return login.body.access_token as string;
-  }
-
   async function recordIncome(token: string, amount: string, description: string) {
     const res = await httpJson('POST', `${api}/transactions`, {
       token,
@@ -43,7 +32,7 @@ describe('goals through the gateway', () => {
   }
 
   it('links ledger transactions to a goal, tells the progress, and follows the ledger when they change', async () => {
-    const token = await registerAndLogin('gina');
+    const token = (await registerAndLogin(api, 'gina')).token;
     const deadline = addDays(addMonths(today, 6), -1);
 
     // Right after registering: goals waits (bounded) for the user's base currency.
@@ -109,7 +98,7 @@ describe('goals through the gateway', () => {
     expect(series.body.periods.at(-1)).toMatchObject({ cumulative: '600.00', target: '1000.00' });
 
     // Another user cannot link gina's transaction.
-    const mallory = await registerAndLogin('mallory_goals');
+    const mallory = (await registerAndLogin(api, 'mallory_goals')).token;
     const theirs = await httpJson('POST', `${api}/goals`, {
       token: mallory,
       body: { name: 'Theft', target_amount: '10' },

@@ -1,6 +1,7 @@
 import { addDays, addMonths, daysInMonth, type CalendarDate } from '@finance/shared';
 import { httpJson, waitFor } from '@finance/shared/testing';
 import type { RecurringParts } from '../../services/ledger/src/jobs/recurring-scheduler';
+import { registerAndLogin } from './hostile-support';
 import { startSystem, type System } from './system';
 
 /**
@@ -26,18 +27,6 @@ describe('recurring transactions through the gateway', () => {
 
   const schedulerRound = () => (system.services.ledger.parts as RecurringParts).runRecurringRound(new Date());
 
-  async function registerAndLogin(username: string) {
-    const registered = await httpJson('POST', `${api}/auth/register`, {
-      body: { email: `${username}@example.com`, username, password: 'correct horse battery' },
-    });
-    expect(registered.status).toBe(201);
-    const login = await httpJson('POST', `${api}/auth/login`, {
-      body: { username, password: 'correct horse battery' },
-    });
-    expect(login.status).toBe(200);
-    return login.body.access_token as string;
-  }
-
   /** The latest 31st on or before `date`. */
   function latest31st(date: CalendarDate): CalendarDate {
     let month = `${date.slice(0, 7)}-01`;
@@ -50,7 +39,7 @@ describe('recurring transactions through the gateway', () => {
   }
 
   it('sets up rent, salary, an allowance and a subscription; books each occurrence exactly once', async () => {
-    const token = await registerAndLogin('rita');
+    const token = (await registerAndLogin(api, 'rita')).token;
     const call = (method: string, path: string, body?: unknown) =>
       httpJson(method, `${api}${path}`, { token, body });
 
@@ -175,7 +164,7 @@ describe('recurring transactions through the gateway', () => {
     expect(generated[0].data).toHaveProperty('recurring_id');
 
     // Someone else sees none of it.
-    const other = await registerAndLogin('otto');
+    const other = (await registerAndLogin(api, 'otto')).token;
     const foreign = await httpJson('GET', `${api}/recurring/${rent.body.id}`, { token: other });
     expect(foreign.status).toBe(404);
   });
