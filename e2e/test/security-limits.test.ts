@@ -90,6 +90,31 @@ describe('resource limits', () => {
     expect(await stableSnapshot(world.api, world.a)).toEqual(before);
   }, 120_000);
 
+  it('answers 413 to an upload over its limit on every file-upload operation, at the gateway and at its service', async () => {
+    const requests = validRequests(world.a);
+    // Operations taking a file (a media type other than JSON or a login form: the ECB's CSV).
+    const fileTypeOf = (op: (typeof world.operations)[number]) =>
+      Object.keys(
+        (op.operation as { requestBody?: { content?: Record<string, unknown> } }).requestBody?.content ?? {},
+      ).find((type) => type !== 'application/json' && type !== 'application/x-www-form-urlencoded');
+    const uploads = world.operations.filter((op) => fileTypeOf(op) !== undefined);
+    expect(uploads.length).toBeGreaterThan(0);
+    // Past the gateway's IMPORT_BODY_LIMIT (20 MB) and the route's own 20 MB.
+    const huge = 'Date,USD\n' + '2026-01-02,1.0321\n'.repeat(1_300_000);
+    const failures: string[] = [];
+    for (const op of uploads)
+      for (const base of [world.api, world.system.services[serviceOf(op.path)].url]) {
+        const answer = await rawRequest(op.method, base, requests[op.key].path, {
+          token: tokenFor(op),
+          body: huge,
+          contentType: fileTypeOf(op),
+        });
+        if (answer.status !== 413 || !answer.contentType.startsWith('application/problem+json'))
+          failures.push(`${op.key} at ${base} → ${answer.status} ${answer.contentType}`);
+      }
+    expect(failures).toEqual([]);
+  }, 120_000);
+
   it('refuses a page size above the maximum on every paginated operation with 400 naming limit', async () => {
     const requests = validRequests(world.a);
     const failures: string[] = [];
