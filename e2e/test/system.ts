@@ -24,6 +24,13 @@ function definitionOf(name: string): ServiceDefinition {
  * gateway (a higher rate limit for a walk of thousands of requests). A service added to the
  * registry is in every e2e run without anyone editing this file.
  */
+/**
+ * The bounded wait for what another service created a moment ago (2 s in production) is longer
+ * here: on two cores running two whole systems and other suites, an event can take seconds, and the
+ * journeys test that a client may use at once what it created, not how fast the machine is.
+ */
+const LOADED_MACHINE = { READ_YOUR_WRITES_WAIT_MS: '8000' };
+
 export async function startSystem(
   label: string,
   extra: Record<string, Record<string, string>> = {},
@@ -41,7 +48,7 @@ export async function startSystem(
     if (!auth) throw new Error('services.json has no auth');
     services.auth = await startTestService(definitionOf('auth'), {
       label: `${label}_auth`,
-      env: { BCRYPT_ROUNDS: '4', ...extra.auth },
+      env: { BCRYPT_ROUNDS: '4', ...LOADED_MACHINE, ...extra.auth },
       logger: options.logger?.('auth'),
     });
     const jwks = { JWKS_URL: `${services.auth.url}/.well-known/jwks.json` };
@@ -54,6 +61,7 @@ export async function startSystem(
             // No scheduled job acts behind a test's back (a monthly report mid-run, say); a test asks for one.
             env: {
               ...jwks,
+              ...LOADED_MACHINE,
               ...(service.name === 'reports' ? { REPORTS_CRON: 'off' } : {}),
               ...(service.name === 'ledger' ? { RECURRING_SCHEDULE: 'off' } : {}),
               ...extra[service.name],
