@@ -8,6 +8,17 @@ cd "$(dirname "$0")/.."
 root=$PWD
 scratch=$(mktemp -d)
 supervisor=""
+# `npm start` gives demo its default database, finance_demo: a run stopped halfway, or one before
+# with another migration timestamp, must not leave it for this one (nor this one for the next).
+drop_demo_database() {
+  (cd "$root" && node -e "
+    const { Client } = require('pg');
+    const client = new Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+    client.connect()
+      .then(() => client.query('DROP DATABASE IF EXISTS finance_demo WITH (FORCE)'))
+      .finally(() => client.end());
+  ") || true
+}
 cleanup() {
   if [[ -n "$supervisor" ]] && kill -0 "$supervisor" 2>/dev/null; then
     kill -TERM "$supervisor" 2>/dev/null || true
@@ -15,9 +26,11 @@ cleanup() {
   fi
   git -C "$root" worktree remove --force "$scratch/repo" >/dev/null 2>&1 || true
   rm -rf "$scratch"
+  drop_demo_database
 }
 trap cleanup EXIT
 
+drop_demo_database
 echo "check-new-service: scratch copy of HEAD in $scratch/repo"
 git worktree add --quiet --detach "$scratch/repo" HEAD
 # The installed dependencies, as they are (their workspace links are relative, so they point into the copy).
