@@ -35,3 +35,4 @@ export * from './http/keep-alive';
 export * from './jobs';
 export * from './budget-window';
 export * from './http/internal-stats';
+export * from './csv-cells';
