@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { claimDueRows } from './leased-queue';
 
 /**
  * The e-mail outbox: a mail is written in the same transaction as its notification and sent by the
@@ -93,14 +94,15 @@ export async function claimDueEmails(
   leaseMs: number,
   limit: number,
 ): Promise<QueuedEmail[]> {
-  const [rows]: [QueuedRow[], number] = await db.query(
-    `UPDATE email_outbox SET claimed_until = $1::timestamptz + ($2 || ' milliseconds')::interval
-     WHERE id IN (
-       SELECT id FROM email_outbox
-       WHERE status = 'pending' AND next_attempt_at <= $1 AND (claimed_until IS NULL OR claimed_until < $1)
-       ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
-     RETURNING id, notification_id, user_id, to_address, subject, html, text, attempts`,
-    [now, String(leaseMs), limit],
+  const rows = await claimDueRows<QueuedRow>(
+    db,
+    {
+      table: 'email_outbox',
+      columns: ['id', 'notification_id', 'user_id', 'to_address', 'subject', 'html', 'text', 'attempts'],
+    },
+    now,
+    leaseMs,
+    limit,
   );
   return rows.map((r) => ({
     id: r.id,

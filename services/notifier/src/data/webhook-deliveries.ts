@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { claimDueRows } from './leased-queue';
 
 /**
  * Webhook deliveries: one per (notification or test, endpoint), written in the transaction that
@@ -84,14 +85,12 @@ export async function claimDueDeliveries(
   leaseMs: number,
   limit: number,
 ): Promise<ClaimedDelivery[]> {
-  const [rows]: [ClaimRow[], number] = await db.query(
-    `UPDATE webhook_deliveries SET claimed_until = $1::timestamptz + ($2 || ' milliseconds')::interval
-     WHERE id IN (
-       SELECT id FROM webhook_deliveries
-       WHERE status = 'pending' AND next_attempt_at <= $1 AND (claimed_until IS NULL OR claimed_until < $1)
-       ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
-     RETURNING id, webhook_id, user_id, type, body, attempts`,
-    [now, String(leaseMs), limit],
+  const rows = await claimDueRows<ClaimRow>(
+    db,
+    { table: 'webhook_deliveries', columns: ['id', 'webhook_id', 'user_id', 'type', 'body', 'attempts'] },
+    now,
+    leaseMs,
+    limit,
   );
   return rows.map((r) => ({
     id: r.id,
