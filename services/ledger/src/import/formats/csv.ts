@@ -50,6 +50,7 @@ const DELIMITER_NAMES: Record<Delimiter, string> = {
   '\t': 'tab',
   '|': 'pipe',
 };
+type RecordDelimiter = ReturnType<typeof recordDelimiterOf>;
 const SEP_LINE = /^"?sep=(.)"?[ \t]*(?:\r\n|\n|\r|$)/i;
 
 interface SampleRecord {
@@ -57,29 +58,54 @@ interface SampleRecord {
   cells: string[];
 }
 
-const PARSE_OPTIONS: CsvParseOptions = {
+const PARSE_OPTIONS = {
   relax_quotes: true,
   relax_column_count: true,
-  info: true,
   max_record_size: MAX_RECORD_CHARS,
-};
+} as const;
 
 const normalise = (cell: string) => cell.trim().toLowerCase();
 const isBlank = (cells: readonly string[]) => cells.every((cell) => cell.trim() === '');
 
+/** Physical line breaks inside a record's cells (quoted fields may hold CR, LF or CRLF). */
+function breaksIn(cells: readonly string[]): number {
+  let breaks = 0;
+  for (const cell of cells)
+    if (cell.includes('\n') || cell.includes('\r')) breaks += cell.match(/\r\n|\n|\r/g)!.length;
+  return breaks;
+}
+
 /**
- * Start lines of records from csv-parse's `info.lines` (the line a record ends on): a record starts
- * on the line after the previous one ended (blank lines are records too, so nothing is skipped).
+ * The file's record delimiter: its first line break outside quotes (csv-parse would guess the
+ * same but counts lines inside quoted fields its own way, so lines are counted here).
  */
-function sampleRecords(text: string, delimiter: Delimiter, firstLine: number): SampleRecord[] {
+function recordDelimiterOf(text: string): '\r\n' | '\n' | '\r' | undefined {
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (char === '"') quoted = !quoted;
+    else if (!quoted && char === '\n') return '\n';
+    else if (!quoted && char === '\r') return text[i + 1] === '\n' ? '\r\n' : '\r';
+  }
+  return undefined;
+}
+
+/** Records of the (whole-line) prefix, each with the line it starts on, from `firstLine`. */
+function sampleRecords(
+  text: string,
+  delimiter: Delimiter,
+  firstLine: number,
+  recordDelimiter: RecordDelimiter,
+): SampleRecord[] {
   const parseUpTo = (toLine: number | undefined) =>
     parseSync(text, {
       ...PARSE_OPTIONS,
       delimiter,
+      record_delimiter: recordDelimiter,
       from_line: firstLine,
       ...(toLine === undefined ? {} : { to_line: toLine }),
-    }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
-  let parsed: Array<{ record: string[]; info: { lines: number } }>;
+    }) as string[][];
+  let parsed: string[][];
   try {
     parsed = parseUpTo(firstLine + SAMPLE_LINES - 1);
   } catch (error) {
@@ -92,10 +118,10 @@ function sampleRecords(text: string, delimiter: Delimiter, firstLine: number): S
       return [];
     }
   }
-  let previousEnd = firstLine - 1;
-  return parsed.slice(0, SAMPLE_LINES).map(({ record, info }) => {
-    const line = previousEnd + 1;
-    previousEnd = info.lines;
+  let next = firstLine;
+  return parsed.slice(0, SAMPLE_LINES).map((record) => {
+    const line = next;
+    next += 1 + breaksIn(record);
     return { line, cells: record };
   });
 }
@@ -121,6 +147,7 @@ const hasColumns = (cells: readonly string[], names: readonly string[]) => {
 interface Dialect {
   encoding: string;
   delimiter: Delimiter;
+  recordDelimiter: RecordDelimiter;
   sepLine: boolean;
   /** Line of the header record, `null` without one. */
   headerLine: number | null;
@@ -174,11 +201,12 @@ function cellsPreview(cells: readonly string[]): string {
 function chooseDelimiter(
   prefix: string,
   firstLine: number,
+  recordDelimiter: RecordDelimiter,
   headerNames: readonly string[],
 ): { delimiter: Delimiter; records: SampleRecord[] } {
   const candidates = DELIMITERS.map((delimiter) => ({
     delimiter,
-    records: sampleRecords(prefix, delimiter, firstLine),
+    records: sampleRecords(prefix, delimiter, firstLine, recordDelimiter),
   }));
   if (headerNames.length > 0) {
     const withHeader = candidates
@@ -219,6 +247,7 @@ function detect(
   const firstLine = sep ? 2 : 1;
   // Detection reads whole lines only: the prefix may end inside one.
   const sampleText = complete ? prefix : prefix.slice(0, Math.max(prefix.lastIndexOf('\n') + 1, 0));
+  const recordDelimiter = recordDelimiterOf(prefix);
 
   const refs = mapping === null ? [...CSV_COLUMNS] : mappedRefs(mapping);
   const names = refs.filter((ref): ref is string => typeof ref === 'string');
@@ -231,8 +260,8 @@ function detect(
   const given = sepDelimiter ?? mapping?.delimiter;
   const { delimiter, records } =
     given === undefined
-      ? chooseDelimiter(sampleText, firstLine, names)
-      : { delimiter: given, records: sampleRecords(sampleText, given, firstLine) };
+      ? chooseDelimiter(sampleText, firstLine, recordDelimiter, names)
+      : { delimiter: given, records: sampleRecords(sampleText, given, firstLine, recordDelimiter) };
   const modal = modalCount(records);
   if (records.every((record) => isBlank(record.cells)))
     throw new StatementError('The file has no lines to read (only blank lines or an unclosed quote)');
@@ -307,7 +336,8 @@ function detect(
       sepLine: sep !== null,
       headerLine: withHeader ? records[headerIndex].line : null,
       header,
-      bodyLine: withHeader ? records[headerIndex].line + 1 : bodyLine,
+      recordDelimiter,
+      bodyLine: withHeader ? records[headerIndex].line + 1 + breaksIn(records[headerIndex].cells) : bodyLine,
       preamble,
       dateFormat,
       decimal,
@@ -472,7 +502,21 @@ export async function* readCsv(
     const { dialect, layout } = detect(text.prefix, text.complete, text.encoding, mapping);
     yield dialectItem(dialect);
 
-    const csv = parse({ ...PARSE_OPTIONS, delimiter: dialect.delimiter });
+    // Lines are counted as csv-parse hands over each record, so that on a broken record (an
+    // unclosed quote) `next` is already its first line, records buffered or not.
+    let next = 1;
+    const numbered: CsvParseOptions<{ line: number; cells: string[] }, string[]> = {
+      ...PARSE_OPTIONS,
+      delimiter: dialect.delimiter,
+      record_delimiter: dialect.recordDelimiter,
+      on_record: (cells) => {
+        const line = next;
+        next += 1 + breaksIn(cells);
+        return { line, cells };
+      },
+    };
+    // parse()'s overloads type on_record's result only together with `columns`.
+    const csv = parse(numbered as unknown as CsvParseOptions);
     parser = csv;
     feeding = (async () => {
       try {
@@ -487,7 +531,6 @@ export async function* readCsv(
       }
     })();
 
-    let previousEnd = 0;
     let rows = 0;
     let blank = 0;
     const heldBack: Array<{ line: number; problem: RowProblem }> = [];
@@ -497,12 +540,7 @@ export async function* readCsv(
         throw new StatementError(`The file has more than ${options.maxRows} rows`, 'tooLarge');
     };
     try {
-      for await (const { record: cells, info } of csv as AsyncIterable<{
-        record: string[];
-        info: { lines: number };
-      }>) {
-        const line = previousEnd + 1;
-        previousEnd = info.lines;
+      for await (const { line, cells } of csv as AsyncIterable<{ line: number; cells: string[] }>) {
         if (line < dialect.bodyLine) continue;
         if (isBlank(cells)) {
           blank++;
@@ -526,7 +564,7 @@ export async function* readCsv(
         yield rowItem(cells, line, layout, dialect);
       }
     } catch (error) {
-      throw asStatementError(error);
+      throw asStatementError(error, next);
     }
     summary.push(...heldBack.map((held) => held.line));
     if (rows === 0)
@@ -553,18 +591,18 @@ function drained(
   });
 }
 
-function asStatementError(error: unknown): Error {
+/** csv-parse's error for the record starting on `line` as a StatementError. */
+function asStatementError(error: unknown, line: number): Error {
   if (error instanceof StatementError) return error;
   const csvError = error as CsvError;
   if (typeof csvError.code === 'string' && csvError.code.startsWith('CSV_')) {
-    const line = typeof csvError.lines === 'number' ? ` (line ${csvError.lines})` : '';
     const reason =
       csvError.code === 'CSV_QUOTE_NOT_CLOSED'
         ? 'a quoted field is never closed'
         : csvError.code === 'CSV_MAX_RECORD_SIZE'
           ? `a record is longer than ${MAX_RECORD_CHARS} characters (an unclosed quote?)`
           : csvError.message;
-    return new StatementError(`The CSV cannot be read${line}: ${reason}`);
+    return new StatementError(`The CSV cannot be read from line ${line}: ${reason}`);
   }
   return error as Error;
 }
