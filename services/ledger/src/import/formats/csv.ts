@@ -1,4 +1,4 @@
-import { parse, type CsvError, type Options as CsvParseOptions } from 'csv-parse';
+import { parse, type CsvError } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
 import { CSV_COLUMNS, decodeTags, restoreCell, type CsvColumn } from '@finance/shared';
 import {
@@ -498,33 +498,31 @@ export async function* readCsv(
   const text = await decodeText(input, mapping?.encoding);
   let parser: ReturnType<typeof parse> | null = null;
   let feeding: Promise<void> | null = null;
+  const waiting: { caughtUp?: () => void } = {};
   try {
     const { dialect, layout } = detect(text.prefix, text.complete, text.encoding, mapping);
     yield dialectItem(dialect);
 
-    // Lines are counted as csv-parse hands over each record, so that on a broken record (an
-    // unclosed quote) `next` is already its first line, records buffered or not.
-    let next = 1;
-    const numbered: CsvParseOptions<{ line: number; cells: string[] }, string[]> = {
+    const csv = parse({
       ...PARSE_OPTIONS,
       delimiter: dialect.delimiter,
       record_delimiter: dialect.recordDelimiter,
-      on_record: (cells) => {
-        const line = next;
-        next += 1 + breaksIn(cells);
-        return { line, cells };
-      },
-    };
-    // parse()'s overloads type on_record's result only together with `columns`.
-    const csv = parse(numbered as unknown as CsvParseOptions);
+    });
     parser = csv;
+    // Lines are counted here, record by record. A record csv-parse parsed but this loop has not
+    // taken yet is lost when the parser fails (the stream is destroyed), so the feeder ends the
+    // input only once this loop has taken every record: an unclosed quote (found at the end) is
+    // then reported at its own record's first line.
+    let next = 1;
     feeding = (async () => {
       try {
-        for (const chunk of [text.prefix]) if (!csv.write(chunk)) await drained(csv);
+        if (!csv.write(text.prefix)) await drained(csv);
         for await (const chunk of text.rest) {
           if (csv.destroyed) break;
           if (!csv.write(chunk)) await drained(csv);
         }
+        if (csv.destroyed) return; // the consumer stopped
+        if (csv.readableLength > 0) await new Promise<void>((resolve) => (waiting.caughtUp = resolve));
         if (!csv.destroyed) csv.end();
       } catch (error) {
         csv.destroy(error as Error);
@@ -540,7 +538,10 @@ export async function* readCsv(
         throw new StatementError(`The file has more than ${options.maxRows} rows`, 'tooLarge');
     };
     try {
-      for await (const { line, cells } of csv as AsyncIterable<{ line: number; cells: string[] }>) {
+      for await (const cells of csv as AsyncIterable<string[]>) {
+        const line = next;
+        next += 1 + breaksIn(cells);
+        if (csv.readableLength === 0) waiting.caughtUp?.();
         if (line < dialect.bodyLine) continue;
         if (isBlank(cells)) {
           blank++;
@@ -577,17 +578,23 @@ export async function* readCsv(
   } finally {
     // A consumer that stopped early: end the parser (the feeder's wait ends on 'close') and the input.
     parser?.destroy();
+    waiting.caughtUp?.();
     await feeding;
     await text.close();
   }
 }
 
-function drained(
-  stream: NodeJS.WritableStream & { once: (event: string, fn: () => void) => unknown },
-): Promise<void> {
+/** Resolves when the parser takes more input, or is closed (a consumer stopped early). */
+function drained(stream: NodeJS.EventEmitter & { destroyed: boolean }): Promise<void> {
   return new Promise((resolve) => {
-    stream.once('drain', resolve);
-    stream.once('close', resolve);
+    if (stream.destroyed) return resolve();
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
   });
 }
 
