@@ -128,7 +128,19 @@ function readNumber(number: string, decimal: DecimalSeparator): { integer: strin
 export type AmountResult = { ok: true; amount: Amount } | { ok: false; reason: string };
 
 /** The cell as a signed decimal, its decimal separator known. */
+/** The common cell (`-110.70`, `12,5`): no currency, grouping or odd sign; read without the general rules. */
+const PLAIN: Record<DecimalSeparator, RegExp> = {
+  '.': /^(-?)(0|[1-9]\d{0,14})(?:\.(\d{1,8}))?$/,
+  ',': /^(-?)(0|[1-9]\d{0,14})(?:,(\d{1,8}))?$/,
+};
+
 export function readAmount(cell: string, decimal: DecimalSeparator): AmountResult {
+  const plain = PLAIN[decimal].exec(cell);
+  if (plain !== null) {
+    const value = plain[3] === undefined ? plain[2] : `${plain[2]}.${plain[3]}`;
+    const negative = plain[1] === '-' && !/^[0.]*$/.test(value);
+    return { ok: true, amount: { value: negative ? `-${value}` : value, currency: null } };
+  }
   const quoted = JSON.stringify(cell.trim());
   const stripped = strip(cell);
   const parts = stripped === null ? null : readNumber(stripped.number, decimal);

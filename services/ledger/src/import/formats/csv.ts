@@ -547,22 +547,23 @@ export async function* readCsv(
           blank++;
           continue;
         }
-        const suspicion = notData(cells, layout, dialect);
-        if (suspicion !== null) {
+        const entry = entryDate(cells, layout, dialect);
+        if ('problem' in entry) {
           // A line that is no entry is summary if only such lines follow it; else a bad row.
-          heldBack.push({ line, problem: { line, ...suspicion } });
+          heldBack.push({ line, problem: { line, ...entry.problem } });
           if (heldBack.length > MAX_HELD_BACK) {
             count();
             yield { kind: 'problem', problem: heldBack.shift()!.problem };
           }
           continue;
         }
-        for (const held of heldBack.splice(0)) {
-          count();
-          yield { kind: 'problem', problem: held.problem };
-        }
+        if (heldBack.length > 0)
+          for (const held of heldBack.splice(0)) {
+            count();
+            yield { kind: 'problem', problem: held.problem };
+          }
         count();
-        yield rowItem(cells, line, layout, dialect);
+        yield rowItem(cells, line, entry.date, layout, dialect);
       }
     } catch (error) {
       throw asStatementError(error, next);
@@ -614,33 +615,43 @@ function asStatementError(error: unknown, line: number): Error {
   return error as Error;
 }
 
-/** Why a record is no entry (too few cells, no date), or `null` when it is one. */
-function notData(
+/** The entry's date, or why the record is no entry (too few cells, no date). */
+function entryDate(
   cells: readonly string[],
   layout: Layout,
   dialect: Dialect,
-): Omit<RowProblem, 'line'> | null {
+): { date: string } | { problem: Omit<RowProblem, 'line'> } {
   if (cells.length < layout.needed)
     return {
-      column: null,
-      reason: `the line has ${cells.length} cells; the mapped columns need ${layout.needed}`,
+      problem: {
+        column: null,
+        reason: `the line has ${cells.length} cells; the mapped columns need ${layout.needed}`,
+      },
     };
   const cell = cells[layout.date.index].trim();
-  if (cell === '') return { column: layout.date.name, reason: 'the date is empty' };
-  if (dialect.dateFormat === null || readDate(cell, dialect.dateFormat) === null)
+  if (cell === '') return { problem: { column: layout.date.name, reason: 'the date is empty' } };
+  const date = dialect.dateFormat === null ? null : readDate(cell, dialect.dateFormat);
+  if (date === null)
     return {
-      column: layout.date.name,
-      reason: `${JSON.stringify(cell)} is not a date in ${dialect.dateFormat ?? 'any known format'}`,
+      problem: {
+        column: layout.date.name,
+        reason: `${JSON.stringify(cell)} is not a date in ${dialect.dateFormat ?? 'any known format'}`,
+      },
     };
-  return null;
+  return { date };
 }
 
-function rowItem(cells: readonly string[], line: number, layout: Layout, dialect: Dialect): StatementItem {
+function rowItem(
+  cells: readonly string[],
+  line: number,
+  date: string,
+  layout: Layout,
+  dialect: Dialect,
+): StatementItem {
   const problem = (column: Column | null, reason: string): StatementItem => ({
     kind: 'problem',
     problem: { line, column: column?.name ?? null, reason },
   });
-  const date = readDate(cells[layout.date.index], dialect.dateFormat!)!;
   if (layout.exportColumns !== undefined)
     return ownExportRow(cells, line, date, layout.exportColumns, problem);
 
