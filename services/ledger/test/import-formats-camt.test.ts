@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import iconv from 'iconv-lite';
 import { readCamt } from '../src/import/formats/camt';
 import { StatementError } from '../src/import/formats/statement';
 import { bankRow, chunks, collect } from './import-formats-support';
@@ -109,6 +110,30 @@ describe('camt.053', () => {
       ]);
     },
   );
+
+  it('an ISO-8859-1 statement (its XML declaration) keeps its accents', async () => {
+    const latin = statement('02', entries('02').slice(0, 1))
+      .replace('encoding="UTF-8"', 'encoding="ISO-8859-1"')
+      .replace('Shop &amp; Co', 'Crème brûlée');
+    const { dialect, rows } = await read(iconv.encode(latin, 'latin1'));
+    expect([dialect.encoding, rows[0].payee]).toEqual(['iso-8859-1', 'Crème brûlée']);
+  });
+
+  it('a consumer that stops after the first entry does not hang and ends the input', async () => {
+    let ended = false;
+    const [head, tail] = statement('02', ['@']).split('@');
+    async function* endless() {
+      try {
+        yield head;
+        for (;;) yield entries('02')[0].repeat(50);
+      } finally {
+        ended = true;
+      }
+      yield tail;
+    }
+    for await (const item of readCamt(endless(), { maxRows: 1e9 })) if (item.kind === 'row') break;
+    expect(ended).toBe(true);
+  });
 
   it('a namespace prefix on every element reads the same', async () => {
     const prefixed = statement('02', entries('02').slice(0, 1))

@@ -94,7 +94,8 @@ describe('OFX 1.x (SGML)', () => {
   it('reads every STMTTRN, debit and credit, with problems at their lines', async () => {
     for (const chunk of [undefined, 3, 17]) {
       const { dialect, end, rows, problems } = await read(SGML, chunk);
-      expect(dialect).toEqual({ format: 'ofx', version: '1.x (SGML)', encoding: 'utf-8' });
+      // CHARSET:1252 decides: the start of the file is plain ASCII.
+      expect(dialect).toEqual({ format: 'ofx', version: '1.x (SGML)', encoding: 'windows-1252' });
       expect(end).toMatchObject({ currency: 'EUR', records: 5, complete: true });
       expect(rows).toEqual([
         bankRow({
@@ -130,6 +131,21 @@ describe('OFX 1.x (SGML)', () => {
         { line: 33, column: 'TRNAMT', reason: '"12,3.4" is not an amount' },
       ]);
     }
+  });
+
+  it('CHARSET:1252 read as declared past the first 64 KiB; UTF-8 bytes despite CHARSET:1252 read as UTF-8', async () => {
+    const filler = '<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20260301<TRNAMT>-1.00<FITID>f</STMTTRN>\r\n'.repeat(
+      1200,
+    );
+    const late = SGML.replace('<STMTTRN>\r\n<TRNTYPE>DEBIT', `${filler}<STMTTRN>\r\n<TRNTYPE>DEBIT`).replace(
+      'Shop & Co',
+      'Café €',
+    );
+    const { rows } = await read(iconv.encode(late, 'win1252'), undefined, 2000);
+    expect(rows.find((r) => r.externalId === '2026030201')?.payee).toBe('Café €');
+    const utf8 = SGML.replace('OFXHEADER:100', 'OFXHEADER:100\r\nX-NOTE:é').replace('Shop & Co', 'Café €');
+    const read8 = await read(Buffer.from(utf8, 'utf8'));
+    expect([read8.dialect.encoding, read8.rows[0].payee]).toEqual(['utf-8', 'Café €']);
   });
 
   it('a Windows-1252 QFX (CHARSET:1252 bytes) keeps its é and €', async () => {

@@ -1,6 +1,6 @@
 import { calendarDate } from './dates';
 import { StatementError, type StatementItem, type StatementRow } from './statement';
-import { decodeText } from './text';
+import { decodeText, xmlDeclaredEncoding } from './text';
 import { child, descendants, textAt, xmlEvents, type XmlElement } from './xml';
 
 /**
@@ -29,7 +29,7 @@ export async function* readCamt(
   input: AsyncIterable<Buffer | string>,
   options: CamtReadOptions,
 ): AsyncGenerator<StatementItem> {
-  const text = await decodeText(input, undefined);
+  const text = await decodeText(input, undefined, xmlDeclaredEncoding);
   try {
     async function* all(): AsyncGenerator<string> {
       yield text.prefix;

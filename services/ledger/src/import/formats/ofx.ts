@@ -1,6 +1,6 @@
 import { calendarDate } from './dates';
 import { StatementError, type StatementItem, type StatementRow } from './statement';
-import { decodeText } from './text';
+import { decodeText, ofxDeclaredEncoding } from './text';
 import { sgmlToXml, textAt, xmlEvents, type XmlElement } from './xml';
 
 /**
@@ -42,7 +42,7 @@ export async function* readOfx(
   input: AsyncIterable<Buffer | string>,
   options: OfxReadOptions,
 ): AsyncGenerator<StatementItem> {
-  const text = await decodeText(input, undefined);
+  const text = await decodeText(input, undefined, ofxDeclaredEncoding);
   try {
     const head = text.prefix.replace(/^\s+/, '');
     const xml = head.startsWith('<?xml') || /OFXHEADER\s*=\s*"2\d\d"/.test(head.slice(0, 2000));

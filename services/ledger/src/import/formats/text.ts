@@ -69,13 +69,15 @@ function isUtf8(bytes: Buffer, complete: boolean): boolean {
 }
 
 /**
- * Reads up to {@link PREFIX_BYTES} (or `prefixBytes`), decides the encoding (or takes the given
- * one), and streams the rest. A file detected as UTF-8 whose later bytes are not UTF-8 is refused
+ * Reads up to {@link PREFIX_BYTES} (or `prefixBytes`), decides the encoding (the given one, a BOM,
+ * UTF-16 by its NULs, what the file's own header `declared` — XML's `encoding=`, OFX's `CHARSET:` —
+ * else UTF-8 when valid, else Windows-1252), and streams the rest. A file detected as UTF-8 whose later bytes are not UTF-8 is refused
  * (StatementError): re-reading it as another encoding would need the whole file.
  */
 export async function decodeText(
   input: AsyncIterable<Buffer | string>,
   given: Encoding | undefined,
+  declared: (head: string) => Encoding | undefined = () => undefined,
   prefixBytes = PREFIX_BYTES,
 ): Promise<DecodedText> {
   const source = input[Symbol.asyncIterator]();
@@ -95,7 +97,11 @@ export async function decodeText(
   const head = Buffer.concat(chunks);
   const bom = bomOf(head);
   const encoding: Encoding =
-    given ?? bom?.encoding ?? utf16ByNuls(head) ?? (isUtf8(head, complete) ? 'utf-8' : 'windows-1252');
+    given ??
+    bom?.encoding ??
+    utf16ByNuls(head) ??
+    declared(head.subarray(0, 4096).toString('latin1')) ??
+    (isUtf8(head, complete) ? 'utf-8' : 'windows-1252');
   const strictUtf8 = encoding === 'utf-8';
   const decoder = strictUtf8
     ? new TextDecoder('utf-8', { fatal: true })
@@ -142,4 +148,31 @@ export async function decodeText(
     await source.return?.();
   }
   return { encoding, prefix, complete, rest: rest(), close };
+}
+
+/** The encoding an XML declaration names (`<?xml version="1.0" encoding="ISO-8859-1"?>`), if read here. */
+export function xmlDeclaredEncoding(head: string): Encoding | undefined {
+  const name = /^\s*<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(head)?.[1].toLowerCase();
+  return encodingNamed(name);
+}
+
+function encodingNamed(name: string | undefined): Encoding | undefined {
+  if (name === undefined) return undefined;
+  if (name === 'utf-8' || name === 'utf8') return 'utf-8';
+  if (/^(iso-?8859-1|latin-?1|8859-1)$/.test(name)) return 'iso-8859-1';
+  if (/^(windows-|cp)?1252$/.test(name)) return 'windows-1252';
+  return undefined;
+}
+
+/**
+ * OFX 1.x's header: `CHARSET:1252` / `CHARSET:ISO-8859-1` (`ENCODING:UTF-8` → UTF-8); OFX 2.x: its
+ * XML declaration. Many banks declare CHARSET:1252 and send UTF-8, so the header only decides
+ * while the start of the file is plain ASCII (where both read the same); non-ASCII bytes decide
+ * by the UTF-8 rule.
+ */
+export function ofxDeclaredEncoding(head: string): Encoding | undefined {
+  if (/^\s*<\?xml/.test(head)) return xmlDeclaredEncoding(head);
+  if (/[^\t\n\r\x20-\x7e]/.test(head)) return undefined;
+  if (/^\s*ENCODING\s*:\s*UTF-?8\s*$/im.test(head)) return 'utf-8';
+  return encodingNamed(/^\s*CHARSET\s*:\s*([A-Za-z0-9._-]+)\s*$/im.exec(head)?.[1].toLowerCase());
 }
