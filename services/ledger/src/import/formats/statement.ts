@@ -41,7 +41,12 @@ export interface RowProblem {
   reason: string;
 }
 
-/** What a reader detected about the file (shown in a dry run): encoding, separator, date format, … */
+/**
+ * What a reader detected about the file (shown in a dry run): encoding, separator, date format, …
+ * Every reader yields one first; it yields another, last, after the rows, repeating the first with
+ * what only the end shows (CSV `skipped_summary`, `blank_lines`; `records`; `complete: true`). A
+ * consumer keeps the last one it saw.
+ */
 export type StatementDialect = Record<string, string | number | boolean | null>;
 
 export type StatementItem =
