@@ -91,8 +91,13 @@ export function presentBudget(b: BudgetRecord, standing: CurrencyStanding): z.ou
  * currency the spending is no longer recorded in): spent and what derives from it are null and
  * the status `unavailable`, until its amount is set again in the base currency.
  */
+/** Money figures judged on spending: null for a budget not in the base currency. */
+function judgedMoney(currency: string, standing: CurrencyStanding) {
+  return (v: bigint) => (standing.inBaseCurrency ? formatMinorUnits(v, currency) : null);
+}
+
 function presentWindow(f: CountedFigures, currency: string, standing: CurrencyStanding) {
-  const money = (v: bigint) => (standing.inBaseCurrency ? formatMinorUnits(v, currency) : null);
+  const money = judgedMoney(currency, standing);
   return {
     window_start: f.window.start,
     window_end: f.window.end,
@@ -112,7 +117,7 @@ function presentCurrent(
   currency: string,
   standing: CurrencyStanding,
 ) {
-  const money = (v: bigint) => (standing.inBaseCurrency ? formatMinorUnits(v, currency) : null);
+  const money = judgedMoney(currency, standing);
   return {
     ...presentWindow(f, currency, standing),
     days_left: f.daysLeft,
@@ -232,7 +237,7 @@ export function budgetsRouter(context: ServiceContext<BudgetsConfig>): ApiRouter
         awaitUserKnown(readYourWrites, db, user.id),
         body.category_id === null ? undefined : awaitCategory(readYourWrites, db, user.id, body.category_id),
       ]);
-      const budget = await db.transaction(async (manager) => {
+      const { created, baseCurrency } = await db.transaction(async (manager) => {
         // Locks the user against a racing deletion (and answers 401 for a deleted one).
         const settings = await lockUserForWrite(manager, user.id);
         const fields: BudgetFields = {
@@ -253,13 +258,13 @@ export function budgetsRouter(context: ServiceContext<BudgetsConfig>): ApiRouter
           );
         if ((await countBudgetsForCreation(manager, user.id)) >= maxBudgets)
           throw conflict(`You already hold ${maxBudgets} budgets, the most one user may; delete one first`);
-        const created = await insertBudget(manager, user.id, fields, now());
-        await publishBudgetChanged(manager, created, created.updatedAt);
-        return { created, baseCurrency: settings.baseCurrency };
+        const budget = await insertBudget(manager, user.id, fields, now());
+        await publishBudgetChanged(manager, budget, budget.updatedAt);
+        return { created: budget, baseCurrency: settings.baseCurrency };
       });
-      setETag(res, budget.created.version);
-      res.location(`/budgets/${budget.created.id}`);
-      return presentBudget(budget.created, standingOf(budget.created, budget.baseCurrency));
+      setETag(res, created.version);
+      res.location(`/budgets/${created.id}`);
+      return presentBudget(created, standingOf(created, baseCurrency));
     },
   );
 
