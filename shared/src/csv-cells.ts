@@ -59,3 +59,17 @@ export function decodeTags(cell: string): string[] {
     throw new SyntaxError('tags must be empty or a JSON array of strings');
   return value;
 }
+
+/**
+ * Columns the export writes after {@link CSV_COLUMNS}: the transaction's amount in the user's base
+ * currency as the ledger recorded it (converted at the rate of the transaction's date). They are
+ * informative: an import reads columns by name and does not require these, so a file exported
+ * before they existed still imports, and the ledger converts again on import.
+ */
+export const CSV_BASE_COLUMNS = ['base_amount', 'base_currency'] as const;
+
+/** Every column of an exported file, in order: {@link CSV_COLUMNS}, then {@link CSV_BASE_COLUMNS}. */
+export const CSV_EXPORT_COLUMNS = [...CSV_COLUMNS, ...CSV_BASE_COLUMNS] as const;
+
+export type CsvExportColumn = (typeof CSV_EXPORT_COLUMNS)[number];
+export type CsvExportRecord = Record<CsvExportColumn, string>;

@@ -63,19 +63,22 @@ describe('sums of spending per range', () => {
                 userId: owner,
                 version: 1,
               });
-          const expected = ranges.map((r) =>
-            transactions
-              .filter(
-                (t) =>
-                  !t.deleted &&
-                  t.type === 'expense' &&
-                  t.baseCurrency === r.currency &&
-                  (r.categoryId === null || t.categoryId === r.categoryId) &&
-                  compareDates(r.from, t.date) <= 0 &&
-                  compareDates(t.date, r.to) <= 0,
-              )
-              .reduce((sum, t) => sum + t.baseAmountMinor, 0n),
-          );
+          const expected = ranges.map((r) => {
+            const counted = transactions.filter(
+              (t) =>
+                !t.deleted &&
+                t.type === 'expense' &&
+                (r.categoryId === null || t.categoryId === r.categoryId) &&
+                compareDates(r.from, t.date) <= 0 &&
+                compareDates(t.date, r.to) <= 0,
+            );
+            const inCurrency = counted.filter((t) => t.baseCurrency === r.currency);
+            return {
+              spent: inCurrency.reduce((sum, t) => sum + t.baseAmountMinor, 0n),
+              // The range's expenses in another base currency: left out of spent, and counted.
+              uncounted: counted.length - inCurrency.length,
+            };
+          });
           expect(await sumRanges(database.dataSource.manager, userId, ranges)).toEqual(expected);
         },
       ),

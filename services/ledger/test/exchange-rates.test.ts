@@ -143,6 +143,37 @@ describe('currencies and exchange rates (a real local Frankfurter server)', () =
     expect((await h.rowsOf(other.id)).transactions).toBe(0);
   });
 
+  it('remembers the past days the provider answered for across a restart (fx_provider_days), so it is not asked again', async () => {
+    // A Tuesday the provider has nothing for (a holiday, say): Friday's rate is all there is.
+    fake.setDay('2025-10-03', { JPY: '170.00' });
+    const user = await h.user({ baseCurrency: 'EUR' });
+    const yen = await account(user, 'JPY');
+    const book = () => post(user, { account_id: yen.id, amount: '1700', date: '2025-10-07' });
+    expect((await book()).body).toMatchObject({ base_amount: '10.00', fx_rate_date: '2025-10-03' });
+    expect(fake.requests).toEqual(['/2025-09-27..2025-10-07?base=EUR']);
+    const days = await h.dataSource.query(
+      `SELECT count(*)::int AS n FROM fx_provider_days WHERE base = 'EUR' AND date BETWEEN '2025-09-27' AND '2025-10-07'`,
+    );
+    expect(days[0].n).toBe(11);
+
+    // A restart: the process forgets what it asked and what was answered; the database does not.
+    const { exchangeRates } = fxContextOf({ dataSource: h.dataSource, clock: () => new Date() });
+    const forget = () => {
+      exchangeRates.answered.clear();
+      exchangeRates.attempted.clear();
+    };
+    forget();
+    expect((await book()).body).toMatchObject({ base_amount: '10.00', fx_rate_date: '2025-10-03' });
+    expect(fake.requests).toHaveLength(1);
+
+    // Without the record it would have asked again (the record is what spares the provider).
+    await h.dataSource.query(`DELETE FROM fx_provider_days WHERE date = '2025-10-07'`);
+    forget();
+    expect((await book()).status).toBe(201);
+    expect(fake.requests).toEqual(['/2025-09-27..2025-10-07?base=EUR', '/2025-09-27..2025-10-07?base=EUR']);
+    fake.days.delete('2025-10-03');
+  });
+
   it('rejects zero, negative-looking and 100× jumps from the provider (logged, never stored), storing the rest', async () => {
     fake.setDay('2026-01-06', { USD: '0', JPY: '16350', BHD: '0.3925' });
     const outcome = await fetchLatestRates(

@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import {
   CSV_COLUMNS,
+  CSV_EXPORT_COLUMNS,
   CSV_HEADER,
   csvCells,
   csvLines,
@@ -10,10 +11,10 @@ import {
   encodeTags,
   neutraliseCell,
   restoreCell,
-  type CsvRecord,
+  type CsvExportRecord,
 } from '../src/domain/csv';
 
-const record = (overrides: Partial<CsvRecord> = {}): CsvRecord => ({
+const record = (overrides: Partial<CsvExportRecord> = {}): CsvExportRecord => ({
   date: '2026-04-02',
   transaction_type: 'expense',
   amount: '3.50',
@@ -25,6 +26,8 @@ const record = (overrides: Partial<CsvRecord> = {}): CsvRecord => ({
   payee: '',
   notes: '',
   tags: '',
+  base_amount: '3.50',
+  base_currency: 'EUR',
   ...overrides,
 });
 
@@ -35,7 +38,9 @@ describe('CSV cells', () => {
     );
     expect(csvLines([['a'], ['b']])).toBe('a\r\nb\r\n');
     expect(csvLines([])).toBe('');
-    expect(CSV_HEADER).toBe(`${CSV_COLUMNS.join(',')}\r\n`);
+    expect(CSV_HEADER).toBe(`${CSV_COLUMNS.join(',')},base_amount,base_currency\r\n`);
+    // The import's columns first, in their order; the base-currency ones after them.
+    expect(CSV_EXPORT_COLUMNS.slice(0, CSV_COLUMNS.length)).toEqual([...CSV_COLUMNS]);
   });
 
   it.each([
@@ -61,8 +66,12 @@ describe('CSV cells', () => {
     expect(cells[CSV_COLUMNS.indexOf('amount')]).toBe('-12.50');
     expect(cells[CSV_COLUMNS.indexOf('description')]).toBe("'-12.50");
     expect(cells[CSV_COLUMNS.indexOf('payee')]).toBe("'=x");
+    expect(csvCells(record({ base_amount: '-1200' }))[CSV_EXPORT_COLUMNS.indexOf('base_amount')]).toBe(
+      '-1200',
+    );
     // An amount column holds a number or nothing gets written.
     expect(() => csvCells(record({ amount: '=1+1' }))).toThrow(RangeError);
+    expect(() => csvCells(record({ base_amount: '@1' }))).toThrow(RangeError);
   });
 
   it('tags: empty cell for none, else a JSON array that keeps ; , quotes and brackets inside tags', () => {
@@ -94,7 +103,7 @@ describe('CSV cells', () => {
             account: restoreCell(row.account),
           }).toEqual(fields);
           expect(decodeTags(restoreCell(row.tags))).toEqual(tags);
-          for (const column of CSV_COLUMNS.filter((c) => c !== 'amount'))
+          for (const column of CSV_EXPORT_COLUMNS.filter((c) => c !== 'amount' && c !== 'base_amount'))
             expect(/^[=+\-@\t\r]/.test(row[column])).toBe(false);
         },
       ),

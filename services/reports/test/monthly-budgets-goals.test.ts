@@ -436,6 +436,18 @@ describe('the monthly report’s budgets and goals, from budgets’ and goals’
     expect(text).not.toContain('Later');
   });
 
+  it('shows a budget set in a base currency the user has left as not judged, its limit in its currency', async () => {
+    const data = await loadMonthlyReport(service.dataSource, userId, '2026-02');
+    // As after a change of base currency: the report is in the user's current one, the budget is not.
+    const flagged = { ...data, budgets: [{ ...data.budgets[0], currency: 'USD' }] };
+    const html = monthlyReportHtml(flagged, '1 March 2026');
+    expect(html).toContain('70.00 USD');
+    expect(html).toContain(`Not in ${data.currency}`);
+    expect(html).toContain('status-unavailable');
+    expect(html).not.toContain('42.86 %');
+    expect(html).not.toContain('40.00');
+  });
+
   it('says so when a month had no budget and no goal', async () => {
     const data = await loadMonthlyReport(service.dataSource, userId, '2025-11');
     expect([data.budgets, data.goals]).toEqual([[], []]);

@@ -8,7 +8,7 @@ export type BudgetRecord = Budget;
 
 export type BudgetFields = Pick<
   Budget,
-  'name' | 'categoryId' | 'amountMinor' | 'period' | 'startDate' | 'endDate' | 'rollover'
+  'name' | 'categoryId' | 'amountMinor' | 'currency' | 'period' | 'startDate' | 'endDate' | 'rollover'
 >;
 
 /**
@@ -24,7 +24,6 @@ export async function countBudgetsForCreation(manager: EntityManager, userId: st
 export async function insertBudget(
   manager: EntityManager,
   userId: string,
-  currency: string,
   fields: BudgetFields,
   now: Date,
 ): Promise<BudgetRecord> {
@@ -33,7 +32,6 @@ export async function insertBudget(
     ...fields,
     id: newId(),
     userId,
-    currency,
     createdAt: now,
     updatedAt: now,
     version: 1,

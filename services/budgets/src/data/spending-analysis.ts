@@ -25,11 +25,18 @@ export interface BudgetAnalysisRequest {
   historyCount: number;
 }
 
+/**
+ * A window's figures with how many expenses they could not count: those in another base
+ * currency in the window and, with rollover, in every earlier window its carry is built from.
+ * Figures with any uncounted expense are incomplete: shown so, never judged for alerts.
+ */
+export type CountedFigures<F extends WindowFigures = WindowFigures> = F & { uncounted: number };
+
 export interface BudgetAnalysis {
   budget: BudgetRecord;
-  current: CurrentWindowFigures;
+  current: CountedFigures<CurrentWindowFigures>;
   /** Earlier windows, oldest first. */
-  history: WindowFigures[];
+  history: CountedFigures[];
 }
 
 export function scheduleOf(budget: BudgetRecord): BudgetSchedule {
@@ -55,43 +62,59 @@ export interface SumRange {
  *   total up to its last day minus the total before its first (`edge` orders, on the same date,
  *   a range's start before that day's spending and its end after it).
  * So there is no join of every range with every transaction, and one row comes back per range.
- * Only expenses in the range's currency count; income and transfers never do.
+ * Only expenses in the range's currency are summed; income and transfers never count. Expenses
+ * the range would count but whose base amount is in another currency (booked before the user
+ * changed base currency, not yet re-booked by the ledger, or with no rate to re-book them) are
+ * counted as `uncounted`: a sum with any is incomplete, never silently mixed.
  */
+export interface RangeSum {
+  /** The expenses in the range's currency, in minor units. */
+  spent: bigint;
+  /** Expenses of the range recorded in another base currency, left out of `spent`. */
+  uncounted: number;
+}
+
 export async function sumRanges(
   manager: EntityManager,
   userId: string,
   ranges: SumRange[],
-): Promise<bigint[]> {
+): Promise<RangeSum[]> {
   if (ranges.length === 0) return [];
-  const rows: Array<{ slot: number; total: string }> = await manager.query(
+  const rows: Array<{ slot: number; total: string; uncounted: number }> = await manager.query(
     `WITH r AS (
        SELECT * FROM unnest($2::int[], $3::uuid[], $4::text[], $5::date[], $6::date[])
          AS r(slot, category_id, currency, from_date, to_date)
      ), grouped AS (
        SELECT category_id, currency, min(from_date) AS from_date, max(to_date) AS to_date FROM r GROUP BY 1, 2
      ), daily AS (
-       SELECT g.category_id, g.currency, d.date, d.total
+       SELECT g.category_id, g.currency, d.date, d.total, d.uncounted
        FROM grouped g CROSS JOIN LATERAL (
-         SELECT t.date, SUM(t.base_amount_minor) AS total FROM spending_transactions t
+         SELECT t.date, COALESCE(SUM(t.base_amount_minor) FILTER (WHERE t.base_currency = g.currency), 0) AS total,
+                COUNT(*) FILTER (WHERE t.base_currency <> g.currency) AS uncounted
+         FROM spending_transactions t
          WHERE g.category_id IS NULL AND t.user_id = $1 AND NOT t.deleted AND t.type = 'expense'
-           AND t.base_currency = g.currency AND t.date BETWEEN g.from_date AND g.to_date
+           AND t.date BETWEEN g.from_date AND g.to_date
          GROUP BY t.date
          UNION ALL
-         SELECT t.date, SUM(t.base_amount_minor) AS total FROM spending_transactions t
+         SELECT t.date, COALESCE(SUM(t.base_amount_minor) FILTER (WHERE t.base_currency = g.currency), 0) AS total,
+                COUNT(*) FILTER (WHERE t.base_currency <> g.currency) AS uncounted
+         FROM spending_transactions t
          WHERE t.category_id = g.category_id AND t.user_id = $1 AND NOT t.deleted AND t.type = 'expense'
-           AND t.base_currency = g.currency AND t.date BETWEEN g.from_date AND g.to_date
+           AND t.date BETWEEN g.from_date AND g.to_date
          GROUP BY t.date
        ) d
      ), points AS (
-       SELECT category_id, currency, date, 0 AS edge, total, NULL::int AS slot FROM daily
-       UNION ALL SELECT category_id, currency, from_date, -1, 0, slot FROM r
-       UNION ALL SELECT category_id, currency, to_date, 1, 0, slot FROM r
+       SELECT category_id, currency, date, 0 AS edge, total, uncounted, NULL::int AS slot FROM daily
+       UNION ALL SELECT category_id, currency, from_date, -1, 0, 0, slot FROM r
+       UNION ALL SELECT category_id, currency, to_date, 1, 0, 0, slot FROM r
      ), running AS (
-       SELECT slot, edge, SUM(total) OVER (PARTITION BY category_id, currency ORDER BY date, edge
-                                           ROWS UNBOUNDED PRECEDING) AS upto
+       SELECT slot, edge,
+              SUM(total) OVER w AS upto, SUM(uncounted) OVER w AS uncounted_upto
        FROM points
+       WINDOW w AS (PARTITION BY category_id, currency ORDER BY date, edge ROWS UNBOUNDED PRECEDING)
      )
-     SELECT slot, (SUM(upto) FILTER (WHERE edge = 1) - SUM(upto) FILTER (WHERE edge = -1))::text AS total
+     SELECT slot, (SUM(upto) FILTER (WHERE edge = 1) - SUM(upto) FILTER (WHERE edge = -1))::text AS total,
+            (SUM(uncounted_upto) FILTER (WHERE edge = 1) - SUM(uncounted_upto) FILTER (WHERE edge = -1))::int AS uncounted
      FROM running WHERE slot IS NOT NULL GROUP BY slot`,
     [
       userId,
@@ -102,8 +125,10 @@ export async function sumRanges(
       ranges.map((r) => r.to),
     ],
   );
-  const totals = new Map(rows.map((row) => [Number(row.slot), BigInt(row.total)]));
-  return ranges.map((_, slot) => totals.get(slot) ?? 0n);
+  const sums = new Map(
+    rows.map((row) => [Number(row.slot), { spent: BigInt(row.total), uncounted: Number(row.uncounted) }]),
+  );
+  return ranges.map((_, slot) => sums.get(slot) ?? { spent: 0n, uncounted: 0 });
 }
 
 /**
@@ -134,17 +159,26 @@ export async function analyseBudgets(
     const windowRanges = windows.map((w) => addRange(budget, w.start, w.end));
     return { budget, windows, beforeRange, windowRanges };
   });
-  const totals = await sumRanges(manager, userId, ranges);
-  const sumOf = (slot: number | undefined) => (slot === undefined ? 0n : totals[slot]);
+  const sums = await sumRanges(manager, userId, ranges);
+  const sumOf = (slot: number | undefined) => (slot === undefined ? { spent: 0n, uncounted: 0 } : sums[slot]);
   return plans.map(({ budget, windows, beforeRange, windowRanges }) => {
     const figures = seriesFigures(budget.amountMinor, budget.rollover, {
-      windows: windows.map((window, i) => ({ window, spent: sumOf(windowRanges[i]) })),
-      spentBefore: sumOf(beforeRange),
+      windows: windows.map((window, i) => ({ window, spent: sumOf(windowRanges[i]).spent })),
+      spentBefore: sumOf(beforeRange).spent,
     });
+    // A rollover window's carry is built from every window before it: their uncounted expenses are its too.
+    let carriedUncounted = sumOf(beforeRange).uncounted;
+    const counted = figures.map((f, i) => {
+      const own = sumOf(windowRanges[i]).uncounted;
+      const uncounted = budget.rollover ? carriedUncounted + own : own;
+      carriedUncounted += own;
+      return { ...f, uncounted };
+    });
+    const last = counted[counted.length - 1];
     return {
       budget,
-      current: currentFigures(figures[figures.length - 1], today),
-      history: figures.slice(0, -1),
+      current: { ...currentFigures(last, today), uncounted: last.uncounted },
+      history: counted.slice(0, -1),
     };
   });
 }

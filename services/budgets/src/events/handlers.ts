@@ -3,6 +3,7 @@ import {
   isInDateDomain,
   publishEvent,
   toMinorUnits,
+  userSettingsOf,
   type EventHandlers,
   type FinanceEvent,
 } from '@finance/shared';
@@ -73,6 +74,10 @@ export async function checkThresholds(
   userId: string,
   spending: { categoryId: string | null; date: CalendarDate; currency: string },
 ): Promise<void> {
+  // Spending in a base currency the user has left (an event from before the change) judges no
+  // budget: the budgets in that currency are no longer in the base currency (see README, "After a
+  // base-currency change"), and no budget adds amounts of two currencies.
+  if ((await userSettingsOf(manager, userId)).baseCurrency !== spending.currency) return;
   const budgets = await budgetsCovering(manager, userId, spending);
   if (budgets.length === 0) return;
   // Taken after this event's row is written, before summing: of two concurrent expenses whose sum
@@ -84,6 +89,9 @@ export async function checkThresholds(
   });
   const analyses = await analyseBudgets(manager, userId, requests, spending.date);
   for (const { budget, current } of analyses) {
+    // Expenses of the window still in another base currency (the ledger is re-booking them, or has
+    // no rate for them): the figures are incomplete, so nothing is announced until they are not.
+    if (current.uncounted > 0) continue;
     const available = current.limit + current.carriedOver;
     const fresh: AlertThreshold[] = [];
     for (const threshold of reachedThresholds(current.spent, available)) {

@@ -26,7 +26,7 @@ import {
 import type { Request, Response } from 'express';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
-import type { CurrentWindowFigures, WindowFigures } from '../domain/budget-analysis';
+import type { CurrentWindowFigures } from '../domain/budget-analysis';
 import { referenceWindow, type BudgetPeriod } from '../domain/budget-window';
 import { DEFAULT_MAX_BUDGETS_PER_USER, type BudgetsConfig } from '../config';
 import {
@@ -41,7 +41,7 @@ import {
   type BudgetRecord,
 } from '../data/budget-store';
 import { findCategoryStanding, type CategoryStanding } from '../data/known-categories';
-import { analyseBudgets, scheduleOf } from '../data/spending-analysis';
+import { analyseBudgets, scheduleOf, type CountedFigures } from '../data/spending-analysis';
 import { publishBudgetChanged, publishBudgetDeleted } from '../events/budget-state';
 import {
   budgetDetailSchema,
@@ -57,13 +57,25 @@ import {
 const HISTORY_WINDOWS = 6;
 const tags = ['budgets'];
 
-export function presentBudget(b: BudgetRecord): z.output<typeof budgetSchema> {
+/** Where a budget stands against the user's current base currency (see README, "After a base-currency change"). */
+interface CurrencyStanding {
+  baseCurrency: string;
+  inBaseCurrency: boolean;
+}
+
+function standingOf(budget: BudgetRecord, baseCurrency: string): CurrencyStanding {
+  return { baseCurrency, inBaseCurrency: budget.currency === baseCurrency };
+}
+
+export function presentBudget(b: BudgetRecord, standing: CurrencyStanding): z.output<typeof budgetSchema> {
   return {
     id: b.id,
     name: b.name,
     category_id: b.categoryId,
     amount: formatMinorUnits(b.amountMinor, b.currency),
     currency: b.currency,
+    in_base_currency: standing.inBaseCurrency,
+    base_currency: standing.baseCurrency,
     period: b.period,
     start_date: b.startDate,
     end_date: b.endDate,
@@ -74,27 +86,59 @@ export function presentBudget(b: BudgetRecord): z.output<typeof budgetSchema> {
   };
 }
 
-function presentWindow(f: WindowFigures, currency: string) {
-  const money = (v: bigint) => formatMinorUnits(v, currency);
+/**
+ * A window's figures. A budget no longer in the base currency has none (its amount is in a
+ * currency the spending is no longer recorded in): spent and what derives from it are null and
+ * the status `unavailable`, until its amount is set again in the base currency.
+ */
+/** Money figures judged on spending: null for a budget not in the base currency. */
+function judgedMoney(currency: string, standing: CurrencyStanding) {
+  return (v: bigint) => (standing.inBaseCurrency ? formatMinorUnits(v, currency) : null);
+}
+
+function presentWindow(f: CountedFigures, currency: string, standing: CurrencyStanding) {
+  const money = judgedMoney(currency, standing);
   return {
     window_start: f.window.start,
     window_end: f.window.end,
-    limit: money(f.limit),
+    limit: formatMinorUnits(f.limit, currency),
     carried_over: money(f.carriedOver),
     spent: money(f.spent),
     remaining: money(f.remaining),
-    percent_used: f.percentUsed,
-    status: f.status,
+    percent_used: standing.inBaseCurrency ? f.percentUsed : null,
+    status: standing.inBaseCurrency ? f.status : ('unavailable' as const),
+    complete: standing.inBaseCurrency && f.uncounted === 0,
+    uncounted_expenses: f.uncounted,
   };
 }
 
-function presentCurrent(f: CurrentWindowFigures, currency: string) {
+function presentCurrent(
+  f: CountedFigures<CurrentWindowFigures>,
+  currency: string,
+  standing: CurrencyStanding,
+) {
+  const money = judgedMoney(currency, standing);
   return {
-    ...presentWindow(f, currency),
+    ...presentWindow(f, currency, standing),
     days_left: f.daysLeft,
-    daily_allowance: formatMinorUnits(f.dailyAllowance, currency),
-    projected_spend: formatMinorUnits(f.projectedSpend, currency),
+    daily_allowance: money(f.dailyAllowance),
+    projected_spend: money(f.projectedSpend),
   };
+}
+
+/** What a client is told when a budget's figures are missing or incomplete, else null. */
+function currencyProblem(budget: BudgetRecord, standing: CurrencyStanding, uncounted: number): string | null {
+  if (!standing.inBaseCurrency)
+    return (
+      `This budget's amount is in ${budget.currency} and your base currency is now ${standing.baseCurrency}: ` +
+      `its spending is not judged until you set its amount again (PUT, or PATCH amount), in ${standing.baseCurrency}`
+    );
+  if (uncounted > 0)
+    return (
+      `${uncounted} expense(s) of this window are recorded in another base currency (being re-booked after ` +
+      `a base-currency change, or without an exchange rate) and are not counted; no alert is sent meanwhile`
+    );
+  return null;
 }
 
 function defaultName(period: BudgetPeriod): string {
@@ -154,10 +198,14 @@ export function budgetsRouter(context: ServiceContext<BudgetsConfig>): ApiRouter
   const maxBudgets = context.config.MAX_BUDGETS_PER_USER;
   const { readYourWrites } = context;
 
-  /** Today in the user's time zone (waiting, bounded, for the settings of a user who registered a moment ago). */
-  async function todayFor(userId: string): Promise<string> {
+  /**
+   * The user's base currency and today in their time zone (waiting, bounded, for the settings of
+   * a user who registered a moment ago).
+   */
+  async function settingsFor(userId: string): Promise<{ baseCurrency: string; today: string }> {
     await awaitUserKnown(readYourWrites, db, userId);
-    return localDate(now(), (await userSettingsOf(db, userId)).timezone);
+    const settings = await userSettingsOf(db, userId);
+    return { baseCurrency: settings.baseCurrency, today: localDate(now(), settings.timezone) };
   }
 
   api.post(
@@ -189,13 +237,14 @@ export function budgetsRouter(context: ServiceContext<BudgetsConfig>): ApiRouter
         awaitUserKnown(readYourWrites, db, user.id),
         body.category_id === null ? undefined : awaitCategory(readYourWrites, db, user.id, body.category_id),
       ]);
-      const budget = await db.transaction(async (manager) => {
+      const { created, baseCurrency } = await db.transaction(async (manager) => {
         // Locks the user against a racing deletion (and answers 401 for a deleted one).
         const settings = await lockUserForWrite(manager, user.id);
         const fields: BudgetFields = {
           name: body.name ?? defaultName(body.period),
           categoryId: body.category_id,
           amountMinor: storableAmount(body.amount, settings.baseCurrency, 'body.amount'),
+          currency: settings.baseCurrency,
           period: body.period,
           startDate: body.start_date ?? localDate(now(), settings.timezone),
           endDate: body.end_date,
@@ -209,13 +258,13 @@ export function budgetsRouter(context: ServiceContext<BudgetsConfig>): ApiRouter
           );
         if ((await countBudgetsForCreation(manager, user.id)) >= maxBudgets)
           throw conflict(`You already hold ${maxBudgets} budgets, the most one user may; delete one first`);
-        const created = await insertBudget(manager, user.id, settings.baseCurrency, fields, now());
-        await publishBudgetChanged(manager, created, created.updatedAt);
-        return created;
+        const budget = await insertBudget(manager, user.id, fields, now());
+        await publishBudgetChanged(manager, budget, budget.updatedAt);
+        return { created: budget, baseCurrency: settings.baseCurrency };
       });
-      setETag(res, budget.version);
-      res.location(`/budgets/${budget.id}`);
-      return presentBudget(budget);
+      setETag(res, created.version);
+      res.location(`/budgets/${created.id}`);
+      return presentBudget(created, standingOf(created, baseCurrency));
     },
   );
 
@@ -238,14 +287,17 @@ export function budgetsRouter(context: ServiceContext<BudgetsConfig>): ApiRouter
           'query.category_id',
         );
       const after = creationCursorOf(query.cursor);
+      const { baseCurrency, today } = await settingsFor(user.id);
       const rows = await listBudgets(manager, user.id, {
         period: query.period,
         categoryId: query.category_id,
-        active: query.active === undefined ? undefined : { on: await todayFor(user.id), value: query.active },
+        active: query.active === undefined ? undefined : { on: today, value: query.active },
         after,
         limit: query.limit,
       });
-      return toPage(rows, query.limit, creationPosition, presentBudget);
+      return toPage(rows, query.limit, creationPosition, (b) =>
+        presentBudget(b, standingOf(b, baseCurrency)),
+      );
     },
   );
 
@@ -271,7 +323,8 @@ export function budgetsRouter(context: ServiceContext<BudgetsConfig>): ApiRouter
       const manager = db.manager;
       const budget = await findBudget(manager, user.id, params.id);
       if (!budget) throw notFound('Budget');
-      const today = await todayFor(user.id);
+      const { baseCurrency, today } = await settingsFor(user.id);
+      const standing = standingOf(budget, baseCurrency);
       const window = referenceWindow(scheduleOf(budget), today);
       const [analysis] = await analyseBudgets(
         manager,
@@ -281,9 +334,10 @@ export function budgetsRouter(context: ServiceContext<BudgetsConfig>): ApiRouter
       );
       setETag(res, budget.version);
       return {
-        ...presentBudget(budget),
-        ...presentCurrent(analysis.current, budget.currency),
-        history: analysis.history.map((h) => presentWindow(h, budget.currency)),
+        ...presentBudget(budget, standing),
+        ...presentCurrent(analysis.current, budget.currency, standing),
+        problem: currencyProblem(budget, standing, analysis.current.uncounted),
+        history: analysis.history.map((h) => presentWindow(h, budget.currency, standing)),
       };
     },
   );
@@ -300,16 +354,16 @@ export function budgetsRouter(context: ServiceContext<BudgetsConfig>): ApiRouter
     userId: string,
     id: string,
     sentCategoryId: string | null | undefined,
-    merge: (existing: BudgetRecord) => BudgetFields,
+    merge: (existing: BudgetRecord, baseCurrency: string) => BudgetFields,
   ) {
     if (typeof sentCategoryId === 'string') await awaitCategory(readYourWrites, db, userId, sentCategoryId);
-    const budget = await db.transaction(async (manager) => {
-      await lockUserForWrite(manager, userId);
+    const { budget, baseCurrency } = await db.transaction(async (manager) => {
+      const settings = await lockUserForWrite(manager, userId);
       const existing = await findBudget(manager, userId, id, { lock: true });
       if (!existing) throw notFound('Budget');
       checkIfMatch(req, existing.version);
-      const fields = merge(existing);
-      if (sameFields(existing, fields)) return existing;
+      const fields = merge(existing, settings.baseCurrency);
+      if (sameFields(existing, fields)) return { budget: existing, baseCurrency: settings.baseCurrency };
       checkDates(fields);
       if (fields.categoryId !== null && fields.categoryId !== existing.categoryId)
         requireOwnCategory(
@@ -318,10 +372,10 @@ export function budgetsRouter(context: ServiceContext<BudgetsConfig>): ApiRouter
         );
       const updated = await updateBudget(manager, existing, fields, now());
       await publishBudgetChanged(manager, updated, updated.updatedAt);
-      return updated;
+      return { budget: updated, baseCurrency: settings.baseCurrency };
     });
     setETag(res, budget.version);
-    return presentBudget(budget);
+    return presentBudget(budget, standingOf(budget, baseCurrency));
   }
 
   const changeResponses = {
@@ -337,7 +391,8 @@ export function budgetsRouter(context: ServiceContext<BudgetsConfig>): ApiRouter
       summary: 'Replace a budget',
       description:
         'Omitted optional fields reset to their defaults (name, category_id, end_date, rollover); an omitted ' +
-        'start_date keeps its value; the currency stays the one set at creation.',
+        'start_date keeps its value. The amount is in your base currency: a budget set in a base currency you ' +
+        'have since left is re-denominated in the current one.',
       tags,
       params: budgetIdParams,
       body: replaceBudgetBody,
@@ -345,10 +400,11 @@ export function budgetsRouter(context: ServiceContext<BudgetsConfig>): ApiRouter
       responses: changeResponses,
     },
     async ({ params, body, user }, req, res) =>
-      change(req, res, user.id, params.id, body.category_id, (existing) => ({
+      change(req, res, user.id, params.id, body.category_id, (existing, baseCurrency) => ({
         name: body.name ?? defaultName(body.period),
         categoryId: body.category_id,
-        amountMinor: storableAmount(body.amount, existing.currency, 'body.amount'),
+        amountMinor: storableAmount(body.amount, baseCurrency, 'body.amount'),
+        currency: baseCurrency,
         period: body.period,
         startDate: body.start_date ?? existing.startDate,
         endDate: body.end_date,
@@ -362,7 +418,8 @@ export function budgetsRouter(context: ServiceContext<BudgetsConfig>): ApiRouter
       summary: 'Change some fields of a budget',
       description:
         'JSON merge patch: only the given fields change; `null` clears category_id (all expenses) or ' +
-        'end_date (open-ended); null for another field is a 400. An empty patch changes nothing.',
+        'end_date (open-ended); null for another field is a 400. An empty patch changes nothing. An amount ' +
+        'is in your base currency (re-denominating a budget set in a base currency you have since left).',
       tags,
       params: budgetIdParams,
       body: patchBudgetBody,
@@ -370,13 +427,14 @@ export function budgetsRouter(context: ServiceContext<BudgetsConfig>): ApiRouter
       responses: changeResponses,
     },
     async ({ params, body, user }, req, res) =>
-      change(req, res, user.id, params.id, body.category_id, (existing) => ({
+      change(req, res, user.id, params.id, body.category_id, (existing, baseCurrency) => ({
         name: body.name ?? existing.name,
         categoryId: body.category_id === undefined ? existing.categoryId : body.category_id,
         amountMinor:
           body.amount === undefined
             ? existing.amountMinor
-            : storableAmount(body.amount, existing.currency, 'body.amount'),
+            : storableAmount(body.amount, baseCurrency, 'body.amount'),
+        currency: body.amount === undefined ? existing.currency : baseCurrency,
         period: body.period ?? existing.period,
         startDate: body.start_date ?? existing.startDate,
         endDate: body.end_date === undefined ? existing.endDate : body.end_date,
@@ -420,7 +478,7 @@ export function budgetsRouter(context: ServiceContext<BudgetsConfig>): ApiRouter
     },
     async ({ user }) => {
       const manager = db.manager;
-      const today = await todayFor(user.id);
+      const { baseCurrency, today } = await settingsFor(user.id);
       const budgets = await activeBudgets(manager, user.id, today);
       const analyses = await analyseBudgets(
         manager,
@@ -438,13 +496,21 @@ export function budgetsRouter(context: ServiceContext<BudgetsConfig>): ApiRouter
         category_id: budget.categoryId,
         period: budget.period,
         currency: budget.currency,
-        ...presentCurrent(current, budget.currency),
+        in_base_currency: budget.currency === baseCurrency,
+        ...presentCurrent(current, budget.currency, standingOf(budget, baseCurrency)),
       }));
       const count = (status: string) => items.filter((i) => i.status === status).length;
       return {
         as_of: today,
+        base_currency: baseCurrency,
         budgets: items,
-        summary: { over: count('over'), near: count('near'), under: count('under'), total: items.length },
+        summary: {
+          over: count('over'),
+          near: count('near'),
+          under: count('under'),
+          unavailable: count('unavailable'),
+          total: items.length,
+        },
       };
     },
   );

@@ -79,7 +79,15 @@ export const budgetSchema = z.object({
   name: z.string(),
   category_id: z.uuid().nullable(),
   amount: money,
-  currency: z.string(),
+  currency: z
+    .string()
+    .meta({ description: 'The currency of amount: your base currency when it was last set' }),
+  in_base_currency: z.boolean().meta({
+    description:
+      'false once you changed base currency after the amount was set: its spending is not judged (figures null, ' +
+      'status unavailable, no alerts) until you set the amount again, in base_currency',
+  }),
+  base_currency: z.string().meta({ description: 'Your current base currency' }),
   period: z.enum(budgetPeriods),
   start_date: calendarDate,
   end_date: calendarDate.nullable(),
@@ -89,32 +97,51 @@ export const budgetSchema = z.object({
   version: z.number().int(),
 });
 
+/** Null for a budget no longer in your base currency (in_base_currency false). */
+const judgedMoney = money.nullable();
+
 const windowFiguresSchema = z.object({
   window_start: calendarDate,
   window_end: calendarDate,
   limit: money.meta({ description: 'The budget amount for one window' }),
-  carried_over: money.meta({ description: 'Rolled over from earlier windows (negative after overspending)' }),
-  spent: money,
-  remaining: money.meta({ description: 'limit + carried_over − spent; negative when over' }),
+  carried_over: judgedMoney.meta({
+    description: 'Rolled over from earlier windows (negative after overspending)',
+  }),
+  spent: judgedMoney,
+  remaining: judgedMoney.meta({ description: 'limit + carried_over − spent; negative when over' }),
   percent_used: z
     .string()
     .nullable()
     .meta({ description: 'spent / (limit + carried_over), 2 decimals; null when nothing is available' }),
-  status: z.enum(['under', 'near', 'over']).meta({ description: 'near ≥ 80 %, over > 100 %' }),
+  status: z.enum(['under', 'near', 'over', 'unavailable']).meta({
+    description: 'near ≥ 80 %, over > 100 %; unavailable when the budget is not in your base currency',
+  }),
+  complete: z.boolean().meta({
+    description:
+      'false when some expenses could not be counted (uncounted_expenses) or the budget is not in your base currency',
+  }),
+  uncounted_expenses: z.number().int().meta({
+    description:
+      'Expenses of the window (and, with rollover, of the windows its carry comes from) recorded in another base currency: the ledger is re-booking them after a base-currency change, or has no rate for them',
+  }),
 });
 
 export const currentWindowSchema = windowFiguresSchema.extend({
   days_left: z.number().int().meta({ description: "Days to the window's end, today included" }),
-  daily_allowance: money.meta({ description: 'remaining / days_left, rounded down' }),
-  projected_spend: money.meta({ description: 'Linear projection of spent at the current pace' }),
+  daily_allowance: judgedMoney.meta({ description: 'remaining / days_left, rounded down' }),
+  projected_spend: judgedMoney.meta({ description: 'Linear projection of spent at the current pace' }),
 });
 
 export const budgetDetailSchema = budgetSchema.merge(currentWindowSchema).extend({
+  problem: z.string().nullable().meta({
+    description: 'Why the figures are missing or incomplete (a base-currency change), else null',
+  }),
   history: z.array(windowFiguresSchema).meta({ description: 'Up to 6 earlier windows, oldest first' }),
 });
 
 export const budgetStatusSchema = z.object({
   as_of: calendarDate.meta({ description: 'Today in your timezone' }),
+  base_currency: z.string().meta({ description: 'Your current base currency' }),
   budgets: z.array(
     currentWindowSchema.extend({
       budget_id: z.uuid(),
@@ -122,12 +149,14 @@ export const budgetStatusSchema = z.object({
       category_id: z.uuid().nullable(),
       period: z.enum(budgetPeriods),
       currency: z.string(),
+      in_base_currency: z.boolean(),
     }),
   ),
   summary: z.object({
     over: z.number().int(),
     near: z.number().int(),
     under: z.number().int(),
+    unavailable: z.number().int().meta({ description: 'Budgets not in your base currency (not judged)' }),
     total: z.number().int(),
   }),
 });

@@ -13,6 +13,7 @@ import { parseEcbRates } from '../domain/fx-ecb-csv';
 import { RuleViolation } from '../domain/problems';
 import { findQuote, previousRate, upsertRates } from '../data/exchange-rates';
 import { FxProviderError, type FrankfurterClient, type ProviderDay } from '../data/fx-provider';
+import { providerAnswered, recordAnsweredDays } from '../data/fx-provider-days';
 import type { LedgerContext } from './context';
 
 /** Where rates come from: the provider (none configured: stored and hand-entered rates only). */
@@ -23,7 +24,10 @@ export interface ExchangeRates {
   logger: Logger;
   /** When a window was last asked of the provider (ms), so a rate it lacks is not asked for on every write. */
   readonly attempted: Map<string, number>;
-  /** Past days the provider has answered for: what is stored for them is all it has. */
+  /**
+   * Past days the provider has answered for: what is stored for them is all it has. A cache of
+   * `fx_provider_days`, which keeps them across restarts and replicas.
+   */
   readonly answered: Set<string>;
 }
 
@@ -91,8 +95,10 @@ export async function fetchRatesUpTo(context: FxContext, date: string): Promise<
   try {
     const days = await provider.range(start, end, providerBase);
     const outcome = await storeProviderDays(context, days, 'frankfurter');
-    for (let day = start; day <= end && day < today; day = addDays(day, 1))
-      context.exchangeRates.answered.add(day);
+    const answeredDays: string[] = [];
+    for (let day = start; day <= end && day < today; day = addDays(day, 1)) answeredDays.push(day);
+    await recordAnsweredDays(context.dataSource.manager, providerBase, answeredDays, context.clock());
+    for (const day of answeredDays) context.exchangeRates.answered.add(day);
     logger.info({ start, end, ...outcome }, 'exchange rates fetched');
     return outcome.stored > 0;
   } catch (error) {
@@ -111,6 +117,13 @@ function fetchWindow(date: string, today: string) {
 function askedLately(context: FxContext, key: string): boolean {
   const last = context.exchangeRates.attempted.get(key);
   return last !== undefined && context.clock().getTime() - last < RETRY_PROVIDER_AFTER_MS;
+}
+
+async function answeredBefore(context: FxContext, manager: EntityManager, date: string): Promise<boolean> {
+  const { answered, providerBase } = context.exchangeRates;
+  if (!(await providerAnswered(manager, providerBase, date))) return false;
+  answered.add(date);
+  return true;
 }
 
 /** Whether the provider may be asked for the days up to `date` now. */
@@ -161,7 +174,11 @@ export async function quotesFor(
     if (quote) quotes.set(`${need.from}>${need.to}`, quote);
     const final =
       quote && (isFinalQuote(quote.date, need.date) || context.exchangeRates.answered.has(need.date));
-    if (mayFetch && !final && mayAskProvider(context, need.date)) toFetch.push(need);
+    if (mayFetch && !final && mayAskProvider(context, need.date)) {
+      // Answered before this process started (or by another replica): stored for good.
+      if (quote && (await answeredBefore(context, manager, need.date))) continue;
+      toFetch.push(need);
+    }
   }
   if (toFetch.length) throw new RatesToFetch(toFetch);
   return quotes;

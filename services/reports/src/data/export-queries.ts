@@ -15,6 +15,8 @@ export interface ExportRow {
   type: string;
   amount_minor: string;
   currency: string;
+  base_amount_minor: string;
+  base_currency: string;
   account: string | null;
   to_account: string | null;
   category: string | null;
@@ -51,6 +53,7 @@ export async function exportBatch(
   }
   return (await db.query(
     `SELECT t.id, to_char(t.date, 'YYYY-MM-DD') AS date, t.type, t.amount_minor::text AS amount_minor, t.currency,
+            t.base_amount_minor::text AS base_amount_minor, trim(t.base_currency) AS base_currency,
             a.name AS account, ta.name AS to_account, c.name AS category, t.description, t.payee, t.notes, t.tags
      FROM report_transactions t
      LEFT JOIN report_accounts a ON a.id = t.account_id

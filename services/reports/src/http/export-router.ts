@@ -3,7 +3,14 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import type { ReportsConfig } from '../config';
 import { completeRange } from '../domain/calendar';
-import { CSV_COLUMNS, CSV_HEADER, csvRecords, encodeTags, type CsvRecord } from '../domain/csv';
+import {
+  CSV_BASE_COLUMNS,
+  CSV_COLUMNS,
+  CSV_HEADER,
+  csvRecords,
+  encodeTags,
+  type CsvExportRecord,
+} from '../domain/csv';
 import { exportBatch, type ExportRow } from '../data/export-queries';
 import { callerSettings } from './caller-settings';
 import { requireOwnIds } from './id-filters';
@@ -11,7 +18,7 @@ import { accountIdParam, categoryIdParam, checkRequestedRange, rangeQuery } from
 
 export const EXPORT_BATCH_SIZE = 2_000;
 
-function toCsvRecord(row: ExportRow): CsvRecord {
+function toCsvRecord(row: ExportRow): CsvExportRecord {
   return {
     date: row.date,
     transaction_type: row.type,
@@ -24,6 +31,8 @@ function toCsvRecord(row: ExportRow): CsvRecord {
     payee: row.payee ?? '',
     notes: row.notes ?? '',
     tags: encodeTags(row.tags),
+    base_amount: formatMinorUnits(BigInt(row.base_amount_minor), row.base_currency),
+    base_currency: row.base_currency,
   };
 }
 
@@ -48,7 +57,8 @@ export function exportRouter(context: ServiceContext<ReportsConfig>): ApiRouter 
     {
       summary: 'Export transactions as CSV',
       description:
-        `RFC 4180 CSV (UTF-8, CRLF, header row), streamed in (date, id) order. Columns: ${CSV_COLUMNS.join(', ')} — exactly what POST /import/csv accepts. ` +
+        `RFC 4180 CSV (UTF-8, CRLF, header row), streamed in (date, id) order. Columns: ${CSV_COLUMNS.join(', ')} — exactly what POST /import/csv accepts — ` +
+        `then ${CSV_BASE_COLUMNS.join(', ')}: the amount in your base currency as the ledger recorded it (at the rate of the transaction's date; informative, an import converts again). ` +
         "Amounts are positive decimals in the transaction's own currency. Every other cell that starts with = + - @ tab CR (or their full-width forms) or ' gets a leading ' so no spreadsheet runs it as a formula; an importer strips one leading ' from such a cell. " +
         'Tags are a JSON array of strings (empty cell: no tags).',
       tags: ['exports'],

@@ -267,6 +267,24 @@ const STATUS_LABELS: Record<BudgetStatus, string> = { under: 'On track', near: '
 function budgetView(b: MonthlyBudget, reportCurrency: string) {
   const money = (minor: bigint) => amountIn(minor, b.currency, reportCurrency);
   const cut = b.countedTo !== b.windowEnd;
+  // A budget set in a base currency the user has since left is not judged (budgets' rule, its
+  // README): its spending is re-booked by the ledger in the new one, so a sum in the old currency
+  // would be partial or zero. Its limit is shown with its currency; the rest is not made up.
+  if (b.currency !== reportCurrency)
+    return {
+      name: b.name,
+      category: b.category ?? 'All expenses',
+      window: `${shortDate(b.windowStart)} – ${shortDate(b.windowEnd)}`,
+      countedTo: cut ? `to ${shortDate(b.countedTo)}` : '',
+      limit: money(b.limitMinor),
+      carriedOver: '',
+      spent: '—',
+      remaining: '—',
+      percentUsed: '—',
+      barWidth: '0',
+      status: 'unavailable',
+      statusLabel: `Not in ${reportCurrency}`,
+    };
   return {
     name: b.name,
     category: b.category ?? 'All expenses',
