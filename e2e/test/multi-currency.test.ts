@@ -263,8 +263,9 @@ describe('multi-currency through the gateway', () => {
       problem: null,
     });
 
-    // Goals keeps a goal in the currency it was set in and never mixes: the linked refund, now
-    // re-booked in USD, no longer counts towards the EUR goal (goals' rule, its README).
+    // Goals keeps a goal in the currency it was set in and never converts: the linked refund was
+    // made in USD and is now booked in USD, so nothing says what it is worth in EUR any more and it
+    // no longer counts towards the EUR goal (one made in EUR would: goals' rule, its README).
     await waitFor(async () => (await call('GET', `/goals/${goal.body.id}`)).body.current_amount === '0.00', {
       timeoutMs: 30_000,
       description: 'goals to drop the contribution re-booked in another currency',

@@ -69,6 +69,9 @@ export function userDeleted(userId: string, version = 9) {
 export interface TransactionState {
   amount: string;
   currency?: string;
+  /** The base-currency figures when they differ from the amount's (default: the same). */
+  baseAmount?: string;
+  baseCurrency?: string;
   date?: string;
   type?: 'income' | 'expense' | 'transfer';
   accountId?: string;
@@ -92,8 +95,8 @@ export function transactionEvent(
       type: state.type ?? 'income',
       amount: state.amount,
       currency,
-      baseAmount: state.amount,
-      baseCurrency: currency,
+      baseAmount: state.baseAmount ?? state.amount,
+      baseCurrency: state.baseCurrency ?? currency,
       categoryId: null,
       date: state.date ?? '2026-03-01',
       description: 'test',

@@ -71,10 +71,14 @@ export async function isLinked(
 export async function contributedOfTransaction(
   manager: EntityManager,
   transactionId: string,
+  /** Only contributions to goals in this currency (amounts of two currencies never add up). */
+  currency: string,
 ): Promise<bigint> {
   const [row]: Array<{ total: string }> = await manager.query(
-    `SELECT COALESCE(SUM(amount_minor), 0)::text AS total FROM goal_contributions WHERE transaction_id = $1`,
-    [transactionId],
+    `SELECT COALESCE(SUM(c.amount_minor), 0)::text AS total
+       FROM goal_contributions c JOIN goals g ON g.id = c.goal_id
+      WHERE c.transaction_id = $1 AND g.currency = $2`,
+    [transactionId, currency],
   );
   return BigInt(row.total);
 }

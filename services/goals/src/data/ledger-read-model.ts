@@ -17,7 +17,25 @@ export interface KnownTransaction {
   /** The amount in the user's base currency when it was recorded, in minor units of `baseCurrency`. */
   baseAmountMinor: bigint;
   baseCurrency: string;
+  /**
+   * The amount in its own currency (the account's), in minor units of `currency`; null for rows
+   * written before goals kept it. After the user changes base currency, a goal still in the old one
+   * goes on counting a transaction made in that currency (valueIn).
+   */
+  amountMinor: bigint | null;
+  currency: string | null;
   date: CalendarDate;
+}
+
+/**
+ * What a transaction is worth in `currency` without a rate: its base amount when recorded in that
+ * base currency, else its own amount when it was made in that currency; undefined otherwise (no
+ * contribution is ever converted here: the ledger owns the rates).
+ */
+export function valueIn(t: KnownTransaction, currency: string): bigint | undefined {
+  if (t.baseCurrency === currency) return t.baseAmountMinor;
+  if (t.currency === currency && t.amountMinor !== null) return t.amountMinor;
+  return undefined;
 }
 
 interface TransactionRow {
@@ -27,6 +45,8 @@ interface TransactionRow {
   type: KnownTransaction['type'];
   base_amount_minor: string;
   base_currency: string;
+  amount_minor: string | null;
+  currency: string | null;
   date: CalendarDate;
 }
 
@@ -37,6 +57,8 @@ const transactionOf = (row: TransactionRow): KnownTransaction => ({
   type: row.type,
   baseAmountMinor: BigInt(row.base_amount_minor),
   baseCurrency: row.base_currency,
+  amountMinor: row.amount_minor === null ? null : BigInt(row.amount_minor),
+  currency: row.currency,
   date: row.date,
 });
 
@@ -52,7 +74,7 @@ export async function findKnownTransaction(
   options: { lock?: boolean } = {},
 ): Promise<KnownTransaction | undefined> {
   const rows: TransactionRow[] = await db.query(
-    `SELECT id, user_id, account_id, type, base_amount_minor::text, base_currency, date::text
+    `SELECT id, user_id, account_id, type, base_amount_minor::text, base_currency, amount_minor::text, currency, date::text
        FROM known_transactions WHERE id = $1 AND user_id = $2 ${options.lock ? 'FOR UPDATE' : ''}`,
     [id, userId],
   );
@@ -62,12 +84,23 @@ export async function findKnownTransaction(
 /** Writes the transaction's state (the caller accepted its version); the row stays locked. */
 export async function writeKnownTransaction(manager: EntityManager, t: KnownTransaction): Promise<void> {
   await manager.query(
-    `INSERT INTO known_transactions (id, user_id, account_id, type, base_amount_minor, base_currency, date)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
+    `INSERT INTO known_transactions (id, user_id, account_id, type, base_amount_minor, base_currency, amount_minor, currency, date)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
      ON CONFLICT (id) DO UPDATE SET user_id = EXCLUDED.user_id, account_id = EXCLUDED.account_id,
        type = EXCLUDED.type, base_amount_minor = EXCLUDED.base_amount_minor,
-       base_currency = EXCLUDED.base_currency, date = EXCLUDED.date`,
-    [t.id, t.userId, t.accountId, t.type, t.baseAmountMinor.toString(), t.baseCurrency, t.date],
+       base_currency = EXCLUDED.base_currency, amount_minor = EXCLUDED.amount_minor,
+       currency = EXCLUDED.currency, date = EXCLUDED.date`,
+    [
+      t.id,
+      t.userId,
+      t.accountId,
+      t.type,
+      t.baseAmountMinor.toString(),
+      t.baseCurrency,
+      t.amountMinor?.toString() ?? null,
+      t.currency,
+      t.date,
+    ],
   );
 }
 

@@ -44,6 +44,8 @@ function knownTransactionOf(event: TransactionEvent): KnownTransaction {
     type: p.type,
     baseAmountMinor: toMinorUnits(p.baseAmount, p.baseCurrency),
     baseCurrency: p.baseCurrency,
+    amountMinor: toMinorUnits(p.amount, p.currency),
+    currency: p.currency,
     date: p.date,
   };
 }

@@ -21,7 +21,7 @@ import {
   type ContributionRecord,
 } from '../data/contribution-store';
 import { findGoal, type GoalRecord } from '../data/goal-store';
-import { findKnownTransaction } from '../data/ledger-read-model';
+import { findKnownTransaction, valueIn } from '../data/ledger-read-model';
 import { MAX_MINOR_UNITS, minorUnitsOf } from './amounts';
 import { changeGoal } from './goal-state';
 
@@ -99,25 +99,24 @@ export async function contributeTransaction(
   const goal = await lockedGoal(manager, request.userId, request.goalId);
   if (!transaction) throw transactionNotFound();
   refuseCancelled(goal);
-  if (transaction.baseCurrency !== goal.currency)
+  const worth = valueIn(transaction, goal.currency);
+  if (worth === undefined)
     throw unprocessable('The transaction is in another currency than the goal', [
       {
         field: TRANSACTION_FIELD,
-        message: `Recorded in ${transaction.baseCurrency}; the goal is in ${goal.currency}`,
+        message: `Recorded in ${transaction.currency ?? transaction.baseCurrency}; the goal is in ${goal.currency}`,
       },
     ]);
   const amountField = request.amount === undefined ? TRANSACTION_FIELD : 'body.amount';
   const amount =
-    request.amount === undefined
-      ? transaction.baseAmountMinor
-      : minorUnitsOf(request.amount, goal.currency, 'body.amount');
+    request.amount === undefined ? worth : minorUnitsOf(request.amount, goal.currency, 'body.amount');
   if (await isLinked(manager, goal.id, transaction.id))
     throw conflict('This transaction already contributes to this goal', [
       { field: TRANSACTION_FIELD, message: 'Already linked to this goal; delete that contribution first' },
     ]);
   const available = unallocated(
-    transaction.baseAmountMinor,
-    await contributedOfTransaction(manager, transaction.id),
+    worth,
+    await contributedOfTransaction(manager, transaction.id, goal.currency),
   );
   if (amount > available) {
     const left = formatMinorUnits(available, goal.currency);

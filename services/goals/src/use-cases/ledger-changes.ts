@@ -8,7 +8,7 @@ import {
   withdrawalsOf,
 } from '../data/contribution-store';
 import { goalsInAccount, lockGoals, type GoalRecord } from '../data/goal-store';
-import type { KnownTransaction } from '../data/ledger-read-model';
+import { valueIn, type KnownTransaction } from '../data/ledger-read-model';
 import { changeGoal } from './goal-state';
 
 /**
@@ -74,20 +74,24 @@ export async function fitContributionsToTransaction(
   const contributions = await contributionsOfTransaction(manager, transactionId);
   const goalById = new Map(goals.map((goal) => [goal.id, goal]));
   const newAmount = new Map<string, bigint>();
-  const fitting: Array<{ id: string; amount: bigint }> = [];
+  const fitting: Array<{ id: string; amount: bigint; currency: string; worth: bigint }> = [];
   for (const c of contributions) {
     const goal = goalById.get(c.goalId);
     if (!goal) continue;
-    if (!transaction || transaction.baseCurrency !== goal.currency) newAmount.set(c.id, 0n);
+    const worth = transaction && valueIn(transaction, goal.currency);
+    if (worth === undefined) newAmount.set(c.id, 0n);
     else {
-      const amount = c.wholeTransaction ? transaction.baseAmountMinor : c.amountMinor;
+      const amount = c.wholeTransaction ? worth : c.amountMinor;
       newAmount.set(c.id, amount);
-      fitting.push({ id: c.id, amount });
+      fitting.push({ id: c.id, amount, currency: goal.currency, worth });
     }
   }
-  if (transaction)
-    for (const change of fitToTransaction(fitting, transaction.baseAmountMinor))
+  // Per currency of the goals it feeds, the contributions fit what the transaction is worth there.
+  for (const currency of new Set(fitting.map((f) => f.currency))) {
+    const ofCurrency = fitting.filter((f) => f.currency === currency);
+    for (const change of fitToTransaction(ofCurrency, ofCurrency[0].worth))
       newAmount.set(change.id, change.amount);
+  }
   if (transaction) await redateContributionsOf(manager, transactionId, transaction.date);
 
   for (const goal of goals) {
