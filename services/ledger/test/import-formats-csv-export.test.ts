@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { CSV_HEADER, csvRecords, encodeTags, type CsvRecord } from '../../reports/src/domain/csv';
+import { CSV_HEADER, csvRecords, encodeTags, type CsvExportRecord } from '../../reports/src/domain/csv';
 import { readCsv, type CsvMapping } from '../src/import/formats/csv';
 import { StatementError } from '../src/import/formats/statement';
 import { chunks, collect } from './import-formats-support';
@@ -9,7 +9,8 @@ import { chunks, collect } from './import-formats-support';
 const read = (data: Buffer | string, mapping: CsvMapping | null = null, chunk?: number) =>
   collect(readCsv(chunks(data, chunk), { mapping, maxRows: 10_000 }));
 
-const record = (overrides: Partial<CsvRecord> = {}): CsvRecord => ({
+// What the export writes today, base columns included (the reader ignores columns it does not know).
+const record = (overrides: Partial<CsvExportRecord> = {}): CsvExportRecord => ({
   date: '2026-04-02',
   transaction_type: 'expense',
   amount: '3.50',
@@ -21,6 +22,8 @@ const record = (overrides: Partial<CsvRecord> = {}): CsvRecord => ({
   payee: '',
   notes: '',
   tags: '',
+  base_amount: '3.50',
+  base_currency: 'EUR',
   ...overrides,
 });
 
