@@ -186,7 +186,10 @@ export class Broker extends EventEmitter {
   /**
    * Publishes many event envelopes on the confirm channel without waiting in between, and waits
    * once for all their confirms (one timer for the whole batch, not one per message): the outbox
-   * relay's batch. Resolves with each message's outcome, in order; never rejects.
+   * relay's batch. The timer measures `confirmTimeoutMs` without any confirm arriving, not since the
+   * first publish: a busy broker working through a big batch is slow, not gone, and failing what it
+   * is about to confirm would only publish it twice. Resolves with each message's outcome, in
+   * order; never rejects.
    */
   async publishBatch(
     messages: ReadonlyArray<{ routingKey: string; envelope: object; options?: Options.Publish }>,
@@ -209,6 +212,7 @@ export class Broker extends EventEmitter {
           ? { status: 'rejected', reason: error }
           : { status: 'fulfilled', value: undefined };
         if (--open === 0) finish();
+        else timer.refresh();
       };
       const failAll = (error: Error) => {
         for (let index = 0; index < messages.length; index++) settle(index, error);

@@ -239,6 +239,17 @@ export class EventConsumer {
   }
 
   private async process(batch: Delivery[]): Promise<void> {
+    try {
+      await this.processBatch(batch);
+    } finally {
+      // Whatever an unexpected error left unsettled goes back to the queue: held unacked, it would
+      // keep every later delivery of its channel out of the multiple-ack.
+      for (const channel of new Set(batch.map((delivery) => delivery.channel)))
+        this.acks.get(channel)?.settleRest(batch.map((delivery) => delivery.message));
+    }
+  }
+
+  private async processBatch(batch: Delivery[]): Promise<void> {
     const toApply: Array<{ delivery: Delivery; event: FinanceEvent; handler: EventHandler<EventType> }> = [];
     for (const delivery of batch) {
       let event: FinanceEvent;
@@ -288,7 +299,6 @@ export class EventConsumer {
       this.done(delivery);
     }
     await Promise.all(failures);
-    for (const channel of new Set(batch.map((delivery) => delivery.channel))) this.acks.get(channel)?.flush();
   }
 
   /**
@@ -533,6 +543,15 @@ class AckTracker {
     } catch {
       // Channel already gone: the broker redelivers the unacked message anyway.
     }
+  }
+
+  /** Gives back those of these deliveries not settled yet, then acks what is settled. */
+  settleRest(messages: readonly ConsumeMessage[]): void {
+    for (const message of messages) {
+      const entry = this.open.get(message.fields.deliveryTag);
+      if (entry && entry.message === message && !entry.settled) this.requeue(message);
+    }
+    this.flush();
   }
 
   /** Acks the settled deliveries at the head in one frame. */

@@ -22,8 +22,8 @@ import { readOutboxPending } from './outbox-pending';
  */
 export const OUTBOX_CLAIM_LEASE_MS = 30_000;
 
-/** Batches a relay keeps published but not yet confirmed. */
-const MAX_BATCHES_AWAITING_CONFIRMS = 8;
+/** Batches a relay keeps published but not yet confirmed (4 × 500 rows by default). */
+const MAX_BATCHES_AWAITING_CONFIRMS = 4;
 
 /** The PostgreSQL NOTIFY channel that wakes the relay right after a commit. */
 export const OUTBOX_CHANNEL = 'finance_outbox';

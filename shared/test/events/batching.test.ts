@@ -25,7 +25,8 @@ import { countOf, openTestStore, transactionCreated, type TestStore } from './fi
 
 const RETRY_DELAYS_MS = [20, 50, 100];
 
-jest.setTimeout(120_000);
+// Bursts of thousands on a shared 2-core machine: generous bounds, every wait on a condition.
+jest.setTimeout(240_000);
 
 let store: TestStore;
 let broker: Broker;
@@ -173,7 +174,10 @@ it('applies a burst of 5,000 events exactly once, hundreds per transaction, and 
     });
     await expect(effectsOf(userId)).resolves.toBe(5_000);
     await expect(inboxOf(service, events)).resolves.toBe(5_000);
-    await waitFor(async () => (await queued(service)) === 0, { description: 'every delivery acked' });
+    await waitFor(async () => (await queued(service)) === 0, {
+      timeoutMs: 60_000,
+      description: 'every delivery acked',
+    });
   } finally {
     await consumer.stop();
   }
@@ -186,6 +190,7 @@ it('rolls back a poison event alone inside its batch: it is retried and dead-let
   const events = await appendBurst(userId, 300, (n) => (n === 150 ? 'poison' : 'coffee'));
   const poison = events[150];
   await waitFor(async () => (await queued(service)) >= 300, {
+    timeoutMs: 60_000,
     description: '300 events in the queue',
   });
   let poisonCalls = 0;
@@ -237,7 +242,7 @@ it('rolls back a poison event alone inside its batch: it is retried and dead-let
           `SELECT count(*) FROM outbox WHERE type = 'ledger.account.created' AND envelope->>'userId' = $1 AND sent_at IS NOT NULL`,
           [userId],
         )) === 299,
-      { description: '299 derived events sent' },
+      { timeoutMs: 60_000, description: '299 derived events sent' },
     );
     await expect(
       countOf(
@@ -267,17 +272,24 @@ it('changes nothing when events committed but never acked are delivered again, a
     // deliveries still in the queue. `apply` commits as a delivery does, without the broker.
     const applied = await appendBurst(userId, 500);
     await waitFor(async () => (await queued(service)) >= 500, {
+      timeoutMs: 60_000,
       description: '500 events in the queue',
     });
     for (const event of applied) await expect(consumer.apply(event)).resolves.toBe(true);
     await consumer.start();
-    await waitFor(() => consumer.stats.duplicates >= 500, { description: '500 redeliveries skipped' });
+    await waitFor(() => consumer.stats.duplicates >= 500, {
+      timeoutMs: 60_000,
+      description: '500 redeliveries skipped',
+    });
     await expect(effectsOf(userId)).resolves.toBe(500);
 
     // A real one: the broker drops the consumer's connection while batches are in flight; what
     // was committed and not acked comes again on the new connection and is skipped.
     const burst = await appendBurst(userId, 3_000);
-    await waitFor(async () => (await effectsOf(userId)) > 500, { description: 'the burst under way' });
+    await waitFor(async () => (await effectsOf(userId)) > 500, {
+      timeoutMs: 60_000,
+      description: 'the burst under way',
+    });
     await closeConnectionFromServer(consumerBroker.connectionName);
     await waitFor(async () => (await effectsOf(userId)) >= 3_500, {
       timeoutMs: 60_000,
@@ -307,7 +319,7 @@ it('publishes a transaction of 1,200 events exactly once: one relay batch handed
         `SELECT count(*) FROM outbox WHERE envelope->>'userId' = $1 AND sent_at IS NULL`,
         [userId],
       )) === 0,
-    { description: 'all 1,200 sent' },
+    { timeoutMs: 60_000, description: 'all 1,200 sent' },
   );
   const received = await drainTap(tap, userId);
   expect(received).toHaveLength(1_200);
@@ -341,7 +353,7 @@ it('with two relays racing on one outbox, publishes every row of a 5,000-event t
     await waitFor(
       async () =>
         (await countOf(other.dataSource, `SELECT count(*) FROM outbox WHERE sent_at IS NULL`)) === 0,
-      { timeoutMs: 60_000, description: 'outbox drained' },
+      { timeoutMs: 120_000, description: 'outbox drained' },
     );
     // Rows are marked sent only after the broker's confirm: everything published is in the tap now.
     const received = await drainTap(tap, userId);
