@@ -13,6 +13,7 @@ import { ROOT } from './lib/system';
 import { gatewayBench } from './benches/gateway';
 import { writeBench } from './benches/write';
 import { lagBench } from './benches/lag';
+import { burstBench } from './benches/burst';
 import { paginationBench } from './benches/pagination';
 import { analyticsBench } from './benches/analytics';
 import { importBench } from './benches/import';
@@ -29,6 +30,7 @@ const BENCHES: Bench[] = [
   gatewayBench,
   writeBench,
   lagBench,
+  burstBench,
   goalsBench,
   notifierBench,
   recurringBench,

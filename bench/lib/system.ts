@@ -84,6 +84,11 @@ export interface System {
   rss(name: ServiceName): { node: number; descendants: number };
   /** CPU time (user + system) a service's Node process has used so far, in ms. */
   cpuMs(name: ServiceName): number;
+  /**
+   * Stops a service and starts it again with these variables over its own (undefined drops one),
+   * until its /readyz answers; its queue keeps what arrives meanwhile. A bench compares settings so.
+   */
+  restart(name: ServiceName, env: NodeJS.ProcessEnv): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -139,7 +144,23 @@ async function ready(url: string): Promise<boolean> {
   }
 }
 
+/** What each service was first started with, for `restart`. */
+const spawnedWith = new Map<ServiceName, NodeJS.ProcessEnv>();
+
+function stopChild(child: RunningChild): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.process.exitCode !== null || child.process.signalCode) return resolve();
+    const killer = setTimeout(() => child.process.kill('SIGKILL'), 15_000);
+    child.process.once('exit', () => {
+      clearTimeout(killer);
+      resolve();
+    });
+    child.process.kill('SIGTERM');
+  });
+}
+
 function spawnService(name: ServiceName, env: NodeJS.ProcessEnv): RunningChild {
+  if (!spawnedWith.has(name)) spawnedWith.set(name, env);
   // The built service exactly as `npm start` and the containers run it.
   const entry = path.join(ROOT, 'services', name, 'dist', 'main.js');
   // BENCH_PROFILE=ledger,gateway writes V8 CPU profiles of those services (on exit) to PROFILE_DIR.
@@ -223,21 +244,19 @@ export async function startSystem(): Promise<System> {
     cpuMs(name) {
       return readCpuMs(children[name].process.pid ?? 0);
     },
+    async restart(name, env) {
+      await stopChild(children[name]);
+      children[name] = spawnService(name, { ...spawnedWith.get(name), ...env });
+      const deadline = Date.now() + 60_000;
+      while (!(await ready(children[name].url))) {
+        if (children[name].process.exitCode !== null)
+          throw new Error(`${name} exited:\n${children[name].lastLines.join('\n')}`);
+        if (Date.now() > deadline) throw new Error(`${name} not ready 60 s after its restart`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
     async stop() {
-      await Promise.all(
-        Object.values(children).map(
-          (child) =>
-            new Promise<void>((resolve) => {
-              if (child.process.exitCode !== null || child.process.signalCode) return resolve();
-              const killer = setTimeout(() => child.process.kill('SIGKILL'), 15_000);
-              child.process.once('exit', () => {
-                clearTimeout(killer);
-                resolve();
-              });
-              child.process.kill('SIGTERM');
-            }),
-        ),
-      );
+      await Promise.all(Object.values(children).map(stopChild));
       const broker = new Broker({ url: AMQP_URL, logger: testLogger('bench-cleanup'), connectionName: run });
       await broker.start();
       for (const name of Object.values(consumerNames))

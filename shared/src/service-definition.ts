@@ -2,7 +2,7 @@ import type { RequestHandler, Router } from 'express';
 import type { DataSource, EntityManager, EntitySchema, MigrationInterface } from 'typeorm';
 import { z } from 'zod';
 import type { Broker } from './events/broker';
-import type { EventHandler } from './events/consumer';
+import { DEFAULT_EVENT_BATCH_SIZE, type EventHandler } from './events/consumer';
 import type { EventType } from './events/contracts';
 import type { ReadYourWrites } from './events/read-your-writes';
 import type { ApiRouter } from './http/api-router';
@@ -10,6 +10,7 @@ import type { AccessTokenVerifier } from './http/authenticate';
 import type { Readiness } from './http/health';
 import type { Logger } from './logger';
 import { configFields } from './config';
+import { DEFAULT_OUTBOX_BATCH_SIZE } from './events/outbox';
 import { isProxyList } from './http/forwarding';
 import { registeredService } from './registry';
 import type { UserEventHooks } from './users/user-directory';
@@ -42,8 +43,14 @@ export function serviceConfigFields(defaults: { port: number; database: string }
      * balancers (a Kubernetes Service, a proxy probing /readyz) stop sending before it closes.
      */
     SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
-    /** Events one replica handles at once. */
-    EVENTS_PREFETCH: z.coerce.number().int().min(1).max(1000).default(20),
+    /** Events applied per database transaction by the consumer (1: one transaction per event). */
+    EVENTS_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(DEFAULT_EVENT_BATCH_SIZE),
+    /** Batches one replica applies at once, each its own transaction. */
+    EVENTS_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(1),
+    /** Deliveries the broker hands one replica ahead of its acks; default twice EVENTS_BATCH_SIZE. */
+    EVENTS_PREFETCH: z.coerce.number().int().min(1).max(10_000).optional(),
+    /** Outbox rows the relay claims, publishes (one wait for their confirms) and marks sent at a time. */
+    OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_OUTBOX_BATCH_SIZE),
     /** Handler failures before an event goes to the dead-letter queue. */
     EVENTS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
     /**

@@ -91,12 +91,20 @@ export async function startService<C extends ServiceConfig, P>(
   try {
     const consumerName = options.consumerName ?? config.CONSUMER_NAME ?? name;
     const broker = new Broker({ url: config.AMQP_URL, logger, connectionName: consumerName });
-    const relay = new OutboxRelay({ dataSource, broker, logger, service: name });
+    const relay = new OutboxRelay({
+      dataSource,
+      broker,
+      logger,
+      service: name,
+      batchSize: config.OUTBOX_BATCH_SIZE,
+    });
     const consumer = new EventConsumer({
       broker,
       dataSource,
       logger,
       service: consumerName,
+      batchSize: config.EVENTS_BATCH_SIZE,
+      concurrency: config.EVENTS_CONCURRENCY,
       prefetch: config.EVENTS_PREFETCH,
       maxAttempts: config.EVENTS_MAX_ATTEMPTS,
     });

@@ -183,6 +183,63 @@ export class Broker extends EventEmitter {
     });
   }
 
+  /**
+   * Publishes many event envelopes on the confirm channel without waiting in between, and waits
+   * once for all their confirms (one timer for the whole batch, not one per message): the outbox
+   * relay's batch. The timer measures `confirmTimeoutMs` without any confirm arriving, not since the
+   * first publish: a busy broker working through a big batch is slow, not gone, and failing what it
+   * is about to confirm would only publish it twice. Resolves with each message's outcome, in
+   * order; never rejects.
+   */
+  async publishBatch(
+    messages: ReadonlyArray<{ routingKey: string; envelope: object; options?: Options.Publish }>,
+  ): Promise<PromiseSettledResult<void>[]> {
+    const session = this.session;
+    if (!session || session.lost)
+      return messages.map(() => ({ status: 'rejected', reason: new BrokerUnavailableError() }));
+    const timeoutMs = this.options.confirmTimeoutMs ?? 10_000;
+    const results: Array<PromiseSettledResult<void> | undefined> = new Array(messages.length);
+    let open = messages.length;
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        session.pending.delete(failAll);
+        resolve(results as PromiseSettledResult<void>[]);
+      };
+      const settle = (index: number, error?: Error | null) => {
+        if (results[index]) return;
+        results[index] = error
+          ? { status: 'rejected', reason: error }
+          : { status: 'fulfilled', value: undefined };
+        if (--open === 0) finish();
+        else timer.refresh();
+      };
+      const failAll = (error: Error) => {
+        for (let index = 0; index < messages.length; index++) settle(index, error);
+      };
+      const timer = setTimeout(
+        () => failAll(new Error(`no confirm from the broker within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      session.pending.add(failAll);
+      if (open === 0) return finish();
+      for (const [index, message] of messages.entries()) {
+        try {
+          session.confirm.publish(
+            EVENTS_EXCHANGE,
+            message.routingKey,
+            Buffer.from(JSON.stringify(message.envelope)),
+            { persistent: true, contentType: 'application/json', ...message.options },
+            (error) =>
+              settle(index, error ? new Error(`broker refused the message: ${String(error)}`) : null),
+          );
+        } catch (error) {
+          settle(index, error as Error);
+        }
+      }
+    });
+  }
+
   /** A short-lived channel for one-off work (operator tools, tests); closed afterwards. */
   async withChannel<T>(fn: (channel: Channel) => Promise<T>): Promise<T> {
     const session = this.session;

@@ -5,7 +5,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { runWithContext } from '../context';
 import type { Broker, ConsumerHandle } from './broker';
 import { parseEvent, type EventType, type FinanceEvent } from './contracts';
-import { recordInInbox } from './inbox';
+import { recordAllInInbox, recordInInbox } from './inbox';
 import { consumerLag, deadLetterDepth, eventsConsumed } from './metrics';
 import { DEFAULT_RETRY_DELAYS_MS, declareServiceQueues, serviceQueues, type ServiceQueues } from './topology';
 
@@ -21,8 +21,16 @@ export interface EventConsumerOptions {
   logger: Logger;
   /** The consuming service; names its queues (`<service>.events`, …) and its inbox rows. */
   service: string;
-  /** Messages handled concurrently by this replica. */
+  /** Deliveries the broker keeps handed to this replica unacknowledged (AMQP prefetch). */
   prefetch?: number;
+  /**
+   * Deliveries applied in one database transaction, default {@link DEFAULT_EVENT_BATCH_SIZE}. A
+   * batch is what has arrived when the previous one is done (no waiting to fill it): one event at
+   * a time when they trickle in, hundreds per transaction in a burst. 1 = a transaction per event.
+   */
+  batchSize?: number;
+  /** Batches this replica applies at once (each its own transaction); default 1. */
+  concurrency?: number;
   /** Handler failures before the event goes to the dead-letter queue. */
   maxAttempts?: number;
   /** Waits before the 1st, 2nd, … retry; the last one repeats. Each is a retry queue's fixed TTL. */
@@ -33,6 +41,9 @@ export interface EventConsumerOptions {
    */
   inboxRetentionMs?: number;
 }
+
+/** Deliveries per transaction unless configured (`EVENTS_BATCH_SIZE`). */
+export const DEFAULT_EVENT_BATCH_SIZE = 250;
 
 /** Header names this consumer writes on retried and dead-lettered messages. */
 export const DeliveryHeaders = {
@@ -56,11 +67,14 @@ export interface ConsumerStats {
 }
 
 /**
- * An idempotent consumer. Per message: validate (invalid → dead-letter queue at once), then in ONE
- * transaction record the event id in the inbox and run the handler; ack only after the commit.
- * A duplicate is acked and skipped. A handler error sends the message to a retry queue (back-off),
- * and after `maxAttempts` to the dead-letter queue with the error, attempts, routing key and
- * first-failure time in its headers.
+ * An idempotent consumer that applies deliveries in batches. Per delivery: validate (invalid →
+ * dead-letter queue at once); then per batch, in ONE transaction, record every event id in the
+ * inbox and run each handler in delivery order with that transaction's manager; ack only after the
+ * commit (one multiple-ack for the batch). A duplicate is acked and skipped. A handler error rolls
+ * back that event alone (the batch is run again with a savepoint per event, see
+ * {@link EventConsumer.applyBatch}) and sends it to a retry queue (back-off), and after
+ * `maxAttempts` to the dead-letter queue with the error, attempts, routing key and first-failure
+ * time in its headers, while the rest of the batch commits.
  */
 export class EventConsumer {
   readonly stats: ConsumerStats = { applied: 0, duplicates: 0, retried: 0, deadLettered: 0, ignored: 0 };
@@ -69,6 +83,13 @@ export class EventConsumer {
   readonly queues: ServiceQueues;
   private readonly handlers = new Map<EventType, EventHandler<EventType>>();
   private readonly inFlight = new Set<Promise<void>>();
+  /** Delivered, not yet taken into a batch. */
+  private readonly waiting: Delivery[] = [];
+  private readonly acks = new WeakMap<Channel, AckTracker>();
+  private batchesRunning = 0;
+  private dispatchScheduled = false;
+  private readonly batchSize: number;
+  private readonly concurrency: number;
   private readonly logger: Logger;
   private readonly retryDelaysMs: readonly number[];
   private handle?: ConsumerHandle;
@@ -78,6 +99,9 @@ export class EventConsumer {
     this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
     if (this.retryDelaysMs.length === 0) throw new Error('retryDelaysMs needs at least one delay');
     this.queues = serviceQueues(options.service, this.retryDelaysMs.length);
+    this.batchSize = options.batchSize ?? DEFAULT_EVENT_BATCH_SIZE;
+    this.concurrency = options.concurrency ?? 1;
+    if (this.batchSize < 1 || this.concurrency < 1) throw new Error('batchSize and concurrency must be ≥ 1');
     this.logger = options.logger.child({ component: 'event-consumer', consumer: options.service });
   }
 
@@ -106,8 +130,9 @@ export class EventConsumer {
     );
     this.handle = await this.options.broker.consume({
       queue: this.queues.work,
-      prefetch: this.options.prefetch ?? 20,
-      onMessage: (message, channel) => this.track(this.process(message, channel)),
+      // Twice a batch by default: the next batch arrives while this one's transaction runs.
+      prefetch: this.options.prefetch ?? 2 * this.batchSize,
+      onMessage: (message, channel) => this.receive(message, channel),
     });
     void this.pruneInbox();
     this.pruneTimer = setInterval(() => void this.pruneInbox(), 60 * 60 * 1000).unref();
@@ -146,34 +171,64 @@ export class EventConsumer {
     this.handle = undefined;
     clearInterval(this.pruneTimer);
     await handle?.cancel();
+    // Deliveries already received are applied and acked too, like the ones in progress.
+    this.dispatch();
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     await handle?.close();
   }
 
   /**
    * Applies one event as a delivery would, without the broker: in one transaction, the inbox record
-   * and its handler. False when it was a duplicate (or of a deleted user) or has no handler. Tests
-   * and tools replay events through it.
+   * and its handler. False when it was a duplicate (or of a deleted user) or has no handler; a
+   * handler error is thrown. Tests and tools replay events through it.
    */
   async apply(event: FinanceEvent): Promise<boolean> {
     const handler = this.handlers.get(event.type);
     if (!handler) return false;
-    return this.applyWith(handler, event);
+    const [outcome] = await this.applyBatch([{ event, handler }]);
+    if (outcome.status === 'failed') throw outcome.error;
+    if (outcome.status === 'applied') this.committed(event);
+    return outcome.status === 'applied';
   }
 
-  private async applyWith(handler: EventHandler<EventType>, event: FinanceEvent): Promise<boolean> {
-    const applied = await this.options.dataSource.transaction(async (manager) => {
-      if (!(await recordInInbox(manager, this.options.service, event))) return false;
-      await handler(event, manager);
-      return true;
+  private committed(event: FinanceEvent): void {
+    const lagSeconds = (Date.now() - Date.parse(event.occurredAt)) / 1000;
+    if (lagSeconds >= 0)
+      consumerLag.observe({ consumer: this.options.service, type: event.type }, lagSeconds);
+    this.events.emit('applied', event);
+  }
+
+  private receive(message: ConsumeMessage, channel: Channel): void {
+    let tracker = this.acks.get(channel);
+    if (!tracker) this.acks.set(channel, (tracker = new AckTracker(channel)));
+    tracker.delivered(message);
+    this.waiting.push({ message, channel });
+    // Deliveries of one socket read arrive in one go: gather them before taking a batch.
+    if (this.dispatchScheduled) return;
+    this.dispatchScheduled = true;
+    setImmediate(() => {
+      this.dispatchScheduled = false;
+      this.dispatch();
     });
-    if (applied) {
-      const lagSeconds = (Date.now() - Date.parse(event.occurredAt)) / 1000;
-      if (lagSeconds >= 0)
-        consumerLag.observe({ consumer: this.options.service, type: event.type }, lagSeconds);
-      this.events.emit('applied', event);
+  }
+
+  /** Starts batches of what is waiting, up to `concurrency` at once. */
+  private dispatch(): void {
+    while (this.batchesRunning < this.concurrency && this.waiting.length > 0) {
+      // One channel per batch: a multiple-ack covers only its own channel's deliveries.
+      const channel = this.waiting[0].channel;
+      let count = 0;
+      while (count < this.waiting.length && count < this.batchSize && this.waiting[count].channel === channel)
+        count++;
+      const batch = this.waiting.splice(0, count);
+      this.batchesRunning++;
+      this.track(
+        this.process(batch).finally(() => {
+          this.batchesRunning--;
+          this.dispatch();
+        }),
+      );
     }
-    return applied;
   }
 
   private track(work: Promise<void>): void {
@@ -183,50 +238,173 @@ export class EventConsumer {
     this.inFlight.add(tracked);
   }
 
-  private async process(message: ConsumeMessage, channel: Channel): Promise<void> {
-    const headers = message.properties.headers ?? {};
-    let raw: unknown;
+  private async process(batch: Delivery[]): Promise<void> {
     try {
-      raw = JSON.parse(message.content.toString('utf8'));
-    } catch (error) {
-      return this.reject(message, channel, `invalid JSON: ${(error as Error).message}`);
+      await this.processBatch(batch);
+    } finally {
+      // Whatever an unexpected error left unsettled goes back to the queue: held unacked, it would
+      // keep every later delivery of its channel out of the multiple-ack.
+      for (const channel of new Set(batch.map((delivery) => delivery.channel)))
+        this.acks.get(channel)?.settleRest(batch.map((delivery) => delivery.message));
     }
-    let event: FinanceEvent;
-    try {
-      event = parseEvent(raw);
-    } catch (error) {
-      return this.reject(message, channel, (error as Error).message);
-    }
-    const handler = this.handlers.get(event.type);
-    if (!handler) {
-      this.stats.ignored++;
-      this.count(event.type, 'ignored');
-      this.ack(message, channel);
-      return;
-    }
-    await runWithContext({ correlationId: event.correlationId, userId: event.userId }, async () => {
-      try {
-        const applied = await this.applyWith(handler, event);
-        this.count(event.type, applied ? 'applied' : 'duplicate');
-        if (applied) this.stats.applied++;
-        else {
-          this.stats.duplicates++;
-          this.logger.debug({ eventId: event.id, type: event.type }, 'duplicate event skipped');
-        }
-        this.ack(message, channel);
-      } catch (error) {
-        await this.retryOrDeadLetter(message, channel, headers, event, error);
-      }
-    });
   }
 
-  private async retryOrDeadLetter(
-    message: ConsumeMessage,
-    channel: Channel,
-    headers: MessagePropertyHeaders,
-    event: FinanceEvent,
-    error: unknown,
-  ): Promise<void> {
+  private async processBatch(batch: Delivery[]): Promise<void> {
+    const toApply: Array<{ delivery: Delivery; event: FinanceEvent; handler: EventHandler<EventType> }> = [];
+    for (const delivery of batch) {
+      let event: FinanceEvent;
+      try {
+        event = parseEvent(JSON.parse(delivery.message.content.toString('utf8')));
+      } catch (error) {
+        const reason =
+          error instanceof SyntaxError ? `invalid JSON: ${error.message}` : (error as Error).message;
+        await this.reject(delivery, reason);
+        continue;
+      }
+      const handler = this.handlers.get(event.type);
+      if (!handler) {
+        this.stats.ignored++;
+        this.count(event.type, 'ignored');
+        this.done(delivery);
+        continue;
+      }
+      toApply.push({ delivery, event, handler });
+    }
+    let outcomes: Outcome[];
+    try {
+      outcomes = await this.applyBatch(toApply);
+    } catch (error) {
+      // The transaction itself failed (the database away): every event goes the retry way.
+      outcomes = toApply.map(() => ({ status: 'failed', error }));
+    }
+    const failures: Promise<void>[] = [];
+    for (const [index, { delivery, event }] of toApply.entries()) {
+      const outcome = outcomes[index];
+      if (outcome.status === 'failed') {
+        failures.push(
+          runWithContext({ correlationId: event.correlationId, userId: event.userId }, () =>
+            this.retryOrDeadLetter(delivery, event, outcome.error),
+          ),
+        );
+        continue;
+      }
+      this.count(event.type, outcome.status === 'applied' ? 'applied' : 'duplicate');
+      if (outcome.status === 'applied') {
+        this.stats.applied++;
+        this.committed(event);
+      } else {
+        this.stats.duplicates++;
+        this.logger.debug({ eventId: event.id, type: event.type }, 'duplicate event skipped');
+      }
+      this.done(delivery);
+    }
+    await Promise.all(failures);
+  }
+
+  /**
+   * Applies events in one transaction, in order: inbox records and handlers with one manager.
+   * Savepoints cost two round trips per event, so the batch first runs without them. When a handler
+   * throws, the batch is rolled back whole and run again with a savepoint around each event's inbox
+   * record and handler, without the event that failed (its handler is not called twice for one
+   * delivery): only the failing ones are left out, the others commit. A batch that lost a deadlock
+   * to another is run again whole. A batch of one needs no second run: its failure is the event's.
+   */
+  private async applyBatch(
+    items: ReadonlyArray<{ event: FinanceEvent; handler: EventHandler<EventType> }>,
+  ): Promise<Outcome[]> {
+    if (items.length === 0) return [];
+    let failed: { index: number; error: unknown } | undefined;
+    try {
+      return await this.options.dataSource.transaction((manager) => this.applyAll(manager, items));
+    } catch (error) {
+      const failure = error instanceof HandlerFailure ? error : undefined;
+      if (items.length === 1) return [{ status: 'failed', error: failure?.cause ?? error }];
+      if (failure && !isTransientConflict(failure.cause))
+        failed = { index: failure.index, error: failure.cause };
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.options.dataSource.transaction((manager) => this.applyEach(manager, items, failed));
+      } catch (error) {
+        // Two batches that lock the same rows in other orders: PostgreSQL picks one to fail; again.
+        if (attempt >= 3 || !isTransientConflict(error)) throw error;
+      }
+    }
+  }
+
+  /** Inbox records for each run of events in one statement, then the handlers; any error aborts all. */
+  private async applyAll(
+    manager: EntityManager,
+    items: ReadonlyArray<{ event: FinanceEvent; handler: EventHandler<EventType> }>,
+  ): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    const seen = new Set<string>();
+    for (let start = 0; start < items.length;) {
+      // auth.user.* events are recorded alone: a deletion must be seen by the events after it.
+      let end = start + 1;
+      if (!isUserEvent(items[start].event))
+        while (end < items.length && !isUserEvent(items[end].event)) end++;
+      const run = items.slice(start, end);
+      const fresh = await recordAllInInbox(
+        manager,
+        this.options.service,
+        run.map(({ event }) => event),
+      );
+      for (const { event, handler } of run) {
+        if (!fresh.has(event.id) || seen.has(event.id)) {
+          outcomes.push({ status: 'duplicate' });
+          continue;
+        }
+        seen.add(event.id);
+        try {
+          await runWithContext({ correlationId: event.correlationId, userId: event.userId }, () =>
+            handler(event, manager),
+          );
+        } catch (error) {
+          throw new HandlerFailure(outcomes.length, error);
+        }
+        outcomes.push({ status: 'applied' });
+      }
+      start = end;
+    }
+    return outcomes;
+  }
+
+  /** Each event's inbox record and handler in a savepoint of its own; a failing one is rolled back alone. */
+  private async applyEach(
+    manager: EntityManager,
+    items: ReadonlyArray<{ event: FinanceEvent; handler: EventHandler<EventType> }>,
+    failed?: { index: number; error: unknown },
+  ): Promise<Outcome[]> {
+    // TypeORM's nested transaction is a savepoint, and tells the outbox's commit hook when one is
+    // rolled back (events a handler published there must not be handed to the relay).
+    const runner = manager.queryRunner!;
+    const outcomes: Outcome[] = [];
+    for (const [index, { event, handler }] of items.entries()) {
+      if (index === failed?.index) {
+        outcomes.push({ status: 'failed', error: failed.error });
+        continue;
+      }
+      await runner.startTransaction();
+      try {
+        const fresh = await recordInInbox(manager, this.options.service, event);
+        if (fresh)
+          await runWithContext({ correlationId: event.correlationId, userId: event.userId }, () =>
+            handler(event, manager),
+          );
+        await runner.commitTransaction();
+        outcomes.push({ status: fresh ? 'applied' : 'duplicate' });
+      } catch (error) {
+        await runner.rollbackTransaction();
+        outcomes.push({ status: 'failed', error });
+      }
+    }
+    return outcomes;
+  }
+
+  private async retryOrDeadLetter(delivery: Delivery, event: FinanceEvent, error: unknown): Promise<void> {
+    const { message } = delivery;
+    const headers: MessagePropertyHeaders = message.properties.headers ?? {};
     const attempts = Number(headers[DeliveryHeaders.attempts] ?? 0) + 1;
     const errorText = truncate(error instanceof Error ? error.message : String(error));
     const failureHeaders = {
@@ -264,20 +442,17 @@ export class EventConsumer {
           'event handler failed; will retry',
         );
       }
-      this.ack(message, channel);
+      this.done(delivery);
     } catch (sendError) {
       // Could not park it: give it back to the queue; it is redelivered (with the same attempt count).
       this.logger.warn({ err: sendError, eventId: event.id }, 'could not send event to retry; requeueing');
-      try {
-        channel.nack(message, false, true);
-      } catch {
-        // Channel already gone: the broker redelivers the unacked message anyway.
-      }
+      this.requeue(delivery);
     }
   }
 
   /** A message that can never succeed (bad JSON, broken contract): straight to the dead-letter queue. */
-  private async reject(message: ConsumeMessage, channel: Channel, reason: string): Promise<void> {
+  private async reject(delivery: Delivery, reason: string): Promise<void> {
+    const { message } = delivery;
     this.logger.error({ reason, routingKey: message.fields.routingKey }, 'invalid event; dead-lettered');
     try {
       await this.options.broker.sendToQueue(this.queues.deadLetter, message.content, {
@@ -291,14 +466,10 @@ export class EventConsumer {
       });
       this.stats.deadLettered++;
       this.count(originalRoutingKey(message), 'invalid');
-      this.ack(message, channel);
+      this.done(delivery);
     } catch (error) {
       this.logger.warn({ err: error }, 'could not dead-letter invalid message; requeueing');
-      try {
-        channel.nack(message, false, true);
-      } catch {
-        // Channel already gone: redelivered anyway.
-      }
+      this.requeue(delivery);
     }
   }
 
@@ -306,12 +477,96 @@ export class EventConsumer {
     eventsConsumed.inc({ consumer: this.options.service, type, outcome });
   }
 
-  private ack(message: ConsumeMessage, channel: Channel): void {
+  /** Settled: acked with the batch's multiple-ack once every earlier delivery of its channel is too. */
+  private done(delivery: Delivery): void {
+    this.acks.get(delivery.channel)?.settled(delivery.message);
+  }
+
+  private requeue(delivery: Delivery): void {
+    this.acks.get(delivery.channel)?.requeue(delivery.message);
+  }
+}
+
+interface Delivery {
+  message: ConsumeMessage;
+  channel: Channel;
+}
+
+/** A handler's error, with the event's place in its batch. */
+class HandlerFailure extends Error {
+  constructor(
+    readonly index: number,
+    override readonly cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
+type Outcome = { status: 'applied' } | { status: 'duplicate' } | { status: 'failed'; error: unknown };
+
+function isUserEvent(event: FinanceEvent): boolean {
+  return event.type.startsWith('auth.user.');
+}
+
+/** deadlock_detected, serialization_failure: the transaction lost a race, not a rule. */
+function isTransientConflict(error: unknown): boolean {
+  const code =
+    (error as { code?: unknown; driverError?: { code?: unknown } })?.code ??
+    (error as { driverError?: { code?: unknown } })?.driverError?.code;
+  return code === '40P01' || code === '40001';
+}
+
+/**
+ * A channel's unacknowledged deliveries in delivery order. Settled ones are acked by one
+ * `ack(…, allUpTo)` as soon as every delivery before them is settled too, so a multiple-ack never
+ * covers one still in progress (another batch, a retry being sent) or one given back.
+ */
+class AckTracker {
+  /** delivery tag → settled, in delivery order (a Map keeps insertion order). */
+  private readonly open = new Map<number, { message: ConsumeMessage; settled: boolean }>();
+
+  constructor(private readonly channel: Channel) {}
+
+  delivered(message: ConsumeMessage): void {
+    this.open.set(message.fields.deliveryTag, { message, settled: false });
+  }
+
+  settled(message: ConsumeMessage): void {
+    const entry = this.open.get(message.fields.deliveryTag);
+    if (entry) entry.settled = true;
+  }
+
+  requeue(message: ConsumeMessage): void {
+    this.open.delete(message.fields.deliveryTag);
     try {
-      channel.ack(message);
-    } catch (error) {
-      // The channel died after the commit: the message comes again and the inbox skips it.
-      this.logger.warn({ err: error }, 'ack failed; the redelivery will be skipped as a duplicate');
+      this.channel.nack(message, false, true);
+    } catch {
+      // Channel already gone: the broker redelivers the unacked message anyway.
+    }
+  }
+
+  /** Gives back those of these deliveries not settled yet, then acks what is settled. */
+  settleRest(messages: readonly ConsumeMessage[]): void {
+    for (const message of messages) {
+      const entry = this.open.get(message.fields.deliveryTag);
+      if (entry && entry.message === message && !entry.settled) this.requeue(message);
+    }
+    this.flush();
+  }
+
+  /** Acks the settled deliveries at the head in one frame. */
+  flush(): void {
+    let last: ConsumeMessage | undefined;
+    for (const [tag, entry] of this.open) {
+      if (!entry.settled) break;
+      this.open.delete(tag);
+      last = entry.message;
+    }
+    if (!last) return;
+    try {
+      this.channel.ack(last, true);
+    } catch {
+      // The channel died after the commit: the messages come again and the inbox skips them.
     }
   }
 }

@@ -89,6 +89,47 @@ export async function recordInInbox(
   return inserted.length === 1;
 }
 
+/**
+ * {@link recordInInbox} for a run of events in one statement: the ids of those to apply. Same
+ * rules per event: a duplicate (already recorded, or twice in the run) or an event of a deleted
+ * user is left out, and every user's directory row is held FOR SHARE until the transaction ends.
+ * Not for `auth.user.*` events (their handlers take the row exclusively, and a deletion must be
+ * seen by the events after it): the consumer records those one by one, between runs.
+ */
+export async function recordAllInInbox(
+  manager: EntityManager,
+  consumer: string,
+  events: readonly FinanceEvent[],
+): Promise<Set<string>> {
+  if (events.length === 1)
+    return new Set((await recordInInbox(manager, consumer, events[0])) ? [events[0].id] : []);
+  if (events.some((event) => event.type.startsWith('auth.user.')))
+    throw new Error('recordAllInInbox takes no auth.user.* events; record those with recordInInbox');
+  // Inserted in event id order: two transactions recording overlapping runs (a duplicate publish
+  // on two replicas) wait on each other's rows in one order, never in a cycle.
+  const inserted: Array<{ event_id: string }> = await manager.query(
+    `WITH incoming AS (
+       SELECT * FROM unnest($2::uuid[], $3::text[], $4::uuid[]) AS t(event_id, type, user_id)
+     ), holder AS MATERIALIZED (
+       SELECT user_id, deleted_at IS NOT NULL AS deleted FROM user_directory
+        WHERE user_id IN (SELECT user_id FROM incoming) ORDER BY user_id FOR SHARE
+     )
+     INSERT INTO inbox (consumer, event_id, type)
+     SELECT DISTINCT ON (i.event_id) $1, i.event_id, i.type FROM incoming i
+      WHERE NOT EXISTS (SELECT 1 FROM deleted_users d WHERE d.user_id = i.user_id)
+        AND NOT EXISTS (SELECT 1 FROM holder h WHERE h.user_id = i.user_id AND h.deleted)
+      ORDER BY i.event_id
+     ON CONFLICT DO NOTHING RETURNING event_id`,
+    [
+      consumer,
+      events.map((event) => event.id),
+      events.map((event) => event.type),
+      events.map((event) => event.userId),
+    ],
+  );
+  return new Set(inserted.map((row) => row.event_id));
+}
+
 /** `ledger.transaction.created` → `ledger.transaction`: the aggregate an event type belongs to. */
 export function aggregateTypeOf(eventType: string): string {
   return eventType.slice(0, eventType.lastIndexOf('.'));

@@ -22,8 +22,8 @@ import { readOutboxPending } from './outbox-pending';
  */
 export const OUTBOX_CLAIM_LEASE_MS = 30_000;
 
-/** Batches a relay keeps published but not yet confirmed. */
-const MAX_BATCHES_AWAITING_CONFIRMS = 8;
+/** Batches a relay keeps published but not yet confirmed (4 × 500 rows by default). */
+const MAX_BATCHES_AWAITING_CONFIRMS = 4;
 
 /** The PostgreSQL NOTIFY channel that wakes the relay right after a commit. */
 export const OUTBOX_CHANNEL = 'finance_outbox';
@@ -60,6 +60,12 @@ export class CreateOutbox1700000000100 implements MigrationInterface {
 /** Spread into a publishing service's migrations. */
 export const outboxMigrations = [CreateOutbox1700000000100];
 
+/** Rows a relay claims, publishes and marks per round trip, unless configured (`OUTBOX_BATCH_SIZE`). */
+export const DEFAULT_OUTBOX_BATCH_SIZE = 500;
+
+/** Envelopes per INSERT of {@link publishEvents}: one statement and one JSON parameter each. */
+const ROWS_PER_INSERT = 1_000;
+
 /**
  * Writes an event into the outbox inside the caller's transaction, so it is published if and
  * only if the business change commits. Fills in id, version, occurredAt and correlationId (the
@@ -70,48 +76,82 @@ export async function publishEvent<T extends EventType>(
   manager: EntityManager,
   event: NewEvent<T>,
 ): Promise<FinanceEvent<T>> {
-  if (!manager.queryRunner?.isTransactionActive)
-    throw new Error('publishEvent must run inside a transaction (dataSource.transaction(manager => ...))');
-  const id = newId();
-  const context = currentContext();
-  const envelope = parseEvent({
-    id,
-    type: event.type,
-    version: 1,
-    occurredAt: event.occurredAt ?? new Date().toISOString(),
-    userId: event.userId,
-    correlationId: event.correlationId ?? context.correlationId ?? context.requestId ?? id,
-    aggregateId: event.aggregateId,
-    aggregateVersion: event.aggregateVersion,
-    payload: event.payload,
-  }) as FinanceEvent<T>;
-  const relay = localRelays.get(manager.connection);
-  if (relay) {
-    // A relay runs in this process: the row is written already leased to it, and handed to it the
-    // moment the transaction commits (OutboxCommitHook), with no NOTIFY and no claim in between. If
-    // the process dies first, the lease runs out and any relay publishes it (docs/events.md).
-    const [row]: Array<{ position: string }> = await manager.query(
-      `INSERT INTO outbox (event_id, type, envelope, next_attempt_at)
-       VALUES ($1, $2, $3, clock_timestamp() + ($4::bigint * interval '1 millisecond')) RETURNING position`,
-      [envelope.id, envelope.type, JSON.stringify(envelope), OUTBOX_CLAIM_LEASE_MS],
-    );
-    awaitingCommit(manager.queryRunner).rows.push({
-      position: String(row.position),
-      event_id: envelope.id,
-      type: envelope.type,
-      envelope: envelope as unknown as Record<string, unknown>,
-      attempts: 0,
-    });
-    return envelope;
-  }
-  // One round trip for the row and the relay's wake-up (bench/: a write path is a chain of round
-  // trips). The NOTIFY is delivered at commit (dropped on rollback); several in one transaction collapse.
-  await manager.query(
-    `WITH stored AS (INSERT INTO outbox (event_id, type, envelope) VALUES ($1, $2, $3) RETURNING 1)
-     SELECT pg_notify($4, '') FROM stored`,
-    [envelope.id, envelope.type, JSON.stringify(envelope), OUTBOX_CHANNEL],
-  );
+  const [envelope] = await publishEvents(manager, [event]);
   return envelope;
+}
+
+/**
+ * {@link publishEvent} for many events of one transaction (an import): the same envelopes and
+ * guarantees, written {@link ROWS_PER_INSERT} to a statement instead of one statement each.
+ * Every event is checked against its contract before any is written.
+ */
+export async function publishEvents<T extends EventType>(
+  manager: EntityManager,
+  events: ReadonlyArray<NewEvent<T>>,
+): Promise<FinanceEvent<T>[]> {
+  const queryRunner = manager.queryRunner;
+  if (!queryRunner?.isTransactionActive)
+    throw new Error('publishEvent must run inside a transaction (dataSource.transaction(manager => ...))');
+  const context = currentContext();
+  const envelopes = events.map((event) => {
+    const id = newId();
+    return parseEvent({
+      id,
+      type: event.type,
+      version: 1,
+      occurredAt: event.occurredAt ?? new Date().toISOString(),
+      userId: event.userId,
+      correlationId: event.correlationId ?? context.correlationId ?? context.requestId ?? id,
+      aggregateId: event.aggregateId,
+      aggregateVersion: event.aggregateVersion,
+      payload: event.payload,
+    }) as FinanceEvent<T>;
+  });
+  const relay = localRelays.get(manager.connection);
+  // A relay runs in this process: up to one relay batch of a transaction's rows is written already
+  // leased to it, and handed to it the moment the transaction commits (OutboxCommitHook), with no
+  // NOTIFY and no claim in between. If the process dies first, the lease runs out and any relay
+  // publishes them (docs/events.md). Rows past that batch (an import) are claimed after the commit
+  // in batches like any other: no transaction's worth of envelopes waits in memory.
+  const awaiting = relay ? awaitingCommit(queryRunner) : undefined;
+  const leased = awaiting ? Math.max(0, relay!.batchSize - awaiting.rows.length) : 0;
+  for (let start = 0; start < envelopes.length; start += ROWS_PER_INSERT) {
+    const chunk = envelopes.slice(start, start + ROWS_PER_INSERT);
+    const handOver = awaiting ? chunk.slice(0, Math.max(0, leased - start)) : [];
+    const claimed = chunk.slice(handOver.length);
+    if (handOver.length > 0) {
+      const rows: Array<{ position: string; event_id: string }> = await manager.query(
+        `INSERT INTO outbox (event_id, type, envelope, next_attempt_at)
+         SELECT (e->>'id')::uuid, e->>'type', e, clock_timestamp() + ($2::bigint * interval '1 millisecond')
+           FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY n
+         RETURNING position, event_id`,
+        [JSON.stringify(handOver), OUTBOX_CLAIM_LEASE_MS],
+      );
+      const positions = new Map(rows.map((row) => [row.event_id, String(row.position)]));
+      for (const envelope of handOver)
+        awaiting!.rows.push({
+          position: positions.get(envelope.id)!,
+          event_id: envelope.id,
+          type: envelope.type,
+          envelope: envelope as unknown as Record<string, unknown>,
+          attempts: 0,
+        });
+    }
+    if (claimed.length > 0)
+      // One round trip for the rows and the relay's wake-up (bench/: a write path is a chain of
+      // round trips). The NOTIFY is delivered at commit (dropped on rollback); several in one
+      // transaction collapse.
+      await manager.query(
+        `WITH stored AS (
+           INSERT INTO outbox (event_id, type, envelope)
+           SELECT (e->>'id')::uuid, e->>'type', e
+             FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY n
+           RETURNING 1)
+         SELECT pg_notify($2, '') FROM (SELECT 1 FROM stored LIMIT 1) AS any_stored`,
+        [JSON.stringify(claimed), OUTBOX_CHANNEL],
+      );
+  }
+  return envelopes;
 }
 
 /**
@@ -178,7 +218,7 @@ export interface OutboxRelayOptions {
   service?: string;
   broker: Broker;
   logger: Logger;
-  /** Rows claimed per round trip. */
+  /** Rows claimed, published and marked sent per round trip; default {@link DEFAULT_OUTBOX_BATCH_SIZE}. */
   batchSize?: number;
   /** Safety-net poll, for a missed NOTIFY or a row whose retry time came. */
   pollIntervalMs?: number;
@@ -209,6 +249,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export class OutboxRelay {
   /** Events this relay had confirmed by the broker (tests and metrics). */
   publishedCount = 0;
+  readonly batchSize: number;
   private readonly logger: Logger;
   private stopping = true;
   private running?: Promise<void>;
@@ -224,6 +265,7 @@ export class OutboxRelay {
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.logger = options.logger.child({ component: 'outbox-relay' });
+    this.batchSize = options.batchSize ?? DEFAULT_OUTBOX_BATCH_SIZE;
   }
 
   async start(): Promise<void> {
@@ -336,7 +378,7 @@ export class OutboxRelay {
     do {
       this.again = false;
       try {
-        const batchSize = this.options.batchSize ?? 100;
+        const batchSize = this.batchSize;
         for (;;) {
           if (this.stopping || !this.options.broker.isConnected) break;
           // Bounded: a broker slow to confirm holds at most this many batches in memory.
@@ -374,14 +416,18 @@ export class OutboxRelay {
   }
 
   /**
-   * Publishes the rows now, in order on the one confirm channel, and marks them once the broker
-   * has confirmed, in the background: the next batch is claimed and published meanwhile instead of
-   * waiting for this one's confirms (order across batches holds: same channel, published in turn).
+   * Publishes the rows now, in order on the one confirm channel with one wait for all their
+   * confirms, and marks them in the background: the next batch is claimed and published meanwhile
+   * instead of waiting for this one's confirms (order across batches holds: same channel,
+   * published in turn).
    */
   private settle(rows: OutboxRow[]): void {
-    const { broker } = this.options;
-    const published = rows.map((row) =>
-      broker.publish(row.type, row.envelope, { messageId: row.event_id, type: row.type }),
+    const published = this.options.broker.publishBatch(
+      rows.map((row) => ({
+        routingKey: row.type,
+        envelope: row.envelope,
+        options: { messageId: row.event_id, type: row.type },
+      })),
     );
     const settling: Promise<void> = this.record(rows, published)
       .catch((error) => {
@@ -392,8 +438,8 @@ export class OutboxRelay {
     this.settling.add(settling);
   }
 
-  private async record(rows: OutboxRow[], published: Promise<void>[]): Promise<void> {
-    const results = await Promise.allSettled(published);
+  private async record(rows: OutboxRow[], published: Promise<PromiseSettledResult<void>[]>): Promise<void> {
+    const results = await published;
     const sent: string[] = [];
     const brokerGone: string[] = [];
     for (const [index, result] of results.entries()) {
