@@ -37,11 +37,7 @@ export function serviceConfigFields(defaults: { port: number; database: string }
     JWT_ISSUER: configFields.jwtIssuer,
     JWT_AUDIENCE: configFields.jwtAudience,
     SHUTDOWN_TIMEOUT_MS: configFields.shutdownTimeoutMs,
-    /**
-     * On SIGTERM, how long readiness is red while the listener still accepts requests, so load
-     * balancers (a Kubernetes Service, a proxy probing /readyz) stop sending before it closes.
-     */
-    SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+    SHUTDOWN_DRAIN_DELAY_MS: configFields.shutdownDrainDelayMs,
     /** Events one replica handles at once. */
     EVENTS_PREFETCH: z.coerce.number().int().min(1).max(1000).default(20),
     /** Handler failures before an event goes to the dead-letter queue. */
