@@ -3,6 +3,8 @@
 // every PROBE_MS and sends requests only to ready ones; a request whose connection could not even
 // be opened (nothing was sent) goes to the next backend. Nothing else is retried: a request that
 // reached a backend and failed is the client's failure, which is what the graceful test counts.
+// Two of them in a fault run: one in front of the two ledgers (the gateway's upstream), one in
+// front of the two gateways (the ingress the load talks to).
 'use strict';
 const http = require('http');
 
@@ -11,7 +13,9 @@ const PROBE_MS = 200;
 const FAILURE_THRESHOLD = 2;
 
 class RoundRobinProxy {
-  constructor(port, backends) {
+  /** `name` is what its 502s say ("ledger", "gateway"). */
+  constructor(name, port, backends) {
+    this.name = name;
     this.port = port;
     this.backends = backends.map((url) => ({ url: new URL(url), ready: false, failures: 0 }));
     this.next = 0;
@@ -31,6 +35,11 @@ class RoundRobinProxy {
     this.agent.destroy();
     this.server.closeAllConnections();
     await new Promise((resolve) => this.server.close(resolve));
+  }
+
+  /** Whether requests go to the backend on `port` now (it is back in rotation). */
+  routesTo(port) {
+    return this.backends.some((b) => Number(b.url.port) === port && b.ready);
   }
 
   probeAll() {
@@ -71,7 +80,7 @@ class RoundRobinProxy {
     if (!backend) {
       this.stats.noBackend += 1;
       res.writeHead(502, { 'content-type': 'application/problem+json' });
-      res.end(JSON.stringify({ title: 'no ledger backend answered', status: 502 }));
+      res.end(JSON.stringify({ title: `no ${this.name} backend answered`, status: 502 }));
       return;
     }
     tried.add(backend);
@@ -108,7 +117,10 @@ class RoundRobinProxy {
       if (!res.headersSent) {
         res.writeHead(502, { 'content-type': 'application/problem+json' });
         res.end(
-          JSON.stringify({ title: `ledger backend failed: ${error.code ?? error.message}`, status: 502 }),
+          JSON.stringify({
+            title: `${this.name} backend failed: ${error.code ?? error.message}`,
+            status: 502,
+          }),
         );
       } else {
         res.destroy(error);

@@ -2,7 +2,8 @@
 // Supervisor and environment, scripts/start.js), on the fault run's own PostgreSQL and RabbitMQ,
 // on ports of their own (47xx) so a developer's `npm start` or a bench can run beside it. Two
 // ledger instances sit behind a round-robin proxy (faults/lib/proxy.js), as replicas behind a
-// Service would. The supervisor restarts a service that dies, as in `npm start`.
+// Service would, and so do two gateway instances (the load talks to their proxy, an ingress).
+// The supervisor restarts a service that dies, as in `npm start`.
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -27,19 +28,25 @@ function createSystem(infra, options = {}) {
   const ports = Object.fromEntries(registry.map((s) => [s.name, portFor(s.port)]));
   const ledgerB = { ...ledgerEntry, name: 'ledger-b', folder: 'ledger', urlVariable: 'LEDGER_B_URL' };
   const proxyPort = portFor(ledgerEntry.port) + 20;
+  const gatewayB = { ...edge, name: 'gateway-b', folder: edge.name };
+  const gatewayProxyPort = ports[edge.name] + 5;
+  const metricsPorts = [portFor(edge.metricsPort ?? 9464), portFor(edge.metricsPort ?? 9464) + 10];
 
   const services = [];
   for (const entry of registry) {
     const service = { ...entry, port: ports[entry.name], env: {} };
     // Readiness red for a second before the listener closes: the proxy's probe (every 200 ms)
-    // takes the instance out first. k8s sets the same (common-config) for its Service endpoints.
-    if (entry.database) service.env.SHUTDOWN_DRAIN_DELAY_MS = process.env.FAULTS_DRAIN_DELAY_MS ?? '1000';
+    // takes the instance out first. In k8s the preStop sleep plays that part.
+    service.env.SHUTDOWN_DRAIN_DELAY_MS = process.env.FAULTS_DRAIN_DELAY_MS ?? '1000';
     // Cheap hashing and tokens that outlive the longest run: the load logs in once per user.
+    // The recurring scheduler every 2 s (not 5 min): its rounds, one replica at a time, run while
+    // instances come and go, and the rolling restart checks each occurrence is booked once.
+    if (entry.name === 'ledger') service.env.RECURRING_SCHEDULE = '*/2 * * * * *';
     if (entry.name === 'auth')
       Object.assign(service.env, { BCRYPT_ROUNDS: '4', ACCESS_TOKEN_TTL_SECONDS: '86400' });
     if (entry.role === 'edge') {
       Object.assign(service.env, {
-        METRICS_PORT: String(portFor(edge.metricsPort ?? 9464)),
+        METRICS_PORT: String(metricsPorts[0]),
         RATE_LIMIT_PER_MINUTE: '1000000',
         AUTH_RATE_LIMIT_PER_MINUTE: '100000',
         MAX_CONNECTIONS_PER_CLIENT: '100000',
@@ -51,6 +58,13 @@ function createSystem(infra, options = {}) {
     services.push(service);
     if (entry.name === 'ledger')
       services.push({ ...ledgerB, port: ports.ledger + 10, env: { ...service.env } });
+    if (entry.role === 'edge') {
+      services.push({
+        ...gatewayB,
+        port: ports[edge.name] + 10,
+        env: { ...service.env, METRICS_PORT: String(metricsPorts[1]) },
+      });
+    }
   }
 
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'faults-logs-'));
@@ -83,9 +97,13 @@ function createSystem(infra, options = {}) {
   }
 
   const supervisor = new QuietSupervisor(services);
-  const proxy = new RoundRobinProxy(proxyPort, [
+  const proxy = new RoundRobinProxy('ledger', proxyPort, [
     `http://127.0.0.1:${ports.ledger}`,
     `http://127.0.0.1:${ports.ledger + 10}`,
+  ]);
+  const gatewayProxy = new RoundRobinProxy('gateway', gatewayProxyPort, [
+    `http://127.0.0.1:${ports[edge.name]}`,
+    `http://127.0.0.1:${ports[edge.name] + 10}`,
   ]);
 
   const byName = (name) => {
@@ -98,10 +116,14 @@ function createSystem(infra, options = {}) {
     services,
     supervisor,
     proxy,
+    gatewayProxy,
     logDir,
-    gateway: `http://127.0.0.1:${ports[edge.name]}`,
-    gatewayMetrics: `http://127.0.0.1:${portFor(edge.metricsPort ?? 9464)}`,
+    /** Where clients go: the proxy in front of both gateways. */
+    gateway: `http://127.0.0.1:${gatewayProxyPort}`,
+    /** The metrics base URL of each gateway instance. */
+    gatewayMetrics: metricsPorts.map((port) => `http://127.0.0.1:${port}`),
     url: (name) => `http://127.0.0.1:${byName(name).port}`,
+    port: (name) => byName(name).port,
     databaseUrl(name) {
       const url = new URL(infra.postgres.url);
       url.pathname = `/${byName(name).database}`;
@@ -112,6 +134,7 @@ function createSystem(infra, options = {}) {
     async start() {
       start.build(registry);
       await proxy.start();
+      await gatewayProxy.start();
       for (const service of services) supervisor.start(service);
       await this.waitAllReady();
     },
@@ -165,6 +188,7 @@ function createSystem(infra, options = {}) {
       await Promise.all(exits);
       clearTimeout(killer);
       await proxy.stop();
+      await gatewayProxy.stop();
       await new Promise((resolve) => logFile.end(resolve));
     },
   };
