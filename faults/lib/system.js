@@ -51,6 +51,9 @@ function createSystem(infra, options = {}) {
         AUTH_RATE_LIMIT_PER_MINUTE: '100000',
         MAX_CONNECTIONS_PER_CLIENT: '100000',
         UPSTREAM_TIMEOUT_MS: String(options.upstreamTimeoutMs ?? 5000),
+        // Its /readyz probes every service; a service slow to answer (a loaded machine) is reported
+        // within 1 s, never holding the gateway's own answer past its probes' 2 s timeout.
+        PROBE_TIMEOUT_MS: '1000',
         // The ledger's two instances, through the round-robin proxy.
         LEDGER_URL: `http://127.0.0.1:${proxyPort}`,
       });
