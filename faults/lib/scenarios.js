@@ -39,6 +39,17 @@ function newResult(name) {
   return { name, failures: [], figures: {}, report: '' };
 }
 
+/** `work(client)` on a connection of its own to a service's database. */
+async function withDatabase(context, service, work) {
+  const client = new Client({ connectionString: context.system.databaseUrl(service) });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
 // ---------------------------------------------------------------- broker restart
 
 async function brokerRestart(context) {
@@ -324,9 +335,7 @@ const BOOKKEEPING_TABLES = ['outbox', 'inbox', 'deleted_users', 'session_revocat
 
 /** Rows in every table of a service's database that belong to the user, bookkeeping apart. */
 async function rowsOfUser(context, service, userId) {
-  const client = new Client({ connectionString: context.system.databaseUrl(service.name) });
-  await client.connect();
-  try {
+  return withDatabase(context, service.name, async (client) => {
     const { rows: tables } = await client.query(
       `SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'user_id'
        AND NOT (table_name = ANY($1))`,
@@ -352,9 +361,7 @@ async function rowsOfUser(context, service, userId) {
       if (rows[0].n) counts.users = rows[0].n;
     }
     return counts;
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 async function userDeletion(context) {
@@ -429,16 +436,6 @@ async function tapEvents(url) {
     { noAck: true },
   );
   return { seen, close: () => connection.close() };
-}
-
-async function withDatabase(context, service, work) {
-  const client = new Client({ connectionString: context.system.databaseUrl(service) });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 /**
