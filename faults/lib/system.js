@@ -153,7 +153,7 @@ function createSystem(infra, options = {}) {
       throw new Error(`${name} not ready within ${timeoutMs / 1000} s; logs in ${logDir}`);
     },
 
-    async waitAllReady(timeoutMs = 90_000) {
+    async waitAllReady(timeoutMs = 180_000) {
       await Promise.all(services.map((s) => this.waitReady(s.name, timeoutMs)));
     },
 
