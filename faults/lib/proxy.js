@@ -13,9 +13,13 @@ const PROBE_MS = 200;
 const FAILURE_THRESHOLD = 2;
 
 class RoundRobinProxy {
-  /** `name` is what its 502s say ("ledger", "gateway"). */
-  constructor(name, port, backends) {
+  /**
+   * `name` is what its 502s say ("ledger", "gateway"); `probeTimeoutMs` how long a /readyz may
+   * take (the gateway's waits for its own probes of every service).
+   */
+  constructor(name, port, backends, { probeTimeoutMs = 2000 } = {}) {
     this.name = name;
+    this.probeTimeoutMs = probeTimeoutMs;
     this.port = port;
     this.backends = backends.map((url) => ({ url: new URL(url), ready: false, failures: 0 }));
     this.next = 0;
@@ -50,7 +54,13 @@ class RoundRobinProxy {
         else if (backend.failures >= FAILURE_THRESHOLD) backend.ready = false;
       };
       const request = http.get(
-        { host: backend.url.hostname, port: backend.url.port, path: '/readyz', timeout: 2000, agent: false },
+        {
+          host: backend.url.hostname,
+          port: backend.url.port,
+          path: '/readyz',
+          timeout: this.probeTimeoutMs,
+          agent: false,
+        },
         (response) => {
           response.resume();
           outcome(response.statusCode === 200);

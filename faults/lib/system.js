@@ -120,10 +120,12 @@ function createSystem(infra, options = {}) {
     `http://127.0.0.1:${ports.ledger}`,
     `http://127.0.0.1:${ports.ledger + 10}`,
   ]);
-  const gatewayProxy = new RoundRobinProxy('gateway', gatewayProxyPort, [
-    `http://127.0.0.1:${ports[edge.name]}`,
-    `http://127.0.0.1:${ports[edge.name] + 10}`,
-  ]);
+  const gatewayProxy = new RoundRobinProxy(
+    'gateway',
+    gatewayProxyPort,
+    [`http://127.0.0.1:${ports[edge.name]}`, `http://127.0.0.1:${ports[edge.name] + 10}`],
+    { probeTimeoutMs: 5000 },
+  );
 
   const byName = (name) => {
     const service = services.find((s) => s.name === name);
