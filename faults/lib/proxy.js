@@ -21,7 +21,7 @@ class RoundRobinProxy {
     this.name = name;
     this.probeTimeoutMs = probeTimeoutMs;
     this.port = port;
-    this.backends = backends.map((url) => ({ url: new URL(url), ready: false, failures: 0 }));
+    this.backends = backends.map((url) => ({ url: new URL(url), ready: false, failures: 0, probing: false }));
     this.next = 0;
     this.agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
     this.stats = { forwarded: 0, connectRetries: 0, noBackend: 0, failedAfterConnect: {} };
@@ -48,7 +48,11 @@ class RoundRobinProxy {
 
   probeAll() {
     for (const backend of this.backends) {
+      // One probe at a time per backend: a slow /readyz must not pile up more of them.
+      if (backend.probing) continue;
+      backend.probing = true;
       const outcome = (ok) => {
+        backend.probing = false;
         backend.failures = ok ? 0 : backend.failures + 1;
         if (ok) backend.ready = true;
         else if (backend.failures >= FAILURE_THRESHOLD) backend.ready = false;
