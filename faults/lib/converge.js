@@ -134,7 +134,16 @@ async function compareUser(client, user) {
     count('budget_threshold_reached', user.budgets.fun),
   );
   row('notifier', 'fun: budget_exceeded', exceeded, count('budget_exceeded', user.budgets.fun));
-  const others = notifications.filter((n) => n.data?.budget_id !== user.budgets.fun).map((n) => n.kind);
+  // One per recurring occurrence booked: each series a scenario created books one (rolling restart).
+  row(
+    'notifier',
+    'recurring_generated, one per series',
+    user.recurringSeries.length,
+    notifications.filter((n) => n.kind === 'recurring_generated').length,
+  );
+  const others = notifications
+    .filter((n) => n.data?.budget_id !== user.budgets.fun && n.kind !== 'recurring_generated')
+    .map((n) => n.kind);
   row('notifier', 'other notifications', '', others.join(','));
   return rows;
 }

@@ -493,7 +493,10 @@ async function rollingRestart(context) {
           frequency: 'monthly',
         },
       });
-      if (created.status === 201) templates.push({ user, id: created.body.id, description });
+      if (created.status === 201) {
+        templates.push({ user, id: created.body.id, description });
+        user.recurringSeries.push(created.body.id);
+      }
       await sleep(1000);
     }
   };
