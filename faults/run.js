@@ -77,10 +77,11 @@ async function main() {
   const results = [];
   try {
     say(`${full ? 'full' : 'short'} run: ${chosen.map(([name]) => name).join(', ')}`);
-    await infra.postgres.start();
+    // Registered first: a run interrupted or failing while they start still removes their folders.
     stops.push(() => infra.postgres.stop());
-    await infra.rabbit.start();
+    await infra.postgres.start();
     stops.push(() => infra.rabbit.stop());
+    await infra.rabbit.start();
     say(
       `PostgreSQL ${infra.postgres.url}, RabbitMQ ${infra.rabbit.url}${infra.rabbit.node ? ` (node ${infra.rabbit.node})` : ''}`,
     );
