@@ -73,8 +73,6 @@ async function createUser(client, name) {
     await post('/goals', { name: 'Rainy day', target_amount: '1000000.00', account_id: user.savings })
   ).id;
   user.funSpentMinor = 0n;
-  /** Recurring series created for the user (each due today: one occurrence booked). */
-  user.recurringSeries = [];
   return user;
 }
 

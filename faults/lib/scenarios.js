@@ -493,10 +493,7 @@ async function rollingRestart(context) {
           frequency: 'monthly',
         },
       });
-      if (created.status === 201) {
-        templates.push({ user, id: created.body.id, description });
-        user.recurringSeries.push(created.body.id);
-      }
+      if (created.status === 201) templates.push({ user, id: created.body.id, description });
       await sleep(1000);
     }
   };

@@ -53,7 +53,10 @@ function createSystem(infra, options = {}) {
     const service = { ...entry, port: ports[entry.name], env: {} };
     // Readiness red for a second before the listener closes: the proxy's probe (every 200 ms)
     // takes the instance out first. In k8s the preStop sleep plays that part.
-    service.env.SHUTDOWN_DRAIN_DELAY_MS = process.env.FAULTS_DRAIN_DELAY_MS ?? '1000';
+    // The gateway's /readyz waits for its probes of every service (1 s here), so a proxy needs
+    // longer to see it red: two failed probes.
+    service.env.SHUTDOWN_DRAIN_DELAY_MS =
+      process.env.FAULTS_DRAIN_DELAY_MS ?? (entry.role === 'edge' ? '3000' : '1500');
     // Cheap hashing and tokens that outlive the longest run: the load logs in once per user.
     // The recurring scheduler every 2 s (not 5 min): its rounds, one replica at a time, run while
     // instances come and go, and the rolling restart checks each occurrence is booked once.
