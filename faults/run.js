@@ -10,6 +10,7 @@
 //   FAULTS_ONLY=broker-restart,poison-message   only those scenarios
 'use strict';
 const { randomBytes } = require('crypto');
+const fs = require('fs');
 const path = require('path');
 const { chooseInfrastructure } = require('./lib/infra');
 const { createSystem } = require('./lib/system');
@@ -17,9 +18,22 @@ const { ApiClient } = require('./lib/client');
 const { scenarios } = require('./lib/scenarios');
 
 const full = process.env.FAULTS_FULL === '1';
+// Short (CI): every scenario once, with less load and one kill per consumer, within ~4 minutes.
 const settings = full
-  ? { users: 8, load: { total: 5000, rate: 40 }, outageMs: 20_000, convergeTimeoutMs: 300_000 }
-  : { users: 3, load: { total: 300, rate: 25 }, outageMs: 6_000, convergeTimeoutMs: 150_000 };
+  ? {
+      users: 8,
+      load: { total: 5000, rate: 40 },
+      outageMs: 20_000,
+      killsPerVictim: 2,
+      convergeTimeoutMs: 300_000,
+    }
+  : {
+      users: 3,
+      load: { total: 200, rate: 25 },
+      outageMs: 5_000,
+      killsPerVictim: 1,
+      convergeTimeoutMs: 150_000,
+    };
 const UPSTREAM_TIMEOUT_MS = 5_000;
 
 function say(text) {
@@ -37,10 +51,13 @@ async function main() {
   const infra = chooseInfrastructure();
   const stops = [];
   let system;
-  const cleanUp = async () => {
-    if (system) await system.stop().catch((error) => say(`stopping the services: ${error.message}`));
-    for (const stop of stops.reverse()) await stop().catch((error) => say(`stopping: ${error.message}`));
-  };
+  // Once, whoever asks first (the end of the run, a signal, a crash of the harness).
+  let cleaning;
+  const cleanUp = () =>
+    (cleaning ??= (async () => {
+      if (system) await system.stop().catch((error) => say(`stopping the services: ${error.message}`));
+      for (const stop of stops.reverse()) await stop().catch((error) => say(`stopping: ${error.message}`));
+    })());
   let interrupted = false;
   for (const signal of ['SIGINT', 'SIGTERM']) {
     process.once(signal, () => {
@@ -49,13 +66,22 @@ async function main() {
       cleanUp().finally(() => process.exit(130));
     });
   }
+  // A bug of the harness must not leave its PostgreSQL and RabbitMQ running either.
+  for (const event of ['uncaughtException', 'unhandledRejection']) {
+    process.once(event, (error) => {
+      interrupted = true;
+      say(`${event}: ${error?.stack ?? error}; stopping what the run started`);
+      cleanUp().finally(() => process.exit(1));
+    });
+  }
   const results = [];
   try {
     say(`${full ? 'full' : 'short'} run: ${chosen.map(([name]) => name).join(', ')}`);
-    await infra.postgres.start();
+    // Registered first: a run interrupted or failing while they start still removes their folders.
     stops.push(() => infra.postgres.stop());
-    await infra.rabbit.start();
+    await infra.postgres.start();
     stops.push(() => infra.rabbit.stop());
+    await infra.rabbit.start();
     say(
       `PostgreSQL ${infra.postgres.url}, RabbitMQ ${infra.rabbit.url}${infra.rabbit.node ? ` (node ${infra.rabbit.node})` : ''}`,
     );
@@ -101,6 +127,10 @@ async function main() {
     await cleanUp();
   }
   const failed = results.filter((r) => r.failures.length);
+  // The services' log is kept only when something failed: it is where to look.
+  if (system && failed.length === 0 && results.length === chosen.length)
+    fs.rmSync(system.logDir, { recursive: true, force: true });
+  else if (system) say(`the services' log is kept: ${path.join(system.logDir, 'services.log')}`);
   say(
     `${results.length - failed.length}/${results.length} scenarios passed in ${((Date.now() - started) / 1000).toFixed(0)} s`,
   );

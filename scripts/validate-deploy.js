@@ -7,7 +7,8 @@
 //  - k8s/: every kustomization (base, overlays) rendered by the real `kubectl kustomize` and every
 //    resource validated against the Kubernetes schemas (kubernetes-models), unknown fields and
 //    unknown kinds included; YAML files outside any kustomization validated one by one; the
-//    operators' custom resources (CloudNativePG, RabbitMQ) checked structurally;
+//    operators' custom resources (CloudNativePG, RabbitMQ) checked structurally; the alert rules
+//    by `promtool check rules` too (Debian's `prometheus` package; skipped with a note outside CI);
 //  - production (k8s/overlays/prod): replicas ≥ 2, autoscalers for the gateway and the ledger,
 //    disruption budgets, network policies (only the gateway open; notifier and ledger egress),
 //    the PostgreSQL cluster with a database per service and backups, the RabbitMQ cluster;
@@ -17,6 +18,7 @@
 'use strict';
 const { spawnSync } = require('child_process');
 const fs = require('fs');
+const os = require('os');
 const path = require('path');
 const YAML = require('yaml');
 const { root, registeredServices, serviceFolders } = require('./lib/services');
@@ -270,8 +272,38 @@ function checkRuleExpression(expr, fail) {
   }
 }
 
+const promtoolChecked = new Set();
+/**
+ * Prometheus's own parser on the rules (PromQL syntax, durations, templates), the groups written
+ * as a rules file: what the structural check cannot see. Once per distinct rule set.
+ */
+function checkWithPromtool(rule, fail) {
+  const text = YAML.stringify({ groups: rule.spec?.groups ?? [] });
+  if (promtoolChecked.has(text)) return;
+  promtoolChecked.add(text);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'promtool-'));
+  try {
+    const file = path.join(dir, `${rule.metadata?.name ?? 'rules'}.yaml`);
+    fs.writeFileSync(file, text);
+    const result = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });
+    if (result.error && result.error.code === 'ENOENT') {
+      if (process.env.CI) fail('promtool is not installed (apt-get install prometheus)');
+      else notes.push('promtool is not installed: alert rules checked structurally only (CI runs promtool)');
+    } else if (result.status !== 0) {
+      fail(`promtool check rules failed:\n${(result.stderr || result.stdout).trim()}`);
+    } else {
+      notes.push(
+        `${rule.metadata?.name}: promtool check rules passed (${result.stdout.trim().split('\n').pop()})`,
+      );
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 Object.assign(STRUCTURAL_CHECKS, {
   'monitoring.coreos.com/v1 PrometheusRule': (rule, fail) => {
+    checkWithPromtool(rule, fail);
     const groups = rule.spec?.groups ?? [];
     if (!groups.length) fail('spec.groups is empty');
     for (const group of groups) {

@@ -1,8 +1,8 @@
 import { httpJson, waitFor } from '@finance/shared/testing';
+import { login, registerAndLogin } from './hostile-support';
 import { startSystem, type System } from './system';
 
 const ADMIN = { email: 'root@example.com', username: 'root', password: 'an admin password' };
-const password = 'correct horse battery';
 
 /**
  * The admin's side of issue 19 across the whole system: an admin finds an account through the
@@ -52,20 +52,6 @@ describe('admin across services', () => {
     await system?.stop();
   });
 
-  async function registerAndLogin(username: string) {
-    const registered = await httpJson('POST', `${api}/auth/register`, {
-      body: { email: `${username}@example.com`, username, password, base_currency: 'EUR' },
-    });
-    expect(registered.status).toBe(201);
-    return { userId: registered.body.id as string, token: await login(username) };
-  }
-
-  async function login(username: string): Promise<string> {
-    const res = await httpJson('POST', `${api}/auth/login`, { body: { username, password } });
-    expect(res.status).toBe(200);
-    return res.body.access_token as string;
-  }
-
   /** Statuses of every probe, through the gateway and straight at the service. */
   async function statuses(token: string): Promise<string[]> {
     const answers = await Promise.all(
@@ -85,7 +71,7 @@ describe('admin across services', () => {
   });
 
   it('finds a compromised account and deactivates it: its token fails everywhere within seconds', async () => {
-    const eve = await registerAndLogin('eve_compromised');
+    const eve = await registerAndLogin(api, 'eve_compromised', { base_currency: 'EUR' });
     expect(allAre(await statuses(eve.token), 200)).toBe(true);
 
     const found = await httpJson('GET', `${api}/admin/users?q=COMPROMISED&is_active=true`, {
@@ -105,7 +91,7 @@ describe('admin across services', () => {
       description: "every service refusing the deactivated user's token",
     });
     const relogin = await httpJson('POST', `${api}/auth/login`, {
-      body: { username: 'eve_compromised', password },
+      body: { username: 'eve_compromised', password: eve.password },
     });
     expect(relogin.status).toBe(401);
 
@@ -122,7 +108,7 @@ describe('admin across services', () => {
   });
 
   it('ends every session of a user on an admin’s word; the user may log in again', async () => {
-    const fay = await registerAndLogin('fay_sessions');
+    const fay = await registerAndLogin(api, 'fay_sessions', { base_currency: 'EUR' });
     expect(allAre(await statuses(fay.token), 200)).toBe(true);
     const revoked = await httpJson('POST', `${api}/admin/users/${fay.userId}/revoke-sessions`, {
       token: adminToken,
@@ -132,17 +118,17 @@ describe('admin across services', () => {
       timeoutMs: 10_000,
       description: "every service refusing the revoked user's token",
     });
-    expect(allAre(await statuses(await login('fay_sessions')), 200)).toBe(true);
+    expect(allAre(await statuses(await login(api, 'fay_sessions', fay.password)), 200)).toBe(true);
   });
 
   it('stops a demoted admin at once: the admin token fails everywhere, admin routes included', async () => {
-    const gus = await registerAndLogin('gus_promoted');
+    const gus = await registerAndLogin(api, 'gus_promoted', { base_currency: 'EUR' });
     const promoted = await httpJson('PATCH', `${api}/admin/users/${gus.userId}`, {
       token: adminToken,
       body: { role: 'admin' },
     });
     expect(promoted.status).toBe(200);
-    const gusAdmin = await login('gus_promoted');
+    const gusAdmin = await login(api, 'gus_promoted', gus.password);
     expect((await httpJson('GET', `${api}/admin/stats`, { token: gusAdmin })).status).toBe(200);
     const demoted = await httpJson('PATCH', `${api}/admin/users/${gus.userId}`, {
       token: adminToken,
@@ -158,7 +144,7 @@ describe('admin across services', () => {
       { timeoutMs: 10_000, description: "every service and the gateway refusing the demoted admin's token" },
     );
     // Logged in again, gus is a user: 403 on every admin route, at the gateway and at auth.
-    const gusUser = await login('gus_promoted');
+    const gusUser = await login(api, 'gus_promoted', gus.password);
     for (const path of ['/admin/stats', '/admin/users', '/admin/audit', `/admin/users/${gus.userId}`]) {
       const res = await httpJson('GET', `${api}${path}`, { token: gusUser });
       expect({ path, status: res.status }).toEqual({ path, status: 403 });
@@ -171,7 +157,7 @@ describe('admin across services', () => {
   });
 
   it('answers GET /admin/stats from every service: users, transactions, outboxes, dead letters', async () => {
-    const hal = await registerAndLogin('hal_stats');
+    const hal = await registerAndLogin(api, 'hal_stats', { base_currency: 'EUR' });
     const account = await httpJson('POST', `${api}/accounts`, {
       token: hal.token,
       body: { name: 'Giro', type: 'checking', currency: 'EUR', opening_balance: '100.00' },

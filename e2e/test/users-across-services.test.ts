@@ -1,4 +1,5 @@
 import { httpJson, waitFor } from '@finance/shared/testing';
+import { registerAndLogin as registerAndLoginAt } from './hostile-support';
 import { startSystem, type System } from './system';
 
 /**
@@ -10,7 +11,6 @@ import { startSystem, type System } from './system';
 describe('users across services', () => {
   let system: System;
   let api: string;
-  const password = 'correct horse battery';
 
   beforeAll(async () => {
     system = await startSystem('users');
@@ -20,15 +20,7 @@ describe('users across services', () => {
     await system?.stop();
   });
 
-  async function registerAndLogin(username: string) {
-    const registered = await httpJson('POST', `${api}/auth/register`, {
-      body: { email: `${username}@example.com`, username, password, base_currency: 'EUR' },
-    });
-    expect(registered.status).toBe(201);
-    const login = await httpJson('POST', `${api}/auth/login`, { body: { username, password } });
-    expect(login.status).toBe(200);
-    return { userId: registered.body.id as string, token: login.body.access_token as string };
-  }
+  const registerAndLogin = (username: string) => registerAndLoginAt(api, username, { base_currency: 'EUR' });
 
   /** One authenticated GET per service, each answered by that service alone. */
   function probes(): Array<{ service: string; path: string }> {
@@ -114,7 +106,7 @@ describe('users across services', () => {
       description: "reports holds ada's transaction",
     });
 
-    const deleted = await httpJson('DELETE', `${api}/users/me`, { token, body: { password } });
+    const deleted = await httpJson('DELETE', `${api}/users/me`, { token, body: { password: ada.password } });
     expect(deleted.status).toBe(204);
     await waitFor(async () => allAre(await statuses(token), 401), {
       timeoutMs: 10_000,
@@ -139,7 +131,7 @@ describe('users across services', () => {
     expect(allAre(await statuses(bob.token), 200)).toBe(true);
     const changed = await httpJson('PUT', `${api}/users/me/password`, {
       token: bob.token,
-      body: { current_password: password, new_password: 'a new horse battery' },
+      body: { current_password: bob.password, new_password: 'a new horse battery' },
     });
     expect(changed.status).toBe(204);
     await waitFor(async () => allAre(await statuses(bob.token), 401), {

@@ -21,7 +21,11 @@ async function ledgerTruth(client, user) {
   const byCategory = new Map();
   let expenses = 0n;
   const income = new Map();
+  // Booked by the recurring scheduler (the rolling restart's series, described `recurring …`),
+  // including series whose creation's answer the client lost.
+  let recurringBooked = 0;
   for (const t of transactions) {
+    if (t.description?.startsWith('recurring ')) recurringBooked += 1;
     if (t.transaction_type === 'expense') {
       const key = t.category_id ?? null;
       const entry = byCategory.get(key) ?? { total: 0n, count: 0 };
@@ -33,7 +37,7 @@ async function ledgerTruth(client, user) {
       income.set(t.id, toMinor(t.base_amount));
     }
   }
-  return { byCategory, expenses, income };
+  return { byCategory, expenses, income, recurringBooked };
 }
 
 /** One user's comparison: a list of {service, what, expected, actual}, differences marked. */
@@ -134,7 +138,16 @@ async function compareUser(client, user) {
     count('budget_threshold_reached', user.budgets.fun),
   );
   row('notifier', 'fun: budget_exceeded', exceeded, count('budget_exceeded', user.budgets.fun));
-  const others = notifications.filter((n) => n.data?.budget_id !== user.budgets.fun).map((n) => n.kind);
+  // One per recurring occurrence the ledger booked, none twice.
+  row(
+    'notifier',
+    'recurring_generated, one per booked occurrence',
+    truth.recurringBooked,
+    notifications.filter((n) => n.kind === 'recurring_generated').length,
+  );
+  const others = notifications
+    .filter((n) => n.data?.budget_id !== user.budgets.fun && n.kind !== 'recurring_generated')
+    .map((n) => n.kind);
   row('notifier', 'other notifications', '', others.join(','));
   return rows;
 }

@@ -88,6 +88,7 @@ class OwnPostgres {
 
   async start() {
     if (await tcpAnswers(PG_PORT)) throw new Error(`port ${PG_PORT} is taken: set FAULTS_PG_PORT`);
+    this.started = true;
     if (isRoot) await sh('chown', ['postgres', this.dir]);
     await asPostgresUser(path.join(this.bin, 'initdb'), [
       '-D',
@@ -117,9 +118,10 @@ class OwnPostgres {
     await this.run('restart');
   }
 
+  /** Stops the server if it was started, and removes its folder in any case. */
   async stop() {
     try {
-      await this.run('stop');
+      if (this.started) await this.run('stop');
     } finally {
       fs.rmSync(this.dir, { recursive: true, force: true });
     }
@@ -160,6 +162,7 @@ class OwnRabbit {
 
   async start() {
     if (await tcpAnswers(AMQP_PORT)) throw new Error(`port ${AMQP_PORT} is taken: set FAULTS_AMQP_PORT`);
+    this.started = true;
     fs.writeFileSync(path.join(this.dir, 'rabbitmq.conf'), `listeners.tcp.local = 127.0.0.1:${AMQP_PORT}\n`);
     fs.writeFileSync(path.join(this.dir, 'enabled_plugins'), '[].\n');
     fs.writeFileSync(path.join(this.dir, 'rabbitmq-env.conf'), 'ERL_EPMD_ADDRESS=127.0.0.1\n');
@@ -189,9 +192,10 @@ class OwnRabbit {
     await this.ctl('await_startup');
   }
 
+  /** Stops the node if it was started, and removes its folder in any case. */
   async stop() {
     try {
-      await this.ctl('stop');
+      if (this.started) await this.ctl('stop');
     } finally {
       fs.rmSync(this.dir, { recursive: true, force: true });
     }

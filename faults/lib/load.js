@@ -181,7 +181,8 @@ class Stats {
  * users. `faults`: `{ at, run }` each; `run()` starts once `at` operations were started and is not
  * awaited by the load: a fault takes its time (a broker restart) while the load goes on, past
  * `total` until every fault is over, and two seconds more (the recovery is under load too).
- * Resolves with the per-operation counts once every operation and fault finished.
+ * Resolves with the per-operation counts once every operation and fault finished; rejects with
+ * the first fault that threw.
  */
 async function runLoad(client, users, { total, ratePerSecond, concurrency = 16, faults = [] }) {
   const stats = new Stats();
@@ -190,6 +191,8 @@ async function runLoad(client, users, { total, ratePerSecond, concurrency = 16, 
   const running = [];
   let pendingFaults = 0;
   let extra = 0;
+  // A fault that throws fails the scenario once the load is over, never the process meanwhile.
+  const faultErrors = [];
   for (let i = 0; i < total || pendingFaults > 0 || extra++ < ratePerSecond * 2; i += 1) {
     const due = started + (i * 1000) / ratePerSecond;
     if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
@@ -204,6 +207,7 @@ async function runLoad(client, users, { total, ratePerSecond, concurrency = 16, 
       running.push(
         Promise.resolve()
           .then(fault.run)
+          .catch((error) => faultErrors.push(error))
           .finally(() => (pendingFaults -= 1)),
       );
     }
@@ -212,6 +216,7 @@ async function runLoad(client, users, { total, ratePerSecond, concurrency = 16, 
   }
   await Promise.all(inFlight);
   await Promise.all(running);
+  if (faultErrors.length) throw faultErrors[0];
   return { counts: stats.counts, seconds: (Date.now() - started) / 1000 };
 }
 

@@ -3,6 +3,8 @@
 // every PROBE_MS and sends requests only to ready ones; a request whose connection could not even
 // be opened (nothing was sent) goes to the next backend. Nothing else is retried: a request that
 // reached a backend and failed is the client's failure, which is what the graceful test counts.
+// Two of them in a fault run: one in front of the two ledgers (the gateway's upstream), one in
+// front of the two gateways (the ingress the load talks to).
 'use strict';
 const http = require('http');
 
@@ -11,9 +13,15 @@ const PROBE_MS = 200;
 const FAILURE_THRESHOLD = 2;
 
 class RoundRobinProxy {
-  constructor(port, backends) {
+  /**
+   * `name` is what its 502s say ("ledger", "gateway"); `probeTimeoutMs` how long a /readyz may
+   * take (the gateway's waits for its own probes of every service).
+   */
+  constructor(name, port, backends, { probeTimeoutMs = 2000 } = {}) {
+    this.name = name;
+    this.probeTimeoutMs = probeTimeoutMs;
     this.port = port;
-    this.backends = backends.map((url) => ({ url: new URL(url), ready: false, failures: 0 }));
+    this.backends = backends.map((url) => ({ url: new URL(url), ready: false, failures: 0, probing: false }));
     this.next = 0;
     this.agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
     this.stats = { forwarded: 0, connectRetries: 0, noBackend: 0, failedAfterConnect: {} };
@@ -33,15 +41,30 @@ class RoundRobinProxy {
     await new Promise((resolve) => this.server.close(resolve));
   }
 
+  /** Whether requests go to the backend on `port` now (it is back in rotation). */
+  routesTo(port) {
+    return this.backends.some((b) => Number(b.url.port) === port && b.ready);
+  }
+
   probeAll() {
     for (const backend of this.backends) {
+      // One probe at a time per backend: a slow /readyz must not pile up more of them.
+      if (backend.probing) continue;
+      backend.probing = true;
       const outcome = (ok) => {
+        backend.probing = false;
         backend.failures = ok ? 0 : backend.failures + 1;
         if (ok) backend.ready = true;
         else if (backend.failures >= FAILURE_THRESHOLD) backend.ready = false;
       };
       const request = http.get(
-        { host: backend.url.hostname, port: backend.url.port, path: '/readyz', timeout: 2000, agent: false },
+        {
+          host: backend.url.hostname,
+          port: backend.url.port,
+          path: '/readyz',
+          timeout: this.probeTimeoutMs,
+          agent: false,
+        },
         (response) => {
           response.resume();
           outcome(response.statusCode === 200);
@@ -71,7 +94,7 @@ class RoundRobinProxy {
     if (!backend) {
       this.stats.noBackend += 1;
       res.writeHead(502, { 'content-type': 'application/problem+json' });
-      res.end(JSON.stringify({ title: 'no ledger backend answered', status: 502 }));
+      res.end(JSON.stringify({ title: `no ${this.name} backend answered`, status: 502 }));
       return;
     }
     tried.add(backend);
@@ -108,7 +131,10 @@ class RoundRobinProxy {
       if (!res.headersSent) {
         res.writeHead(502, { 'content-type': 'application/problem+json' });
         res.end(
-          JSON.stringify({ title: `ledger backend failed: ${error.code ?? error.message}`, status: 502 }),
+          JSON.stringify({
+            title: `${this.name} backend failed: ${error.code ?? error.message}`,
+            status: 502,
+          }),
         );
       } else {
         res.destroy(error);

@@ -39,6 +39,17 @@ function newResult(name) {
   return { name, failures: [], figures: {}, report: '' };
 }
 
+/** `work(client)` on a connection of its own to a service's database. */
+async function withDatabase(context, service, work) {
+  const client = new Client({ connectionString: context.system.databaseUrl(service) });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
 // ---------------------------------------------------------------- broker restart
 
 async function brokerRestart(context) {
@@ -74,16 +85,21 @@ async function brokerRestart(context) {
 // ---------------------------------------------------------------- crashing consumers
 
 async function crashingConsumers(context) {
-  const result = newResult('crashing consumers (SIGKILL budgets, reports, goals, notifier twice each)');
+  const times = context.killsPerVictim;
+  const result = newResult(
+    `crashing consumers (SIGKILL budgets, reports, goals, notifier ${times === 1 ? 'once' : `${times} times`} each)`,
+  );
   const users = await makeUsers(context, context.users);
   const victims = ['budgets', 'reports', 'goals', 'notifier'];
   const kills = [];
   const { total, rate } = context.load;
-  // Eight kills spread over the middle of the load: each victim twice, once ready again.
-  const points = victims.flatMap((name, i) => [
-    { name, at: Math.floor(total * (0.15 + i * 0.08)) },
-    { name, at: Math.floor(total * (0.5 + i * 0.08)) },
-  ]);
+  // The kills spread over the middle of the load: each victim `times` times, once ready again.
+  const points = victims.flatMap((name, i) =>
+    Array.from({ length: times }, (_, k) => ({
+      name,
+      at: Math.floor(total * (0.15 + (k * 0.35) / Math.max(1, times - 1) + i * 0.08)),
+    })),
+  );
   const load = await runLoad(context.client, users, {
     total,
     ratePerSecond: rate,
@@ -319,9 +335,7 @@ const BOOKKEEPING_TABLES = ['outbox', 'inbox', 'deleted_users', 'session_revocat
 
 /** Rows in every table of a service's database that belong to the user, bookkeeping apart. */
 async function rowsOfUser(context, service, userId) {
-  const client = new Client({ connectionString: context.system.databaseUrl(service.name) });
-  await client.connect();
-  try {
+  return withDatabase(context, service.name, async (client) => {
     const { rows: tables } = await client.query(
       `SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'user_id'
        AND NOT (table_name = ANY($1))`,
@@ -347,9 +361,7 @@ async function rowsOfUser(context, service, userId) {
       if (rows[0].n) counts.users = rows[0].n;
     }
     return counts;
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 async function userDeletion(context) {
@@ -404,28 +416,108 @@ async function userDeletion(context) {
 
 // ---------------------------------------------------------------- graceful shutdown, rolling restart
 
+/**
+ * Every event on `finance.events` from now on, by id, through a queue of its own: what the relays
+ * published, so a scenario can say none was published twice.
+ */
+async function tapEvents(url) {
+  const connection = await amqp.connect(url);
+  const channel = await connection.createChannel();
+  const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
+  await channel.bindQueue(queue, 'finance.events', '#');
+  const seen = new Map();
+  await channel.consume(
+    queue,
+    (message) => {
+      if (!message) return;
+      const id = message.properties.messageId;
+      seen.set(id, (seen.get(id) ?? 0) + 1);
+    },
+    { noAck: true },
+  );
+  return { seen, close: () => connection.close() };
+}
+
+/**
+ * SIGTERM to `name`, then the supervisor starts it again (as a Deployment would); resolves once
+ * its proxy routes to it again, so the next instance is terminated only then (maxUnavailable 0).
+ */
+async function restartGracefully(context, name, proxy) {
+  const exited = context.system.exited(name);
+  context.system.signal(name, 'SIGTERM');
+  await exited;
+  // Generous: a service starting on a loaded 2-core machine has taken over a minute.
+  await context.system.waitReady(name, 180_000);
+  await waitFor(`${name} back in its proxy's rotation`, async () =>
+    proxy.routesTo(context.system.port(name)),
+  );
+}
+
 async function rollingRestart(context) {
-  const result = newResult('rolling restart (SIGTERM each of two ledger instances under load)');
+  const result = newResult(
+    'rolling restart (SIGTERM each of two ledger and two gateway instances under load)',
+  );
   const users = await makeUsers(context, context.users);
   const { total, rate } = context.load;
+  const { proxy, gatewayProxy } = context.system;
+  // Rounds of instances terminated together, each round once the last is back: the two
+  // deployments roll at once, one pod of each at a time.
+  const rounds = [
+    ['ledger', 'gateway'],
+    ['ledger-b', 'gateway-b'],
+  ];
+  const tap = await tapEvents(context.infra.rabbit.url);
+  const [{ position: outboxFrom }] = await withDatabase(
+    context,
+    'ledger',
+    async (db) => (await db.query('SELECT coalesce(max(position), 0)::text AS position FROM outbox')).rows,
+  );
   const from = context.client.log.length;
   const terminated = [];
+  const templates = [];
+  let restarting = true;
+  // Recurring series created while instances come and go, each due today: the scheduler's rounds
+  // (every 2 s here, one replica a round) must book each exactly once, whichever instance runs it.
+  const createTemplates = async () => {
+    for (let i = 0; restarting; i += 1) {
+      const user = users[i % users.length];
+      const description = `recurring ${context.runId} ${i}`;
+      const created = await context.client.request('POST', '/recurring', {
+        token: user.token,
+        body: {
+          account_id: user.checking,
+          transaction_type: 'expense',
+          amount: '1.00',
+          category_id: user.categories.food,
+          description,
+          frequency: 'monthly',
+        },
+      });
+      if (created.status === 201) templates.push({ user, id: created.body.id, description });
+      await sleep(1000);
+    }
+  };
+  let templatesDone;
   const load = await runLoad(context.client, users, {
     total,
     ratePerSecond: rate,
     faults: [
       {
         at: Math.floor(total * 0.25),
-        // One instance at a time, as a rolling update does: the next only once the last is back.
         run: async () => {
-          for (const name of ['ledger', 'ledger-b']) {
-            const exited = context.system.exited(name);
-            context.system.signal(name, 'SIGTERM');
-            await exited;
-            terminated.push(name);
-            // The supervisor starts it again (as a Deployment would).
-            await context.system.waitReady(name);
-            await sleep(1000);
+          templatesDone = createTemplates();
+          try {
+            for (const round of rounds) {
+              await Promise.all(
+                round.map((name) =>
+                  restartGracefully(context, name, name.startsWith('ledger') ? proxy : gatewayProxy),
+                ),
+              );
+              terminated.push(...round);
+            }
+          } finally {
+            restarting = false;
+            await templatesDone;
           }
         },
       },
@@ -436,15 +528,68 @@ async function rollingRestart(context) {
     load,
     terminated,
     restarts: context.system.supervisor.restarts
-      .filter((r) => r.name.startsWith('ledger'))
+      .filter((r) => r.name.startsWith('ledger') || r.name.startsWith('gateway'))
       .map((r) => `${r.name}:${r.signal ?? r.code}`),
     failedClientRequests: failed.length,
     failedExamples: failed.slice(0, 5).map((e) => `${e.method} ${e.path} → ${e.status || e.error}`),
-    proxy: { ...context.system.proxy.stats },
+    gatewayProxy: { ...gatewayProxy.stats },
+    ledgerProxy: { ...proxy.stats },
   };
-  if (terminated.length !== 2) result.failures.push('not both instances were terminated');
+  if (terminated.length !== 4) result.failures.push(`only ${terminated.join(', ')} were terminated`);
   if (failed.length) result.failures.push(`${failed.length} client requests failed`);
   await converge(context, users, result);
+
+  // The scheduled job handed over: every series booked its one occurrence, none twice.
+  const bookings = async () =>
+    withDatabase(context, 'ledger', async (db) => {
+      const { rows } = await db.query(
+        'SELECT description, count(*)::int AS n FROM transactions WHERE description = ANY($1) GROUP BY 1',
+        [templates.map((t) => t.description)],
+      );
+      return new Map(rows.map((row) => [row.description, row.n]));
+    });
+  let booked = new Map();
+  await waitFor(
+    'every recurring series created during the restarts booked',
+    async () => (booked = await bookings()).size === templates.length,
+    30_000,
+  ).catch(() => undefined);
+  const twice = [...booked.values()].filter((n) => n > 1).length;
+  result.figures.recurring = { series: templates.length, booked: booked.size, bookedTwice: twice };
+  if (templates.length === 0) result.failures.push('no recurring series was created during the restarts');
+  if (booked.size !== templates.length)
+    result.failures.push(`${templates.length - booked.size} recurring series never booked`);
+  if (twice) result.failures.push(`${twice} recurring occurrences booked twice`);
+
+  // The relay handed over: each ledger event of the scenario on the exchange once.
+  let events = [];
+  await waitFor(
+    'every ledger event of the scenario sent and seen on the exchange',
+    async () => {
+      ({ rows: events } = await withDatabase(context, 'ledger', (db) =>
+        db.query('SELECT event_id, sent_at IS NOT NULL AS sent FROM outbox WHERE position > $1', [
+          outboxFrom,
+        ]),
+      ));
+      return events.every((e) => e.sent && tap.seen.has(e.event_id));
+    },
+    30_000,
+  ).catch(() => undefined);
+  await tap.close();
+  const published = events.filter((e) => e.sent);
+  const missing = published.filter((e) => !tap.seen.has(e.event_id)).length;
+  const duplicates = [...tap.seen.values()].filter((n) => n > 1).length;
+  result.figures.relay = {
+    ledgerEvents: events.length,
+    sent: published.length,
+    seenOnExchange: tap.seen.size,
+    missing,
+    publishedTwice: duplicates,
+  };
+  if (published.length < events.length)
+    result.failures.push(`${events.length - published.length} ledger events still unsent`);
+  if (missing) result.failures.push(`${missing} sent ledger events never reached the exchange`);
+  if (duplicates) result.failures.push(`${duplicates} events published twice`);
   return result;
 }
 

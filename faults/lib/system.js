@@ -2,14 +2,31 @@
 // Supervisor and environment, scripts/start.js), on the fault run's own PostgreSQL and RabbitMQ,
 // on ports of their own (47xx) so a developer's `npm start` or a bench can run beside it. Two
 // ledger instances sit behind a round-robin proxy (faults/lib/proxy.js), as replicas behind a
-// Service would. The supervisor restarts a service that dies, as in `npm start`.
+// Service would, and so do two gateway instances (the load talks to their proxy, an ingress).
+// The supervisor restarts a service that dies, as in `npm start`.
 'use strict';
 const fs = require('fs');
+const http = require('http');
 const os = require('os');
 const path = require('path');
 
 const PORT_BASE = Number(process.env.FAULTS_PORT_BASE || 4700);
 const portFor = (registryPort) => PORT_BASE + (registryPort % 100);
+
+/**
+ * GET /readyz's status (0: no answer within 5 s). Not npm start's 2 s probe: the gateway's
+ * answer waits for its own probes of every service, which on a loaded machine takes longer.
+ */
+function readyzStatus(port) {
+  return new Promise((resolve) => {
+    const request = http.get({ host: '127.0.0.1', port, path: '/readyz', timeout: 5000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode);
+    });
+    request.on('timeout', () => request.destroy(new Error('timed out')));
+    request.on('error', () => resolve(0));
+  });
+}
 
 /** Builds the list of services to run and the system object; `infra` gives the server URLs. */
 function createSystem(infra, options = {}) {
@@ -27,23 +44,35 @@ function createSystem(infra, options = {}) {
   const ports = Object.fromEntries(registry.map((s) => [s.name, portFor(s.port)]));
   const ledgerB = { ...ledgerEntry, name: 'ledger-b', folder: 'ledger', urlVariable: 'LEDGER_B_URL' };
   const proxyPort = portFor(ledgerEntry.port) + 20;
+  const gatewayB = { ...edge, name: 'gateway-b', folder: edge.name };
+  const gatewayProxyPort = ports[edge.name] + 5;
+  const metricsPorts = [portFor(edge.metricsPort ?? 9464), portFor(edge.metricsPort ?? 9464) + 10];
 
   const services = [];
   for (const entry of registry) {
     const service = { ...entry, port: ports[entry.name], env: {} };
     // Readiness red for a second before the listener closes: the proxy's probe (every 200 ms)
-    // takes the instance out first. k8s sets the same (common-config) for its Service endpoints.
-    if (entry.database) service.env.SHUTDOWN_DRAIN_DELAY_MS = process.env.FAULTS_DRAIN_DELAY_MS ?? '1000';
+    // takes the instance out first. In k8s the preStop sleep plays that part.
+    // The gateway's /readyz waits for its probes of every service (1 s here), so a proxy needs
+    // longer to see it red: two failed probes.
+    service.env.SHUTDOWN_DRAIN_DELAY_MS =
+      process.env.FAULTS_DRAIN_DELAY_MS ?? (entry.role === 'edge' ? '3000' : '1500');
     // Cheap hashing and tokens that outlive the longest run: the load logs in once per user.
+    // The recurring scheduler every 2 s (not 5 min): its rounds, one replica at a time, run while
+    // instances come and go, and the rolling restart checks each occurrence is booked once.
+    if (entry.name === 'ledger') service.env.RECURRING_SCHEDULE = '*/2 * * * * *';
     if (entry.name === 'auth')
       Object.assign(service.env, { BCRYPT_ROUNDS: '4', ACCESS_TOKEN_TTL_SECONDS: '86400' });
     if (entry.role === 'edge') {
       Object.assign(service.env, {
-        METRICS_PORT: String(portFor(edge.metricsPort ?? 9464)),
+        METRICS_PORT: String(metricsPorts[0]),
         RATE_LIMIT_PER_MINUTE: '1000000',
         AUTH_RATE_LIMIT_PER_MINUTE: '100000',
         MAX_CONNECTIONS_PER_CLIENT: '100000',
         UPSTREAM_TIMEOUT_MS: String(options.upstreamTimeoutMs ?? 5000),
+        // Its /readyz probes every service; a service slow to answer (a loaded machine) is reported
+        // within 1 s, never holding the gateway's own answer past its probes' 2 s timeout.
+        PROBE_TIMEOUT_MS: '1000',
         // The ledger's two instances, through the round-robin proxy.
         LEDGER_URL: `http://127.0.0.1:${proxyPort}`,
       });
@@ -51,6 +80,13 @@ function createSystem(infra, options = {}) {
     services.push(service);
     if (entry.name === 'ledger')
       services.push({ ...ledgerB, port: ports.ledger + 10, env: { ...service.env } });
+    if (entry.role === 'edge') {
+      services.push({
+        ...gatewayB,
+        port: ports[edge.name] + 10,
+        env: { ...service.env, METRICS_PORT: String(metricsPorts[1]) },
+      });
+    }
   }
 
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'faults-logs-'));
@@ -83,10 +119,16 @@ function createSystem(infra, options = {}) {
   }
 
   const supervisor = new QuietSupervisor(services);
-  const proxy = new RoundRobinProxy(proxyPort, [
+  const proxy = new RoundRobinProxy('ledger', proxyPort, [
     `http://127.0.0.1:${ports.ledger}`,
     `http://127.0.0.1:${ports.ledger + 10}`,
   ]);
+  const gatewayProxy = new RoundRobinProxy(
+    'gateway',
+    gatewayProxyPort,
+    [`http://127.0.0.1:${ports[edge.name]}`, `http://127.0.0.1:${ports[edge.name] + 10}`],
+    { probeTimeoutMs: 5000 },
+  );
 
   const byName = (name) => {
     const service = services.find((s) => s.name === name);
@@ -98,10 +140,14 @@ function createSystem(infra, options = {}) {
     services,
     supervisor,
     proxy,
+    gatewayProxy,
     logDir,
-    gateway: `http://127.0.0.1:${ports[edge.name]}`,
-    gatewayMetrics: `http://127.0.0.1:${portFor(edge.metricsPort ?? 9464)}`,
+    /** Where clients go: the proxy in front of both gateways. */
+    gateway: `http://127.0.0.1:${gatewayProxyPort}`,
+    /** The metrics base URL of each gateway instance. */
+    gatewayMetrics: metricsPorts.map((port) => `http://127.0.0.1:${port}`),
     url: (name) => `http://127.0.0.1:${byName(name).port}`,
+    port: (name) => byName(name).port,
     databaseUrl(name) {
       const url = new URL(infra.postgres.url);
       url.pathname = `/${byName(name).database}`;
@@ -112,6 +158,7 @@ function createSystem(infra, options = {}) {
     async start() {
       start.build(registry);
       await proxy.start();
+      await gatewayProxy.start();
       for (const service of services) supervisor.start(service);
       await this.waitAllReady();
     },
@@ -120,14 +167,14 @@ function createSystem(infra, options = {}) {
       const service = byName(name);
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
-        const { status } = await start.readyzStatus(service.port);
+        const status = await readyzStatus(service.port);
         if (status === 200) return;
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
       throw new Error(`${name} not ready within ${timeoutMs / 1000} s; logs in ${logDir}`);
     },
 
-    async waitAllReady(timeoutMs = 90_000) {
+    async waitAllReady(timeoutMs = 180_000) {
       await Promise.all(services.map((s) => this.waitReady(s.name, timeoutMs)));
     },
 
@@ -165,6 +212,7 @@ function createSystem(infra, options = {}) {
       await Promise.all(exits);
       clearTimeout(killer);
       await proxy.stop();
+      await gatewayProxy.stop();
       await new Promise((resolve) => logFile.end(resolve));
     },
   };

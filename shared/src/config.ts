@@ -56,4 +56,9 @@ export const configFields = {
       .default(fallback ? 'true' : 'false')
       .transform((v) => v === 'true' || v === '1'),
   shutdownTimeoutMs: z.coerce.number().int().min(0).default(10_000),
+  /**
+   * On SIGTERM, how long readiness is red while the listener still accepts requests, so load
+   * balancers (a Kubernetes Service, a proxy probing /readyz) stop sending before it closes.
+   */
+  shutdownDrainDelayMs: z.coerce.number().int().min(0).max(60_000).default(0),
 };

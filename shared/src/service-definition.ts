@@ -38,11 +38,7 @@ export function serviceConfigFields(defaults: { port: number; database: string }
     JWT_ISSUER: configFields.jwtIssuer,
     JWT_AUDIENCE: configFields.jwtAudience,
     SHUTDOWN_TIMEOUT_MS: configFields.shutdownTimeoutMs,
-    /**
-     * On SIGTERM, how long readiness is red while the listener still accepts requests, so load
-     * balancers (a Kubernetes Service, a proxy probing /readyz) stop sending before it closes.
-     */
-    SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+    SHUTDOWN_DRAIN_DELAY_MS: configFields.shutdownDrainDelayMs,
     /** Events applied per database transaction by the consumer (1: one transaction per event). */
     EVENTS_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(DEFAULT_EVENT_BATCH_SIZE),
     /** Batches one replica applies at once, each its own transaction. */

@@ -1,5 +1,5 @@
 import { SHARED_MIGRATIONS, createDataSource, openDatabase, scheduleJob, isJobSchedule } from '../src';
-import { createTestDatabase, dropTestDatabase, testLogger } from '../src/testing';
+import { createTestDatabase, dropTestDatabase, testLogger, waitFor } from '../src/testing';
 import type { DataSource } from 'typeorm';
 
 let url: string;
@@ -63,6 +63,32 @@ describe('scheduled jobs', () => {
     // Once it is over, another replica may run the next round.
     await expect(jobs[1].runNow()).resolves.toBe(true);
     await Promise.all(jobs.map((job) => job.close()));
+  });
+
+  it("on a schedule the replicas' rounds never overlap (the lock excludes; each job's effect must bear a repeat)", async () => {
+    let inside = 0;
+    let mostAtOnce = 0;
+    let rounds = 0;
+    // Every second on each of the three replicas; a round takes 300 ms.
+    const jobs = replicas.map((dataSource) =>
+      scheduleJob(
+        { dataSource, logger: testLogger(), clock: () => new Date() },
+        {
+          name: 'test-scheduled',
+          schedule: '* * * * * *',
+          run: async () => {
+            inside++;
+            mostAtOnce = Math.max(mostAtOnce, inside);
+            await new Promise((resolve) => setTimeout(resolve, 300));
+            inside--;
+            rounds++;
+          },
+        },
+      ),
+    );
+    await waitFor(() => rounds >= 3, { timeoutMs: 20_000, description: 'three scheduled rounds' });
+    await Promise.all(jobs.map((job) => job.close()));
+    expect(mostAtOnce).toBe(1);
   });
 
   it('survives a failing round and runs the next', async () => {

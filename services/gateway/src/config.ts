@@ -88,6 +88,7 @@ const gatewayEnvironment = z.object({
   /** How many proxies in front of the gateway to trust for the client address (0 = none). */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   SHUTDOWN_TIMEOUT_MS: configFields.shutdownTimeoutMs,
+  SHUTDOWN_DRAIN_DELAY_MS: configFields.shutdownDrainDelayMs,
   /** How long a client may take to send the request line and headers (slow-header clients get 408). */
   HEADERS_TIMEOUT_MS: positiveMs(10_000),
   /** How long a client may take to send a whole request, body included (408). */

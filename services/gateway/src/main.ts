@@ -181,6 +181,7 @@ export async function startGateway(
       ...(redis ? [{ name: 'redis', close: redis.close }] : []),
     ],
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
   });
   return { url, metricsUrl, server, metricsServer, revocations, logger, stop };
 }

@@ -1,5 +1,5 @@
 import { newId } from '@finance/shared';
-import { httpJson } from '@finance/shared/testing';
+import { httpJson, lookupsParkedOn } from '@finance/shared/testing';
 import { GoalsHarness, transactionEvent } from './fixtures';
 
 /**
@@ -60,12 +60,13 @@ describe('contributions', () => {
     expect(missing.status).toBe(404);
   });
 
-  it('finds a transaction created in the ledger a moment ago (its event applied 200 ms into the request)', async () => {
+  it('finds a transaction created in the ledger a moment ago (its event applied while the request waits)', async () => {
     const { id, token } = await harness.user();
     const goal = await harness.createGoal(token);
     const transactionId = newId();
+    const parked = lookupsParkedOn(harness.service.consumer);
     const pending = harness.contribute(token, goal.id, { transaction_id: transactionId });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await parked();
     await harness.apply(
       transactionEvent('ledger.transaction.created', id, transactionId, 1, { amount: '12.50' }),
     );

@@ -1,5 +1,5 @@
 import { newId } from '@finance/shared';
-import { httpJson } from '@finance/shared/testing';
+import { httpJson, lookupsParkedOn } from '@finance/shared/testing';
 import { GoalsHarness, accountEvent, userDeleted, userRegistered, userUpdated } from './fixtures';
 
 /**
@@ -268,11 +268,12 @@ describe('goals HTTP', () => {
 
     // Created in the ledger a moment ago, its event applied while the request waits.
     const fresh = newId();
+    const parked = lookupsParkedOn(harness.service.consumer);
     const pending = httpJson('POST', `${url}/goals`, {
       token: ada.token,
       body: { name: 'Fresh', target_amount: '10', account_id: fresh },
     });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await parked();
     await harness.apply(accountEvent('ledger.account.created', ada.id, fresh, 1));
     expect((await pending).status).toBe(201);
 
@@ -290,11 +291,12 @@ describe('goals HTTP', () => {
 
   it('uses the base currency of a user who registered a moment ago (awaitUserKnown)', async () => {
     const id = newId();
+    const parked = lookupsParkedOn(harness.service.consumer);
     const pending = httpJson('POST', `${url}/goals`, {
       token: harness.issuer.token(id),
       body: { name: 'Fresh user', target_amount: '10' },
     });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await parked();
     await harness.apply(userRegistered(id, { baseCurrency: 'GBP' }));
     const res = await pending;
     expect(res.status).toBe(201);

@@ -18,6 +18,8 @@ export class FakeFrankfurter {
   /** Answer this many requests with a 503 before answering normally. */
   failNext = 0;
   readonly requests: string[] = [];
+  /** While set, requests are recorded at once and answered when it resolves (a slow provider). */
+  gate?: Promise<void>;
   private readonly hanging: ServerResponse[] = [];
 
   get url(): string {
@@ -43,6 +45,11 @@ export class FakeFrankfurter {
 
   private answer(req: IncomingMessage, res: ServerResponse): void {
     this.requests.push(req.url ?? '');
+    if (this.gate) void this.gate.then(() => this.respond(req, res));
+    else this.respond(req, res);
+  }
+
+  private respond(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://fake');
     if (this.failNext > 0) {
       this.failNext--;

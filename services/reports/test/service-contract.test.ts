@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { newId } from '@finance/shared';
-import { TestTokenIssuer, httpJson, waitFor } from '@finance/shared/testing';
+import { TestTokenIssuer, httpJson, lookupsParkedOn, waitFor } from '@finance/shared/testing';
 import {
   account,
   apply,
@@ -145,15 +145,16 @@ describe('reports on the service contract', () => {
     ] as const;
 
     it.each(filters)(
-      '%s<an id the ledger created a moment ago, its event ~200 ms late> → 200, not 404',
+      '%s<an id the ledger created a moment ago, its event late> → 200, not 404',
       async (prefix, kind) => {
         const id = newId();
         let answered = false;
+        const parked = lookupsParkedOn(service.consumer);
         const pending = get(`${prefix}${id}`, token()).finally(() => {
           answered = true;
         });
-        // The ledger's event reaches reports ~200 ms after the client's request did.
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        // The ledger's event reaches reports after the client's request did: once it waits.
+        await parked();
         expect(answered).toBe(false); // still waiting for the event, not a 404 already
         await apply(service, created(kind, me, id));
         const res = await pending;
@@ -183,8 +184,9 @@ describe('reports on the service contract', () => {
 
     it('a user who registered a moment ago is answered in their own currency, not the fallback', async () => {
       const newcomer = newId();
+      const parked = lookupsParkedOn(service.consumer);
       const pending = get('/analytics/spending?from=2026-02-01&to=2026-02-28', issuer.token(newcomer));
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await parked();
       await apply(
         service,
         event('auth.user.registered', newcomer, newcomer, 1, profile('JPY', 'Asia/Tokyo')),

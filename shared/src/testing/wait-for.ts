@@ -23,3 +23,21 @@ export async function waitFor<T>(
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 20));
   }
 }
+
+/**
+ * For a test that makes a request wait for an event (read-your-writes) and then applies it:
+ * `const parked = lookupsParkedOn(service.consumer)` before the request, `await parked()` after
+ * sending it resolves once one more lookup waits than before. A waiting ReadYourWrites listens
+ * for the consumer's `applied` events, so the request is parked when that listener appears —
+ * no sleep that guesses how long the request takes to get there.
+ */
+export function lookupsParkedOn(consumer: {
+  events: { listenerCount(event: string): number };
+}): () => Promise<void> {
+  const before = consumer.events.listenerCount('applied');
+  return async () => {
+    await waitFor(() => consumer.events.listenerCount('applied') > before, {
+      description: 'the request to wait in read-your-writes',
+    });
+  };
+}

@@ -11,7 +11,9 @@ import { registerExchangeRates } from '../use-cases/fx-conversions';
  * provider it says so in one line at start: same-currency use works, conversions need stored rates.
  * And the job that recomputes base amounts after a user changed their base currency.
  */
-export function startExchangeRates(context: ServiceContext<LedgerConfig>): {
+export function startExchangeRates(
+  context: Pick<ServiceContext<LedgerConfig>, 'config' | 'logger' | 'dataSource' | 'clock'>,
+): {
   exchangeRates: ExchangeRates;
   job: ScheduledJob;
   baseChangeJob: ScheduledJob;
