@@ -141,7 +141,19 @@ export function buildOpenApiDocument(info: OpenApiInfo, routers: ApiRouter[]): J
           schema: { type: 'string' },
         })),
       ],
-      ...(bodySchema
+      ...(spec.streamedBody
+        ? {
+            requestBody: {
+              required: true,
+              content: Object.fromEntries(
+                Object.entries(spec.streamedBody).map(([t, schema]) => [
+                  t,
+                  { schema: converter.convert(schema, 'input') },
+                ]),
+              ),
+            },
+          }
+        : bodySchema
         ? {
             requestBody: {
               required: true,

@@ -3,6 +3,7 @@ import { SharedIdempotencyKeys1796112700000 } from './1796112700000-SharedIdempo
 import { MoveUserProfilesToDirectory1796200000000 } from './1796200000000-user-directory';
 import { RecurringTemplates1796300000000 } from './1796300000000-recurring';
 import { ExchangeRates1796400000000 } from './1796400000000-exchange-rates';
+import { Imports1796500000000 } from './1796500000000-imports';
 
 /**
  * The ledger's own migrations, as classes (the compiled service needs no globs). startService adds
@@ -16,4 +17,5 @@ export const ledgerMigrations = [
   MoveUserProfilesToDirectory1796200000000,
   RecurringTemplates1796300000000,
   ExchangeRates1796400000000,
+  Imports1796500000000,
 ];
