@@ -53,17 +53,48 @@ export async function readStatement(
   onRows?: (rows: number) => Promise<void>,
 ): Promise<Statement> {
   const statement: Statement = { dialect: null, rows: [], problems: [] };
-  for await (const item of reader(input, { maxRows: options.maxRows, mapping: options.mapping ?? undefined })) {
-    if (item.kind === 'dialect') statement.dialect = item.dialect;
-    else if (item.kind === 'problem') statement.problems.push(item.problem);
-    else {
-      statement.rows.push(item.row);
-      if (onRows && statement.rows.length % 1_000 === 0) await onRows(statement.rows.length);
+  try {
+    for await (const item of reader(failuresMarked(input), {
+      maxRows: options.maxRows,
+      mapping: options.mapping ?? undefined,
+    })) {
+      if (item.kind === 'dialect') statement.dialect = item.dialect;
+      else if (item.kind === 'problem') statement.problems.push(item.problem);
+      else {
+        statement.rows.push(item.row);
+        if (onRows && statement.rows.length % 1_000 === 0) await onRows(statement.rows.length);
+      }
     }
+  } catch (error) {
+    if (error instanceof StatementError) throw error;
+    if (error instanceof InputFailure) throw error.cause;
+    // Whatever else a reader throws (a parser's own error) is about the file, never a 500.
+    throw new StatementError(`The file cannot be read: ${(error as Error)?.message ?? String(error)}`);
   }
   if (statement.rows.length + statement.problems.length === 0)
     throw new StatementError('The file has no rows to import');
   return statement;
+}
+
+/** A failure of the input itself (the staged file's database read), told apart from the reader's own. */
+class InputFailure extends Error {
+  constructor(readonly cause: unknown) {
+    super('input failed');
+  }
+}
+
+async function* failuresMarked(input: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer | string> {
+  const iterator = input[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<Buffer | string>;
+    try {
+      next = await iterator.next();
+    } catch (error) {
+      throw new InputFailure(error);
+    }
+    if (next.done) return;
+    yield next.value;
+  }
 }
 
 /** What an import did (or, in a dry run, would do). */
