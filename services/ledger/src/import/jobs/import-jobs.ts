@@ -182,7 +182,8 @@ async function claim(dataSource: DataSource, id: string) {
     await runner.release();
     return undefined;
   }
-  const rows: Array<{ user_id: string }> = await runner.query(
+  // TypeORM answers an UPDATE with [rows, affected count].
+  const [rows]: [Array<{ user_id: string }>, number] = await runner.query(
     `UPDATE imports SET status = 'running', attempts = attempts + 1
       WHERE id = $1 AND status IN ('pending', 'running') RETURNING user_id`,
     [id],
