@@ -118,6 +118,13 @@ export function statementImportRoute(api: ApiRouter, context: Context, jobs: Imp
     },
     async ({ query, user }, req, res) => {
       const key = idempotencyKeyOf(req);
+      // What the query names is checked before the file is read (a 404 costs no upload).
+      if (query.account_id && !(await findAccount(context.dataSource.manager, user.id, query.account_id)))
+        throw new HttpProblem(404, 'Account not found', { errors: [{ field: 'query.account_id', message: 'Not found' }] });
+      if (query.mapping_name && !(await findMapping(context.dataSource.manager, user.id, { name: query.mapping_name })))
+        throw new HttpProblem(404, `You have no saved mapping named "${query.mapping_name}"`, {
+          errors: [{ field: 'query.mapping_name', message: 'Not found' }],
+        });
       if (!req.is(['multipart/form-data', f.mediaType, 'text/plain', 'application/octet-stream']))
         throw new HttpProblem(415, `Send the file as multipart/form-data (part "file") or as ${f.mediaType}`);
       const file = await receiveFile(req, context.dataSource, {
