@@ -816,14 +816,22 @@ describe('hostile input through the gateway', () => {
       'DELETE /import/{id}': { path: `/import/${mine.imports[0]}`, token: a },
       'POST /import/mappings': {
         path: '/import/mappings',
-        body: { name: 'Walk mapping', mapping: { columns: { date: 'date', amount: 'amount' } }, account_id: mine.accounts[0] },
+        body: {
+          name: 'Walk mapping',
+          mapping: { columns: { date: 'date', amount: 'amount' } },
+          account_id: mine.accounts[0],
+        },
         token: a,
       },
       'GET /import/mappings': { path: '/import/mappings', token: a },
       'GET /import/mappings/{id}': { path: `/import/mappings/${mine.mappings[0]}`, token: a },
       'PUT /import/mappings/{id}': {
         path: `/import/mappings/${mine.mappings[0]}`,
-        body: { name: 'Alice bank', mapping: { columns: { date: 'date', amount: 'amount' } }, account_id: mine.accounts[0] },
+        body: {
+          name: 'Alice bank',
+          mapping: { columns: { date: 'date', amount: 'amount' } },
+          account_id: mine.accounts[0],
+        },
         token: a,
       },
       'DELETE /import/mappings/{id}': { path: `/import/mappings/${mine.mappings[0]}`, token: a },

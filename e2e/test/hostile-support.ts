@@ -315,14 +315,17 @@ export async function createHoldings(
   );
   // An import whose one row is transactions[0] again: completed, a duplicate, nothing created, so
   // no read model changes later; its ledger.import.completed notifies (awaited: nothing arrives mid-walk).
-  const exportHeader = 'date,transaction_type,amount,currency,account,to_account,category,description,payee,notes,tags';
+  const exportHeader =
+    'date,transaction_type,amount,currency,account,to_account,category,description,payee,notes,tags';
   const imported = await httpJson('POST', `${api}/import/csv`, {
     token,
     body: `${exportHeader}\r\n2026-01-10,expense,${amount},${currency},${marker} Main,,Groceries,${marker} groceries,,,"[""food""]"\r\n`,
     headers: { 'content-type': 'text/csv' },
   });
   if (imported.status !== 201 || imported.body.duplicates !== 1)
-    throw new Error(`POST /import/csv for ${person.username}: ${imported.status} ${JSON.stringify(imported.body)}`);
+    throw new Error(
+      `POST /import/csv for ${person.username}: ${imported.status} ${JSON.stringify(imported.body)}`,
+    );
   await waitFor(
     async () => {
       const res = await httpJson('GET', `${api}/notifications?limit=200`, { token });

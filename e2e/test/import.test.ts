@@ -29,7 +29,19 @@ describe('importing a statement through the gateway', () => {
     [
       CSV_COLUMNS.join(','),
       ...amounts.map((amount, i) =>
-        [today, 'expense', amount, 'USD', 'Checking', '', 'Groceries', `Shop ${from + i}`, 'Market', '', ''].join(','),
+        [
+          today,
+          'expense',
+          amount,
+          'USD',
+          'Checking',
+          '',
+          'Groceries',
+          `Shop ${from + i}`,
+          'Market',
+          '',
+          '',
+        ].join(','),
       ),
     ].join('\r\n') + '\r\n';
 
@@ -38,7 +50,11 @@ describe('importing a statement through the gateway', () => {
     const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
       httpJson(method, `${api}${path}`, { token, body, headers });
     const upload = (csv: string, query = '') =>
-      httpJson('POST', `${api}/import/csv${query}`, { token, body: csv, headers: { 'content-type': 'text/csv' } });
+      httpJson('POST', `${api}/import/csv${query}`, {
+        token,
+        body: csv,
+        headers: { 'content-type': 'text/csv' },
+      });
 
     await waitFor(async () => (await call('GET', '/categories')).body?.data?.length > 0, {
       description: 'default categories',
@@ -75,7 +91,10 @@ describe('importing a statement through the gateway', () => {
       Array.from({ length: 400 }, (_, i) => `${1 + (i % 50)}.${String(i % 100).padStart(2, '0')}`),
       1_000,
     );
-    const largeTotal = Array.from({ length: 400 }, (_, i) => (1 + (i % 50)) * 100 + (i % 100)).reduce((a, b) => a + b, 0);
+    const largeTotal = Array.from({ length: 400 }, (_, i) => (1 + (i % 50)) * 100 + (i % 100)).reduce(
+      (a, b) => a + b,
+      0,
+    );
     const job = await upload(large);
     expect(job.status).toBe(202);
     expect(job.headers.get('location')).toBe(`/import/${job.body.id}`);
@@ -111,7 +130,8 @@ describe('importing a statement through the gateway', () => {
       description: `budget spent ${expected}`,
     });
     await waitFor(
-      async () => (await call('GET', `/analytics/spending?from=${monthStart}&to=${today}`)).body.total === expected,
+      async () =>
+        (await call('GET', `/analytics/spending?from=${monthStart}&to=${today}`)).body.total === expected,
       { timeoutMs: 60_000, description: `reports' spending ${expected}` },
     );
 

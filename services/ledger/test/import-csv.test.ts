@@ -5,22 +5,58 @@ describe('POST /import/csv', () => {
   let h: LedgerHarness;
 
   beforeAll(async () => {
-    h = await LedgerHarness.start('import_csv', { env: { IMPORT_MAX_BYTES: '200000', IMPORT_MAX_ROWS: '500' } });
+    h = await LedgerHarness.start('import_csv', {
+      env: { IMPORT_MAX_BYTES: '200000', IMPORT_MAX_ROWS: '500' },
+    });
   });
   afterAll(() => h?.stop());
 
   async function userWithAccounts(): Promise<{ user: TestUser; checking: string; savings: string }> {
     const user = await h.user();
-    const checking = (await h.call('POST', '/accounts', user, { body: { name: 'Checking', type: 'checking' } })).body.id;
-    const savings = (await h.call('POST', '/accounts', user, { body: { name: 'Savings', type: 'savings' } })).body.id;
+    const checking = (
+      await h.call('POST', '/accounts', user, { body: { name: 'Checking', type: 'checking' } })
+    ).body.id;
+    const savings = (await h.call('POST', '/accounts', user, { body: { name: 'Savings', type: 'savings' } }))
+      .body.id;
     return { user, checking, savings };
   }
 
   const may: ExportRow[] = [
-    { date: '2026-05-01', transaction_type: 'income', amount: '2500.00', account: 'Checking', category: 'Salary', description: 'May salary', payee: 'ACME' },
-    { date: '2026-05-02', transaction_type: 'expense', amount: '42.50', account: 'Checking', category: 'Groceries', description: 'Weekly shop, "big"', payee: 'Corner Market', notes: 'line one\nline two', tags: ['family', 'b;c'] },
-    { date: '2026-05-03', transaction_type: 'transfer', amount: '300.00', account: 'Checking', to_account: 'Savings', description: 'Saving' },
-    { date: '2026-05-04', transaction_type: 'expense', amount: '0.99', account: 'Checking', description: '=cmd|formula' },
+    {
+      date: '2026-05-01',
+      transaction_type: 'income',
+      amount: '2500.00',
+      account: 'Checking',
+      category: 'Salary',
+      description: 'May salary',
+      payee: 'ACME',
+    },
+    {
+      date: '2026-05-02',
+      transaction_type: 'expense',
+      amount: '42.50',
+      account: 'Checking',
+      category: 'Groceries',
+      description: 'Weekly shop, "big"',
+      payee: 'Corner Market',
+      notes: 'line one\nline two',
+      tags: ['family', 'b;c'],
+    },
+    {
+      date: '2026-05-03',
+      transaction_type: 'transfer',
+      amount: '300.00',
+      account: 'Checking',
+      to_account: 'Savings',
+      description: 'Saving',
+    },
+    {
+      date: '2026-05-04',
+      transaction_type: 'expense',
+      amount: '0.99',
+      account: 'Checking',
+      description: '=cmd|formula',
+    },
   ];
 
   it('imports our own export with no mapping, exactly (round trip), with its events and the import record', async () => {
@@ -28,7 +64,15 @@ describe('POST /import/csv', () => {
     const res = await importCsv(h, user, exportCsv(may));
     expect(res.status).toBe(201);
     expect(res.headers.get('location')).toBe(`/import/${res.body.id}`);
-    expect(res.body).toMatchObject({ status: 'completed', format: 'csv', rows_total: 4, imported: 4, duplicates: 0, invalid: 0, problems: [] });
+    expect(res.body).toMatchObject({
+      status: 'completed',
+      format: 'csv',
+      rows_total: 4,
+      imported: 4,
+      duplicates: 0,
+      invalid: 0,
+      problems: [],
+    });
     const stored = await allTransactions(h, user);
     const categories = (await h.call('GET', '/categories?limit=200', user)).body.data;
     const nameOf = (id: string | null) => categories.find((c: { id: string }) => c.id === id)?.name ?? null;
@@ -48,10 +92,62 @@ describe('POST /import/csv', () => {
         external_id: t.external_id,
       })),
     ).toEqual([
-      { date: '2026-05-01', type: 'income', amount: '2500.00', account: checking, to: null, category: 'Salary', description: 'May salary', payee: 'ACME', notes: null, tags: [], import_id: res.body.id, external_id: null },
-      { date: '2026-05-02', type: 'expense', amount: '42.50', account: checking, to: null, category: 'Groceries', description: 'Weekly shop, "big"', payee: 'Corner Market', notes: 'line one\nline two', tags: ['family', 'b;c'], import_id: res.body.id, external_id: null },
-      { date: '2026-05-03', type: 'transfer', amount: '300.00', account: checking, to: savings, category: null, description: 'Saving', payee: null, notes: null, tags: [], import_id: res.body.id, external_id: null },
-      { date: '2026-05-04', type: 'expense', amount: '0.99', account: checking, to: null, category: null, description: '=cmd|formula', payee: null, notes: null, tags: [], import_id: res.body.id, external_id: null },
+      {
+        date: '2026-05-01',
+        type: 'income',
+        amount: '2500.00',
+        account: checking,
+        to: null,
+        category: 'Salary',
+        description: 'May salary',
+        payee: 'ACME',
+        notes: null,
+        tags: [],
+        import_id: res.body.id,
+        external_id: null,
+      },
+      {
+        date: '2026-05-02',
+        type: 'expense',
+        amount: '42.50',
+        account: checking,
+        to: null,
+        category: 'Groceries',
+        description: 'Weekly shop, "big"',
+        payee: 'Corner Market',
+        notes: 'line one\nline two',
+        tags: ['family', 'b;c'],
+        import_id: res.body.id,
+        external_id: null,
+      },
+      {
+        date: '2026-05-03',
+        type: 'transfer',
+        amount: '300.00',
+        account: checking,
+        to: savings,
+        category: null,
+        description: 'Saving',
+        payee: null,
+        notes: null,
+        tags: [],
+        import_id: res.body.id,
+        external_id: null,
+      },
+      {
+        date: '2026-05-04',
+        type: 'expense',
+        amount: '0.99',
+        account: checking,
+        to: null,
+        category: null,
+        description: '=cmd|formula',
+        payee: null,
+        notes: null,
+        tags: [],
+        import_id: res.body.id,
+        external_id: null,
+      },
     ]);
     const created = await h.outbox({ type: 'ledger.transaction.created', userId: user.id });
     expect(created.map((e) => e.aggregateId).sort()).toEqual(stored.map((t) => t.id).sort());
@@ -77,9 +173,28 @@ describe('POST /import/csv', () => {
     const june: ExportRow[] = [
       ...may.slice(2),
       // The same entry described with other case, spacing and punctuation is the same entry.
-      { date: '2026-05-04', transaction_type: 'expense', amount: '0.99', account: 'Checking', description: '  =CMD|FORMULA. ' },
-      { date: '2026-06-01', transaction_type: 'income', amount: '2500.00', account: 'Checking', category: 'Salary', description: 'June salary' },
-      { date: '2026-06-02', transaction_type: 'expense', amount: '10.00', account: 'Checking', description: 'Coffee' },
+      {
+        date: '2026-05-04',
+        transaction_type: 'expense',
+        amount: '0.99',
+        account: 'Checking',
+        description: '  =CMD|FORMULA. ',
+      },
+      {
+        date: '2026-06-01',
+        transaction_type: 'income',
+        amount: '2500.00',
+        account: 'Checking',
+        category: 'Salary',
+        description: 'June salary',
+      },
+      {
+        date: '2026-06-02',
+        transaction_type: 'expense',
+        amount: '10.00',
+        account: 'Checking',
+        description: 'Coffee',
+      },
     ];
     const next = await importCsv(h, user, exportCsv(june));
     expect(next.body).toMatchObject({ imported: 2, duplicates: 3 });
@@ -96,12 +211,34 @@ describe('POST /import/csv', () => {
   it('reports duplicates within one file and imports them with duplicates=import', async () => {
     const { user } = await userWithAccounts();
     const rows: ExportRow[] = [
-      { date: '2026-05-02', transaction_type: 'expense', amount: '3.20', account: 'Checking', description: 'Coffee' },
-      { date: '2026-05-02', transaction_type: 'expense', amount: '3.20', account: 'Checking', description: 'coffee.' },
-      { date: '2026-05-02', transaction_type: 'expense', amount: '3.21', account: 'Checking', description: 'Coffee' },
+      {
+        date: '2026-05-02',
+        transaction_type: 'expense',
+        amount: '3.20',
+        account: 'Checking',
+        description: 'Coffee',
+      },
+      {
+        date: '2026-05-02',
+        transaction_type: 'expense',
+        amount: '3.20',
+        account: 'Checking',
+        description: 'coffee.',
+      },
+      {
+        date: '2026-05-02',
+        transaction_type: 'expense',
+        amount: '3.21',
+        account: 'Checking',
+        description: 'Coffee',
+      },
     ];
     const skipped = await importCsv(h, user, exportCsv(rows), 'dry_run=true');
-    expect(skipped.body).toMatchObject({ imported: 2, duplicates: 1, duplicate_rows: [{ line: 3, reason: 'same_entry' }] });
+    expect(skipped.body).toMatchObject({
+      imported: 2,
+      duplicates: 1,
+      duplicate_rows: [{ line: 3, reason: 'same_entry' }],
+    });
     const imported = await importCsv(h, user, exportCsv(rows), 'duplicates=import');
     expect(imported.body).toMatchObject({ imported: 3, duplicates: 0 });
   });
@@ -111,13 +248,32 @@ describe('POST /import/csv', () => {
     const before = { rows: await h.rowsOf(user.id), outbox: await h.outboxCount(user.id) };
     const rows: ExportRow[] = [
       ...may,
-      { date: '2026-05-05', transaction_type: 'expense', amount: '5.00', account: 'Checking', category: 'Brand new', description: 'New' },
+      {
+        date: '2026-05-05',
+        transaction_type: 'expense',
+        amount: '5.00',
+        account: 'Checking',
+        category: 'Brand new',
+        description: 'New',
+      },
     ];
     const res = await importCsv(h, user, exportCsv(rows), 'dry_run=true&create_categories=true');
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ dry_run: true, rows_total: 5, imported: 5, invalid: 0, would_import: true });
+    expect(res.body).toMatchObject({
+      dry_run: true,
+      rows_total: 5,
+      imported: 5,
+      invalid: 0,
+      would_import: true,
+    });
     expect(res.body.dialect).toMatchObject({ delimiter: ',' });
-    expect(res.body.transactions.map((t: { amount: string }) => t.amount)).toEqual(['2500.00', '42.50', '300.00', '0.99', '5.00']);
+    expect(res.body.transactions.map((t: { amount: string }) => t.amount)).toEqual([
+      '2500.00',
+      '42.50',
+      '300.00',
+      '0.99',
+      '5.00',
+    ]);
     expect({ rows: await h.rowsOf(user.id), outbox: await h.outboxCount(user.id) }).toEqual(before);
     expect((await h.call('GET', '/import', user)).body.data).toEqual([]);
   });
@@ -125,14 +281,65 @@ describe('POST /import/csv', () => {
   it('refuses a file with bad rows with each line, column and reason, and imports the rest with skip_invalid', async () => {
     const { user } = await userWithAccounts();
     const csv = exportCsv([
-      { date: '2026-05-01', transaction_type: 'expense', amount: '1.00', account: 'Checking', description: 'ok' },
-      { date: '2026-02-30', transaction_type: 'expense', amount: '1.00', account: 'Checking', description: 'no such day' },
-      { date: '2026-05-01', transaction_type: 'expense', amount: '1.005', account: 'Checking', description: 'too precise' },
-      { date: '2026-05-01', transaction_type: 'expense', amount: '2.00', account: 'Nowhere', description: 'no account' },
-      { date: '2026-05-01', transaction_type: 'expense', amount: '2.00', account: 'Checking', category: 'Salary', description: 'income category' },
-      { date: '2026-05-01', transaction_type: 'expense', amount: '2.00', account: 'Checking', category: 'Unknown one', description: 'unknown category' },
-      { date: '2026-05-01', transaction_type: 'expense', amount: '2.00', currency: 'EUR', account: 'Checking', description: 'wrong currency' },
-      { date: '2026-05-01', transaction_type: 'expense', amount: '0.00', account: 'Checking', description: 'zero' },
+      {
+        date: '2026-05-01',
+        transaction_type: 'expense',
+        amount: '1.00',
+        account: 'Checking',
+        description: 'ok',
+      },
+      {
+        date: '2026-02-30',
+        transaction_type: 'expense',
+        amount: '1.00',
+        account: 'Checking',
+        description: 'no such day',
+      },
+      {
+        date: '2026-05-01',
+        transaction_type: 'expense',
+        amount: '1.005',
+        account: 'Checking',
+        description: 'too precise',
+      },
+      {
+        date: '2026-05-01',
+        transaction_type: 'expense',
+        amount: '2.00',
+        account: 'Nowhere',
+        description: 'no account',
+      },
+      {
+        date: '2026-05-01',
+        transaction_type: 'expense',
+        amount: '2.00',
+        account: 'Checking',
+        category: 'Salary',
+        description: 'income category',
+      },
+      {
+        date: '2026-05-01',
+        transaction_type: 'expense',
+        amount: '2.00',
+        account: 'Checking',
+        category: 'Unknown one',
+        description: 'unknown category',
+      },
+      {
+        date: '2026-05-01',
+        transaction_type: 'expense',
+        amount: '2.00',
+        currency: 'EUR',
+        account: 'Checking',
+        description: 'wrong currency',
+      },
+      {
+        date: '2026-05-01',
+        transaction_type: 'expense',
+        amount: '0.00',
+        account: 'Checking',
+        description: 'zero',
+      },
     ]).replace('\r\n2026-05-01,expense,2.00,USD,Checking,,,ok2', '');
     const refused = await importCsv(h, user, csv);
     expect(refused.status).toBe(422);
@@ -161,13 +368,29 @@ describe('POST /import/csv', () => {
       h,
       user,
       exportCsv([
-        { date: '2026-05-01', transaction_type: 'expense', amount: '9.00', account: 'Checking', category: 'Hobbies', description: 'Paint' },
-        { date: '2026-05-02', transaction_type: 'expense', amount: '8.00', account: 'Checking', category: 'hobbies ', description: 'Brushes' },
+        {
+          date: '2026-05-01',
+          transaction_type: 'expense',
+          amount: '9.00',
+          account: 'Checking',
+          category: 'Hobbies',
+          description: 'Paint',
+        },
+        {
+          date: '2026-05-02',
+          transaction_type: 'expense',
+          amount: '8.00',
+          account: 'Checking',
+          category: 'hobbies ',
+          description: 'Brushes',
+        },
       ]),
       'create_categories=true',
     );
     expect(res.body).toMatchObject({ imported: 2 });
-    const categories = (await h.call('GET', '/categories?limit=200', user)).body.data.filter((c: { name: string }) => c.name === 'Hobbies');
+    const categories = (await h.call('GET', '/categories?limit=200', user)).body.data.filter(
+      (c: { name: string }) => c.name === 'Hobbies',
+    );
     expect(categories).toHaveLength(1);
     expect(categories[0].kind).toBe('expense');
     const stored = await allTransactions(h, user);
@@ -176,15 +399,21 @@ describe('POST /import/csv', () => {
 
   it('takes a multipart upload, a saved mapping by name, and refuses a wrong one', async () => {
     const { user, savings } = await userWithAccounts();
-    const file = exportCsv([{ date: '2026-05-01', transaction_type: 'expense', amount: '7.00', description: 'Lunch' }]);
+    const file = exportCsv([
+      { date: '2026-05-01', transaction_type: 'expense', amount: '7.00', description: 'Lunch' },
+    ]);
     const saved = await h.call('POST', '/import/mappings', user, {
       body: { name: 'Ours', mapping: { columns: { date: 'date', amount: 'amount' } }, account_id: savings },
     });
     expect(saved.status).toBe(201);
     expect(saved.headers.get('etag')).toBe('"1"');
-    const dup = await h.call('POST', '/import/mappings', user, { body: { name: 'ours', mapping: { columns: { date: 'd', amount: 'a' } } } });
+    const dup = await h.call('POST', '/import/mappings', user, {
+      body: { name: 'ours', mapping: { columns: { date: 'd', amount: 'a' } } },
+    });
     expect(dup.status).toBe(409);
-    const bad = await h.call('POST', '/import/mappings', user, { body: { name: 'Bad', mapping: { columns: { nope: 1 } } } });
+    const bad = await h.call('POST', '/import/mappings', user, {
+      body: { name: 'Bad', mapping: { columns: { nope: 1 } } },
+    });
     expect(bad.status).toBe(400);
     const res = await importMultipart(h, user, file, { mapping_name: 'Ours' });
     expect(res.status).toBe(201);
@@ -202,16 +431,29 @@ describe('POST /import/csv', () => {
     expect(list.body.data.map((m: { name: string }) => m.name)).toEqual(['Ours']);
     const other = await h.user();
     expect((await h.call('GET', `/import/mappings/${saved.body.id}`, other)).status).toBe(404);
-    expect((await h.call('DELETE', `/import/mappings/${saved.body.id}`, user, { headers: { 'if-match': '"1"' } })).status).toBe(204);
+    expect(
+      (await h.call('DELETE', `/import/mappings/${saved.body.id}`, user, { headers: { 'if-match': '"1"' } }))
+        .status,
+    ).toBe(204);
   });
 
   it('answers 413 over IMPORT_MAX_BYTES or IMPORT_MAX_ROWS and 422 for an unreadable file, changing nothing', async () => {
     const { user } = await userWithAccounts();
-    const row: ExportRow = { date: '2026-05-01', transaction_type: 'expense', amount: '1.00', account: 'Checking', description: 'x' };
+    const row: ExportRow = {
+      date: '2026-05-01',
+      transaction_type: 'expense',
+      amount: '1.00',
+      account: 'Checking',
+      description: 'x',
+    };
     const big = await importCsv(h, user, exportCsv([row]) + 'x'.repeat(250_000));
     expect(big.status).toBe(413);
     expect(big.body.detail).toContain('IMPORT_MAX_BYTES');
-    const many = await importCsv(h, user, exportCsv(Array.from({ length: 501 }, (_, i) => ({ ...row, description: `r${i}` }))));
+    const many = await importCsv(
+      h,
+      user,
+      exportCsv(Array.from({ length: 501 }, (_, i) => ({ ...row, description: `r${i}` }))),
+    );
     expect(many.status).toBe(413);
     expect(many.body.detail).toContain('500 rows');
     const unreadable = await importCsv(h, user, 'just,some,columns\n1,2,3\n');
@@ -224,7 +466,14 @@ describe('POST /import/csv', () => {
   it('answers every fuzzed file with a 4xx or a 2xx, never a 500', async () => {
     const { user } = await userWithAccounts();
     // No quote characters: the seed CSV reader hangs on an invalid closing quote (reported; its fix is in formats/).
-    const base = exportCsv(may.map((r) => ({ ...r, description: r.description?.replace(/[",]/g, ''), notes: undefined, tags: undefined })));
+    const base = exportCsv(
+      may.map((r) => ({
+        ...r,
+        description: r.description?.replace(/[",]/g, ''),
+        notes: undefined,
+        tags: undefined,
+      })),
+    );
     let seed = 7;
     const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const statuses = new Set<number>();
@@ -247,7 +496,9 @@ describe('POST /import/csv', () => {
     const done = await importCsv(h, user, exportCsv(may));
     const stored = await allTransactions(h, user);
     const changed = stored[1];
-    expect((await h.call('PATCH', `/transactions/${changed.id}`, user, { body: { notes: 'edited' } })).status).toBe(200);
+    expect(
+      (await h.call('PATCH', `/transactions/${changed.id}`, user, { body: { notes: 'edited' } })).status,
+    ).toBe(200);
     const refused = await h.call('DELETE', `/import/${done.body.id}`, user);
     expect(refused.status).toBe(409);
     expect(refused.body.changed_transaction_ids).toEqual([changed.id]);
@@ -294,7 +545,15 @@ describe('POST /import/csv', () => {
       const res = await importCsv(
         h,
         user,
-        exportCsv(['first', 'second', 'third', 'fourth'].map((description) => ({ date: '2026-05-01', transaction_type: 'expense', amount: '1.00', account: 'Checking', description }))),
+        exportCsv(
+          ['first', 'second', 'third', 'fourth'].map((description) => ({
+            date: '2026-05-01',
+            transaction_type: 'expense',
+            amount: '1.00',
+            account: 'Checking',
+            description,
+          })),
+        ),
       );
       expect(res.status).toBe(500);
       expect({ rows: await h.rowsOf(user.id), outbox: await h.outboxCount(user.id) }).toEqual(before);

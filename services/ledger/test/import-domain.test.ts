@@ -1,4 +1,9 @@
-import { DuplicateIndex, duplicateKey, normaliseDescription, signedAmount } from '../src/import/domain/duplicates';
+import {
+  DuplicateIndex,
+  duplicateKey,
+  normaliseDescription,
+  signedAmount,
+} from '../src/import/domain/duplicates';
 import { createdCategoryKind, nameKey, rowDraft, type ImportLookups } from '../src/import/domain/rows';
 import type { StatementRow } from '../src/import/formats/statement';
 
@@ -17,7 +22,12 @@ describe('normaliseDescription', () => {
 });
 
 describe('DuplicateIndex', () => {
-  const facts = { accountId: 'a', date: '2026-05-01', signedAmountMinor: -1250n, description: 'Coffee, Shop' };
+  const facts = {
+    accountId: 'a',
+    date: '2026-05-01',
+    signedAmountMinor: -1250n,
+    description: 'Coffee, Shop',
+  };
 
   it('matches the same account, date, signed amount and normalised description, and nothing else', () => {
     const index = new DuplicateIndex();
@@ -53,7 +63,9 @@ describe('rowDraft', () => {
       [nameKey('Checking'), checking],
       [nameKey('Savings'), savings],
     ]),
-    categories: new Map([[nameKey('Groceries'), { id: 'cat-1', name: 'Groceries', kind: 'expense' as const }]]),
+    categories: new Map([
+      [nameKey('Groceries'), { id: 'cat-1', name: 'Groceries', kind: 'expense' as const }],
+    ]),
   };
   const row = (over: Partial<StatementRow>): StatementRow => ({
     line: 2,
@@ -77,7 +89,9 @@ describe('rowDraft', () => {
       kind: 'draft',
       draft: { type: 'expense', amount: '12.50', accountId: 'acc-1', categoryId: null },
     });
-    expect(rowDraft(row({ amount: '3.00' }), lookups)).toMatchObject({ draft: { type: 'income', amount: '3.00' } });
+    expect(rowDraft(row({ amount: '3.00' }), lookups)).toMatchObject({
+      draft: { type: 'income', amount: '3.00' },
+    });
   });
 
   it('matches accounts and categories by name case-insensitively, and names what it does not know', () => {

@@ -10,7 +10,12 @@ describe('background imports', () => {
 
   beforeAll(async () => {
     h = await LedgerHarness.start('import_jobs', {
-      env: { IMPORT_BACKGROUND_ROWS: '100', IMPORT_JOB_POLL_MS: '200', IMPORT_JOB_MAX_ATTEMPTS: '2', DB_POOL_SIZE: '8' },
+      env: {
+        IMPORT_BACKGROUND_ROWS: '100',
+        IMPORT_JOB_POLL_MS: '200',
+        IMPORT_JOB_MAX_ATTEMPTS: '2',
+        DB_POOL_SIZE: '8',
+      },
     });
   });
   afterAll(() => h?.stop());
@@ -54,7 +59,13 @@ describe('background imports', () => {
       },
       { timeoutMs: 60_000, intervalMs: 20, description: 'completed' },
     );
-    expect(done).toMatchObject({ rows_total: 3_000, rows_done: 3_000, imported: 3_000, duplicates: 0, invalid: 0 });
+    expect(done).toMatchObject({
+      rows_total: 3_000,
+      rows_done: 3_000,
+      imported: 3_000,
+      duplicates: 0,
+      invalid: 0,
+    });
     expect(seen.has('completed:3000')).toBe(true);
     expect((await h.rowsOf(user.id)).transactions).toBe(3_000);
     const events = await h.outbox({ type: 'ledger.import.completed', userId: user.id });
@@ -62,7 +73,10 @@ describe('background imports', () => {
       { importId: res.body.id, fileName: null, imported: 3_000, skipped: 0, failed: 0 },
     ]);
     // The staged file is gone once imported.
-    const [{ n }] = await h.dataSource.query(`SELECT count(*)::int AS n FROM import_uploads WHERE import_id = $1`, [res.body.id]);
+    const [{ n }] = await h.dataSource.query(
+      `SELECT count(*)::int AS n FROM import_uploads WHERE import_id = $1`,
+      [res.body.id],
+    );
     expect(n).toBe(0);
     // Listed with the synchronous ones, newest first, keyset-paginated.
     const small = await importCsv(h, user, exportCsv(rows(3, 5_000)));
@@ -77,7 +91,10 @@ describe('background imports', () => {
   it('imports a 100,000-row file completely: every row once, the amounts summing exactly', async () => {
     const user = await userWithAccount();
     const file = rows(100_000);
-    const expected = file.reduce((sum, r) => sum + (r.transaction_type === 'income' ? 1n : -1n) * BigInt(r.amount.replace('.', '')), 0n);
+    const expected = file.reduce(
+      (sum, r) => sum + (r.transaction_type === 'income' ? 1n : -1n) * BigInt(r.amount.replace('.', '')),
+      0n,
+    );
     const res = await importCsv(h, user, exportCsv(file));
     expect(res.status).toBe(202);
     const done = await finished(user, res.body.id);
@@ -127,11 +144,25 @@ describe('background imports', () => {
     // (running, one attempt) and the staged file are there, and no process holds the job's lock.
     const id = newId();
     const csv = Buffer.from(exportCsv(rows(500)));
-    await h.dataSource.query(`INSERT INTO import_uploads (import_id, seq, chunk) VALUES ($1, 0, $2)`, [id, csv]);
+    await h.dataSource.query(`INSERT INTO import_uploads (import_id, seq, chunk) VALUES ($1, 0, $2)`, [
+      id,
+      csv,
+    ]);
     await h.dataSource.query(
       `INSERT INTO imports (id, user_id, format, status, options, attempts, created_at, updated_at)
        VALUES ($1, $2, 'csv', 'running', $3, 1, now(), now())`,
-      [id, user.id, JSON.stringify({ format: 'csv', accountId: null, duplicates: 'skip', skipInvalid: false, createCategories: false, mapping: null })],
+      [
+        id,
+        user.id,
+        JSON.stringify({
+          format: 'csv',
+          accountId: null,
+          duplicates: 'skip',
+          skipInvalid: false,
+          createCategories: false,
+          mapping: null,
+        }),
+      ],
     );
     const done = await finished(user, id);
     expect(done).toMatchObject({ status: 'completed', imported: 500 });
@@ -145,7 +176,9 @@ describe('background imports', () => {
     const res = await importCsv(h, user, exportCsv(file));
     const done = await finished(user, res.body.id);
     expect(done).toMatchObject({ status: 'failed', imported: 0, invalid: 1 });
-    expect(done.problems).toEqual([{ line: 122, column: 'account', reason: 'you have no account named "Nowhere"' }]);
+    expect(done.problems).toEqual([
+      { line: 122, column: 'account', reason: 'you have no account named "Nowhere"' },
+    ]);
     expect((await h.rowsOf(user.id)).transactions).toBe(0);
     const other = await h.user();
     expect((await h.call('GET', `/import/${res.body.id}`, other)).status).toBe(404);

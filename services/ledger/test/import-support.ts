@@ -43,7 +43,13 @@ export function exportCsv(rows: ExportRow[]): string {
 }
 
 /** POST /import/csv with the file as the text/csv body. */
-export function importCsv(h: LedgerHarness, user: TestUser, csv: string | Buffer, query = '', headers: Record<string, string> = {}) {
+export function importCsv(
+  h: LedgerHarness,
+  user: TestUser,
+  csv: string | Buffer,
+  query = '',
+  headers: Record<string, string> = {},
+) {
   return h.call('POST', `/import/csv${query ? `?${query}` : ''}`, user, {
     body: typeof csv === 'string' ? csv : csv.toString('latin1'),
     headers: { 'content-type': 'text/csv', ...headers },

@@ -121,6 +121,9 @@ function envelopeOf<T extends EventType>(event: NewEvent<T>): FinanceEvent<T> {
 /** Rows one statement of {@link publishEvents} writes. */
 const OUTBOX_ROWS_PER_STATEMENT = 1_000;
 
+/** Most events of one {@link publishEvents} handed to the local relay at commit. */
+const LOCAL_HANDOVER_MAX = 1_000;
+
 /**
  * {@link publishEvent} for many events at once (an import's thousands): the same envelopes and
  * rules, written with one multi-row INSERT per thousand events instead of a round trip each.
@@ -132,7 +135,10 @@ export async function publishEvents<T extends EventType>(
 ): Promise<void> {
   if (!manager.queryRunner?.isTransactionActive)
     throw new Error('publishEvents must run inside a transaction (dataSource.transaction(manager => ...))');
-  const relay = localRelays.get(manager.connection);
+  // A few: leased to this process's relay as publishEvent does. Many (an import): left for the
+  // relay's claims, a batch at a time; handed over all at once, a burst of 100,000 publishes
+  // outruns the broker's confirm timeout.
+  const relay = events.length <= LOCAL_HANDOVER_MAX ? localRelays.get(manager.connection) : undefined;
   for (let start = 0; start < events.length; start += OUTBOX_ROWS_PER_STATEMENT) {
     const envelopes = events.slice(start, start + OUTBOX_ROWS_PER_STATEMENT).map((e) => envelopeOf(e));
     const columns = [

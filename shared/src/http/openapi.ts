@@ -154,15 +154,18 @@ export function buildOpenApiDocument(info: OpenApiInfo, routers: ApiRouter[]): J
             },
           }
         : bodySchema
-        ? {
-            requestBody: {
-              required: true,
-              content: Object.fromEntries(
-                ['application/json', ...(spec.bodyMediaTypes ?? [])].map((t) => [t, { schema: bodySchema }]),
-              ),
-            },
-          }
-        : {}),
+          ? {
+              requestBody: {
+                required: true,
+                content: Object.fromEntries(
+                  ['application/json', ...(spec.bodyMediaTypes ?? [])].map((t) => [
+                    t,
+                    { schema: bodySchema },
+                  ]),
+                ),
+              },
+            }
+          : {}),
       responses,
       ...(spec.auth === false ? { security: [] } : {}),
     };

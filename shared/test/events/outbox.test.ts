@@ -340,8 +340,12 @@ describe('publishEvents', () => {
     const relay = new OutboxRelay({ dataSource: store.dataSource, broker, logger: testLogger() });
     await relay.start();
     try {
-      const second = Array.from({ length: 1_200 }, () => accountCreated(userId, randomUUID()));
-      await store.dataSource.transaction((manager) => publishEvents(manager, second));
+      // Many: left to the relay's claims; a few: handed to the relay here at commit.
+      const many = Array.from({ length: 1_200 }, () => accountCreated(userId, randomUUID()));
+      const few = Array.from({ length: 50 }, () => accountCreated(userId, randomUUID()));
+      await store.dataSource.transaction((manager) => publishEvents(manager, many));
+      await store.dataSource.transaction((manager) => publishEvents(manager, few));
+      const second = [...many, ...few];
       await expect(
         store.dataSource.transaction(async (manager) => {
           await publishEvents(manager, [accountCreated(userId, randomUUID())]);

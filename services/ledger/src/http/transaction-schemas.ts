@@ -202,8 +202,14 @@ export const transactionSchema = z
     category_id: z.uuid().nullable(),
     payee: z.string().nullable(),
     tags: z.array(z.string()),
-    external_id: z.string().nullable().meta({ description: "Imported: the bank's own id of the entry, when the file had one" }),
-    import_id: z.uuid().nullable().meta({ description: 'Imported: the import that created it (GET /import/{id})' }),
+    external_id: z
+      .string()
+      .nullable()
+      .meta({ description: "Imported: the bank's own id of the entry, when the file had one" }),
+    import_id: z
+      .uuid()
+      .nullable()
+      .meta({ description: 'Imported: the import that created it (GET /import/{id})' }),
     ...timestamps,
   })
   .meta({ id: 'Transaction' });

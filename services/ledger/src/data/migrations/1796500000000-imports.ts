@@ -34,7 +34,9 @@ export class Imports1796500000000 implements MigrationInterface {
         finished_at timestamptz
       )`);
     await q.query(`CREATE INDEX imports_by_user ON imports (user_id, created_at DESC, id DESC)`);
-    await q.query(`CREATE INDEX imports_to_run ON imports (created_at) WHERE status IN ('pending', 'running')`);
+    await q.query(
+      `CREATE INDEX imports_to_run ON imports (created_at) WHERE status IN ('pending', 'running')`,
+    );
     await q.query(`
       CREATE TABLE import_uploads (
         import_id uuid NOT NULL,
@@ -59,7 +61,9 @@ export class Imports1796500000000 implements MigrationInterface {
     await q.query(
       `CREATE INDEX transactions_external_id ON transactions (user_id, external_id) WHERE external_id IS NOT NULL`,
     );
-    await q.query(`CREATE INDEX transactions_by_import ON transactions (import_id) WHERE import_id IS NOT NULL`);
+    await q.query(
+      `CREATE INDEX transactions_by_import ON transactions (import_id) WHERE import_id IS NOT NULL`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

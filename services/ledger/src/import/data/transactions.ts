@@ -38,7 +38,10 @@ export async function storedEntries(
 }
 
 /** New transactions, a thousand per INSERT (column arrays through unnest: one parameter per column). */
-export async function insertTransactions(manager: EntityManager, rows: readonly Transaction[]): Promise<void> {
+export async function insertTransactions(
+  manager: EntityManager,
+  rows: readonly Transaction[],
+): Promise<void> {
   for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
     const batch = rows.slice(start, start + ROWS_PER_STATEMENT);
     const column = <K extends keyof Transaction>(key: K) => batch.map((t) => t[key]);
@@ -98,7 +101,11 @@ export async function transactionsOfImport(
   });
 }
 
-export async function deleteTransactionsByIds(manager: EntityManager, userId: string, ids: string[]): Promise<void> {
+export async function deleteTransactionsByIds(
+  manager: EntityManager,
+  userId: string,
+  ids: string[],
+): Promise<void> {
   for (let start = 0; start < ids.length; start += ROWS_PER_STATEMENT)
     await manager.query(`DELETE FROM transactions WHERE user_id = $1 AND id = ANY($2::uuid[])`, [
       userId,

@@ -3,7 +3,7 @@ import type { AccountFacts, TransactionDraft, TransactionField } from '../../dom
 import type { CategoryKind } from '../../domain/categories';
 
 /** An account of the user as an import matches it (by name, case-insensitively). */
-export interface ImportAccount extends AccountFacts {}
+export type ImportAccount = AccountFacts;
 
 export interface ImportCategory {
   id: string;

@@ -80,7 +80,12 @@ export interface StatementFormat {
  * reader: readOfx, … })`). The file streams in; small files are imported in the request, large
  * ones by a background job (202); a dry run previews in a rolled-back transaction.
  */
-export function statementImportRoute(api: ApiRouter, context: Context, jobs: ImportJobs, f: StatementFormat): void {
+export function statementImportRoute(
+  api: ApiRouter,
+  context: Context,
+  jobs: ImportJobs,
+  f: StatementFormat,
+): void {
   const { config } = context;
   const scope = `POST /import/${f.format}`;
   api.post(
@@ -107,8 +112,16 @@ export function statementImportRoute(api: ApiRouter, context: Context, jobs: Imp
       },
       responses: {
         200: { description: 'Dry run: the preview', schema: previewSchema },
-        201: { description: 'Imported', schema: importSchema, headers: { Location: { description: '/import/{id}' } } },
-        202: { description: 'Accepted as a background import', schema: importSchema, headers: { Location: { description: '/import/{id}' } } },
+        201: {
+          description: 'Imported',
+          schema: importSchema,
+          headers: { Location: { description: '/import/{id}' } },
+        },
+        202: {
+          description: 'Accepted as a background import',
+          schema: importSchema,
+          headers: { Location: { description: '/import/{id}' } },
+        },
         400: { description: 'Invalid query, form or mapping' },
         404: { description: 'account_id or mapping_name is not yours' },
         413: { description: 'The file is over IMPORT_MAX_BYTES or IMPORT_MAX_ROWS' },
@@ -120,8 +133,13 @@ export function statementImportRoute(api: ApiRouter, context: Context, jobs: Imp
       const key = idempotencyKeyOf(req);
       // What the query names is checked before the file is read (a 404 costs no upload).
       if (query.account_id && !(await findAccount(context.dataSource.manager, user.id, query.account_id)))
-        throw new HttpProblem(404, 'Account not found', { errors: [{ field: 'query.account_id', message: 'Not found' }] });
-      if (query.mapping_name && !(await findMapping(context.dataSource.manager, user.id, { name: query.mapping_name })))
+        throw new HttpProblem(404, 'Account not found', {
+          errors: [{ field: 'query.account_id', message: 'Not found' }],
+        });
+      if (
+        query.mapping_name &&
+        !(await findMapping(context.dataSource.manager, user.id, { name: query.mapping_name }))
+      )
         throw new HttpProblem(404, `You have no saved mapping named "${query.mapping_name}"`, {
           errors: [{ field: 'query.mapping_name', message: 'Not found' }],
         });
@@ -141,10 +159,17 @@ export function statementImportRoute(api: ApiRouter, context: Context, jobs: Imp
           reader: f.reader,
           maxRows: config.IMPORT_MAX_ROWS,
         };
-        const input = () => (file.staged ? stagedUpload(context.dataSource.manager, file.id) : inMemory(file));
-        if (query.dry_run) return presentPreview(await readingFile(() => previewImport(context, request, input)));
-        const idempotency = { key, scope, fingerprint: { file: file.sha256, query, mapping: options.mapping } };
-        const background = file.lines > config.IMPORT_BACKGROUND_ROWS || file.bytes > config.IMPORT_BACKGROUND_BYTES;
+        const input = () =>
+          file.staged ? stagedUpload(context.dataSource.manager, file.id) : inMemory(file);
+        if (query.dry_run)
+          return presentPreview(await readingFile(() => previewImport(context, request, input)));
+        const idempotency = {
+          key,
+          scope,
+          fingerprint: { file: file.sha256, query, mapping: options.mapping },
+        };
+        const background =
+          file.lines > config.IMPORT_BACKGROUND_ROWS || file.bytes > config.IMPORT_BACKGROUND_BYTES;
         if (background) {
           if (!file.staged) await stageAll(context, file);
           const answer = await enqueueImport(context, request, idempotency, presentImport);
@@ -153,7 +178,9 @@ export function statementImportRoute(api: ApiRouter, context: Context, jobs: Imp
           res.location(`/import/${answer.body.id}`);
           return sendIdempotentAnswer(res, answer);
         }
-        const answer = await readingFile(() => importNow(context, request, input, idempotency, presentImport));
+        const answer = await readingFile(() =>
+          importNow(context, request, input, idempotency, presentImport),
+        );
         res.location(`/import/${answer.body.id}`);
         setETag(res, answer.body.version);
         return sendIdempotentAnswer(res, answer);
@@ -171,7 +198,12 @@ async function* inMemory(file: ReceivedFile): AsyncGenerator<Buffer> {
 async function stageAll(context: Context, file: ReceivedFile): Promise<void> {
   const whole = Buffer.concat(file.chunks);
   for (let seq = 0, at = 0; at < whole.length || seq === 0; seq += 1, at += UPLOAD_CHUNK_BYTES)
-    await stageUploadChunk(context.dataSource.manager, file.id, seq, whole.subarray(at, at + UPLOAD_CHUNK_BYTES));
+    await stageUploadChunk(
+      context.dataSource.manager,
+      file.id,
+      seq,
+      whole.subarray(at, at + UPLOAD_CHUNK_BYTES),
+    );
   file.staged = true;
   file.chunks = [];
 }
@@ -217,7 +249,9 @@ async function optionsOf(
     try {
       parsed = JSON.parse(file.fields.mapping);
     } catch {
-      throw new HttpProblem(400, 'The mapping is not JSON', { errors: [{ field: 'body.mapping', message: 'Must be JSON' }] });
+      throw new HttpProblem(400, 'The mapping is not JSON', {
+        errors: [{ field: 'body.mapping', message: 'Must be JSON' }],
+      });
     }
     mapping = validMapping(f, parsed, 'body.mapping');
   } else if (mappingName !== undefined) {
@@ -230,7 +264,9 @@ async function optionsOf(
     accountId ??= saved.accountId;
   }
   if (accountId && !(await findAccount(context.dataSource.manager, userId, accountId)))
-    throw new HttpProblem(404, 'Account not found', { errors: [{ field: 'query.account_id', message: 'Not found' }] });
+    throw new HttpProblem(404, 'Account not found', {
+      errors: [{ field: 'query.account_id', message: 'Not found' }],
+    });
   return {
     format: f.format,
     accountId,
@@ -243,11 +279,16 @@ async function optionsOf(
 
 function validMapping(f: StatementFormat, mapping: unknown, field: string): unknown {
   if (!f.mappingSchema)
-    throw new HttpProblem(400, `A ${f.format} file takes no mapping`, { errors: [{ field, message: 'Not for this format' }] });
+    throw new HttpProblem(400, `A ${f.format} file takes no mapping`, {
+      errors: [{ field, message: 'Not for this format' }],
+    });
   const result = f.mappingSchema.safeParse(mapping);
   if (!result.success)
     throw new HttpProblem(400, 'The mapping is invalid', {
-      errors: result.error.issues.map((i) => ({ field: [field, ...i.path.map(String)].join('.'), message: i.message })),
+      errors: result.error.issues.map((i) => ({
+        field: [field, ...i.path.map(String)].join('.'),
+        message: i.message,
+      })),
     });
   return result.data;
 }
@@ -279,7 +320,8 @@ export function importsRouter(context: Context, formats: StatementFormat[], jobs
     '/import/:id',
     {
       summary: 'An import: status and progress',
-      description: 'pending, running (rows_done of rows_total), completed, failed (failure and problems say why) or undone.',
+      description:
+        'pending, running (rows_done of rows_total), completed, failed (failure and problems say why) or undone.',
       tags,
       params: idParams,
       responses: {
@@ -327,7 +369,11 @@ function mappingSchemas(mappingSchema: ZodType) {
   const body = z.object({
     name: singleLineText({ max: 100 }).meta({ example: 'My bank' }),
     mapping: mappingSchema,
-    account_id: z.uuid().nullable().optional().meta({ description: 'The account its files go to by default' }),
+    account_id: z
+      .uuid()
+      .nullable()
+      .optional()
+      .meta({ description: 'The account its files go to by default' }),
   });
   const resource = z
     .object({
@@ -368,7 +414,9 @@ export function importMappingsRouter(context: Context, mappingSchema: ZodType): 
   };
   const checkAccount = async (userId: string, accountId: string | null | undefined) => {
     if (accountId && !(await findAccount(manager(), userId, accountId)))
-      throw new HttpProblem(404, 'Account not found', { errors: [{ field: 'body.account_id', message: 'Not found' }] });
+      throw new HttpProblem(404, 'Account not found', {
+        errors: [{ field: 'body.account_id', message: 'Not found' }],
+      });
   };
 
   api.post(
@@ -427,7 +475,10 @@ export function importMappingsRouter(context: Context, mappingSchema: ZodType): 
       summary: 'A saved mapping',
       tags: mappingTags,
       params: idParams,
-      responses: { 200: { description: 'The mapping', schema: resource, headers: etagHeader }, 404: { description: 'Not found' } },
+      responses: {
+        200: { description: 'The mapping', schema: resource, headers: etagHeader },
+        404: { description: 'Not found' },
+      },
     },
     async ({ params, user }, _req, res) => withETag(res, presentMapping(await find(user.id, params.id))),
   );
@@ -454,7 +505,12 @@ export function importMappingsRouter(context: Context, mappingSchema: ZodType): 
           const current = await findMapping(m, user.id, { id: params.id }, { lock: true });
           if (!current) throw new HttpProblem(404, 'Mapping not found');
           ifMatchOf(req)(current.version);
-          return updateMapping(m, current, { name: b.name, mapping: b.mapping, accountId: b.account_id ?? null }, context.clock());
+          return updateMapping(
+            m,
+            current,
+            { name: b.name, mapping: b.mapping, accountId: b.account_id ?? null },
+            context.clock(),
+          );
         })
         .catch((error) => {
           throw nameTaken(error);
@@ -470,7 +526,11 @@ export function importMappingsRouter(context: Context, mappingSchema: ZodType): 
       tags: mappingTags,
       params: idParams,
       headers: ifMatchHeader,
-      responses: { 204: { description: 'Deleted' }, 404: { description: 'Not found' }, 412: { description: 'Stale If-Match' } },
+      responses: {
+        204: { description: 'Deleted' },
+        404: { description: 'Not found' },
+        412: { description: 'Stale If-Match' },
+      },
     },
     async ({ params, user }, req) => {
       await context.dataSource.transaction(async (m) => {

@@ -18,14 +18,25 @@ export const importQuery = z.object({
     description:
       "The account rows go to (default: the saved mapping's account, else your default account). Rows naming an account (our own export) go to your account of that name.",
   }),
-  dry_run: flag('`true`: the full preview (rows, duplicates, problems, the transactions it would create); writes nothing'),
+  dry_run: flag(
+    '`true`: the full preview (rows, duplicates, problems, the transactions it would create); writes nothing',
+  ),
   duplicates: z
     .enum(['skip', 'import'])
     .default('skip')
-    .meta({ description: 'What to do with duplicates (see the rule in the README): skip (default) or import them anyway' }),
-  skip_invalid: flag('`true`: import the valid rows and report the bad ones; otherwise a file with a bad row imports nothing'),
-  create_categories: flag('`true`: a category name you have no category for is created; otherwise such a row is a problem'),
-  mapping_name: singleLineText({ max: 100 }).optional().meta({ description: 'A saved mapping (/import/mappings) to read the file with' }),
+    .meta({
+      description:
+        'What to do with duplicates (see the rule in the README): skip (default) or import them anyway',
+    }),
+  skip_invalid: flag(
+    '`true`: import the valid rows and report the bad ones; otherwise a file with a bad row imports nothing',
+  ),
+  create_categories: flag(
+    '`true`: a category name you have no category for is created; otherwise such a row is a problem',
+  ),
+  mapping_name: singleLineText({ max: 100 })
+    .optional()
+    .meta({ description: 'A saved mapping (/import/mappings) to read the file with' }),
 });
 
 const problemSchema = z.object({
@@ -46,11 +57,16 @@ export const importSchema = z
     imported: z.number().int(),
     duplicates: z.number().int(),
     invalid: z.number().int(),
-    problems: z.array(problemSchema).meta({ description: 'Rows that could not be imported (the first 1,000)' }),
+    problems: z
+      .array(problemSchema)
+      .meta({ description: 'Rows that could not be imported (the first 1,000)' }),
     duplicate_rows: z
       .array(z.object({ line: z.number().int(), reason: z.enum(['external_id', 'same_entry']) }))
       .meta({ description: 'Rows skipped as duplicates (the first 1,000)' }),
-    dialect: z.record(z.string(), z.unknown()).nullable().meta({ description: 'What the reader detected (encoding, separator, …)' }),
+    dialect: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .meta({ description: 'What the reader detected (encoding, separator, …)' }),
     failure: z.string().nullable(),
     finished_at: z.string().nullable(),
     ...timestamps,
@@ -68,7 +84,9 @@ export const previewSchema = z
     problems: z.array(problemSchema),
     duplicate_rows: importSchema.shape.duplicate_rows,
     dialect: importSchema.shape.dialect,
-    would_import: z.boolean().meta({ description: 'False when bad rows would refuse the file (no skip_invalid)' }),
+    would_import: z
+      .boolean()
+      .meta({ description: 'False when bad rows would refuse the file (no skip_invalid)' }),
     transactions: z.array(transactionSchema).meta({ description: 'The transactions it would create' }),
   })
   .meta({ id: 'ImportPreview' });

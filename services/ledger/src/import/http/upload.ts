@@ -100,7 +100,9 @@ async function receiveMultipart(
     });
   } catch (error) {
     throw new HttpProblem(400, `The multipart body cannot be read: ${(error as Error).message}`, {
-      errors: [{ field: 'body', message: 'Send multipart/form-data with a boundary, or the file as text/csv' }],
+      errors: [
+        { field: 'body', message: 'Send multipart/form-data with a boundary, or the file as text/csv' },
+      ],
     });
   }
   let sawFile = false;

@@ -98,7 +98,11 @@ export class ImportJobs implements Closer {
     try {
       const job = record.job;
       if (job.attempts > this.options.maxAttempts) {
-        await this.fail(job, `Not completed in ${job.attempts - 1} attempts (interrupted or failed); not tried again`, null);
+        await this.fail(
+          job,
+          `Not completed in ${job.attempts - 1} attempts (interrupted or failed); not tried again`,
+          null,
+        );
         return;
       }
       const reader = this.options.readers[job.format];
@@ -118,22 +122,38 @@ export class ImportJobs implements Closer {
         await withRates(fxContextOf(this.context), (mayFetchRates) =>
           withUserSettings(this.context, job.userId, (settingsOf) =>
             dataSource.transaction(async (manager) => {
-              await applyImport(this.context, manager, request, stagedUpload(dataSource.manager, job.id), mayFetchRates, settingsOf, {
-                recordExists: true,
-                onRows: (rows) => recordProgress(dataSource.manager, job.id, { rowsTotal: null, rowsDone: rows }),
-              });
+              await applyImport(
+                this.context,
+                manager,
+                request,
+                stagedUpload(dataSource.manager, job.id),
+                mayFetchRates,
+                settingsOf,
+                {
+                  recordExists: true,
+                  onRows: (rows) =>
+                    recordProgress(dataSource.manager, job.id, { rowsTotal: null, rowsDone: rows }),
+                },
+              );
               await dropUpload(manager, job.id);
             }),
           ),
         );
       } catch (error) {
         if (error instanceof ImportRefused)
-          await this.fail(job, 'Rows of the file are invalid; nothing was imported (import with skip_invalid=true to leave them out)', error.outcome);
+          await this.fail(
+            job,
+            'Rows of the file are invalid; nothing was imported (import with skip_invalid=true to leave them out)',
+            error.outcome,
+          );
         else if (error instanceof StatementError) await this.fail(job, error.message, null);
         else {
           // Not the file's fault (the database went away…): the record stays running, and a later
           // round runs it again (attempts bound it).
-          this.options.logger.error({ err: error, importId: job.id }, 'import job failed; it will be tried again');
+          this.options.logger.error(
+            { err: error, importId: job.id },
+            'import job failed; it will be tried again',
+          );
         }
       }
     } finally {
@@ -177,7 +197,9 @@ async function claim(dataSource: DataSource, id: string) {
     await runner.query(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [id]).catch(() => undefined);
     await runner.release();
   };
-  const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked`, [id]);
+  const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked`, [
+    id,
+  ]);
   if (!locked) {
     await runner.release();
     return undefined;

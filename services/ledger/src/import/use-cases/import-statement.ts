@@ -67,7 +67,7 @@ export async function readStatement(
     }
   } catch (error) {
     if (error instanceof StatementError) throw error;
-    if (error instanceof InputFailure) throw error.cause;
+    if (error instanceof InputFailure) throw error.failure;
     // Whatever else a reader throws (a parser's own error) is about the file, never a 500.
     throw new StatementError(`The file cannot be read: ${(error as Error)?.message ?? String(error)}`);
   }
@@ -78,7 +78,7 @@ export async function readStatement(
 
 /** A failure of the input itself (the staged file's database read), told apart from the reader's own. */
 class InputFailure extends Error {
-  constructor(readonly cause: unknown) {
+  constructor(readonly failure: unknown) {
     super('input failed');
   }
 }
@@ -180,7 +180,9 @@ export async function importStatement(
   const lookups = { target, accounts, categories };
 
   const problems = [...statement.problems];
-  const drafts: Array<Extract<ReturnType<typeof rowDraft>, { kind: 'draft' }> & { line: number; externalId: string | null }> = [];
+  const drafts: Array<
+    Extract<ReturnType<typeof rowDraft>, { kind: 'draft' }> & { line: number; externalId: string | null }
+  > = [];
   const newCategories = new Map<string, { name: string; types: Set<'income' | 'expense'> }>();
   for (const row of statement.rows) {
     const shaped = wireRow.safeParse({
@@ -227,7 +229,13 @@ export async function importStatement(
     const category = await insertCategory(
       manager,
       userId,
-      { name: entry.name, color: DEFAULT_CATEGORY_COLOR, icon: null, kind: createdCategoryKind(entry.types), parentId: null },
+      {
+        name: entry.name,
+        color: DEFAULT_CATEGORY_COLOR,
+        icon: null,
+        kind: createdCategoryKind(entry.types),
+        parentId: null,
+      },
       now,
     );
     await publishCategoryChange(manager, 'created', category);
@@ -245,7 +253,10 @@ export async function importStatement(
     }
   const quotesByDate = new Map<string, Map<string, FxQuote>>();
   for (const [date, needs] of needsByDate)
-    quotesByDate.set(date, await quotesFor(fxContextOf(context), manager, [...needs.values()], mayFetchRates));
+    quotesByDate.set(
+      date,
+      await quotesFor(fxContextOf(context), manager, [...needs.values()], mayFetchRates),
+    );
 
   const categoriesById = new Map([...categories.values()].map((c) => [c.id, c] as const));
   const valid: Array<{ values: TransactionValues; line: number; externalId: string | null }> = [];
@@ -275,7 +286,12 @@ export async function importStatement(
     const dates = valid.map((v) => v.values.date).sort();
     const externalIds = valid.map((v) => v.externalId).filter((id): id is string => id !== null);
     const index = new DuplicateIndex();
-    for (const stored of await storedEntries(manager, userId, { from: dates[0], to: dates[dates.length - 1] }, externalIds))
+    for (const stored of await storedEntries(
+      manager,
+      userId,
+      { from: dates[0], to: dates[dates.length - 1] },
+      externalIds,
+    ))
       index.add(
         {
           accountId: stored.account_id,

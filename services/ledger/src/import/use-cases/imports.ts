@@ -67,10 +67,18 @@ export async function previewImport(
             maxRows: request.maxRows,
             mapping: request.options.mapping,
           });
-          const outcome = await importStatement(context, manager, request.userId, settingsOf, mayFetchRates, statement, {
-            ...request.options,
-            importId: request.importId,
-          });
+          const outcome = await importStatement(
+            context,
+            manager,
+            request.userId,
+            settingsOf,
+            mayFetchRates,
+            statement,
+            {
+              ...request.options,
+              importId: request.importId,
+            },
+          );
           throw new DryRunDone(outcome);
         }),
       ),
@@ -101,10 +109,18 @@ export async function applyImport(
     { maxRows: request.maxRows, mapping: request.options.mapping },
     hooks.onRows,
   );
-  const outcome = await importStatement(context, manager, request.userId, settingsOf, mayFetchRates, statement, {
-    ...request.options,
-    importId: request.importId,
-  });
+  const outcome = await importStatement(
+    context,
+    manager,
+    request.userId,
+    settingsOf,
+    mayFetchRates,
+    statement,
+    {
+      ...request.options,
+      importId: request.importId,
+    },
+  );
   if (outcome.refused) throw new ImportRefused(outcome);
   const now = context.clock();
   if (!hooks.recordExists)
@@ -154,9 +170,16 @@ export function importNow<T>(
     withUserSettings(context, request.userId, (settingsOf) =>
       runIdempotently(
         context.dataSource,
-        { scope: idempotency.scope, userId: request.userId, key: idempotency.key, body: idempotency.fingerprint },
+        {
+          scope: idempotency.scope,
+          userId: request.userId,
+          key: idempotency.key,
+          body: idempotency.fingerprint,
+        },
         async (manager) => {
-          await applyImport(context, manager, request, input(), mayFetchRates, settingsOf, { recordExists: false });
+          await applyImport(context, manager, request, input(), mayFetchRates, settingsOf, {
+            recordExists: false,
+          });
           const record = await findImport(manager, request.userId, request.importId);
           return { status: 201, body: present(record!) };
         },
@@ -225,7 +248,9 @@ export async function undoImport(
         409,
         `${changed.length} transaction(s) of this import changed since it ran; undo with ?force=true to delete them too`,
         {
-          errors: changed.slice(0, 100).map((t) => ({ field: `transactions.${t.id}`, message: 'Changed since the import' })),
+          errors: changed
+            .slice(0, 100)
+            .map((t) => ({ field: `transactions.${t.id}`, message: 'Changed since the import' })),
           extensions: { changed_transaction_ids: changed.map((t) => t.id) },
         },
       );
