@@ -14,7 +14,7 @@
 export function normaliseDescription(description: string): string {
   return description
     .normalize('NFKC')
-    .toLocaleLowerCase('und')
+    .toLowerCase()
     .replace(/[^\p{L}\p{N}\s]+/gu, '')
     .replace(/\s+/gu, ' ')
     .trim();

@@ -23,7 +23,7 @@ export interface ImportLookups {
 
 /** How names are matched: case-insensitively, surrounding whitespace ignored. */
 export function nameKey(name: string): string {
-  return name.trim().toLocaleLowerCase('und');
+  return name.trim().toLowerCase();
 }
 
 /** Where each transaction rule's field is in a statement (the problem's column). */
