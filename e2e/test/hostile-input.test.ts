@@ -809,6 +809,32 @@ describe('hostile input through the gateway', () => {
       },
       'POST /exchange-rates/import': { path: '/exchange-rates/import', token: admin.token },
       'POST /import/exchange-rates': { path: '/import/exchange-rates', token: admin.token },
+      // The file streams in (no JSON body to walk): its query, headers and ids are walked.
+      'POST /import/csv': { path: '/import/csv?dry_run=true', token: a },
+      'GET /import': { path: '/import', token: a },
+      'GET /import/{id}': { path: `/import/${mine.imports[0]}`, token: a },
+      'DELETE /import/{id}': { path: `/import/${mine.imports[0]}`, token: a },
+      'POST /import/mappings': {
+        path: '/import/mappings',
+        body: {
+          name: 'Walk mapping',
+          mapping: { columns: { date: 'date', amount: 'amount' } },
+          account_id: mine.accounts[0],
+        },
+        token: a,
+      },
+      'GET /import/mappings': { path: '/import/mappings', token: a },
+      'GET /import/mappings/{id}': { path: `/import/mappings/${mine.mappings[0]}`, token: a },
+      'PUT /import/mappings/{id}': {
+        path: `/import/mappings/${mine.mappings[0]}`,
+        body: {
+          name: 'Alice bank',
+          mapping: { columns: { date: 'date', amount: 'amount' } },
+          account_id: mine.accounts[0],
+        },
+        token: a,
+      },
+      'DELETE /import/mappings/{id}': { path: `/import/mappings/${mine.mappings[0]}`, token: a },
       'GET /users/me': { path: '/users/me', token: a },
       'GET /users/me/security-events': { path: '/users/me/security-events', token: a },
       'PUT /users/me': {
@@ -841,8 +867,10 @@ describe('hostile input through the gateway', () => {
   function theirId(path: string, parameter: string): string | undefined {
     if (parameter === 'contribution_id') return theirs.contributions[0];
     if (parameter !== 'id') return undefined;
+    if (path.startsWith('/import/mappings/')) return theirs.mappings[0];
     const resource = path.split('/')[1];
     return {
+      import: theirs.imports[0],
       accounts: theirs.accounts[0],
       transactions: theirs.transactions[0],
       budgets: theirs.budgets[0],

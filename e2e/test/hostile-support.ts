@@ -125,6 +125,10 @@ export interface Holdings {
    * nothing while the ledger's scheduler is off), monthly from 2027-01-01: the one DELETE removes]
    */
   recurring: string[];
+  /** A completed import that created nothing (its one row duplicates transactions[0]). */
+  imports: string[];
+  /** A saved import mapping. */
+  mappings: string[];
 }
 
 /** What a person's holdings are made of in their currency (the walk's JPY user and BHD user). */
@@ -309,6 +313,33 @@ export async function createHoldings(
     },
     { description: `${person.username}'s two milestone notifications` },
   );
+  // An import whose one row is transactions[0] again: completed, a duplicate, nothing created, so
+  // no read model changes later; its ledger.import.completed notifies (awaited: nothing arrives mid-walk).
+  const exportHeader =
+    'date,transaction_type,amount,currency,account,to_account,category,description,payee,notes,tags';
+  const imported = await httpJson('POST', `${api}/import/csv`, {
+    token,
+    body: `${exportHeader}\r\n2026-01-10,expense,${amount},${currency},${marker} Main,,Groceries,${marker} groceries,,,"[""food""]"\r\n`,
+    headers: { 'content-type': 'text/csv' },
+  });
+  if (imported.status !== 201 || imported.body.duplicates !== 1)
+    throw new Error(
+      `POST /import/csv for ${person.username}: ${imported.status} ${JSON.stringify(imported.body)}`,
+    );
+  await waitFor(
+    async () => {
+      const res = await httpJson('GET', `${api}/notifications?limit=200`, { token });
+      return (res.body?.data ?? []).length === 3;
+    },
+    { description: `${person.username}'s import notification` },
+  );
+  const mappings = [
+    await post('/import/mappings', {
+      name: `${marker} bank`,
+      mapping: { columns: { date: 'date', amount: 'amount' } },
+      account_id: main,
+    }),
+  ];
   return {
     accounts: [main, savings],
     categories: { groceries: named('Groceries'), salary: named('Salary'), own, child },
@@ -319,6 +350,8 @@ export async function createHoldings(
     webhooks,
     notifications,
     recurring,
+    imports: [imported.body.id as string],
+    mappings,
   };
 }
 

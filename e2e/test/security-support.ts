@@ -174,8 +174,10 @@ export interface ValidRequest {
  */
 export function pathIdsOf(side: Side, template: string): Record<string, string> | undefined {
   const { holdings } = side;
-  const resource = template.split('/')[1];
+  const resource = template.startsWith('/import/mappings/') ? 'import-mappings' : template.split('/')[1];
   const id = {
+    import: holdings.imports[0],
+    'import-mappings': holdings.mappings[0],
     accounts: holdings.accounts[1],
     transactions: holdings.transactions[0],
     budgets: holdings.budgets[0],
@@ -345,6 +347,19 @@ export function validRequests(side: Side): Record<string, ValidRequest> {
     },
     'POST /exchange-rates/import': {},
     'POST /import/exchange-rates': {},
+    'POST /import/csv': { query: 'dry_run=true' },
+    'GET /import': {},
+    'GET /import/{id}': {},
+    'DELETE /import/{id}': {},
+    'POST /import/mappings': {
+      body: { name: 'Security mapping', mapping: { columns: { date: 'date', amount: 'amount' } } },
+    },
+    'GET /import/mappings': {},
+    'GET /import/mappings/{id}': {},
+    'PUT /import/mappings/{id}': {
+      body: { name: 'Security mapping 2', mapping: { columns: { date: 'date', amount: 'amount' } } },
+    },
+    'DELETE /import/mappings/{id}': {},
     'POST /transactions/convert': { body: { transaction_id: own.transactions[0], to: 'USD' } },
     'POST /webhooks': { body: webhook },
     'GET /webhooks': {},

@@ -29,6 +29,25 @@ export const ledgerConfigSchema = serviceConfigSchema('ledger', {
     .transform((v) => v === 'true'),
   /** How often base-currency changes still running are worked on. */
   FX_BASE_CHANGE_SCHEDULE: z.string().default('* * * * *').refine(isJobSchedule, 'a cron expression or off'),
+  /** Largest statement file an import takes (bytes; the gateway's IMPORT_BODY_LIMIT is 20 MB): 413 above. */
+  IMPORT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1_024)
+    .default(20 * 1024 * 1024),
+  /** Most rows a statement file may have: 413 above. */
+  IMPORT_MAX_ROWS: z.coerce.number().int().min(1).default(200_000),
+  /** A file of more lines than this (or more bytes than IMPORT_BACKGROUND_BYTES) is imported by a background job: 202. */
+  IMPORT_BACKGROUND_ROWS: z.coerce.number().int().min(1).default(5_000),
+  IMPORT_BACKGROUND_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1_024)
+    .default(2 * 1024 * 1024),
+  /** How often waiting or interrupted import jobs are looked for (also right after each upload). */
+  IMPORT_JOB_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(5_000),
+  /** A job interrupted this many times (its process died each time) is failed instead of run again. */
+  IMPORT_JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
 });
 
 export type LedgerConfig = z.output<typeof ledgerConfigSchema>;

@@ -12,6 +12,9 @@ import { transactionsRouter } from './http/transactions';
 import { startExchangeRates } from './jobs/exchange-rates';
 import { scheduleIdempotencyKeyPurge } from './jobs/purge-idempotency-keys';
 import { runRecurringRound, scheduleRecurring, type RecurringParts } from './jobs/recurring-scheduler';
+import { csvFormat, statementFormats } from './import/formats-registry';
+import { importMappingsRouter, importsRouter } from './import/http/routes';
+import { ImportJobs } from './import/jobs/import-jobs';
 
 /** The ledger: accounts, categories and transactions, the source of truth for money. */
 export default defineService({
@@ -22,7 +25,7 @@ export default defineService({
   openapi: {
     title: 'Finance Tracker — ledger',
     description:
-      'Accounts, categories, transactions, recurring templates, currencies and exchange rates: the source of truth for money. Amounts are exact decimal strings.',
+      'Accounts, categories, transactions, recurring templates, statement imports, currencies and exchange rates: the source of truth for money. Amounts are exact decimal strings.',
   },
   userEvents: ledgerUserEvents,
   setup: (context) => {
@@ -33,13 +36,21 @@ export default defineService({
       runRecurringRound: (now) =>
         runRecurringRound(context, now, { concurrency: context.config.RECURRING_CONCURRENCY }),
     };
+    const importJobs = new ImportJobs(context, {
+      readers: Object.fromEntries(statementFormats.map((f) => [f.format, f.reader])),
+      maxRows: context.config.IMPORT_MAX_ROWS,
+      pollMs: context.config.IMPORT_JOB_POLL_MS,
+      maxAttempts: context.config.IMPORT_JOB_MAX_ATTEMPTS,
+      logger: context.logger.child({ component: 'import-jobs' }),
+    }).start();
     const closers: Closer[] = [
+      importJobs,
       scheduleIdempotencyKeyPurge(context),
       recurringScheduler,
       fx.job,
       fx.baseChangeJob,
     ];
-    return { ...recurring, exchangeRates: fx.exchangeRates, closers };
+    return { ...recurring, exchangeRates: fx.exchangeRates, importJobs, closers };
   },
   // For the admin's GET /admin/stats (gathered by the gateway from /internal/stats).
   stats: async ({ dataSource }) => {
@@ -48,8 +59,10 @@ export default defineService({
     );
     return row;
   },
-  routes: (context) => [
+  routes: (context, parts) => [
     exchangeRatesRouter(context), // first: GET /accounts/balances before /accounts/{id}
+    importMappingsRouter(context, csvFormat.mappingSchema), // before /import/{id}
+    importsRouter(context, statementFormats, parts.importJobs),
     accountsRouter(context),
     categoriesRouter(context),
     transactionsRouter(context),

@@ -51,6 +51,15 @@ describe('OpenAPI document and operations', () => {
         'PUT /exchange-rates',
         'POST /exchange-rates/import',
         'POST /import/exchange-rates',
+        'POST /import/csv',
+        'GET /import',
+        'GET /import/{id}',
+        'DELETE /import/{id}',
+        'POST /import/mappings',
+        'GET /import/mappings',
+        'GET /import/mappings/{id}',
+        'PUT /import/mappings/{id}',
+        'DELETE /import/mappings/{id}',
       ].sort(),
     );
     const listParams = doc.paths['/transactions'].get.parameters.map((p: { name: string }) => p.name);
@@ -71,6 +80,10 @@ describe('OpenAPI document and operations', () => {
       ]),
     );
     expect(JSON.stringify(doc.paths['/transactions'].post.requestBody)).toContain('transaction_type');
+    // The statement upload: a streamed file, as multipart (part `file`) or the file's own media type.
+    const upload = doc.paths['/import/csv'].post.requestBody.content;
+    expect(Object.keys(upload)).toEqual(['text/csv', 'multipart/form-data']);
+    expect(Object.keys(upload['multipart/form-data'].schema.properties)).toEqual(['file', 'mapping', 'mapping_name']);
   });
 
   it('answers health and readiness', async () => {

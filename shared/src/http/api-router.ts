@@ -48,6 +48,12 @@ export interface RouteSpec<
   /** Extra request media types the body may also arrive as (e.g. the OAuth2 password form). */
   bodyMediaTypes?: string[];
   /**
+   * A body the handler reads from the request stream itself (a file upload, too large to buffer):
+   * its media types and what each carries, for the OpenAPI document only; the router neither reads
+   * nor validates it. Not together with `body`.
+   */
+  streamedBody?: Record<string, ZodType>;
+  /**
    * Query parameters. Made strict like bodies: an unknown parameter (`?unknown=1`, `?from[]=x`)
    * is a 400 naming it, and a repeated one (`?q=a&q=b`) where the schema expects one value is a
    * 400 naming it too, on every route alike.

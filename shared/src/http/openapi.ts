@@ -141,16 +141,31 @@ export function buildOpenApiDocument(info: OpenApiInfo, routers: ApiRouter[]): J
           schema: { type: 'string' },
         })),
       ],
-      ...(bodySchema
+      ...(spec.streamedBody
         ? {
             requestBody: {
               required: true,
               content: Object.fromEntries(
-                ['application/json', ...(spec.bodyMediaTypes ?? [])].map((t) => [t, { schema: bodySchema }]),
+                Object.entries(spec.streamedBody).map(([t, schema]) => [
+                  t,
+                  { schema: converter.convert(schema, 'input') },
+                ]),
               ),
             },
           }
-        : {}),
+        : bodySchema
+          ? {
+              requestBody: {
+                required: true,
+                content: Object.fromEntries(
+                  ['application/json', ...(spec.bodyMediaTypes ?? [])].map((t) => [
+                    t,
+                    { schema: bodySchema },
+                  ]),
+                ),
+              },
+            }
+          : {}),
       responses,
       ...(spec.auth === false ? { security: [] } : {}),
     };

@@ -7,6 +7,7 @@ import {
   OUTBOX_CHANNEL,
   OutboxRelay,
   publishEvent,
+  publishEvents,
   runWithContext,
   type FinanceEvent,
   type NewEvent,
@@ -323,5 +324,54 @@ describe('OutboxRelay', () => {
     const relay = new OutboxRelay({ dataSource: store.dataSource, broker, logger: testLogger() });
     await expect(relay.prune()).resolves.toBe(1);
     await expect(countOf(store.dataSource, `SELECT count(*) FROM outbox`)).resolves.toBe(before - 1);
+  });
+});
+
+describe('publishEvents', () => {
+  it('writes many events in a few statements, publishes all of them in order, with a relay here or elsewhere', async () => {
+    const tap = await tapQueue('ledger.account.created');
+    const userId = randomUUID();
+    const first = Array.from({ length: 2_500 }, () => accountCreated(userId, randomUUID()));
+    // No relay in this process: the rows wait for a NOTIFY-woken relay.
+    await store.dataSource.transaction((manager) => publishEvents(manager, first));
+    await expect(
+      countOf(store.dataSource, `SELECT count(*) FROM outbox WHERE envelope->>'userId' = $1`, [userId]),
+    ).resolves.toBe(2_500);
+    const relay = new OutboxRelay({ dataSource: store.dataSource, broker, logger: testLogger() });
+    await relay.start();
+    try {
+      // Many: left to the relay's claims; a few: handed to the relay here at commit.
+      const many = Array.from({ length: 1_200 }, () => accountCreated(userId, randomUUID()));
+      const few = Array.from({ length: 50 }, () => accountCreated(userId, randomUUID()));
+      await store.dataSource.transaction((manager) => publishEvents(manager, many));
+      await store.dataSource.transaction((manager) => publishEvents(manager, few));
+      const second = [...many, ...few];
+      await expect(
+        store.dataSource.transaction(async (manager) => {
+          await publishEvents(manager, [accountCreated(userId, randomUUID())]);
+          throw new Error('rolled back');
+        }),
+      ).rejects.toThrow('rolled back');
+      await waitFor(async () => (await pendingCount()) === 0, { description: 'outbox drained' });
+      const received = await drainTap(tap, userId);
+      expect(received.map((e) => e.aggregateId).sort()).toEqual(
+        [...first, ...second].map((e) => e.aggregateId).sort(),
+      );
+      const stored: Array<{ id: string }> = await store.dataSource.query(
+        `SELECT envelope->>'aggregateId' AS id FROM outbox WHERE envelope->>'userId' = $1 ORDER BY position`,
+        [userId],
+      );
+      expect(stored.map((r) => r.id)).toEqual([...first, ...second].map((e) => e.aggregateId));
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('refuses to run outside a transaction and rejects an event that breaks its contract', async () => {
+    await expect(publishEvents(store.dataSource.manager, [])).rejects.toThrow('inside a transaction');
+    const broken = { ...accountCreated(randomUUID(), randomUUID()), payload: { name: 1 } } as never;
+    await expect(
+      store.dataSource.transaction((manager) => publishEvents(manager, [broken])),
+    ).rejects.toBeInstanceOf(InvalidEventError);
   });
 });

@@ -60,6 +60,10 @@ export class Transaction {
   @Column('text', { array: true }) tags: string[];
   /** A calendar date (PG `date`), read as 'YYYY-MM-DD'. */
   @Column('date') date: string;
+  /** The bank's own id of the entry (FITID, AcctSvcrRef, a mapped column), when it was imported. */
+  @Column('text', { name: 'external_id', nullable: true }) externalId: string | null;
+  /** The import that created it (undone with it). */
+  @Column('uuid', { name: 'import_id', nullable: true }) importId: string | null;
   @Column('int') version: number;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;

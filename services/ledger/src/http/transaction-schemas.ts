@@ -202,6 +202,14 @@ export const transactionSchema = z
     category_id: z.uuid().nullable(),
     payee: z.string().nullable(),
     tags: z.array(z.string()),
+    external_id: z
+      .string()
+      .nullable()
+      .meta({ description: "Imported: the bank's own id of the entry, when the file had one" }),
+    import_id: z
+      .uuid()
+      .nullable()
+      .meta({ description: 'Imported: the import that created it (GET /import/{id})' }),
     ...timestamps,
   })
   .meta({ id: 'Transaction' });
@@ -229,6 +237,8 @@ export function presentTransaction(t: Transaction) {
     category_id: t.categoryId,
     payee: t.payee,
     tags: t.tags,
+    external_id: t.externalId ?? null,
+    import_id: t.importId ?? null,
     created_at: t.createdAt.toISOString(),
     updated_at: t.updatedAt.toISOString(),
     version: t.version,

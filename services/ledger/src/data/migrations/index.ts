@@ -4,6 +4,7 @@ import { MoveUserProfilesToDirectory1796200000000 } from './1796200000000-user-d
 import { RecurringTemplates1796300000000 } from './1796300000000-recurring';
 import { ExchangeRates1796400000000 } from './1796400000000-exchange-rates';
 import { FxProviderDays1796450000000 } from './1796450000000-fx-provider-days';
+import { Imports1796500000000 } from './1796500000000-imports';
 
 /**
  * The ledger's own migrations, as classes (the compiled service needs no globs). startService adds
@@ -18,4 +19,5 @@ export const ledgerMigrations = [
   RecurringTemplates1796300000000,
   ExchangeRates1796400000000,
   FxProviderDays1796450000000,
+  Imports1796500000000,
 ];
