@@ -811,6 +811,8 @@ describe('hostile input through the gateway', () => {
       'POST /import/exchange-rates': { path: '/import/exchange-rates', token: admin.token },
       // The file streams in (no JSON body to walk): its query, headers and ids are walked.
       'POST /import/csv': { path: '/import/csv?dry_run=true', token: a },
+      'POST /import/ofx': { path: '/import/ofx?dry_run=true', token: a },
+      'POST /import/camt': { path: '/import/camt?dry_run=true', token: a },
       'GET /import': { path: '/import', token: a },
       'GET /import/{id}': { path: `/import/${mine.imports[0]}`, token: a },
       'DELETE /import/{id}': { path: `/import/${mine.imports[0]}`, token: a },

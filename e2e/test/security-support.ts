@@ -348,6 +348,8 @@ export function validRequests(side: Side): Record<string, ValidRequest> {
     'POST /exchange-rates/import': {},
     'POST /import/exchange-rates': {},
     'POST /import/csv': { query: 'dry_run=true' },
+    'POST /import/ofx': { query: 'dry_run=true' },
+    'POST /import/camt': { query: 'dry_run=true' },
     'GET /import': {},
     'GET /import/{id}': {},
     'DELETE /import/{id}': {},

@@ -52,6 +52,8 @@ describe('OpenAPI document and operations', () => {
         'POST /exchange-rates/import',
         'POST /import/exchange-rates',
         'POST /import/csv',
+        'POST /import/ofx',
+        'POST /import/camt',
         'GET /import',
         'GET /import/{id}',
         'DELETE /import/{id}',
@@ -83,7 +85,20 @@ describe('OpenAPI document and operations', () => {
     // The statement upload: a streamed file, as multipart (part `file`) or the file's own media type.
     const upload = doc.paths['/import/csv'].post.requestBody.content;
     expect(Object.keys(upload)).toEqual(['text/csv', 'multipart/form-data']);
-    expect(Object.keys(upload['multipart/form-data'].schema.properties)).toEqual(['file', 'mapping', 'mapping_name']);
+    expect(Object.keys(upload['multipart/form-data'].schema.properties)).toEqual([
+      'file',
+      'mapping',
+      'mapping_name',
+    ]);
+    // OFX and camt.053 name their own fields: a file and nothing else.
+    for (const [format, mediaType] of [
+      ['ofx', 'application/x-ofx'],
+      ['camt', 'application/xml'],
+    ]) {
+      const content = doc.paths[`/import/${format}`].post.requestBody.content;
+      expect(Object.keys(content)).toEqual([mediaType, 'multipart/form-data']);
+      expect(Object.keys(content['multipart/form-data'].schema.properties)).toEqual(['file']);
+    }
   });
 
   it('answers health and readiness', async () => {

@@ -75,9 +75,8 @@ export interface StatementFormat {
 }
 
 /**
- * `POST /import/{format}`: every format is this one route over its reader (the lead adds
- * `/import/ofx` and `/import/camt` as `statementImportRoute(api, context, jobs, { format: 'ofx',
- * reader: readOfx, … })`). The file streams in; small files are imported in the request, large
+ * `POST /import/{format}`: every format is this one route over its reader (formats-registry.ts
+ * lists them: csv, ofx, camt). The file streams in; small files are imported in the request, large
  * ones by a background job (202); a dry run previews in a rolled-back transaction.
  */
 export function statementImportRoute(
@@ -93,7 +92,7 @@ export function statementImportRoute(
     {
       summary: f.summary,
       description:
-        `The file as \`multipart/form-data\` (part \`file\`; optional fields \`mapping\`: JSON, \`mapping_name\`) or as the body itself (\`${f.mediaType}\`). ` +
+        `The file as \`multipart/form-data\` (part \`file\`${f.mappingSchema ? '; optional fields \`mapping\`: JSON, \`mapping_name\`' : ''}) or as the body itself (\`${f.mediaType}\`). ` +
         `Up to IMPORT_MAX_BYTES (${config.IMPORT_MAX_BYTES} bytes; 413) and IMPORT_MAX_ROWS (${config.IMPORT_MAX_ROWS} rows; 413). ` +
         `Every row is checked with the rules of POST /transactions; a file with a bad row imports nothing unless \`skip_invalid=true\` (422 listing each row's line, column and reason). ` +
         `Duplicates (same external id, or same account, date, amount and normalised description as a stored transaction or an earlier row) are skipped unless \`duplicates=import\`. ` +
@@ -106,8 +105,14 @@ export function statementImportRoute(
         [f.mediaType]: z.string().meta({ description: 'The statement file' }),
         'multipart/form-data': z.object({
           file: z.string().meta({ description: 'The statement file', format: 'binary' }),
-          mapping: z.string().optional().meta({ description: 'The mapping as JSON (see /import/mappings)' }),
-          mapping_name: z.string().optional().meta({ description: 'A saved mapping, by name' }),
+          // Only a format that takes a mapping (CSV) advertises its fields.
+          ...(f.mappingSchema && {
+            mapping: z
+              .string()
+              .optional()
+              .meta({ description: 'The mapping as JSON (see /import/mappings)' }),
+            mapping_name: z.string().optional().meta({ description: 'A saved mapping, by name' }),
+          }),
         }),
       },
       responses: {

@@ -130,7 +130,11 @@ function violationProblem(line: number, violation: RuleViolation): RowProblem {
   return {
     line,
     column: field ? (COLUMN_OF_FIELD[field] ?? field) : null,
-    reason: first ? `${first.message}: ${violation.detail}` : violation.detail,
+    // The detail says it whole when it already holds the field's message (a missing rate does).
+    reason:
+      !first || violation.detail.includes(first.message)
+        ? violation.detail
+        : `${first.message}: ${violation.detail}`,
   };
 }
 
