@@ -157,12 +157,13 @@ export const importBench: Bench = {
       for (const service of ['budgets', 'reports'] as const)
         ctx.record({
           measure: `${service} caught up on the import's 100,000 events`,
-          value: caughtUp[service] === undefined ? Number.NaN : round(caughtUp[service] / 1000, 2),
+          // Not caught up: the value is the wait it outlasted (a lower bound), and the detail says so.
+          value: caughtUp[service] === undefined ? 180 : round(caughtUp[service] / 1000, 2),
           unit: 's',
           target: '≤ 20 s',
           detail:
             caughtUp[service] === undefined
-              ? `not within 180 s (${await applied(system, service, started)} applied)`
+              ? `NOT caught up: more than 180 s (${await applied(system, service, started)} of 100,000 applied by then)`
               : "from the import's commit (its finished_at) to the last inbox row (polled every 200 ms)",
         });
     } finally {
