@@ -92,7 +92,7 @@ export function statementImportRoute(
     {
       summary: f.summary,
       description:
-        `The file as \`multipart/form-data\` (part \`file\`${f.mappingSchema ? '; optional fields \`mapping\`: JSON, \`mapping_name\`' : ''}) or as the body itself (\`${f.mediaType}\`). ` +
+        `The file as \`multipart/form-data\` (part \`file\`${f.mappingSchema ? '; optional fields `mapping`: JSON, `mapping_name`' : ''}) or as the body itself (\`${f.mediaType}\`). ` +
         `Up to IMPORT_MAX_BYTES (${config.IMPORT_MAX_BYTES} bytes; 413) and IMPORT_MAX_ROWS (${config.IMPORT_MAX_ROWS} rows; 413). ` +
         `Every row is checked with the rules of POST /transactions; a file with a bad row imports nothing unless \`skip_invalid=true\` (422 listing each row's line, column and reason). ` +
         `Duplicates (same external id, or same account, date, amount and normalised description as a stored transaction or an earlier row) are skipped unless \`duplicates=import\`. ` +

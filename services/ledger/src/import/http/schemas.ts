@@ -21,13 +21,10 @@ export const importQuery = z.object({
   dry_run: flag(
     '`true`: the full preview (rows, duplicates, problems, the transactions it would create); writes nothing',
   ),
-  duplicates: z
-    .enum(['skip', 'import'])
-    .default('skip')
-    .meta({
-      description:
-        'What to do with duplicates (see the rule in the README): skip (default) or import them anyway',
-    }),
+  duplicates: z.enum(['skip', 'import']).default('skip').meta({
+    description:
+      'What to do with duplicates (see the rule in the README): skip (default) or import them anyway',
+  }),
   skip_invalid: flag(
     '`true`: import the valid rows and report the bad ones; otherwise a file with a bad row imports nothing',
   ),
