@@ -63,22 +63,7 @@ export async function previewImport(
     await withRates(fxContextOf(context), (mayFetchRates) =>
       withUserSettings(context, request.userId, (settingsOf) =>
         context.dataSource.transaction(async (manager) => {
-          const statement = await readStatement(request.reader, input(), {
-            maxRows: request.maxRows,
-            mapping: request.options.mapping,
-          });
-          const outcome = await importStatement(
-            context,
-            manager,
-            request.userId,
-            settingsOf,
-            mayFetchRates,
-            statement,
-            {
-              ...request.options,
-              importId: request.importId,
-            },
-          );
+          const outcome = await readAndImport(context, manager, request, input(), mayFetchRates, settingsOf);
           throw new DryRunDone(outcome);
         }),
       ),
@@ -88,6 +73,28 @@ export async function previewImport(
     throw error;
   }
   throw new Error('unreachable: a dry run always rolls back');
+}
+
+/** The file read, then its rows checked and written in `manager`'s transaction (nothing written when refused). */
+async function readAndImport(
+  context: LedgerContext,
+  manager: EntityManager,
+  request: ImportRequest,
+  input: AsyncIterable<Buffer>,
+  mayFetchRates: boolean,
+  settingsOf: Parameters<typeof importStatement>[3],
+  onRows?: (rows: number) => Promise<void>,
+): Promise<ImportOutcome> {
+  const statement = await readStatement(
+    request.reader,
+    input,
+    { maxRows: request.maxRows, mapping: request.options.mapping },
+    onRows,
+  );
+  return importStatement(context, manager, request.userId, settingsOf, mayFetchRates, statement, {
+    ...request.options,
+    importId: request.importId,
+  });
 }
 
 /**
@@ -103,23 +110,14 @@ export async function applyImport(
   settingsOf: Parameters<typeof importStatement>[3],
   hooks: { recordExists: boolean; onRows?: (rows: number) => Promise<void> },
 ): Promise<ImportOutcome> {
-  const statement = await readStatement(
-    request.reader,
-    input,
-    { maxRows: request.maxRows, mapping: request.options.mapping },
-    hooks.onRows,
-  );
-  const outcome = await importStatement(
+  const outcome = await readAndImport(
     context,
     manager,
-    request.userId,
-    settingsOf,
+    request,
+    input,
     mayFetchRates,
-    statement,
-    {
-      ...request.options,
-      importId: request.importId,
-    },
+    settingsOf,
+    hooks.onRows,
   );
   if (outcome.refused) throw new ImportRefused(outcome);
   const now = context.clock();
