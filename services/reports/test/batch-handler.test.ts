@@ -47,7 +47,8 @@ function randomEvents(seed: number, count: number): { events: Created[]; deleted
       continue;
     }
     const reuse = roll < 0.35 && ids.length > 0;
-    const id = reuse ? random.pick(ids) : randomUUID();
+    // Mostly a recent one: the same transaction again inside one batch.
+    const id = reuse ? random.pick(random.int(3) > 0 ? ids.slice(-20) : ids) : randomUUID();
     if (!reuse) ids.push(id);
     const type = random.pick(['income', 'expense', 'expense', 'transfer'] as const);
     const amount = `${random.int(10) === 0 ? 10_000_000_000_000 + random.int(1e9) : random.int(100_000)}.${String(random.int(100)).padStart(2, '0')}`;
