@@ -2,7 +2,7 @@ import type { RequestHandler, Router } from 'express';
 import type { DataSource, EntityManager, EntitySchema, MigrationInterface } from 'typeorm';
 import { z } from 'zod';
 import type { Broker } from './events/broker';
-import { DEFAULT_EVENT_BATCH_SIZE, type EventHandler } from './events/consumer';
+import { DEFAULT_EVENT_BATCH_SIZE, type EventBatchHandler, type EventHandler } from './events/consumer';
 import type { EventType } from './events/contracts';
 import type { ReadYourWrites } from './events/read-your-writes';
 import type { ApiRouter } from './http/api-router';
@@ -100,6 +100,9 @@ export interface Closer {
 /** A handler per event type, typed by its type: the consumer registers exactly these. */
 export type EventHandlers = { [T in EventType]?: EventHandler<T> };
 
+/** Set-based handlers of runs of one type (`EventConsumer.onBatch`); one here replaces the type's entry in `handlers`. */
+export type EventBatchHandlers = { [T in EventType]?: EventBatchHandler<T> };
+
 type Entity = string | (abstract new (...args: never[]) => unknown) | EntitySchema;
 type Migration = new () => MigrationInterface;
 
@@ -117,6 +120,8 @@ export interface ServiceDefinition<C extends ServiceConfig = ServiceConfig, P = 
   userEvents?: UserEventHooks;
   /** The other events it consumes: the map, or built from the context (handlers that need its clock or config). */
   handlers?: EventHandlers | ((context: ServiceContext<C>) => EventHandlers);
+  /** Batch handlers of some of those types: registered instead of their one-event handlers. */
+  batchHandlers?: EventBatchHandlers;
   /** A verifier of its own instead of the JWKS one (auth verifies with its key ring); built after `setup`. */
   verifier?: (context: ServiceContext<C>, parts: P) => AccessTokenVerifier;
   /**

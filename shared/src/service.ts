@@ -6,7 +6,7 @@ import { loadConfig, parseConfig } from './config';
 import { createDataSource, databaseCheck, ensureDatabase, openDatabase } from './data/data-source';
 import { idempotencyMigrations } from './data/idempotency-keys';
 import { Broker } from './events/broker';
-import { EventConsumer, type EventHandler } from './events/consumer';
+import { EventConsumer, type EventBatchHandler, type EventHandler } from './events/consumer';
 import type { EventType } from './events/contracts';
 import { inboxMigrations } from './events/inbox';
 import { OutboxRelay, outboxMigrations } from './events/outbox';
@@ -124,10 +124,15 @@ export async function startService<C extends ServiceConfig, P>(
     };
     const handlers =
       typeof definition.handlers === 'function' ? definition.handlers(context) : definition.handlers;
+    const batchHandlers = definition.batchHandlers ?? {};
+    for (const [type, handler] of Object.entries(batchHandlers) as Array<
+      [EventType, EventBatchHandler<EventType>]
+    >)
+      consumer.onBatch(type, handler);
     for (const [type, handler] of Object.entries(handlers ?? {}) as Array<
       [EventType, EventHandler<EventType>]
     >)
-      consumer.on(type, handler);
+      if (!(type in batchHandlers)) consumer.on(type, handler);
     const parts = (definition.setup ? await definition.setup(context) : {}) as P & { closers?: Closer[] };
     opened.unshift(...(parts.closers ?? []));
     const verifier: AccessTokenVerifier = definition.verifier

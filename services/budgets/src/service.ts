@@ -2,7 +2,7 @@ import { defineService } from '@finance/shared';
 import { budgetsConfigSchema } from './config';
 import { budgetEntities } from './data/entities';
 import { budgetMigrations } from './data/migrations';
-import { budgetEventHandlers, purgeUser } from './events/handlers';
+import { budgetEventBatchHandlers, budgetEventHandlers, purgeUser } from './events/handlers';
 import { budgetsRouter } from './http/budgets-router';
 
 /** Budgets: per category or overall, payday-anchored windows, rollover, alerts from ledger events. */
@@ -19,5 +19,6 @@ export default defineService({
   },
   userEvents: { onDeleted: purgeUser },
   handlers: budgetEventHandlers,
+  batchHandlers: budgetEventBatchHandlers,
   routes: (context) => [budgetsRouter(context)],
 });

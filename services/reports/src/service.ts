@@ -1,7 +1,7 @@
 import { chromiumSettings, defineService, type ServiceContext } from '@finance/shared';
 import { reportsConfigSchema, type ReportsConfig } from './config';
 import { reportsMigrations } from './data/migrations';
-import { purgeUser, reportsEventHandlers } from './events/handlers';
+import { purgeUser, reportsEventBatchHandlers, reportsEventHandlers } from './events/handlers';
 import { analyticsRouter } from './http/analytics-router';
 import { exportRouter } from './http/export-router';
 import { reportsRouter } from './http/reports-router';
@@ -63,6 +63,7 @@ export default defineService<ReportsConfig, ReportsParts>({
   },
   userEvents: { onDeleted: purgeUser },
   handlers: reportsEventHandlers,
+  batchHandlers: reportsEventBatchHandlers,
   setup,
   routes: (context, parts) => [
     analyticsRouter(context),

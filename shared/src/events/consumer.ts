@@ -15,6 +15,27 @@ export type EventHandler<T extends EventType> = (
   manager: EntityManager,
 ) => Promise<void>;
 
+/**
+ * Applies a run of events of one type (consecutive in a batch, none a duplicate) inside the
+ * batch's transaction, with the effect the type's one-event handler would have applied them one
+ * after the other: set-based statements instead of a few per event. Also called with one event
+ * (a delivery alone, or the savepoint rerun that isolates a failing one).
+ */
+export type EventBatchHandler<T extends EventType> = (
+  events: ReadonlyArray<FinanceEvent<T>>,
+  manager: EntityManager,
+) => Promise<void>;
+
+/** A registered type's handler: one event at a time, or runs of them. */
+type Registration =
+  | { kind: 'each'; handler: EventHandler<EventType> }
+  | { kind: 'batch'; handler: EventBatchHandler<EventType> };
+
+interface Item {
+  event: FinanceEvent;
+  registration: Registration;
+}
+
 export interface EventConsumerOptions {
   broker: Broker;
   dataSource: DataSource;
@@ -81,7 +102,7 @@ export class EventConsumer {
   /** Emits `applied` (with the event) right after an event's effect committed: what waiters wake on. */
   readonly events = new EventEmitter().setMaxListeners(0);
   readonly queues: ServiceQueues;
-  private readonly handlers = new Map<EventType, EventHandler<EventType>>();
+  private readonly handlers = new Map<EventType, Registration>();
   private readonly inFlight = new Set<Promise<void>>();
   /** Delivered, not yet taken into a batch. */
   private readonly waiting: Delivery[] = [];
@@ -107,10 +128,25 @@ export class EventConsumer {
 
   /** Registers the handler of one event type (or several); call before `start()`. */
   on<T extends EventType>(types: T | readonly T[], handler: EventHandler<T>): this {
-    for (const type of Array.isArray(types) ? types : [types]) {
-      if (this.handlers.has(type)) throw new Error(`${this.options.service} already handles ${type}`);
-      this.handlers.set(type, handler as unknown as EventHandler<EventType>);
-    }
+    for (const type of Array.isArray(types) ? types : [types])
+      this.register(type, { kind: 'each', handler: handler as unknown as EventHandler<EventType> });
+    return this;
+  }
+
+  /**
+   * Registers the batch handler of one event type instead of a one-event one: called once per
+   * consecutive run of fresh events of that type in a batch, in delivery order with the other runs.
+   */
+  onBatch<T extends EventType>(type: T, handler: EventBatchHandler<T>): this {
+    return this.register(type, {
+      kind: 'batch',
+      handler: handler as unknown as EventBatchHandler<EventType>,
+    });
+  }
+
+  private register(type: EventType, registration: Registration): this {
+    if (this.handlers.has(type)) throw new Error(`${this.options.service} already handles ${type}`);
+    this.handlers.set(type, registration);
     return this;
   }
 
@@ -183,9 +219,9 @@ export class EventConsumer {
    * handler error is thrown. Tests and tools replay events through it.
    */
   async apply(event: FinanceEvent): Promise<boolean> {
-    const handler = this.handlers.get(event.type);
-    if (!handler) return false;
-    const [outcome] = await this.applyBatch([{ event, handler }]);
+    const registration = this.handlers.get(event.type);
+    if (!registration) return false;
+    const [outcome] = await this.applyBatch([{ event, registration }]);
     if (outcome.status === 'failed') throw outcome.error;
     if (outcome.status === 'applied') this.committed(event);
     return outcome.status === 'applied';
@@ -250,7 +286,7 @@ export class EventConsumer {
   }
 
   private async processBatch(batch: Delivery[]): Promise<void> {
-    const toApply: Array<{ delivery: Delivery; event: FinanceEvent; handler: EventHandler<EventType> }> = [];
+    const toApply: Array<Item & { delivery: Delivery }> = [];
     for (const delivery of batch) {
       let event: FinanceEvent;
       try {
@@ -261,14 +297,14 @@ export class EventConsumer {
         await this.reject(delivery, reason);
         continue;
       }
-      const handler = this.handlers.get(event.type);
-      if (!handler) {
+      const registration = this.handlers.get(event.type);
+      if (!registration) {
         this.stats.ignored++;
         this.count(event.type, 'ignored');
         this.done(delivery);
         continue;
       }
-      toApply.push({ delivery, event, handler });
+      toApply.push({ delivery, event, registration });
     }
     let outcomes: Outcome[];
     try {
@@ -309,9 +345,7 @@ export class EventConsumer {
    * delivery): only the failing ones are left out, the others commit. A batch that lost a deadlock
    * to another is run again whole. A batch of one needs no second run: its failure is the event's.
    */
-  private async applyBatch(
-    items: ReadonlyArray<{ event: FinanceEvent; handler: EventHandler<EventType> }>,
-  ): Promise<Outcome[]> {
+  private async applyBatch(items: readonly Item[]): Promise<Outcome[]> {
     if (items.length === 0) return [];
     let failed: { index: number; error: unknown } | undefined;
     try {
@@ -319,7 +353,8 @@ export class EventConsumer {
     } catch (error) {
       const failure = error instanceof HandlerFailure ? error : undefined;
       if (items.length === 1) return [{ status: 'failed', error: failure?.cause ?? error }];
-      if (failure && !isTransientConflict(failure.cause))
+      // A batch handler's failure names no event: the rerun applies its run one at a time.
+      if (failure?.index !== undefined && !isTransientConflict(failure.cause))
         failed = { index: failure.index, error: failure.cause };
     }
     for (let attempt = 1; ; attempt++) {
@@ -332,11 +367,12 @@ export class EventConsumer {
     }
   }
 
-  /** Inbox records for each run of events in one statement, then the handlers; any error aborts all. */
-  private async applyAll(
-    manager: EntityManager,
-    items: ReadonlyArray<{ event: FinanceEvent; handler: EventHandler<EventType> }>,
-  ): Promise<Outcome[]> {
+  /**
+   * Inbox records for each run of events in one statement, then the handlers: a one-event handler
+   * per event, a batch handler once per consecutive run of its type's fresh events; any error
+   * aborts all.
+   */
+  private async applyAll(manager: EntityManager, items: readonly Item[]): Promise<Outcome[]> {
     const outcomes: Outcome[] = [];
     const seen = new Set<string>();
     for (let start = 0; start < items.length;) {
@@ -350,7 +386,35 @@ export class EventConsumer {
         this.options.service,
         run.map(({ event }) => event),
       );
-      for (const { event, handler } of run) {
+      for (let at = 0; at < run.length;) {
+        const { event, registration } = run[at];
+        if (registration.kind === 'batch') {
+          // The run of this type: consecutive events, duplicates skipped inside it.
+          let next = at;
+          const events: FinanceEvent[] = [];
+          while (next < run.length && run[next].event.type === event.type) {
+            const candidate = run[next++].event;
+            if (!fresh.has(candidate.id) || seen.has(candidate.id)) {
+              outcomes.push({ status: 'duplicate' });
+              continue;
+            }
+            seen.add(candidate.id);
+            events.push(candidate);
+            outcomes.push({ status: 'applied' });
+          }
+          if (events.length > 0) {
+            try {
+              await runWithContext({ correlationId: events[0].correlationId, userId: events[0].userId }, () =>
+                registration.handler(events, manager),
+              );
+            } catch (error) {
+              throw new HandlerFailure(undefined, error);
+            }
+          }
+          at = next;
+          continue;
+        }
+        at++;
         if (!fresh.has(event.id) || seen.has(event.id)) {
           outcomes.push({ status: 'duplicate' });
           continue;
@@ -358,7 +422,7 @@ export class EventConsumer {
         seen.add(event.id);
         try {
           await runWithContext({ correlationId: event.correlationId, userId: event.userId }, () =>
-            handler(event, manager),
+            registration.handler(event, manager),
           );
         } catch (error) {
           throw new HandlerFailure(outcomes.length, error);
@@ -373,14 +437,14 @@ export class EventConsumer {
   /** Each event's inbox record and handler in a savepoint of its own; a failing one is rolled back alone. */
   private async applyEach(
     manager: EntityManager,
-    items: ReadonlyArray<{ event: FinanceEvent; handler: EventHandler<EventType> }>,
+    items: readonly Item[],
     failed?: { index: number; error: unknown },
   ): Promise<Outcome[]> {
     // TypeORM's nested transaction is a savepoint, and tells the outbox's commit hook when one is
     // rolled back (events a handler published there must not be handed to the relay).
     const runner = manager.queryRunner!;
     const outcomes: Outcome[] = [];
-    for (const [index, { event, handler }] of items.entries()) {
+    for (const [index, { event, registration }] of items.entries()) {
       if (index === failed?.index) {
         outcomes.push({ status: 'failed', error: failed.error });
         continue;
@@ -390,7 +454,9 @@ export class EventConsumer {
         const fresh = await recordInInbox(manager, this.options.service, event);
         if (fresh)
           await runWithContext({ correlationId: event.correlationId, userId: event.userId }, () =>
-            handler(event, manager),
+            registration.kind === 'batch'
+              ? registration.handler([event], manager)
+              : registration.handler(event, manager),
           );
         await runner.commitTransaction();
         outcomes.push({ status: fresh ? 'applied' : 'duplicate' });
@@ -492,10 +558,10 @@ interface Delivery {
   channel: Channel;
 }
 
-/** A handler's error, with the event's place in its batch. */
+/** A handler's error, with the event's place in its batch (none for a batch handler's run). */
 class HandlerFailure extends Error {
   constructor(
-    readonly index: number,
+    readonly index: number | undefined,
     override readonly cause: unknown,
   ) {
     super(cause instanceof Error ? cause.message : String(cause));

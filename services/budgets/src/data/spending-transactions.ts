@@ -51,3 +51,52 @@ export async function writeSpendingTransaction(
   );
   return written.length === 1;
 }
+
+/**
+ * {@link writeSpendingTransaction} of transactions that are not deletions, in one multi-row
+ * statement (ids distinct: one row each). A row is written only over an older version.
+ */
+export async function writeSpendingTransactions(
+  manager: EntityManager,
+  rows: readonly SpendingTransactionState[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  if (rows.some((t) => t.deleted)) throw new Error('writeSpendingTransactions writes no deletions');
+  await manager.query(
+    `INSERT INTO spending_transactions (id, user_id, category_id, type, base_amount_minor, base_currency, date, version, deleted)
+     SELECT id, user_id, category_id, type, base_amount_minor, base_currency, date, version, false
+     FROM jsonb_to_recordset($1::jsonb) AS t(id uuid, user_id uuid, category_id uuid, type text,
+       base_amount_minor bigint, base_currency text, date date, version int)
+     ORDER BY id
+     ON CONFLICT (id) DO UPDATE SET user_id = EXCLUDED.user_id, category_id = EXCLUDED.category_id, type = EXCLUDED.type,
+       base_amount_minor = EXCLUDED.base_amount_minor, base_currency = EXCLUDED.base_currency, date = EXCLUDED.date,
+       version = EXCLUDED.version, deleted = EXCLUDED.deleted
+     WHERE spending_transactions.version < EXCLUDED.version`,
+    [
+      JSON.stringify(
+        rows.map((t) => ({
+          id: t.id,
+          user_id: t.userId,
+          category_id: t.categoryId,
+          type: t.type,
+          base_amount_minor: t.baseAmountMinor.toString(),
+          base_currency: t.baseCurrency,
+          date: t.date,
+          version: t.version,
+        })),
+      ),
+    ],
+  );
+}
+
+/** Those of these users who have at least one budget. */
+export async function usersWithBudgets(
+  manager: EntityManager,
+  userIds: readonly string[],
+): Promise<Set<string>> {
+  const rows: Array<{ user_id: string }> = await manager.query(
+    `SELECT DISTINCT user_id FROM budgets WHERE user_id = ANY($1::uuid[])`,
+    [userIds],
+  );
+  return new Set(rows.map((row) => row.user_id));
+}

@@ -4,6 +4,7 @@ import {
   publishEvent,
   toMinorUnits,
   userSettingsOf,
+  type EventBatchHandlers,
   type EventHandlers,
   type FinanceEvent,
 } from '@finance/shared';
@@ -14,7 +15,12 @@ import { recordAlert } from '../data/budget-alerts';
 import { budgetsCovering, moveBudgetsToCategory, removeBudgetsOfCategory } from '../data/budget-store';
 import { knownCategoryVersion, recordKnownCategory } from '../data/known-categories';
 import { analyseBudgets, scheduleOf } from '../data/spending-analysis';
-import { writeSpendingTransaction } from '../data/spending-transactions';
+import {
+  usersWithBudgets,
+  writeSpendingTransaction,
+  writeSpendingTransactions,
+  type SpendingTransactionState,
+} from '../data/spending-transactions';
 import { lockUserEvents, purgeUserData } from '../data/user-data';
 import { publishBudgetChanged, publishBudgetDeleted } from './budget-state';
 
@@ -53,6 +59,46 @@ export async function onTransactionChanged(event: TransactionEvent, manager: Ent
       date: p.date,
       currency: p.baseCurrency,
     });
+}
+
+/**
+ * A run of `ledger.transaction.created` (the consumer's batch handler), with exactly the effect of
+ * {@link onTransactionChanged} on each in order. When no user of the run has a budget, nothing is
+ * judged and the effect is the rows alone: per transaction the first event of its highest version
+ * (a later equal or lower one is not newer), written in one statement over older versions only.
+ * When one has, the run is applied event by event: an alert is judged on the spending up to its
+ * expense (the 80 % announced before the 100 % of a later one, with the figures at that point),
+ * which judging once after the whole run would not give.
+ */
+export async function onTransactionsCreated(
+  events: ReadonlyArray<FinanceEvent<'ledger.transaction.created'>>,
+  manager: EntityManager,
+): Promise<void> {
+  const users = [...new Set(events.map((event) => event.userId))];
+  if ((await usersWithBudgets(manager, users)).size > 0) {
+    for (const event of events) await onTransactionChanged(event, manager);
+    return;
+  }
+  // Keyed as PostgreSQL compares uuids (case-insensitively).
+  const newest = new Map<string, SpendingTransactionState>();
+  for (const event of events) {
+    const key = event.aggregateId.toLowerCase();
+    const seen = newest.get(key);
+    if (seen && seen.version >= event.aggregateVersion) continue;
+    const p = event.payload;
+    newest.set(key, {
+      id: event.aggregateId,
+      userId: event.userId,
+      categoryId: p.categoryId,
+      type: p.type,
+      baseAmountMinor: toMinorUnits(p.baseAmount, p.baseCurrency),
+      baseCurrency: p.baseCurrency,
+      date: p.date,
+      version: event.aggregateVersion,
+      deleted: false,
+    });
+  }
+  await writeSpendingTransactions(manager, [...newest.values()]);
 }
 
 /** `ledger.transaction.deleted`: leave a tombstone (a delete wins a tie with the same version). */
@@ -191,6 +237,11 @@ export async function purgeUser(
 ): Promise<void> {
   await purgeUserData(manager, event.userId);
 }
+
+/** Set-based handlers of runs: registered instead of the one-event handlers of these types. */
+export const budgetEventBatchHandlers: EventBatchHandlers = {
+  'ledger.transaction.created': onTransactionsCreated,
+};
 
 /** The ledger events budgets applies, by type (the consumer registers exactly these). */
 export const budgetEventHandlers: EventHandlers = {

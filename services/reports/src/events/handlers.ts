@@ -1,7 +1,21 @@
-import { acceptAggregateVersion, toMinorUnits, type EventHandlers, type FinanceEvent } from '@finance/shared';
+import {
+  acceptAggregateVersion,
+  toMinorUnits,
+  type EventBatchHandlers,
+  type EventHandlers,
+  type FinanceEvent,
+} from '@finance/shared';
 import type { EntityManager } from 'typeorm';
 import { UNCATEGORISED } from '../domain/analytics';
 import { writeBudgetVersion, writeGoalVersion } from '../data/budgets-goals';
+import {
+  lockVersions,
+  raiseVersions,
+  storedTransactions,
+  writeTransactionRun,
+  type RollupDelta,
+  type TransactionRow,
+} from '../data/transaction-runs';
 
 type TransactionEvent = FinanceEvent<
   'ledger.transaction.created' | 'ledger.transaction.updated' | 'ledger.transaction.deleted'
@@ -132,6 +146,108 @@ export async function applyTransactionEvent(event: TransactionEvent, manager: En
   }))
     statement.add(...rollupUpsert(rollup, baseAmountMinor.toString(), 1));
   await statement.run(manager);
+}
+
+type CreatedEvent = FinanceEvent<'ledger.transaction.created'>;
+
+/**
+ * A run of `ledger.transaction.created` (the consumer's batch handler): exactly what
+ * {@link applyTransactionEvent} leaves after each of them in order, in a few statements for the
+ * whole run. The versions are locked and read in one statement; the run is then replayed in
+ * memory by the one-event rules (a version not newer than the newest accepted changes nothing,
+ * a row another user holds is not changed, a replaced row's contribution is taken back out);
+ * the final rows and the roll-up deltas, summed per row in SQL, are written in one more.
+ */
+export async function applyTransactionsCreated(
+  events: readonly CreatedEvent[],
+  manager: EntityManager,
+): Promise<void> {
+  const type = 'ledger.transaction.created';
+  const newest = new Map<string, number>();
+  for (const event of events)
+    newest.set(
+      event.aggregateId,
+      Math.max(newest.get(event.aggregateId) ?? event.aggregateVersion, event.aggregateVersion),
+    );
+  const before = await lockVersions(manager, type, newest);
+
+  const version = new Map(before);
+  const accepted: CreatedEvent[] = [];
+  for (const event of events) {
+    const seen = version.get(event.aggregateId);
+    if (seen !== null && seen !== undefined && event.aggregateVersion <= seen) continue;
+    version.set(event.aggregateId, event.aggregateVersion);
+    accepted.push(event);
+  }
+  await raiseVersions(
+    manager,
+    type,
+    new Map(
+      [...newest].filter(([id, max]) => {
+        const old = before.get(id);
+        return old !== null && old !== undefined && max > old;
+      }),
+    ),
+  );
+  if (accepted.length === 0) return;
+
+  // Keyed as PostgreSQL returns uuids (lower case), as the one-event handler reads them back.
+  const keyOf = (id: string) => id.toLowerCase();
+  const current: Map<string, TransactionRow> = await storedTransactions(manager, [
+    ...new Set(accepted.map((event) => keyOf(event.aggregateId))),
+  ]);
+  const changed = new Map<string, TransactionRow>();
+  const deltas: RollupDelta[] = [];
+  for (const event of accepted) {
+    const key = keyOf(event.aggregateId);
+    const stored = current.get(key);
+    if (stored && stored.user_id !== event.userId) continue;
+    if (stored) deltas.push(...deltasOf(stored, -1));
+    const row = rowOf(event);
+    current.set(key, row);
+    changed.set(key, row);
+    deltas.push(...deltasOf(row, 1));
+  }
+  if (changed.size > 0) await writeTransactionRun(manager, [...changed.values()], deltas);
+}
+
+/** The read-model row a created event stores (uuids in lower case, as stored). */
+function rowOf(event: CreatedEvent): TransactionRow {
+  const p = event.payload;
+  const lower = (id: string | null) => id?.toLowerCase() ?? null;
+  return {
+    id: event.aggregateId.toLowerCase(),
+    user_id: event.userId.toLowerCase(),
+    account_id: p.accountId.toLowerCase(),
+    to_account_id: lower(p.toAccountId),
+    category_id: lower(p.categoryId),
+    type: p.type,
+    base_amount_minor: toMinorUnits(p.baseAmount, p.baseCurrency).toString(),
+    base_currency: p.baseCurrency,
+    amount_minor: toMinorUnits(p.amount, p.currency).toString(),
+    currency: p.currency,
+    date: p.date,
+    description: p.description,
+    payee: p.payee,
+    notes: p.notes,
+    tags: p.tags,
+    version: event.aggregateVersion,
+  };
+}
+
+/** A stored row's roll-up contributions, added (+1) or taken out (−1). */
+function deltasOf(row: TransactionRow, sign: 1 | -1): RollupDelta[] {
+  const amount = BigInt(row.base_amount_minor);
+  return rollupRows({
+    userId: row.user_id,
+    accountId: row.account_id,
+    toAccountId: row.to_account_id,
+    categoryId: row.category_id,
+    type: row.type,
+    baseAmountMinor: amount,
+    baseCurrency: row.base_currency,
+    date: row.date,
+  }).map((rollup) => ({ ...rollup, amountMinor: sign === 1 ? amount : -amount, count: sign }));
 }
 
 /**
@@ -348,6 +464,11 @@ export async function purgeUser(
     await manager.query(`DELETE FROM ${table} WHERE user_id = $1`, [event.userId]);
   }
 }
+
+/** Set-based handlers of runs: registered instead of the one-event handlers of these types. */
+export const reportsEventBatchHandlers: EventBatchHandlers = {
+  'ledger.transaction.created': applyTransactionsCreated,
+};
 
 /**
  * The ledger's, budgets' and goals' events reports applies, by type: the consumer registers exactly these (users'
