@@ -123,10 +123,17 @@ const typesOf = (schema: JsonSchema): Set<string> => {
 const flatten = (schema: JsonSchema) => (schema.anyOf ?? [schema]).find((s) => s.type !== 'null') ?? schema;
 const isUuid = (schema: JsonSchema) =>
   /0-9a-fA-F\]\{8\}/.test(flatten(schema).pattern ?? '') || flatten(schema).format === 'uuid';
+/** A template's path (which may hold a query already, `/import/csv?dry_run=true`) with more query. */
+const withQuery = (path: string, query: string) => `${path}${path.includes('?') ? '&' : '?'}${query}`;
+/**
+ * A field known by its name (`date`, `amount`, …) only when its schema is plain text: a union
+ * with a number is something else of that name (an import mapping's `columns.date` names a column).
+ */
+const onlyText = (schema: JsonSchema) => [...typesOf(schema)].every((t) => t === 'string' || t === 'null');
 const isDate = (name: string, schema: JsonSchema) =>
   flatten(schema).format === 'date' ||
   /^Calendar date/.test(flatten(schema).description ?? '') ||
-  ['date', 'start_date', 'end_date', 'from', 'to', 'deadline'].includes(name);
+  (['date', 'start_date', 'end_date', 'from', 'to', 'deadline'].includes(name) && onlyText(schema));
 const isAmount = (name: string) => /amount|opening_balance/.test(name);
 const POSITIVE_AMOUNTS = new Set(['amount', 'target_amount']);
 
@@ -158,7 +165,7 @@ function hostileValues(name: string, schema: JsonSchema): Array<[string, string]
     for (const bad of BAD_UUIDS) out.push([`uuid ${bad.slice(0, 20)}`, JSON.stringify(bad)]);
   if (isDate(name, schema))
     for (const bad of BAD_DATES) out.push([`date ${bad.slice(0, 24)}`, JSON.stringify(bad)]);
-  if (isAmount(name)) {
+  if (isAmount(name) && onlyText(schema)) {
     for (const bad of BAD_AMOUNTS) out.push([`amount ${bad}`, bad]);
     if (POSITIVE_AMOUNTS.has(name)) for (const bad of NOT_POSITIVE) out.push([`amount ${bad}`, bad]);
   }
@@ -934,7 +941,7 @@ describe('hostile input through the gateway', () => {
     // Query parameters. One no operation declares is refused by every one, even one declaring none.
     add({
       label: 'an undeclared query parameter',
-      path: `${template.path}?bogus_parameter=1`,
+      path: withQuery(template.path, 'bogus_parameter=1'),
       body: template.body ? JSON.stringify(template.body) : undefined,
       field: 'query.bogus_parameter',
     });
@@ -942,7 +949,7 @@ describe('hostile input through the gateway', () => {
       for (const value of hostileQueryValues(parameter)) {
         add({
           label: `query ${parameter.name}=${value.slice(0, 30)}`,
-          path: `${template.path}?${parameter.name}=${value}`,
+          path: withQuery(template.path, `${parameter.name}=${value}`),
           field: `query.${parameter.name}`,
         });
       }
@@ -951,13 +958,13 @@ describe('hostile input through the gateway', () => {
       if (foreign && method === 'GET')
         add({
           label: `another user's ${parameter.name}`,
-          path: `${template.path}?${parameter.name}=${foreign}`,
+          path: withQuery(template.path, `${parameter.name}=${foreign}`),
           mayPass: true,
         });
       if (foreign && method === 'DELETE')
         add({
           label: `another user's ${parameter.name}`,
-          path: `${template.path}?${parameter.name}=${foreign}`,
+          path: withQuery(template.path, `${parameter.name}=${foreign}`),
         });
       if (parameter.name === 'cursor') {
         // Every sort order has its own cursor shape (a date, an amount): forge each of them.
@@ -967,12 +974,14 @@ describe('hostile input through the gateway', () => {
           : [''];
         for (const order of sorts) {
           const query = order ? `sort=${order}&limit=1` : 'limit=1';
-          const page = await httpJson('GET', `${api}${template.path}?${query}`, { token: template.token });
+          const page = await httpJson('GET', `${api}${withQuery(template.path, query)}`, {
+            token: template.token,
+          });
           if (typeof page.body?.next_cursor !== 'string') continue;
           for (const forged of forgedCursors(page.body.next_cursor)) {
             add({
               label: `forged cursor ${Buffer.from(forged, 'base64url').toString().slice(0, 60)}`,
-              path: `${template.path}?${query}&cursor=${forged}`,
+              path: withQuery(template.path, `${query}&cursor=${forged}`),
               field: 'query.cursor',
               mayPass: true,
             });

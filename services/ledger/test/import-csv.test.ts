@@ -427,12 +427,25 @@ describe('POST /import/csv', () => {
       headers: { 'if-match': '"7"' },
     });
     expect(stale.status).toBe(412);
+    const replaced = await h.call('PUT', `/import/mappings/${saved.body.id}`, user, {
+      body: { name: 'Ours', mapping: { columns: { date: 'Datum', amount: 'Bedrag' } } },
+      headers: { 'if-match': '"1"' },
+    });
+    expect(replaced.status).toBe(200);
+    expect(replaced.headers.get('etag')).toBe('"2"');
+    expect(replaced.body).toMatchObject({
+      name: 'Ours',
+      mapping: { columns: { date: 'Datum', amount: 'Bedrag' } },
+      account_id: null,
+      version: 2,
+    });
+    expect((await h.call('GET', `/import/mappings/${saved.body.id}`, user)).body).toEqual(replaced.body);
     const list = await h.call('GET', '/import/mappings', user);
     expect(list.body.data.map((m: { name: string }) => m.name)).toEqual(['Ours']);
     const other = await h.user();
     expect((await h.call('GET', `/import/mappings/${saved.body.id}`, other)).status).toBe(404);
     expect(
-      (await h.call('DELETE', `/import/mappings/${saved.body.id}`, user, { headers: { 'if-match': '"1"' } }))
+      (await h.call('DELETE', `/import/mappings/${saved.body.id}`, user, { headers: { 'if-match': '"2"' } }))
         .status,
     ).toBe(204);
   });

@@ -56,7 +56,8 @@ export async function updateMapping(
   state: MappingState,
   now: Date,
 ): Promise<SavedMapping> {
-  const rows: MappingRow[] = await manager.query(
+  // An UPDATE answers [rows, affected count] through TypeORM's query().
+  const [rows]: [MappingRow[], number] = await manager.query(
     `UPDATE import_mappings SET name = $3, mapping = $4, account_id = $5, version = version + 1, updated_at = $6
       WHERE id = $1 AND user_id = $2 RETURNING *`,
     [current.id, current.userId, state.name, JSON.stringify(state.mapping), state.accountId, now],
