@@ -29,6 +29,7 @@ interface JsonSchema {
   minItems?: number;
   description?: string;
   properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
   required?: string[];
 }
 interface Parameter {
@@ -115,10 +116,16 @@ const CLOCK_TIMES = ['"24:00"', '"7:00"', '"22:60"', '"22:00:00"', '""'];
 const typesOf = (schema: JsonSchema): Set<string> => {
   const out = new Set<string>();
   for (const s of schema.anyOf ?? [schema]) {
+    if (s.anyOf) for (const t of typesOf(s)) out.add(t); // a union inside a union
     if (s.enum || s.const !== undefined) out.add('string');
     for (const t of Array.isArray(s.type) ? s.type : s.type ? [s.type] : []) out.add(t);
   }
   return out;
+};
+/** An enum value with letters, in capitals: a case-sensitive enum must refuse it (`","` has no capitals). */
+const inCapitals = (values: unknown[]) => {
+  const lettered = values.map(String).find((v) => v.toUpperCase() !== v);
+  return lettered === undefined ? [] : [lettered.toUpperCase()];
 };
 const flatten = (schema: JsonSchema) => (schema.anyOf ?? [schema]).find((s) => s.type !== 'null') ?? schema;
 const isUuid = (schema: JsonSchema) =>
@@ -156,11 +163,10 @@ function hostileValues(name: string, schema: JsonSchema): Array<[string, string]
   if (name === 'url')
     for (const url of HOSTILE_URLS) out.push([`url ${url.slice(0, 30)}`, JSON.stringify(url)]);
   if (flat.pattern?.includes(':[0-5]')) for (const time of CLOCK_TIMES) out.push([`time ${time}`, time]);
-  if (flat.enum)
-    out.push(
-      ['an unknown enum value', '"bogus"'],
-      ['an enum value in capitals', JSON.stringify(String(flat.enum[0]).toUpperCase())],
-    );
+  if (flat.enum) {
+    out.push(['an unknown enum value', '"bogus"']);
+    for (const upper of inCapitals(flat.enum)) out.push(['an enum value in capitals', JSON.stringify(upper)]);
+  }
   if (isUuid(schema))
     for (const bad of BAD_UUIDS) out.push([`uuid ${bad.slice(0, 20)}`, JSON.stringify(bad)]);
   if (isDate(name, schema))
@@ -172,7 +178,11 @@ function hostileValues(name: string, schema: JsonSchema): Array<[string, string]
   if (types.has('array')) {
     if ((flat.minItems ?? 0) > 0) out.push(['an empty array', '[]']);
     out.push(['an array of 21 items', JSON.stringify(Array.from({ length: 21 }, (_, i) => `t${i}`))]);
-    out.push(['an array of numbers', '[1,2]']);
+    // Unless the array holds numbers (a mapping's description may be several column numbers).
+    const array = (schema.anyOf ?? [schema]).find((s) => typesOf(s).has('array'));
+    const items = array?.items ?? array?.anyOf?.find((s) => s.items)?.items;
+    if (!items || !(typesOf(items).has('integer') || typesOf(items).has('number')))
+      out.push(['an array of numbers', '[1,2]']);
     out.push(['an array with an empty string', '[""]']);
   }
   return out;
@@ -189,7 +199,7 @@ function hostileQueryValues(parameter: Parameter): string[] {
     if (name === 'limit') out.push('201');
     if (name === 'periods') out.push('25');
   }
-  if (flat.enum) out.push('bogus', '', String(flat.enum[0]).toUpperCase());
+  if (flat.enum) out.push('bogus', '', ...inCapitals(flat.enum));
   if (isUuid(schema))
     out.push('not-a-uuid', '%00', '..%2F..%2Fetc', '%C3%A9t%C3%A9', 'zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz');
   if (isDate(name, schema) && name !== 'date') out.push(...BAD_DATES.map(encodeURIComponent));
