@@ -109,7 +109,10 @@ describe('users across services', () => {
     const deleted = await httpJson('DELETE', `${api}/users/me`, { token, body: { password: ada.password } });
     expect(deleted.status).toBe(204);
     await waitFor(async () => allAre(await statuses(token), 401), {
-      timeoutMs: 10_000,
+      timeoutMs: 30_000,
+      // Every poll is several requests through the gateway: once a second stays under its rate limit
+      // (600 a minute), which a tighter poll exhausts on a slow run (then 429s, never 401s).
+      intervalMs: 1_000,
       description: "every service refusing the deleted user's token",
     });
     // A write racing the deletion is refused too, and none lands afterwards.
@@ -135,7 +138,10 @@ describe('users across services', () => {
     });
     expect(changed.status).toBe(204);
     await waitFor(async () => allAre(await statuses(bob.token), 401), {
-      timeoutMs: 10_000,
+      timeoutMs: 30_000,
+      // Every poll is several requests through the gateway: once a second stays under its rate limit
+      // (600 a minute), which a tighter poll exhausts on a slow run (then 429s, never 401s).
+      intervalMs: 1_000,
       description: "every service refusing bob's old token",
     });
     const relogin = await httpJson('POST', `${api}/auth/login`, {
@@ -147,7 +153,10 @@ describe('users across services', () => {
     const out = await httpJson('POST', `${api}/auth/logout-all`, { token: fresh });
     expect(out.status).toBe(204);
     await waitFor(async () => allAre(await statuses(fresh), 401), {
-      timeoutMs: 10_000,
+      timeoutMs: 30_000,
+      // Every poll is several requests through the gateway: once a second stays under its rate limit
+      // (600 a minute), which a tighter poll exhausts on a slow run (then 429s, never 401s).
+      intervalMs: 1_000,
       description: 'every service refusing the token after logout-all',
     });
   });
