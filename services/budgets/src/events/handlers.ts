@@ -27,15 +27,14 @@ import { publishBudgetChanged, publishBudgetDeleted } from './budget-state';
 type TransactionEvent = FinanceEvent<'ledger.transaction.created' | 'ledger.transaction.updated'>;
 
 /** Writes the event's transaction into the read model (newer versions only); whether it was written. */
-function writeTransaction(
-  manager: EntityManager,
-  event: FinanceEvent<
-    'ledger.transaction.created' | 'ledger.transaction.updated' | 'ledger.transaction.deleted'
-  >,
-  deleted: boolean,
-): Promise<boolean> {
+type AnyTransactionEvent = FinanceEvent<
+  'ledger.transaction.created' | 'ledger.transaction.updated' | 'ledger.transaction.deleted'
+>;
+
+/** The read-model row an event of a transaction says (one mapping for single and batch handlers). */
+function spendingStateOf(event: AnyTransactionEvent, deleted: boolean): SpendingTransactionState {
   const p = event.payload;
-  return writeSpendingTransaction(manager, {
+  return {
     id: event.aggregateId,
     userId: event.userId,
     categoryId: p.categoryId,
@@ -45,7 +44,15 @@ function writeTransaction(
     date: p.date,
     version: event.aggregateVersion,
     deleted,
-  });
+  };
+}
+
+function writeTransaction(
+  manager: EntityManager,
+  event: AnyTransactionEvent,
+  deleted: boolean,
+): Promise<boolean> {
+  return writeSpendingTransaction(manager, spendingStateOf(event, deleted));
 }
 
 /** `ledger.transaction.created/updated`: upsert the read model row (newer versions only), then check alerts. */
@@ -85,18 +92,7 @@ export async function onTransactionsCreated(
     const key = event.aggregateId.toLowerCase();
     const seen = newest.get(key);
     if (seen && seen.version >= event.aggregateVersion) continue;
-    const p = event.payload;
-    newest.set(key, {
-      id: event.aggregateId,
-      userId: event.userId,
-      categoryId: p.categoryId,
-      type: p.type,
-      baseAmountMinor: toMinorUnits(p.baseAmount, p.baseCurrency),
-      baseCurrency: p.baseCurrency,
-      date: p.date,
-      version: event.aggregateVersion,
-      deleted: false,
-    });
+    newest.set(key, spendingStateOf(event, false));
   }
   await writeSpendingTransactions(manager, [...newest.values()]);
 }
