@@ -106,6 +106,8 @@ export function transaction(
     payee: null,
     notes: null,
     tags: [],
+    splits: [],
+    cleared: 'uncleared',
     ...overrides,
   };
 }

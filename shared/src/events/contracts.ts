@@ -50,6 +50,19 @@ const accountState = z.object({
 });
 
 export const transactionTypes = ['income', 'expense', 'transfer'] as const;
+export const clearedStatuses = ['uncleared', 'cleared', 'reconciled'] as const;
+/**
+ * One part of a split transaction: its share of `amount` (same currency, same sign convention:
+ * a positive decimal), the same share in the base currency, and its own category, notes and tags.
+ * The parts' amounts sum exactly to the transaction's `amount`, their base amounts to `baseAmount`.
+ */
+const transactionSplit = z.object({
+  amount: decimal,
+  baseAmount: decimal,
+  categoryId: id.nullable(),
+  notes: z.string().nullable(),
+  tags: z.array(z.string()),
+});
 /** A transaction's full state after the change (for `deleted`: its last state). */
 const transactionState = z.object({
   accountId: id,
@@ -70,6 +83,13 @@ const transactionState = z.object({
   payee: z.string().nullable(),
   notes: z.string().nullable(),
   tags: z.array(z.string()),
+  /**
+   * A split transaction's parts (empty: not split, the whole amount is in `categoryId`). Budgets
+   * and reports count each part in its own category. Absent in events from before splits: [].
+   */
+  splits: z.array(transactionSplit).default([]),
+  /** Reconciliation state (absent in events from before it existed: uncleared). */
+  cleared: z.enum(clearedStatuses).default('uncleared'),
 });
 
 const recurringUpcoming = z.object({
