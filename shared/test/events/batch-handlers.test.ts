@@ -142,7 +142,8 @@ it('isolates a poison event inside a run: the rerun applies the run one at a tim
   const consumer = consumerOf(service, 2).onBatch('ledger.transaction.created', async (run, manager) => {
     await recordEffects(run, manager);
     // Other files' events reach this queue too (one shared exchange): only this user's poison fails.
-    if (run.some((e) => e.userId === userId && e.payload.description === 'poison')) throw new Error('cannot apply this one');
+    if (run.some((e) => e.userId === userId && e.payload.description === 'poison'))
+      throw new Error('cannot apply this one');
   });
   await consumer.start();
   try {
