@@ -10,6 +10,17 @@ export type TransactionType = (typeof transactionTypes)[number];
 export type TransactionField =
   'accountId' | 'toAccountId' | 'categoryId' | 'type' | 'amount' | 'currency' | 'date';
 
+/**
+ * One part of a split transaction as a client (or a rule) describes it: a positive decimal string
+ * in the transaction's currency; the parts of a transaction sum exactly to its amount.
+ */
+export interface SplitDraft {
+  amount: string;
+  categoryId: string | null;
+  notes: string | null;
+  tags: string[];
+}
+
 /** A transaction as a client describes it, before any lookup. */
 export interface TransactionDraft {
   /** undefined → the user's default account. */
@@ -27,6 +38,8 @@ export interface TransactionDraft {
   tags: string[];
   /** undefined → today in the user's timezone. */
   date?: string;
+  /** undefined or [] → not split. */
+  splits?: SplitDraft[];
 }
 
 /** A stored transaction as a client sees it (the target of a PATCH). */
