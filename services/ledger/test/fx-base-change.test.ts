@@ -98,6 +98,50 @@ describe('changing the base currency (auth.user.updated)', () => {
     expect(await recomputeNextBatch(fx())).toBe(false);
   });
 
+  it('runs a finished change again when a rate arrives that can convert what it left behind', async () => {
+    const user = await h.user({ baseCurrency: 'USD' });
+    const left = await h.call('POST', '/transactions', user, {
+      body: { amount: '20.00', date: '2018-03-01', transaction_type: 'expense' },
+    });
+    expect(left.status).toBe(201);
+    expect(await h.apply(userEvent('auth.user.updated', user.id, 2, { baseCurrency: 'JPY' }))).toBe(true);
+    await recomputeBaseAmounts(fx());
+    const status = async () => (await h.call('GET', '/currencies/base-change', user)).body;
+    expect(await status()).toMatchObject({ status: 'done', done: 0, failed: 1 });
+
+    const put = async (rates: Array<{ base: string; quote: string; date: string; rate: string }>) =>
+      expect((await h.call('PUT', '/exchange-rates', admin, { body: { rates } })).status).toBe(200);
+    // A rate that cannot help (another pair; the right pair but after the transaction) reopens nothing.
+    await put([{ base: 'EUR', quote: 'GBP', date: '2018-02-01', rate: '0.8812' }]);
+    await put([{ base: 'EUR', quote: 'JPY', date: '2018-03-05', rate: '130.00' }]);
+    expect(await status()).toMatchObject({ status: 'done', failed: 1 });
+
+    // Both legs of the cross rate on or before its date: it runs again and converts it.
+    await put([
+      { base: 'EUR', quote: 'USD', date: '2018-02-28', rate: '1.2200' },
+      { base: 'EUR', quote: 'JPY', date: '2018-02-28', rate: '130.50' },
+    ]);
+    expect(await status()).toMatchObject({
+      status: 'running',
+      base_currency: 'JPY',
+      total: 1,
+      done: 0,
+      failed: 0,
+    });
+    await recomputeBaseAmounts(fx());
+    expect(await status()).toMatchObject({ status: 'done', done: 1, failed: 0 });
+    // 20.00 USD × 130.50 / 1.22 = 2139.34… → 2139 JPY
+    expect((await h.call('GET', `/transactions/${left.body.id}`, user)).body).toMatchObject({
+      base_amount: '2139',
+      base_currency: 'JPY',
+      fx_rate_date: '2018-02-28',
+      version: 2,
+    });
+    // The same rates again change nothing, so nothing runs again.
+    await put([{ base: 'EUR', quote: 'USD', date: '2018-02-28', rate: '1.2200' }]);
+    expect(await status()).toMatchObject({ status: 'done', done: 1 });
+  });
+
   it('starts nothing when an update leaves the base currency as it is', async () => {
     const user = await h.user({ baseCurrency: 'USD' });
     await h.call('POST', '/transactions', user, { body: { amount: '3', transaction_type: 'expense' } });

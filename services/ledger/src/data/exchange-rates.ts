@@ -46,15 +46,34 @@ export async function previousRate(
   return row?.rate;
 }
 
-/** Inserts or replaces rates (one statement, set-based). */
-export async function upsertRates(manager: EntityManager, rates: StoredRate[], now: Date): Promise<number> {
-  if (rates.length === 0) return 0;
-  await manager.query(
-    `INSERT INTO exchange_rates (base, quote, date, rate, source, updated_at)
-     SELECT r.base, r.quote, r.date, r.rate, r.source, $6::timestamptz
-       FROM unnest($1::char(3)[], $2::char(3)[], $3::date[], $4::numeric[], $5::text[]) AS r (base, quote, date, rate, source)
-     ON CONFLICT (base, quote, date) DO UPDATE
-       SET rate = EXCLUDED.rate, source = EXCLUDED.source, updated_at = EXCLUDED.updated_at`,
+/** What a store of rates changed: the currencies of rates that are new or differ, and their earliest day. */
+export interface RatesChanged {
+  currencies: string[];
+  from: string;
+}
+
+/**
+ * Inserts or replaces rates (one statement, set-based). A rate already stored as given (same
+ * rate, same source) is left as it is, so the answer names only what changed: undefined when
+ * nothing did.
+ */
+export async function upsertRates(
+  manager: EntityManager,
+  rates: StoredRate[],
+  now: Date,
+): Promise<RatesChanged | undefined> {
+  if (rates.length === 0) return undefined;
+  const [changed]: Array<{ currencies: string[] | null; from: string | null }> = await manager.query(
+    `WITH written AS (
+       INSERT INTO exchange_rates (base, quote, date, rate, source, updated_at)
+       SELECT r.base, r.quote, r.date, r.rate, r.source, $6::timestamptz
+         FROM unnest($1::char(3)[], $2::char(3)[], $3::date[], $4::numeric[], $5::text[]) AS r (base, quote, date, rate, source)
+       ON CONFLICT (base, quote, date) DO UPDATE
+         SET rate = EXCLUDED.rate, source = EXCLUDED.source, updated_at = EXCLUDED.updated_at
+         WHERE exchange_rates.rate <> EXCLUDED.rate OR exchange_rates.source <> EXCLUDED.source
+       RETURNING base, quote, date)
+     SELECT array_agg(DISTINCT c) AS currencies, to_char(min(date), 'YYYY-MM-DD') AS from
+       FROM written, LATERAL unnest(ARRAY[base::text, quote::text]) AS c`,
     [
       rates.map((r) => r.base),
       rates.map((r) => r.quote),
@@ -64,7 +83,21 @@ export async function upsertRates(manager: EntityManager, rates: StoredRate[], n
       now,
     ],
   );
-  return rates.length;
+  return changed?.currencies && changed.from
+    ? { currencies: changed.currencies, from: changed.from }
+    : undefined;
+}
+
+/** Both changes in one: the currencies of either, from the earlier day. */
+export function mergeRatesChanged(
+  a: RatesChanged | undefined,
+  b: RatesChanged | undefined,
+): RatesChanged | undefined {
+  if (!a || !b) return a ?? b;
+  return {
+    currencies: [...new Set([...a.currencies, ...b.currencies])],
+    from: a.from < b.from ? a.from : b.from,
+  };
 }
 
 /** Every currency some stored rate names (as base or quote). */

@@ -68,6 +68,34 @@ export async function startBaseCurrencyChange(
   );
 }
 
+/**
+ * Reopens finished changes that left transactions in their old base currency (no rate then)
+ * when new rates might convert them now: a rate naming the transaction's currency or the new base
+ * (directly or as one leg of a cross rate), dated on or before the transaction. The job then runs
+ * them again like any change; the ones still without a rate stay as they are, counted as failed.
+ * Only rates that changed reopen anything, so asking the provider again cannot loop.
+ */
+export async function reopenChangesHelpedBy(
+  manager: EntityManager,
+  changed: { currencies: string[]; from: string },
+  now: Date,
+): Promise<number> {
+  const reopened: unknown[] = await manager.query(
+    `UPDATE base_currency_changes c
+        SET status = 'running', done = 0, failed = 0, last_problem = NULL, last_id = NULL,
+            started_at = $3, updated_at = $3,
+            total = (SELECT count(*)::int FROM transactions t
+                      WHERE t.user_id = c.user_id AND t.base_currency <> c.base_currency)
+      WHERE c.status = 'done' AND c.failed > 0
+        AND EXISTS (SELECT 1 FROM transactions t
+                     WHERE t.user_id = c.user_id AND t.base_currency <> c.base_currency AND t.date >= $2::date
+                       AND (t.currency = ANY($1::text[]) OR c.base_currency = ANY($1::text[])))
+      RETURNING c.user_id`,
+    [changed.currencies, changed.from, now],
+  );
+  return reopened.length;
+}
+
 export async function findBaseCurrencyChange(
   manager: EntityManager,
   userId: string,

@@ -11,7 +11,14 @@ import {
 } from '../domain/fx';
 import { parseEcbRates } from '../domain/fx-ecb-csv';
 import { RuleViolation } from '../domain/problems';
-import { findQuote, previousRate, upsertRates } from '../data/exchange-rates';
+import {
+  findQuote,
+  mergeRatesChanged,
+  previousRate,
+  upsertRates,
+  type RatesChanged,
+} from '../data/exchange-rates';
+import { reopenChangesHelpedBy } from '../data/fx-base-change';
 import { FxProviderError, type FrankfurterClient, type ProviderDay } from '../data/fx-provider';
 import { providerAnswered, recordAnsweredDays } from '../data/fx-provider-days';
 import type { LedgerContext } from './context';
@@ -74,10 +81,14 @@ export async function storeProviderDays(
         accepted.push({ base: day.base, quote, date: day.date, rate, source });
       }
     }
-    let stored = 0;
+    let changed: RatesChanged | undefined;
     for (let i = 0; i < accepted.length; i += UPSERT_CHUNK)
-      stored += await upsertRates(manager, accepted.slice(i, i + UPSERT_CHUNK), context.clock());
-    return { stored, rejected };
+      changed = mergeRatesChanged(
+        changed,
+        await upsertRates(manager, accepted.slice(i, i + UPSERT_CHUNK), context.clock()),
+      );
+    if (changed) await reopenChangesHelpedBy(manager, changed, context.clock());
+    return { stored: accepted.length, rejected };
   });
 }
 
@@ -200,13 +211,15 @@ export async function putManualRates(
   context: FxContext,
   rates: Array<{ base: string; quote: string; date: string; rate: string }>,
 ): Promise<number> {
-  return context.dataSource.transaction((manager) =>
-    upsertRates(
+  return context.dataSource.transaction(async (manager) => {
+    const changed = await upsertRates(
       manager,
       rates.map((r) => ({ ...r, source: 'manual' })),
       context.clock(),
-    ),
-  );
+    );
+    if (changed) await reopenChangesHelpedBy(manager, changed, context.clock());
+    return rates.length;
+  });
 }
 
 /** The ECB's reference-rate file, checked like the provider's answers. */
