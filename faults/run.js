@@ -26,6 +26,7 @@ const settings = full
       outageMs: 20_000,
       killsPerVictim: 2,
       convergeTimeoutMs: 300_000,
+      importRows: 10_000,
     }
   : {
       users: 3,
@@ -33,6 +34,7 @@ const settings = full
       outageMs: 5_000,
       killsPerVictim: 1,
       convergeTimeoutMs: 150_000,
+      importRows: 3_000,
     };
 const UPSTREAM_TIMEOUT_MS = 5_000;
 

@@ -145,8 +145,19 @@ async function compareUser(client, user) {
     truth.recurringBooked,
     notifications.filter((n) => n.kind === 'recurring_generated').length,
   );
+  // One per import the user ran (the killed import's: once, though it ran twice).
+  row(
+    'notifier',
+    'import_completed, one per import',
+    user.imports ?? 0,
+    notifications.filter((n) => n.kind === 'import_completed').length,
+  );
   const others = notifications
-    .filter((n) => n.data?.budget_id !== user.budgets.fun && n.kind !== 'recurring_generated')
+    .filter(
+      (n) =>
+        n.data?.budget_id !== user.budgets.fun &&
+        !['recurring_generated', 'import_completed'].includes(n.kind),
+    )
     .map((n) => n.kind);
   row('notifier', 'other notifications', '', others.join(','));
   return rows;

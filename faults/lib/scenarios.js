@@ -6,7 +6,7 @@ const { execFile } = require('child_process');
 const path = require('path');
 const { Client } = require('pg');
 const amqp = require('amqplib');
-const { createUser, runLoad, expectStatus, PASSWORD } = require('./load');
+const { createUser, runLoad, expectStatus, PASSWORD, today } = require('./load');
 const { awaitConvergence, formatReport } = require('./converge');
 const { waitFor } = require('./infra');
 
@@ -593,6 +593,113 @@ async function rollingRestart(context) {
   return result;
 }
 
+// ---------------------------------------------------------------- killed import
+
+/** Our own export's CSV (what POST /import/csv reads with no mapping): `rows` rows dated today. */
+function exportCsv(rows) {
+  const lines = [
+    'date,transaction_type,amount,currency,account,to_account,category,description,payee,notes,tags',
+  ];
+  for (let n = 1; n <= rows; n += 1) {
+    const cents = 100 + ((n * 7919) % 9000);
+    const amount = `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
+    lines.push(`${today()},${n % 10 === 0 ? 'income' : 'expense'},${amount},USD,Checking,,,Imported ${n},,,`);
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/** The first truthy value of `check`, polled every `intervalMs`; throws after `timeoutMs`. */
+async function until(check, { timeoutMs, intervalMs, description }) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await check();
+    if (value) return value;
+    await sleep(intervalMs);
+  }
+  throw new Error(`${description}: not within ${timeoutMs / 1000} s`);
+}
+
+async function importStatus(context, user, id) {
+  const answer = await context.client.request('GET', `/import/${id}`, { token: user.token });
+  return answer.status === 200 ? answer.body : undefined;
+}
+
+async function killedImport(context) {
+  const rows = context.importRows;
+  const result = newResult(`killed import (SIGKILL both ledgers while a ${rows}-row background import runs)`);
+  const [user] = await makeUsers(context, 1);
+  // The job's statements of 1,000 rows each take a second more while this trigger is there, so the
+  // kill lands while the job is writing (in its one transaction), not before it or after it.
+  await withDatabase(context, 'ledger', (db) =>
+    db.query(`
+      CREATE OR REPLACE FUNCTION faults_slow_import() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF (SELECT count(*) FROM new_rows) >= 100 THEN PERFORM pg_sleep(1); END IF; RETURN NULL; END $$;
+      CREATE TRIGGER faults_slow_import AFTER INSERT ON transactions REFERENCING NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION faults_slow_import();`),
+  );
+  const upload = await fetch(`${context.client.baseUrl}/import/csv`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${user.token}`, 'content-type': 'text/csv' },
+    body: exportCsv(rows),
+  });
+  const accepted = await upload.json();
+  user.imports = 1;
+  if (upload.status !== 202) {
+    result.failures.push(`the upload answered ${upload.status}, not 202: ${JSON.stringify(accepted)}`);
+    return result;
+  }
+  // Killed the moment a replica has the job (its rows are then being written in its one transaction).
+  const running = await until(
+    async () => {
+      const status = await importStatus(context, user, accepted.id);
+      return status && status.status !== 'pending' ? status : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 25, description: 'the import job started' },
+  );
+  if (running.status !== 'running') result.failures.push(`the job was ${running.status} before the kill`);
+  await sleep(1_500); // a statement or two of its rows written, uncommitted
+  const instances = ['ledger', 'ledger-b'];
+  const exits = instances.map((name) => context.system.exited(name));
+  for (const name of instances) context.system.signal(name, 'SIGKILL');
+  await Promise.all(exits);
+  const killedAt = Date.now();
+  await withDatabase(context, 'ledger', (db) =>
+    db.query(`DROP TRIGGER faults_slow_import ON transactions; DROP FUNCTION faults_slow_import()`),
+  );
+  // Nothing of it is visible while no process runs it: all or nothing.
+  const halfway = await withDatabase(context, 'ledger', async (db) =>
+    Number(
+      (await db.query(`SELECT count(*) AS n FROM transactions WHERE import_id = $1`, [accepted.id])).rows[0]
+        .n,
+    ),
+  );
+  result.figures.rowsStoredWhileDown = halfway;
+  if (halfway !== 0) result.failures.push(`${halfway} rows of the interrupted import were stored`);
+  for (const name of instances) await context.system.waitReady(name);
+  const finished = await until(
+    async () => {
+      const status = await importStatus(context, user, accepted.id);
+      return status && ['completed', 'failed'].includes(status.status) ? status : undefined;
+    },
+    { timeoutMs: 300_000, intervalMs: 250, description: 'the import resumed and finished' },
+  );
+  result.figures.finishedAfterRestartSeconds = (Date.now() - killedAt) / 1000;
+  result.figures.finished = { status: finished.status, imported: finished.imported };
+  if (finished.status !== 'completed' || finished.imported !== rows)
+    result.failures.push(`the import ended ${finished.status} with ${finished.imported} of ${rows} rows`);
+  const stored = await withDatabase(context, 'ledger', async (db) =>
+    Number(
+      (await db.query(`SELECT count(DISTINCT id) AS n FROM transactions WHERE import_id = $1`, [accepted.id]))
+        .rows[0].n,
+    ),
+  );
+  result.figures.rowsStored = stored;
+  if (stored !== rows) result.failures.push(`${stored} rows stored, not ${rows}`);
+  // Budgets and reports arrive at the ledger's figures: each imported row counted once.
+  await converge(context, [user], result);
+  return result;
+}
+
 module.exports = {
   scenarios: {
     'broker-restart': brokerRestart,
@@ -602,5 +709,6 @@ module.exports = {
     'poison-message': poisonMessage,
     'user-deletion': userDeletion,
     'rolling-restart': rollingRestart,
+    'killed-import': killedImport,
   },
 };
