@@ -33,7 +33,7 @@ function seeded(seed: number) {
   return { next, int, pick };
 }
 
-const budgetId = randomUUID();
+const budgetIds = [randomUUID(), randomUUID(), randomUUID()];
 
 /**
  * Creates for four users: the same delivery twice, transactions created again with newer and
@@ -58,7 +58,8 @@ function randomEvents(seed: number, count: number) {
     // Mostly a recent one: the same transaction again inside one batch.
     const id = reuse ? random.pick(random.int(3) > 0 ? ids.slice(-20) : ids) : randomUUID();
     if (!reuse) ids.push(id);
-    const budgeted = events.length >= 300 && events.length < 400;
+    // The budgeted user's expenses mostly in one stretch (crossing thresholds), a few anywhere.
+    const budgeted = (events.length >= 300 && events.length < 400) || random.int(15) === 0;
     const userId = budgeted
       ? users[0]
       : random.int(12) === 0
@@ -93,7 +94,7 @@ function randomEvents(seed: number, count: number) {
       }) as Created,
     );
   }
-  return { events, budgetedUser: users[0], deletedUser: users[3] };
+  return { events, budgetedUser: users[0], deletedUser: users[3], categories };
 }
 
 const TABLES = {
@@ -111,15 +112,24 @@ async function snapshot(db: DataSource): Promise<Record<string, unknown[]>> {
   return tables;
 }
 
-async function reset(db: DataSource, budgetedUser: string, deletedUser: string): Promise<void> {
+async function reset(
+  db: DataSource,
+  budgetedUser: string,
+  deletedUser: string,
+  categories: ReadonlyArray<string | null>,
+): Promise<void> {
   await db.query(
     `TRUNCATE spending_transactions, budget_alerts, budgets, outbox, inbox, deleted_users CASCADE`,
   );
   await db.query(`INSERT INTO deleted_users (user_id) VALUES ($1)`, [deletedUser]);
+  // Every expense; one category weekly with rollover (carries move with earlier windows' rows);
+  // another monthly, ending before the last day the events use.
   await db.query(
-    `INSERT INTO budgets (id, user_id, name, category_id, amount_minor, currency, period, start_date)
-     VALUES ($1, $2, 'Everything', NULL, 10000, 'USD', 'monthly', '2026-01-01')`,
-    [budgetId, budgetedUser],
+    `INSERT INTO budgets (id, user_id, name, category_id, amount_minor, currency, period, start_date, end_date, rollover)
+     VALUES ($1, $4, 'Everything', NULL, 10000, 'USD', 'monthly', '2026-01-01', NULL, false),
+            ($2, $4, 'Weekly', $5, 500, 'USD', 'weekly', '2026-04-27', NULL, true),
+            ($3, $4, 'Until June', $6, 2000, 'USD', 'monthly', '2026-05-01', '2026-06-30', false)`,
+    [...budgetIds, budgetedUser, categories[1], categories[2]],
   );
 }
 
@@ -158,6 +168,7 @@ async function openBudgetsDatabase(label: string): Promise<{ db: DataSource; url
 }
 
 describe('the batch handler of ledger.transaction.created', () => {
+  const announced = new Set<string>();
   const opened: Array<{ db: DataSource; url: string }> = [];
 
   beforeAll(async () => {
@@ -173,13 +184,13 @@ describe('the batch handler of ledger.transaction.created', () => {
     }
   });
 
-  it.each([1, 2, 3])(
+  it.each([1, 2, 3, 4, 5, 6])(
     'leaves exactly the rows, alerts and announcements of the one-event handler (seed %i)',
     async (seed) => {
       const [one, batched] = opened.map((o) => o.db);
-      const { events, budgetedUser, deletedUser } = randomEvents(seed, 700);
-      await reset(one, budgetedUser, deletedUser);
-      await reset(batched, budgetedUser, deletedUser);
+      const { events, budgetedUser, deletedUser, categories } = randomEvents(seed, 700);
+      await reset(one, budgetedUser, deletedUser, categories);
+      await reset(batched, budgetedUser, deletedUser, categories);
       await applyOneByOne(one, events);
       expect(await applyInBatches(batched, events, seed)).toBeLessThan(events.length / 10);
 
@@ -187,7 +198,8 @@ describe('the batch handler of ledger.transaction.created', () => {
       expect(await snapshot(batched)).toEqual(expected);
       expect(expected.spending_transactions.length).toBeGreaterThan(100);
       // Thresholds crossed and announced (the budgeted user's runs are judged event by event).
-      expect(expected.budget_alerts.length).toBeGreaterThanOrEqual(2);
+      expect(expected.budget_alerts.length).toBeGreaterThanOrEqual(4);
+      for (const { aggregate } of expected.outbox as Array<{ aggregate: string }>) announced.add(aggregate);
       expect(expected.outbox.length).toBeGreaterThanOrEqual(1);
       expect(
         (expected.spending_transactions as Array<{ user_id: string }>).some(
@@ -196,4 +208,8 @@ describe('the batch handler of ledger.transaction.created', () => {
       ).toBe(false);
     },
   );
+
+  it('judged every kind of budget across the seeds: all expenses, a weekly rollover, one with an end', () => {
+    expect([...announced].sort()).toEqual([...budgetIds].sort());
+  });
 });

@@ -130,6 +130,28 @@ export async function budgetsCovering(
   return qb.getMany();
 }
 
+/** {@link budgetsCovering}'s rule for budgets already loaded (a run of events judged in memory). */
+export function budgetCovers(
+  budget: BudgetRecord,
+  spending: { categoryId: string | null; date: CalendarDate; currency: string },
+): boolean {
+  if (budget.currency !== spending.currency) return false;
+  if (budget.startDate > spending.date || (budget.endDate !== null && budget.endDate < spending.date))
+    return false;
+  if (budget.categoryId === null) return true;
+  return (
+    spending.categoryId !== null && budget.categoryId.toLowerCase() === spending.categoryId.toLowerCase()
+  );
+}
+
+/** Every budget of these users (a run of events judges them in memory). */
+export async function budgetsOfUsers(
+  manager: EntityManager,
+  userIds: readonly string[],
+): Promise<BudgetRecord[]> {
+  return manager.createQueryBuilder(Budget, 'b').where('b.user_id IN (:...userIds)', { userIds }).getMany();
+}
+
 /** A deleted category's budgets follow its transactions to the category they were reassigned to; answers them as changed. */
 export async function moveBudgetsToCategory(
   manager: EntityManager,

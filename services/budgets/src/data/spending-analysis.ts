@@ -13,6 +13,7 @@ import {
   type CalendarDate,
 } from '../domain/budget-window';
 import type { BudgetRecord } from './budget-store';
+import type { SpendingTransactionState } from './spending-transactions';
 
 /** The most earlier windows one analysis reports (GET /budgets/{id} shows 6). */
 export const MAX_HISTORY_WINDOWS = 12;
@@ -132,23 +133,39 @@ export async function sumRanges(
 }
 
 /**
- * Figures for several budgets' windows from one {@link sumRanges} query: per budget, each
- * reported window (history and current) and, for rollover, everything spent from start_date up
- * to the first of them — never a query per window, never a row per day or per transaction.
+ * What one read-model row adds to a range's sum: {@link sumRanges}'s rule for a single row (an
+ * expense, not deleted, in the range's category or any for an all-expenses range, dated in the
+ * range; in the range's currency it is spent, in another it is uncounted), for sums kept in memory
+ * while a run of events is applied.
  */
-export async function analyseBudgets(
-  manager: EntityManager,
-  userId: string,
-  requests: BudgetAnalysisRequest[],
-  today: CalendarDate,
-): Promise<BudgetAnalysis[]> {
-  if (requests.length === 0) return [];
-  const ranges: SumRange[] = [];
+export function rangeShare(range: SumRange, row: SpendingTransactionState): RangeSum | undefined {
+  if (row.deleted || row.type !== 'expense' || row.date < range.from || row.date > range.to) return undefined;
+  if (range.categoryId !== null && row.categoryId?.toLowerCase() !== range.categoryId.toLowerCase())
+    return undefined;
+  return row.baseCurrency === range.currency
+    ? { spent: row.baseAmountMinor, uncounted: 0 }
+    : { spent: 0n, uncounted: 1 };
+}
+
+/** What one analysis sums: its windows and the slots of their ranges in a list of ranges. */
+export interface AnalysisPlan {
+  budget: BudgetRecord;
+  windows: BudgetWindow[];
+  /** Rollover: everything spent from start_date up to the first window. */
+  beforeRange: number | undefined;
+  windowRanges: number[];
+}
+
+/**
+ * The ranges several analyses sum, appended to `ranges`: per budget, each reported window
+ * (history and current) and, for rollover, everything spent from start_date up to the first of them.
+ */
+export function planAnalyses(requests: BudgetAnalysisRequest[], ranges: SumRange[] = []): AnalysisPlan[] {
   const addRange = (budget: BudgetRecord, from: CalendarDate, to: CalendarDate) => {
     ranges.push({ categoryId: budget.categoryId, currency: budget.currency, from, to });
     return ranges.length - 1;
   };
-  const plans = requests.map(({ budget, window, historyCount }) => {
+  return requests.map(({ budget, window, historyCount }) => {
     const history = Math.min(Math.max(0, historyCount), MAX_HISTORY_WINDOWS);
     const windows = [...previousWindows(scheduleOf(budget), window, history), window];
     const first = windows[0];
@@ -159,26 +176,49 @@ export async function analyseBudgets(
     const windowRanges = windows.map((w) => addRange(budget, w.start, w.end));
     return { budget, windows, beforeRange, windowRanges };
   });
-  const sums = await sumRanges(manager, userId, ranges);
+}
+
+/** A plan's figures from the sums of its ranges (pure: the same for sums from SQL or kept in memory). */
+export function analysisFrom(
+  plan: AnalysisPlan,
+  sums: readonly RangeSum[],
+  today: CalendarDate,
+): BudgetAnalysis {
+  const { budget, windows, beforeRange, windowRanges } = plan;
   const sumOf = (slot: number | undefined) => (slot === undefined ? { spent: 0n, uncounted: 0 } : sums[slot]);
-  return plans.map(({ budget, windows, beforeRange, windowRanges }) => {
-    const figures = seriesFigures(budget.amountMinor, budget.rollover, {
-      windows: windows.map((window, i) => ({ window, spent: sumOf(windowRanges[i]).spent })),
-      spentBefore: sumOf(beforeRange).spent,
-    });
-    // A rollover window's carry is built from every window before it: their uncounted expenses are its too.
-    let carriedUncounted = sumOf(beforeRange).uncounted;
-    const counted = figures.map((f, i) => {
-      const own = sumOf(windowRanges[i]).uncounted;
-      const uncounted = budget.rollover ? carriedUncounted + own : own;
-      carriedUncounted += own;
-      return { ...f, uncounted };
-    });
-    const last = counted[counted.length - 1];
-    return {
-      budget,
-      current: { ...currentFigures(last, today), uncounted: last.uncounted },
-      history: counted.slice(0, -1),
-    };
+  const figures = seriesFigures(budget.amountMinor, budget.rollover, {
+    windows: windows.map((window, i) => ({ window, spent: sumOf(windowRanges[i]).spent })),
+    spentBefore: sumOf(beforeRange).spent,
   });
+  // A rollover window's carry is built from every window before it: their uncounted expenses are its too.
+  let carriedUncounted = sumOf(beforeRange).uncounted;
+  const counted = figures.map((f, i) => {
+    const own = sumOf(windowRanges[i]).uncounted;
+    const uncounted = budget.rollover ? carriedUncounted + own : own;
+    carriedUncounted += own;
+    return { ...f, uncounted };
+  });
+  const last = counted[counted.length - 1];
+  return {
+    budget,
+    current: { ...currentFigures(last, today), uncounted: last.uncounted },
+    history: counted.slice(0, -1),
+  };
+}
+
+/**
+ * Figures for several budgets' windows from one {@link sumRanges} query — never a query per
+ * window, never a row per day or per transaction.
+ */
+export async function analyseBudgets(
+  manager: EntityManager,
+  userId: string,
+  requests: BudgetAnalysisRequest[],
+  today: CalendarDate,
+): Promise<BudgetAnalysis[]> {
+  if (requests.length === 0) return [];
+  const ranges: SumRange[] = [];
+  const plans = planAnalyses(requests, ranges);
+  const sums = await sumRanges(manager, userId, ranges);
+  return plans.map((plan) => analysisFrom(plan, sums, today));
 }

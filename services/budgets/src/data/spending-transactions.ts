@@ -100,3 +100,38 @@ export async function usersWithBudgets(
   );
   return new Set(rows.map((row) => row.user_id));
 }
+
+/** The stored rows of these transactions, locked (a run of events starts from them). */
+export async function spendingTransactionsLocked(
+  manager: EntityManager,
+  ids: readonly string[],
+): Promise<SpendingTransactionState[]> {
+  if (ids.length === 0) return [];
+  const rows: Array<{
+    id: string;
+    user_id: string;
+    category_id: string | null;
+    type: SpendingTransactionState['type'];
+    base_amount_minor: string;
+    base_currency: string;
+    date: string;
+    version: number;
+    deleted: boolean;
+  }> = await manager.query(
+    `SELECT id, user_id, category_id, type, base_amount_minor::text, base_currency,
+            to_char(date, 'YYYY-MM-DD') AS date, version, deleted
+       FROM spending_transactions WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+    [ids],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    userId: r.user_id,
+    categoryId: r.category_id,
+    type: r.type,
+    baseAmountMinor: BigInt(r.base_amount_minor),
+    baseCurrency: r.base_currency,
+    date: r.date,
+    version: r.version,
+    deleted: r.deleted,
+  }));
+}

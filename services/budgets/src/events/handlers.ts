@@ -12,10 +12,29 @@ import type { EntityManager } from 'typeorm';
 import { reachedThresholds, type AlertThreshold } from '../domain/budget-analysis';
 import { windowContaining, type CalendarDate } from '../domain/budget-window';
 import { recordAlert } from '../data/budget-alerts';
-import { budgetsCovering, moveBudgetsToCategory, removeBudgetsOfCategory } from '../data/budget-store';
-import { knownCategoryVersion, recordKnownCategory } from '../data/known-categories';
-import { analyseBudgets, scheduleOf } from '../data/spending-analysis';
 import {
+  budgetCovers,
+  budgetsCovering,
+  budgetsOfUsers,
+  moveBudgetsToCategory,
+  removeBudgetsOfCategory,
+  type BudgetRecord,
+} from '../data/budget-store';
+import { knownCategoryVersion, recordKnownCategory } from '../data/known-categories';
+import {
+  analyseBudgets,
+  analysisFrom,
+  planAnalyses,
+  rangeShare,
+  scheduleOf,
+  sumRanges,
+  type AnalysisPlan,
+  type BudgetAnalysis,
+  type RangeSum,
+  type SumRange,
+} from '../data/spending-analysis';
+import {
+  spendingTransactionsLocked,
   usersWithBudgets,
   writeSpendingTransaction,
   writeSpendingTransactions,
@@ -70,33 +89,124 @@ export async function onTransactionChanged(event: TransactionEvent, manager: Ent
 
 /**
  * A run of `ledger.transaction.created` (the consumer's batch handler), with exactly the effect of
- * {@link onTransactionChanged} on each in order. When no user of the run has a budget, nothing is
- * judged and the effect is the rows alone: per transaction the first event of its highest version
- * (a later equal or lower one is not newer), written in one statement over older versions only.
- * When one has, the run is applied event by event: an alert is judged on the spending up to its
- * expense (the 80 % announced before the 100 % of a later one, with the figures at that point),
- * which judging once after the whole run would not give.
+ * {@link onTransactionChanged} on each in order: per transaction the first event of its highest
+ * version is written (a later equal or lower one is not newer), in one statement over older
+ * versions only. When a user of the run has budgets, each of their expenses is still judged on
+ * the spending up to it (the 80 % announced before the 100 % of a later one, with the figures at
+ * that point), but from sums kept in memory: one query sums every budget window the run touches,
+ * and each event adds its row to them — not one sum query per event.
  */
 export async function onTransactionsCreated(
   events: ReadonlyArray<FinanceEvent<'ledger.transaction.created'>>,
   manager: EntityManager,
 ): Promise<void> {
   const users = [...new Set(events.map((event) => event.userId))];
-  if ((await usersWithBudgets(manager, users)).size > 0) {
-    for (const event of events) await onTransactionChanged(event, manager);
-    return;
-  }
+  const budgeted = await usersWithBudgets(manager, users);
   // Keyed as PostgreSQL compares uuids (case-insensitively).
-  const newest = new Map<string, SpendingTransactionState>();
+  const keyOf = (id: string) => id.toLowerCase();
+  const stored =
+    budgeted.size > 0
+      ? await spendingTransactionsLocked(manager, [...new Set(events.map((e) => keyOf(e.aggregateId)))])
+      : [];
+  const rows = new Map(stored.map((row) => [keyOf(row.id), row]));
+  const before = new Map(rows);
+  // Each event in order over the rows: the newer ones replace what was there.
+  const applied: Array<{
+    event: FinanceEvent<'ledger.transaction.created'>;
+    old?: SpendingTransactionState;
+  }> = [];
   for (const event of events) {
-    const key = event.aggregateId.toLowerCase();
-    const seen = newest.get(key);
-    if (seen && seen.version >= event.aggregateVersion) continue;
-    newest.set(key, spendingStateOf(event, false));
+    const key = keyOf(event.aggregateId);
+    const old = rows.get(key);
+    if (old && old.version >= event.aggregateVersion) continue; // stale or duplicate
+    rows.set(key, spendingStateOf(event, false));
+    applied.push({ event, old });
   }
-  await writeSpendingTransactions(manager, [...newest.values()]);
+  const written = [...rows.entries()].filter(([key, row]) => before.get(key) !== row).map(([, row]) => row);
+  await writeSpendingTransactions(manager, written);
+  if (budgeted.size > 0) await judgeRun(manager, budgeted, applied, { before, after: written });
 }
 
+interface UserSums {
+  ranges: SumRange[];
+  sums: RangeSum[];
+  plans: Map<string, AnalysisPlan>;
+}
+
+/**
+ * Judges a run's expenses of users with budgets as {@link checkThresholds} would after each one,
+ * from one sum query per user: the sums after the run's rows were written, taken back to before
+ * the run (its rows out, the rows they replaced in), then moved forward event by event.
+ */
+async function judgeRun(
+  manager: EntityManager,
+  budgeted: Set<string>,
+  applied: ReadonlyArray<{
+    event: FinanceEvent<'ledger.transaction.created'>;
+    old?: SpendingTransactionState;
+  }>,
+  rows: { before: Map<string, SpendingTransactionState>; after: SpendingTransactionState[] },
+): Promise<void> {
+  const budgetsOf = new Map<string, BudgetRecord[]>();
+  for (const budget of await budgetsOfUsers(manager, [...budgeted]))
+    budgetsOf.set(budget.userId, [...(budgetsOf.get(budget.userId) ?? []), budget]);
+  const baseOf = new Map<string, string>();
+  for (const userId of budgeted) baseOf.set(userId, (await userSettingsOf(manager, userId)).baseCurrency);
+  // Which expenses are judged, against which budget windows (as checkThresholds would pick them).
+  const judged = (event: FinanceEvent<'ledger.transaction.created'>) => {
+    const p = event.payload;
+    if (p.type !== 'expense' || !isInDateDomain(p.date) || baseOf.get(event.userId) !== p.baseCurrency)
+      return [];
+    const spending = { categoryId: p.categoryId, date: p.date, currency: p.baseCurrency };
+    return (budgetsOf.get(event.userId) ?? []).flatMap((budget) => {
+      if (!budgetCovers(budget, spending)) return [];
+      const window = windowContaining(scheduleOf(budget), p.date);
+      return window ? [{ budget, window, key: `${budget.id}:${window.start}` }] : [];
+    });
+  };
+  const sumsOf = new Map<string, UserSums>();
+  for (const { event } of applied)
+    for (const { budget, window, key } of judged(event)) {
+      const user = sumsOf.get(event.userId) ?? { ranges: [], sums: [], plans: new Map() };
+      sumsOf.set(event.userId, user);
+      if (!user.plans.has(key))
+        user.plans.set(key, planAnalyses([{ budget, window, historyCount: 0 }], user.ranges)[0]);
+    }
+  if (sumsOf.size === 0) return;
+  // Taken after the run's rows are written, before summing (see checkThresholds), in one order.
+  for (const userId of [...sumsOf.keys()].sort()) {
+    await lockUserEvents(manager, userId);
+    const user = sumsOf.get(userId)!;
+    user.sums = await sumRanges(manager, userId, user.ranges);
+  }
+  const move = (row: SpendingTransactionState | undefined, sign: 1n | -1n) => {
+    const user = row && sumsOf.get(row.userId);
+    if (!user) return;
+    user.ranges.forEach((range, slot) => {
+      const share = rangeShare(range, row);
+      if (!share) return;
+      const sum = user.sums[slot];
+      user.sums[slot] = {
+        spent: sum.spent + sign * share.spent,
+        uncounted: sum.uncounted + Number(sign) * share.uncounted,
+      };
+    });
+  };
+  // Back to before the run...
+  for (const row of rows.after) move(row, -1n);
+  for (const row of rows.after) move(rows.before.get(row.id.toLowerCase()), 1n);
+  // ...then forward, judging each expense on the spending up to it.
+  for (const { event, old } of applied) {
+    move(old, -1n);
+    move(spendingStateOf(event, false), 1n);
+    const user = sumsOf.get(event.userId);
+    if (!user) continue;
+    const analyses = judged(event).map(({ key }) =>
+      analysisFrom(user.plans.get(key)!, user.sums, event.payload.date),
+    );
+    await announceReached(manager, event.userId, analyses);
+  }
+}
 /** `ledger.transaction.deleted`: leave a tombstone (a delete wins a tie with the same version). */
 export async function onTransactionDeleted(
   event: FinanceEvent<'ledger.transaction.deleted'>,
@@ -129,7 +239,18 @@ export async function checkThresholds(
     const window = windowContaining(scheduleOf(budget), spending.date);
     return window ? [{ budget, window, historyCount: 0 }] : [];
   });
-  const analyses = await analyseBudgets(manager, userId, requests, spending.date);
+  await announceReached(manager, userId, await analyseBudgets(manager, userId, requests, spending.date));
+}
+
+/**
+ * For each budget window judged: a threshold reached for the first time in that window is
+ * recorded in budget_alerts and announced in the same transaction (only `exceeded` when both at once).
+ */
+async function announceReached(
+  manager: EntityManager,
+  userId: string,
+  analyses: readonly BudgetAnalysis[],
+): Promise<void> {
   for (const { budget, current } of analyses) {
     // Expenses of the window still in another base currency (the ledger is re-booking them, or has
     // no rate for them): the figures are incomplete, so nothing is announced until they are not.
