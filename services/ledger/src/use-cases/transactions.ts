@@ -35,6 +35,7 @@ import {
   updateTransaction,
 } from '../data/transactions';
 import { publishAccountChange, publishTransactionChange } from '../events/publish';
+import { clearedStatusViolation } from '../reconciliation/domain/reconciliation';
 import { withUserSettings, type LedgerContext, type SettingsOf } from './context';
 import { conversionsNeeded, fxContextOf } from './fx-conversions';
 import { quotesFor, withRates } from './exchange-rates';
@@ -54,6 +55,7 @@ function stateOf(t: Transaction): TransactionState {
     payee: t.payee,
     tags: t.tags,
     date: t.date,
+    cleared: t.cleared,
   };
 }
 
@@ -91,6 +93,8 @@ export async function resolveDraft(
   const shape = transactionShapeProblems(draft);
   if (shape.length)
     throw new RuleViolation<TransactionField>('invalid', 'The request body is invalid', shape);
+  const cleared = clearedStatusViolation(draft.cleared, replacing?.cleared);
+  if (cleared) throw cleared;
 
   const references = await draftReferences(manager, userId, {
     accountIds: [draft.accountId, draft.toAccountId].filter((id): id is string => Boolean(id)),
