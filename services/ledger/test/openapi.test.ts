@@ -21,6 +21,8 @@ describe('OpenAPI document and operations', () => {
         'PUT /accounts/{id}',
         'PATCH /accounts/{id}',
         'DELETE /accounts/{id}',
+        'POST /accounts/{id}/reconcile',
+        'GET /accounts/{id}/reconciliations',
         'POST /categories',
         'GET /categories',
         'GET /categories/{id}',
@@ -78,6 +80,7 @@ describe('OpenAPI document and operations', () => {
         'min_amount',
         'max_amount',
         'q',
+        'cleared',
         'tag',
       ]),
     );
