@@ -35,6 +35,7 @@ describe('OpenAPI document and operations', () => {
         'PUT /transactions/{id}',
         'PATCH /transactions/{id}',
         'DELETE /transactions/{id}',
+        'GET /transactions/{id}/audit',
         'POST /recurring',
         'GET /recurring',
         'GET /recurring/due',

@@ -176,4 +176,67 @@ describe('reconciliation', () => {
       reconciled_balance: '504.90',
     });
   });
+
+  it('locks a reconciled transaction: locked fields need force and are audited, free fields stay free', async () => {
+    const checking = await account(alice, 'Locked checking');
+    const t = await book(alice, {
+      account_id: checking.id,
+      amount: '30.00',
+      transaction_type: 'income',
+      date: '2026-03-01',
+      cleared: 'cleared',
+    });
+    const reconciled = await h.call('POST', `/accounts/${checking.id}/reconcile`, alice, {
+      body: { statement_balance: '30', statement_date: '2026-03-31' },
+    });
+    expect(reconciled.body.transaction_count).toBe(1);
+
+    const locked = await h.call('PATCH', `/transactions/${t.id}`, alice, { body: { amount: '31.00' } });
+    expect(locked.status).toBe(409);
+    expect(fieldsOf(locked.body)).toEqual(['body.amount']);
+    expect(locked.body.detail).toContain('force=true');
+    const moved = await h.call('PATCH', `/transactions/${t.id}`, alice, {
+      body: { date: '2026-04-01', cleared: 'cleared' },
+    });
+    expect(fieldsOf(moved.body)).toEqual(['body.date', 'body.cleared']);
+    const free = await h.call('PATCH', `/transactions/${t.id}`, alice, {
+      body: { notes: 'bonus', tags: ['work'], description: 'Bonus' },
+    });
+    expect(free.status).toBe(200);
+    expect(free.body).toMatchObject({ cleared: 'reconciled', notes: 'bonus', version: 3 });
+    const refusedDelete = await h.call('DELETE', `/transactions/${t.id}`, alice);
+    expect(refusedDelete.status).toBe(409);
+    expect(fieldsOf(refusedDelete.body)).toEqual(['query.force']);
+    expect((await h.call('GET', `/transactions/${t.id}/audit`, alice)).body.data).toEqual([]);
+
+    const forced = await h.call('PATCH', `/transactions/${t.id}?force=true`, alice, {
+      body: { amount: '31.00' },
+    });
+    expect(forced.status).toBe(200);
+    expect(forced.body).toMatchObject({ amount: '31.00', cleared: 'reconciled', version: 4 });
+    const deleted = await h.call('DELETE', `/transactions/${t.id}?force=true`, alice);
+    expect(deleted.status).toBe(204);
+
+    const audit = await h.call('GET', `/transactions/${t.id}/audit`, alice);
+    expect(audit.status).toBe(200);
+    expect(audit.body.data).toHaveLength(2);
+    const base = {
+      currency: 'USD',
+      account_id: checking.id,
+      to_account_id: null,
+      transaction_type: 'income',
+      cleared: 'reconciled',
+    };
+    expect(audit.body.data[0]).toMatchObject({
+      transaction_id: t.id,
+      actor_id: alice.id,
+      action: 'updated',
+      changed: ['amount'],
+      before: { ...base, amount: '30.00', date: '2026-03-01' },
+      after: { ...base, amount: '31.00', date: '2026-03-01' },
+    });
+    expect(audit.body.data[1]).toMatchObject({ action: 'deleted', after: null, before: { amount: '31.00' } });
+    expect((await h.call('GET', `/transactions/${t.id}/audit`, bob)).status).toBe(404);
+    expect((await h.call('PATCH', `/transactions/${t.id}?force=yes`, alice, { body: {} })).status).toBe(400);
+  });
 });

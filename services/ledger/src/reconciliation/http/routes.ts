@@ -15,6 +15,7 @@ import {
 import { idParams } from '../../http/fields';
 import { presentTransaction } from '../../http/transaction-schemas';
 import { callUseCase } from '../../http/use-case-calls';
+import { transactionAuditPage } from '../use-cases/locked-transactions';
 import { StatementMismatch, listAccountReconciliations, reconcileAccount } from '../use-cases/reconcile';
 import * as wire from './schemas';
 
@@ -113,6 +114,31 @@ export function reconciliationRouter(context: ServiceContext): ApiRouter {
         }),
       );
       return toPage(rows, query.limit, creationPosition, wire.presentReconciliation);
+    },
+  );
+
+  api.get(
+    '/transactions/:id/audit',
+    {
+      summary: 'Forced changes of a reconciled transaction, oldest first',
+      description:
+        'Each entry: who forced it, when, the locked fields that changed and all locked fields before and after (after is null for a deletion). Readable after a forced deletion too.',
+      tags: ['transactions'],
+      params: idParams,
+      query: wire.pageQuery,
+      responses: {
+        200: { description: 'A page of audit entries', schema: pageSchema(wire.auditEntrySchema) },
+        404: { description: 'Not found' },
+      },
+    },
+    async ({ params, query, user }) => {
+      const rows = await callUseCase({}, () =>
+        transactionAuditPage(context, user.id, params.id, {
+          after: creationCursorOf(query.cursor),
+          limit: query.limit,
+        }),
+      );
+      return toPage(rows, query.limit, creationPosition, wire.presentAuditEntry);
     },
   );
 
