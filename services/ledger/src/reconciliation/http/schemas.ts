@@ -44,13 +44,10 @@ export const reconciliationSchema = z
       .string()
       .meta({ description: 'Equal to the cleared balance of that day', example: '1234.56' }),
     currency: z.string().meta({ example: 'EUR' }),
-    transaction_count: z
-      .number()
-      .int()
-      .meta({
-        description: 'Transactions this reconciliation turned from cleared to reconciled',
-        example: 12,
-      }),
+    transaction_count: z.number().int().meta({
+      description: 'Transactions this reconciliation turned from cleared to reconciled',
+      example: 12,
+    }),
     created_at: z.string().meta({ example: '2026-02-01T09:00:00.000Z' }),
   })
   .meta({ id: 'Reconciliation' });
