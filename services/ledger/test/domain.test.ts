@@ -382,6 +382,7 @@ describe('transactions', () => {
     payee: null,
     tags: ['cash'],
     date: '2024-02-10',
+    cleared: 'uncleared',
   };
 
   it('merge a PATCH onto the stored state with the rules of its type', () => {

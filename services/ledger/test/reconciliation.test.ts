@@ -1,3 +1,4 @@
+import { exportCsv, importCsv } from './import-support';
 import { LedgerHarness, fieldsOf, type TestUser } from './support';
 
 describe('reconciliation', () => {
@@ -238,5 +239,65 @@ describe('reconciliation', () => {
     expect(audit.body.data[1]).toMatchObject({ action: 'deleted', after: null, before: { amount: '31.00' } });
     expect((await h.call('GET', `/transactions/${t.id}/audit`, bob)).status).toBe(404);
     expect((await h.call('PATCH', `/transactions/${t.id}?force=yes`, alice, { body: {} })).status).toBe(400);
+  });
+
+  it('audits the reconciled transactions a forced import undo deletes', async () => {
+    const checking = await account(alice, 'Imported checking');
+    const imported = await importCsv(
+      h,
+      alice,
+      exportCsv([
+        { date: '2026-05-02', transaction_type: 'expense', amount: '12.00', account: 'Imported checking' },
+        { date: '2026-05-03', transaction_type: 'expense', amount: '8.00', account: 'Imported checking' },
+      ]),
+    );
+    expect(imported.status).toBe(201);
+    const rows = (await h.call('GET', `/transactions?account_id=${checking.id}`, alice)).body.data as Array<{
+      id: string;
+      amount: string;
+    }>;
+    const first = rows.find((t) => t.amount === '12.00')!;
+    const second = rows.find((t) => t.amount === '8.00')!;
+    await h.call('PATCH', `/transactions/${first.id}`, alice, { body: { cleared: 'cleared' } });
+    const reconciled = await h.call('POST', `/accounts/${checking.id}/reconcile`, alice, {
+      body: { statement_balance: '-12.00', statement_date: '2026-05-31' },
+    });
+    expect(reconciled.body.transaction_count).toBe(1);
+
+    expect((await h.call('DELETE', `/import/${imported.body.id}`, alice)).status).toBe(409);
+    expect((await h.call('DELETE', `/import/${imported.body.id}?force=true`, alice)).status).toBe(200);
+    const audit = (await h.call('GET', `/transactions/${first.id}/audit`, alice)).body.data;
+    expect(audit).toMatchObject([{ action: 'deleted', before: { amount: '12.00', cleared: 'reconciled' } }]);
+    // Not reconciled: deleted by the undo without an audit entry.
+    expect((await h.call('GET', `/transactions/${second.id}/audit`, alice)).status).toBe(404);
+  });
+
+  it('runs a reconciliation next to edits of the same account without a deadlock or a 5xx', async () => {
+    const checking = await account(alice, 'Busy checking');
+    const booked = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        book(alice, {
+          account_id: checking.id,
+          amount: `${i + 1}.00`,
+          transaction_type: 'income',
+          date: '2026-06-01',
+          cleared: 'cleared',
+        }),
+      ),
+    );
+    // 1 + … + 6 = 21; edits of free fields and new bookings race the reconciliation.
+    const answers = await Promise.all([
+      h.call('POST', `/accounts/${checking.id}/reconcile`, alice, {
+        body: { statement_balance: '21.00', statement_date: '2026-06-30' },
+      }),
+      ...booked.map((t) => h.call('PATCH', `/transactions/${t.id}`, alice, { body: { notes: 'racing' } })),
+      h.call('POST', '/transactions', alice, {
+        body: { account_id: checking.id, amount: '1.00', transaction_type: 'expense', date: '2026-06-02' },
+      }),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200, 200, 201]);
+    expect(answers[0].body.transaction_count).toBe(6);
+    const shown = (await h.call('GET', `/accounts/${checking.id}`, alice)).body;
+    expect(shown).toMatchObject({ balance: '20.00', cleared_balance: '21.00', reconciled_balance: '21.00' });
   });
 });
