@@ -101,24 +101,22 @@ export function replacementTemplate(current: TemplateState, replacement: Templat
  */
 export function patchedTemplate(current: TemplateState, patch: TemplatePatch): TemplateDraft | undefined {
   if (isEmptyPatch(patch)) return undefined;
-  // A template books uncleared transactions: it has no status of its own to patch.
-  const asTransaction = { ...current, date: current.startDate, cleared: 'uncleared' as const };
-  const {
-    date: _date,
-    cleared: _cleared,
-    ...transaction
-  } = patchedDraft(asTransaction, {
-    accountId: patch.accountId,
-    toAccountId: patch.toAccountId,
-    categoryId: patch.categoryId,
-    type: patch.type,
-    amount: patch.amount,
-    currency: patch.currency,
-    description: patch.description,
-    notes: patch.notes,
-    payee: patch.payee,
-    tags: patch.tags,
-  }) ?? asTransaction;
+  // A template's occurrences are booked uncleared: it has no status of its own.
+  const { date: _date, ...transaction } = patchedDraft(
+    { ...current, date: current.startDate, cleared: 'uncleared' },
+    {
+      accountId: patch.accountId,
+      toAccountId: patch.toAccountId,
+      categoryId: patch.categoryId,
+      type: patch.type,
+      amount: patch.amount,
+      currency: patch.currency,
+      description: patch.description,
+      notes: patch.notes,
+      payee: patch.payee,
+      tags: patch.tags,
+    },
+  ) ?? { ...current, date: current.startDate, cleared: 'uncleared' };
   const merged = mergePatch(current, patch);
   return {
     transaction,
