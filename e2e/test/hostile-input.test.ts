@@ -673,6 +673,16 @@ describe('hostile input through the gateway', () => {
       'PUT /accounts/{id}': { path: `/accounts/${mine.accounts[1]}`, body: account, token: a },
       'PATCH /accounts/{id}': { path: `/accounts/${mine.accounts[1]}`, body: account, token: a },
       'DELETE /accounts/{id}': { path: `/accounts/${mine.accounts[0]}`, token: a },
+      // A statement balance no account of the walk has: refused with the difference, nothing reconciled.
+      'POST /accounts/{id}/reconcile': {
+        path: `/accounts/${mine.accounts[1]}/reconcile`,
+        body: { statement_balance: '987654', statement_date: '2026-01-31' },
+        token: a,
+      },
+      'GET /accounts/{id}/reconciliations': {
+        path: `/accounts/${mine.accounts[1]}/reconciliations`,
+        token: a,
+      },
       'GET /admin/users': { path: '/admin/users', token: admin.token },
       'GET /admin/users/{id}': { path: `/admin/users/${bob.userId}`, token: admin.token },
       // An id no account has: a hostile variant that slipped through would still end no one's sessions.
@@ -809,6 +819,7 @@ describe('hostile input through the gateway', () => {
         token: a,
       },
       'DELETE /transactions/{id}': { path: `/transactions/${mine.transactions[1]}`, token: a },
+      'GET /transactions/{id}/audit': { path: `/transactions/${mine.transactions[0]}/audit`, token: a },
       'POST /transactions/convert': {
         path: '/transactions/convert',
         body: { amount: '1000', from: 'JPY', to: 'EUR', date: '2026-01-02' },
@@ -957,9 +968,11 @@ describe('hostile input through the gateway', () => {
     });
     for (const parameter of parameters.filter((p) => p.in === 'query')) {
       for (const value of hostileQueryValues(parameter)) {
+        // With the template's own body: the parameter alone is what is wrong (a PUT also takes ?force=).
         add({
           label: `query ${parameter.name}=${value.slice(0, 30)}`,
           path: withQuery(template.path, `${parameter.name}=${value}`),
+          body: template.body ? JSON.stringify(template.body) : undefined,
           field: `query.${parameter.name}`,
         });
       }

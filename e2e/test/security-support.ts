@@ -259,6 +259,9 @@ export function validRequests(side: Side): Record<string, ValidRequest> {
     'PUT /accounts/{id}': { body: account },
     'PATCH /accounts/{id}': { body: { name: 'Security' } },
     'DELETE /accounts/{id}': {},
+    // A balance that does not match: 409 with the difference (a control is not a 404), nothing changes.
+    'POST /accounts/{id}/reconcile': { body: { statement_balance: '987654', statement_date: '2026-01-31' } },
+    'GET /accounts/{id}/reconciliations': {},
     'GET /admin/users': {},
     'PATCH /admin/users/{id}': { body: { is_active: true } },
     // Announced by issue 19 (the admin API is being completed): ready before they are merged.
@@ -321,6 +324,7 @@ export function validRequests(side: Side): Record<string, ValidRequest> {
     'PUT /transactions/{id}': { body: transaction },
     'PATCH /transactions/{id}': { body: { description: 'security' } },
     'DELETE /transactions/{id}': {},
+    'GET /transactions/{id}/audit': {},
     'GET /users/me': {},
     'PUT /users/me': { body: { timezone: 'UTC' } },
     'DELETE /users/me': { body: { password: 'not the password' } },

@@ -15,13 +15,15 @@ import { runRecurringRound, scheduleRecurring, type RecurringParts } from './job
 import { csvFormat, statementFormats } from './import/formats-registry';
 import { importMappingsRouter, importsRouter } from './import/http/routes';
 import { ImportJobs } from './import/jobs/import-jobs';
+import { reconciliationEntities } from './reconciliation/data/entities';
+import { reconciliationRouter } from './reconciliation/http/routes';
 
 /** The ledger: accounts, categories and transactions, the source of truth for money. */
 export default defineService({
   name: 'ledger',
   configSchema: ledgerConfigSchema,
   migrations: ledgerMigrations,
-  entities: [...ledgerEntities, ...recurringEntities],
+  entities: [...ledgerEntities, ...recurringEntities, ...reconciliationEntities],
   openapi: {
     title: 'Finance Tracker — ledger',
     description:
@@ -64,6 +66,7 @@ export default defineService({
     importMappingsRouter(context, csvFormat.mappingSchema), // before /import/{id}
     importsRouter(context, statementFormats, parts.importJobs),
     accountsRouter(context),
+    reconciliationRouter(context),
     categoriesRouter(context),
     transactionsRouter(context),
     recurringRouter(context),

@@ -256,6 +256,7 @@ describe('transactions', () => {
       payee: null,
       tags: ['a', 'b'],
       date: '2024-06-01',
+      cleared: 'uncleared',
     });
     expect(resolveTransaction({ ...draft, date: '2020-02-29' }, refs).date).toBe('2020-02-29');
   });
@@ -381,6 +382,7 @@ describe('transactions', () => {
     payee: null,
     tags: ['cash'],
     date: '2024-02-10',
+    cleared: 'uncleared',
   };
 
   it('merge a PATCH onto the stored state with the rules of its type', () => {

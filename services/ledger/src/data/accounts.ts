@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { newId, pageInCreationOrder, type CreationCursor } from '@finance/shared';
 import { DEFAULT_ACCOUNT_NAME, type AccountValues } from '../domain/accounts';
-import { accountBalance } from '../domain/balance';
+import { accountBalance, type AccountBalances } from '../domain/balance';
 import { Account } from './entities';
 
 export async function findAccount(
@@ -64,7 +64,82 @@ export async function updateAccount(
 }
 
 export async function deleteAccount(manager: EntityManager, account: Account): Promise<void> {
+  // Its reconciliations go with it (its transactions are already gone: only an empty account is deleted).
+  await manager.query(`DELETE FROM reconciliations WHERE user_id = $1 AND account_id = $2`, [
+    account.userId,
+    account.id,
+  ]);
   await manager.delete(Account, { id: account.id, userId: account.userId });
+}
+
+/**
+ * Which transactions each balance counts: every one, the cleared and reconciled ones (what the
+ * bank has seen), the reconciled ones (what a statement confirmed).
+ */
+const BALANCE_SCOPES = {
+  balance: 'true',
+  cleared: `t.cleared <> 'uncleared'`,
+  reconciled: `t.cleared = 'reconciled'`,
+} as const;
+type BalanceScope = keyof typeof BALANCE_SCOPES;
+const MOVEMENTS = ['income', 'expense', 'transfers_out', 'transfers_in'] as const;
+
+/** The four sums accountBalance needs, for one scope (columns `<scope>_<movement>`). */
+function movementColumns(scope: BalanceScope): string {
+  const only = BALANCE_SCOPES[scope];
+  const sum = (expression: string, condition: string, movement: string) =>
+    `coalesce(sum(${expression}) FILTER (WHERE ${condition} AND ${only}), 0)::text AS ${scope}_${movement}`;
+  return [
+    sum('t.amount_minor', `t.account_id = a.id AND t.transaction_type = 'income'`, 'income'),
+    sum('t.amount_minor', `t.account_id = a.id AND t.transaction_type = 'expense'`, 'expense'),
+    sum('t.amount_minor', `t.account_id = a.id AND t.transaction_type = 'transfer'`, 'transfers_out'),
+    sum('coalesce(t.to_amount_minor, t.amount_minor)', 't.to_account_id = a.id', 'transfers_in'),
+  ].join(',\n         ');
+}
+
+/**
+ * The balance, cleared balance and reconciled balance (minor units) of the given accounts of one
+ * user, in one query: each is accountBalance over its scope's transactions. `upTo`: only
+ * transactions dated on or before that day (what a statement of that day covers).
+ */
+export async function accountBalancesOf(
+  manager: EntityManager,
+  userId: string,
+  accounts: Account[],
+  options: { upTo?: string } = {},
+): Promise<Map<string, AccountBalances>> {
+  const balances = new Map<string, AccountBalances>();
+  for (const a of accounts) {
+    const opening = BigInt(a.openingBalanceMinor);
+    balances.set(a.id, { balance: opening, cleared: opening, reconciled: opening });
+  }
+  if (accounts.length === 0) return balances;
+  const scopes = Object.keys(BALANCE_SCOPES) as BalanceScope[];
+  const rows: Array<Record<string, string>> = await manager.query(
+    `SELECT a.id,
+         ${scopes.map(movementColumns).join(',\n         ')}
+       FROM accounts a
+       LEFT JOIN transactions t ON t.user_id = a.user_id AND (t.account_id = a.id OR t.to_account_id = a.id)
+            AND ($3::date IS NULL OR t.date <= $3::date)
+       WHERE a.user_id = $1 AND a.id = ANY($2::uuid[])
+       GROUP BY a.id`,
+    [userId, accounts.map((a) => a.id), options.upTo ?? null],
+  );
+  const opening = new Map(accounts.map((a) => [a.id, BigInt(a.openingBalanceMinor)]));
+  for (const row of rows) {
+    const of = (scope: BalanceScope) => {
+      const [income, expense, transfersOut, transfersIn] = MOVEMENTS.map((m) => BigInt(row[`${scope}_${m}`]));
+      return accountBalance({
+        openingBalance: opening.get(row.id) ?? 0n,
+        income,
+        expense,
+        transfersOut,
+        transfersIn,
+      });
+    };
+    balances.set(row.id, { balance: of('balance'), cleared: of('cleared'), reconciled: of('reconciled') });
+  }
+  return balances;
 }
 
 /** Current balances (minor units) of the given accounts of one user. */
@@ -73,40 +148,8 @@ export async function balancesOf(
   userId: string,
   accounts: Account[],
 ): Promise<Map<string, bigint>> {
-  const balances = new Map<string, bigint>();
-  if (accounts.length === 0) return balances;
-  const rows: Array<{
-    id: string;
-    income: string;
-    expense: string;
-    transfers_out: string;
-    transfers_in: string;
-  }> = await manager.query(
-    `SELECT a.id,
-         coalesce(sum(t.amount_minor) FILTER (WHERE t.account_id = a.id AND t.transaction_type = 'income'), 0)::text AS income,
-         coalesce(sum(t.amount_minor) FILTER (WHERE t.account_id = a.id AND t.transaction_type = 'expense'), 0)::text AS expense,
-         coalesce(sum(t.amount_minor) FILTER (WHERE t.account_id = a.id AND t.transaction_type = 'transfer'), 0)::text AS transfers_out,
-         coalesce(sum(coalesce(t.to_amount_minor, t.amount_minor)) FILTER (WHERE t.to_account_id = a.id), 0)::text AS transfers_in
-       FROM accounts a
-       LEFT JOIN transactions t ON t.user_id = a.user_id AND (t.account_id = a.id OR t.to_account_id = a.id)
-       WHERE a.user_id = $1 AND a.id = ANY($2::uuid[])
-       GROUP BY a.id`,
-    [userId, accounts.map((a) => a.id)],
-  );
-  const opening = new Map(accounts.map((a) => [a.id, BigInt(a.openingBalanceMinor)]));
-  for (const row of rows) {
-    balances.set(
-      row.id,
-      accountBalance({
-        openingBalance: opening.get(row.id) ?? 0n,
-        income: BigInt(row.income),
-        expense: BigInt(row.expense),
-        transfersOut: BigInt(row.transfers_out),
-        transfersIn: BigInt(row.transfers_in),
-      }),
-    );
-  }
-  return balances;
+  const all = await accountBalancesOf(manager, userId, accounts);
+  return new Map([...all].map(([id, b]) => [id, b.balance]));
 }
 
 export async function accountHasTransactions(

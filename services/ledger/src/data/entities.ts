@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { AccountType } from '../domain/accounts';
 import type { CategoryKind } from '../domain/categories';
-import type { TransactionType } from '../domain/transactions';
+import type { ClearedStatus, TransactionType } from '../domain/transactions';
 
 /** bigint minor units arrive as strings (parseInt8 off) and stay strings until BigInt(). */
 type MinorUnits = string;
@@ -64,6 +64,8 @@ export class Transaction {
   @Column('text', { name: 'external_id', nullable: true }) externalId: string | null;
   /** The import that created it (undone with it). */
   @Column('uuid', { name: 'import_id', nullable: true }) importId: string | null;
+  /** uncleared, cleared (the bank has it), reconciled (a statement confirmed it: locked). */
+  @Column('text') cleared: ClearedStatus;
   @Column('int') version: number;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;

@@ -109,6 +109,7 @@ export function transactionListQuery(
     });
   if (filter.text) qb.andWhere(`${SEARCH_TEXT} ILIKE :pattern`, { pattern: likePattern(filter.text) });
   if (filter.tag) qb.andWhere('t.tags @> ARRAY[CAST(:tag AS text)]', { tag: filter.tag });
+  if (filter.cleared) qb.andWhere('t.cleared = :cleared', { cleared: filter.cleared });
 
   const plan = sortPlan(sort);
   const column = `t.${plan.column}`;

@@ -11,3 +11,13 @@ export interface AccountMovements {
 export function accountBalance(m: AccountMovements): bigint {
   return m.openingBalance + m.income - m.expense - m.transfersOut + m.transfersIn;
 }
+
+/**
+ * An account's balances in minor units: every transaction; only the cleared and reconciled ones
+ * (what the bank has seen: a statement is checked against it); only the reconciled ones.
+ */
+export interface AccountBalances {
+  balance: bigint;
+  cleared: bigint;
+  reconciled: bigint;
+}

@@ -101,8 +101,9 @@ export function replacementTemplate(current: TemplateState, replacement: Templat
  */
 export function patchedTemplate(current: TemplateState, patch: TemplatePatch): TemplateDraft | undefined {
   if (isEmptyPatch(patch)) return undefined;
+  // A template's occurrences are booked uncleared: it has no status of its own.
   const { date: _date, ...transaction } = patchedDraft(
-    { ...current, date: current.startDate },
+    { ...current, date: current.startDate, cleared: 'uncleared' },
     {
       accountId: patch.accountId,
       toAccountId: patch.toAccountId,
@@ -115,7 +116,7 @@ export function patchedTemplate(current: TemplateState, patch: TemplatePatch): T
       payee: patch.payee,
       tags: patch.tags,
     },
-  ) ?? { ...current, date: current.startDate };
+  ) ?? { ...current, date: current.startDate, cleared: 'uncleared' };
   const merged = mergePatch(current, patch);
   return {
     transaction,

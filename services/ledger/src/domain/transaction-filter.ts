@@ -1,7 +1,7 @@
 import { compareDates } from '@finance/shared';
 import { storableMinorUnits } from './money';
 import { RuleViolation } from './problems';
-import type { TransactionType } from './transactions';
+import type { ClearedStatus, TransactionType } from './transactions';
 
 export type FilterField = 'from' | 'to' | 'accountId' | 'categoryId' | 'minAmount' | 'maxAmount' | 'cursor';
 
@@ -18,6 +18,7 @@ export interface TransactionFilterRequest {
   maxAmount?: string;
   text?: string;
   tag?: string;
+  cleared?: ClearedStatus;
 }
 
 /** The filter the list query runs (amounts in base-currency minor units). */
@@ -32,6 +33,7 @@ export interface TransactionFilter {
   maxBaseAmount?: bigint;
   text?: string;
   tag?: string;
+  cleared?: ClearedStatus;
 }
 
 /** A filter's bounds must make sense: from ≤ to, min ≤ max, amounts in the base currency's decimals. */
@@ -61,5 +63,6 @@ export function transactionFilter(
     maxBaseAmount,
     text: request.text,
     tag: request.tag,
+    cleared: request.cleared,
   };
 }

@@ -1,4 +1,4 @@
-import { transactionTypes } from '@finance/shared';
+import { clearedStatuses, transactionTypes } from '@finance/shared';
 import { categoryFits, type CategoryKind } from './categories';
 import { convertWith, formatRate, noRateMessage, type FxQuote } from './fx';
 import { isEmptyPatch, mergePatch, type MergePatch } from './merge-patch';
@@ -6,6 +6,9 @@ import { storableMinorUnits } from './money';
 import { RuleViolation, notFoundIn, type FieldProblem } from './problems';
 
 export type TransactionType = (typeof transactionTypes)[number];
+
+/** Where a transaction stands against the bank: `reconciled` only ever comes from a reconciliation. */
+export type ClearedStatus = (typeof clearedStatuses)[number];
 
 export type TransactionField =
   'accountId' | 'toAccountId' | 'categoryId' | 'type' | 'amount' | 'currency' | 'date';
@@ -40,6 +43,8 @@ export interface TransactionDraft {
   date?: string;
   /** undefined or [] → not split. */
   splits?: SplitDraft[];
+  /** undefined → uncleared (a PUT or PATCH keeps the stored status). */
+  cleared?: ClearedStatus;
 }
 
 /** A stored transaction as a client sees it (the target of a PATCH). */
@@ -55,6 +60,7 @@ export interface TransactionState {
   payee: string | null;
   tags: string[];
   date: string;
+  cleared: ClearedStatus;
 }
 
 /**
@@ -67,6 +73,8 @@ export function replacementDraft(current: TransactionState, replacement: Transac
     ...replacement,
     accountId: replacement.accountId ?? current.accountId,
     date: replacement.date ?? current.date,
+    // The reconciliation state is not a description a client restates: omitted, it stays.
+    cleared: replacement.cleared ?? current.cleared,
   };
 }
 
@@ -98,6 +106,7 @@ export function patchedDraft(
     payee: merged.payee ?? null,
     tags: merged.tags,
     date: merged.date,
+    cleared: merged.cleared,
   };
 }
 
@@ -186,6 +195,7 @@ export interface TransactionValues {
   payee: string | null;
   tags: string[];
   date: string;
+  cleared: ClearedStatus;
 }
 
 /**
@@ -245,6 +255,7 @@ export function resolveTransaction(draft: TransactionDraft, refs: TransactionRef
     payee: draft.payee,
     tags: [...new Set(draft.tags)],
     date,
+    cleared: draft.cleared ?? 'uncleared',
   };
 }
 

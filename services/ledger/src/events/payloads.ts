@@ -34,5 +34,6 @@ export function transactionState(t: Transaction) {
     payee: t.payee,
     notes: t.notes,
     tags: t.tags,
+    cleared: t.cleared,
   };
 }

@@ -94,12 +94,25 @@ export const accountSchema = z
     balance: z
       .string()
       .meta({ description: 'opening + income − expense − transfers out + transfers in', example: '1234.56' }),
+    cleared_balance: z.string().meta({
+      description: 'The same sum over cleared and reconciled transactions only (what the bank has seen)',
+      example: '1200.00',
+    }),
+    reconciled_balance: z.string().meta({
+      description: 'The same sum over reconciled transactions only (what statements confirmed)',
+      example: '1000.00',
+    }),
     archived: z.boolean(),
     ...timestamps,
   })
   .meta({ id: 'Account' });
 
-export function presentAccount({ account: a, balance }: AccountWithBalance) {
+export function presentAccount({
+  account: a,
+  balance,
+  clearedBalance,
+  reconciledBalance,
+}: AccountWithBalance) {
   return {
     id: a.id,
     name: a.name,
@@ -107,6 +120,8 @@ export function presentAccount({ account: a, balance }: AccountWithBalance) {
     currency: a.currency,
     opening_balance: formatMinorUnits(a.openingBalanceMinor, a.currency),
     balance: formatMinorUnits(balance, a.currency),
+    cleared_balance: formatMinorUnits(clearedBalance, a.currency),
+    reconciled_balance: formatMinorUnits(reconciledBalance, a.currency),
     archived: a.archived,
     created_at: a.createdAt.toISOString(),
     updated_at: a.updatedAt.toISOString(),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  clearedStatuses,
   calendarDateOrDateTime,
   calendarDateSchema,
   currencyCode,
@@ -15,6 +16,7 @@ import type { FilterField, TransactionFilterRequest } from '../domain/transactio
 import { TRANSACTION_SORTS } from '../domain/transaction-order';
 import type { TransactionDraft, TransactionField, TransactionPatch } from '../domain/transactions';
 import type { Transaction } from '../data/entities';
+import type { ClearedField } from '../reconciliation/domain/reconciliation';
 import { timestamps } from './fields';
 import type { WirePaths } from './use-case-calls';
 
@@ -48,6 +50,11 @@ const field = {
     .max(20)
     .meta({ description: 'Short labels', example: ['family'] }),
   to_account_id: z.uuid().nullable().meta({ description: 'Transfers only: the receiving account' }),
+  cleared: z.enum(clearedStatuses).meta({
+    description:
+      'uncleared (default) or cleared (the bank has it); reconciled is set only by POST /accounts/{id}/reconcile. Omitted on PUT/PATCH: unchanged',
+    example: 'cleared',
+  }),
 };
 
 export const transactionBody = z.object({
@@ -62,6 +69,7 @@ export const transactionBody = z.object({
   payee: field.payee.optional(),
   tags: field.tags.optional(),
   to_account_id: field.to_account_id.optional(),
+  cleared: field.cleared.optional(),
 });
 
 export const transactionPatchBody = z.object({
@@ -76,6 +84,7 @@ export const transactionPatchBody = z.object({
   payee: field.payee.optional(),
   tags: field.tags.optional(),
   to_account_id: field.to_account_id.optional(),
+  cleared: field.cleared.optional(),
 });
 
 /** The value of `category_id` that lists uncategorised transactions. */
@@ -101,6 +110,7 @@ export const transactionListQuery = z.object({
     .optional()
     .meta({ description: 'Text in description, payee or notes (case-insensitive)' }),
   tag: tag.optional().meta({ description: 'Only transactions carrying this tag' }),
+  cleared: z.enum(clearedStatuses).optional().meta({ description: 'Only transactions of this status' }),
 });
 
 export const TRANSACTION_BODY_PATHS = {
@@ -111,7 +121,8 @@ export const TRANSACTION_BODY_PATHS = {
   amount: 'body.amount',
   currency: 'body.currency',
   date: 'body.date',
-} satisfies WirePaths<TransactionField>;
+  cleared: 'body.cleared',
+} satisfies WirePaths<TransactionField | ClearedField>;
 
 export const TRANSACTION_LIST_PATHS = {
   from: 'query.from',
@@ -136,6 +147,7 @@ export function draftOf(body: z.output<typeof transactionBody>): TransactionDraf
     payee: body.payee ?? null,
     tags: body.tags ?? [],
     date: body.date,
+    cleared: body.cleared,
   };
 }
 
@@ -152,6 +164,7 @@ export function patchOf(body: z.output<typeof transactionPatchBody>): Transactio
     payee: body.payee,
     tags: body.tags,
     date: body.date,
+    cleared: body.cleared,
   };
 }
 
@@ -166,6 +179,7 @@ export function filterOf(query: z.output<typeof transactionListQuery>): Transact
     maxAmount: query.max_amount,
     text: query.q,
     tag: query.tag,
+    cleared: query.cleared,
   };
 }
 
@@ -210,6 +224,10 @@ export const transactionSchema = z
       .uuid()
       .nullable()
       .meta({ description: 'Imported: the import that created it (GET /import/{id})' }),
+    cleared: z.enum(clearedStatuses).meta({
+      description:
+        'uncleared, cleared, or reconciled (a statement confirmed it: amount, date and accounts are locked)',
+    }),
     ...timestamps,
   })
   .meta({ id: 'Transaction' });
@@ -239,6 +257,7 @@ export function presentTransaction(t: Transaction) {
     tags: t.tags,
     external_id: t.externalId ?? null,
     import_id: t.importId ?? null,
+    cleared: t.cleared,
     created_at: t.createdAt.toISOString(),
     updated_at: t.updatedAt.toISOString(),
     version: t.version,

@@ -17,6 +17,10 @@ import * as transactions from '../use-cases/transactions';
 import { MERGE_PATCH_DESCRIPTION, idParams, withETag } from './fields';
 import * as wire from './transaction-schemas';
 import { callUseCase, ifMatchOf } from './use-case-calls';
+import { forceQuery } from '../reconciliation/http/schemas';
+
+/** Where a reconciled transaction's lock violation names its fields (`force` for a deletion). */
+const LOCKED_PATHS = { ...wire.TRANSACTION_BODY_PATHS, force: 'query.force' };
 
 export function transactionsRouter(context: ServiceContext): ApiRouter {
   const api = new ApiRouter({ authenticate: context.authenticate });
@@ -25,10 +29,15 @@ export function transactionsRouter(context: ServiceContext): ApiRouter {
     200: { description: 'Updated', schema: wire.transactionSchema, headers: etagHeader },
     400: { description: 'Invalid input' },
     404: { description: 'Not found (or a referenced id is not yours)' },
-    409: { description: 'The account is archived' },
+    409: {
+      description:
+        'The account is archived, or the transaction is reconciled and the change touches a locked field (send ?force=true)',
+    },
     412: { description: 'Stale If-Match' },
-    422: { description: 'Currency or category kind does not fit' },
+    422: { description: 'Currency or category kind does not fit, or cleared set to reconciled' },
   };
+  const lockNote =
+    " A reconciled transaction's amount, currency, date, account_id, to_account_id, transaction_type and cleared are locked: changing one answers 409 unless `?force=true`, which does it and audits it (GET /transactions/{id}/audit); description, payee, category, notes and tags stay free.";
 
   api.post(
     '/transactions',
@@ -118,16 +127,20 @@ export function transactionsRouter(context: ServiceContext): ApiRouter {
     {
       summary: 'Replace a transaction',
       description:
-        'All updatable fields are replaced; omitted optional ones are reset (notes, payee, category, tags). Without account_id the transaction stays in its account, without date on its date.',
+        'All updatable fields are replaced; omitted optional ones are reset (notes, payee, category, tags). Without account_id the transaction stays in its account, without date on its date, without cleared at its status.' +
+        lockNote,
       tags,
       params: idParams,
+      query: forceQuery,
       body: wire.transactionBody,
       headers: ifMatchHeader,
       responses: changed,
     },
-    async ({ params, body, user }, req, res) => {
-      const t = await callUseCase(wire.TRANSACTION_BODY_PATHS, () =>
-        transactions.replaceTransaction(context, user.id, params.id, wire.draftOf(body), ifMatchOf(req)),
+    async ({ params, query, body, user }, req, res) => {
+      const t = await callUseCase(LOCKED_PATHS, () =>
+        transactions.replaceTransaction(context, user.id, params.id, wire.draftOf(body), ifMatchOf(req), {
+          force: query.force === 'true',
+        }),
       );
       return withETag(res, wire.presentTransaction(t));
     },
@@ -137,16 +150,19 @@ export function transactionsRouter(context: ServiceContext): ApiRouter {
     '/transactions/:id',
     {
       summary: 'Change some fields of a transaction',
-      description: `${MERGE_PATCH_DESCRIPTION} Turning a transfer into income/expense drops its to_account_id; turning one into a transfer drops its category.`,
+      description: `${MERGE_PATCH_DESCRIPTION} Turning a transfer into income/expense drops its to_account_id; turning one into a transfer drops its category.${lockNote}`,
       tags,
       params: idParams,
+      query: forceQuery,
       body: wire.transactionPatchBody,
       headers: ifMatchHeader,
       responses: changed,
     },
-    async ({ params, body, user }, req, res) => {
-      const t = await callUseCase(wire.TRANSACTION_BODY_PATHS, () =>
-        transactions.patchTransaction(context, user.id, params.id, wire.patchOf(body), ifMatchOf(req)),
+    async ({ params, query, body, user }, req, res) => {
+      const t = await callUseCase(LOCKED_PATHS, () =>
+        transactions.patchTransaction(context, user.id, params.id, wire.patchOf(body), ifMatchOf(req), {
+          force: query.force === 'true',
+        }),
       );
       return withETag(res, wire.presentTransaction(t));
     },
@@ -156,18 +172,24 @@ export function transactionsRouter(context: ServiceContext): ApiRouter {
     '/transactions/:id',
     {
       summary: 'Delete a transaction',
+      description:
+        'A reconciled transaction is deleted only with `?force=true` (409 otherwise), and the deletion is audited (GET /transactions/{id}/audit).',
       tags,
       params: idParams,
+      query: forceQuery,
       headers: ifMatchHeader,
       responses: {
         204: { description: 'Deleted' },
         404: { description: 'Not found' },
+        409: { description: 'The transaction is reconciled (send ?force=true)' },
         412: { description: 'Stale If-Match' },
       },
     },
-    async ({ params, user }, req) => {
-      await callUseCase({}, () =>
-        transactions.deleteTransaction(context, user.id, params.id, ifMatchOf(req)),
+    async ({ params, query, user }, req) => {
+      await callUseCase(LOCKED_PATHS, () =>
+        transactions.deleteTransaction(context, user.id, params.id, ifMatchOf(req), {
+          force: query.force === 'true',
+        }),
       );
       return undefined;
     },

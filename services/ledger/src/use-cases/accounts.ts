@@ -13,7 +13,7 @@ import { storableMinorUnits } from '../domain/money';
 import { missing } from '../domain/problems';
 import {
   accountHasTransactions,
-  balancesOf,
+  accountBalancesOf,
   deleteAccount as deleteAccountRow,
   findAccount,
   insertAccount,
@@ -25,10 +25,15 @@ import { publishAccountChange } from '../events/publish';
 import { withUserSettings, type LedgerContext } from './context';
 import type { VersionCheck } from './version-check';
 
-/** An account with its balance (minor units): what every read answers. */
+/** An account with its balances (minor units): what every read answers. */
 export interface AccountWithBalance {
   account: Account;
+  /** Every transaction. */
   balance: bigint;
+  /** Only cleared and reconciled transactions. */
+  clearedBalance: bigint;
+  /** Only reconciled transactions. */
+  reconciledBalance: bigint;
 }
 
 export interface NewAccount {
@@ -40,9 +45,18 @@ export interface NewAccount {
   archived: boolean;
 }
 
+/** Each account with its balances, all from one query. */
+async function withBalances(manager: EntityManager, userId: string, accounts: Account[]) {
+  const balances = await accountBalancesOf(manager, userId, accounts);
+  return accounts.map((account): AccountWithBalance => {
+    const b = balances.get(account.id)!;
+    return { account, balance: b.balance, clearedBalance: b.cleared, reconciledBalance: b.reconciled };
+  });
+}
+
 async function withBalance(manager: EntityManager, account: Account): Promise<AccountWithBalance> {
-  const balances = await balancesOf(manager, account.userId, [account]);
-  return { account, balance: balances.get(account.id) ?? BigInt(account.openingBalanceMinor) };
+  const [one] = await withBalances(manager, account.userId, [account]);
+  return one;
 }
 
 /** Creates an account; without a currency, in the user's base currency (awaited for a user who registered a moment ago). */
@@ -94,12 +108,7 @@ export async function listAccountsPage(
   options: { archived?: boolean; after?: CreationCursor; limit: number },
 ): Promise<AccountWithBalance[]> {
   const { manager } = context.dataSource;
-  const rows = await listAccounts(manager, userId, options);
-  const balances = await balancesOf(manager, userId, rows);
-  return rows.map((account) => ({
-    account,
-    balance: balances.get(account.id) ?? BigInt(account.openingBalanceMinor),
-  }));
+  return withBalances(manager, userId, await listAccounts(manager, userId, options));
 }
 
 /** Locks the user and the account, checks its version, and applies `change` (undefined: nothing to change). */

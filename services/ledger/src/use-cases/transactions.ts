@@ -35,6 +35,8 @@ import {
   updateTransaction,
 } from '../data/transactions';
 import { publishAccountChange, publishTransactionChange } from '../events/publish';
+import { clearedStatusViolation } from '../reconciliation/domain/reconciliation';
+import { guardReconciledChange, type LockOverride } from '../reconciliation/use-cases/locked-transactions';
 import { withUserSettings, type LedgerContext, type SettingsOf } from './context';
 import { conversionsNeeded, fxContextOf } from './fx-conversions';
 import { quotesFor, withRates } from './exchange-rates';
@@ -54,6 +56,7 @@ function stateOf(t: Transaction): TransactionState {
     payee: t.payee,
     tags: t.tags,
     date: t.date,
+    cleared: t.cleared,
   };
 }
 
@@ -91,6 +94,8 @@ export async function resolveDraft(
   const shape = transactionShapeProblems(draft);
   if (shape.length)
     throw new RuleViolation<TransactionField>('invalid', 'The request body is invalid', shape);
+  const cleared = clearedStatusViolation(draft.cleared, replacing?.cleared);
+  if (cleared) throw cleared;
 
   const references = await draftReferences(manager, userId, {
     accountIds: [draft.accountId, draft.toAccountId].filter((id): id is string => Boolean(id)),
@@ -202,6 +207,7 @@ function changeTransaction(
   id: string,
   check: VersionCheck,
   change: (current: TransactionState) => TransactionDraft | undefined,
+  lock: LockOverride,
 ): Promise<Transaction> {
   return withRates(fxContextOf(context), (mayFetchRates) =>
     withUserSettings(context, userId, (settingsOf) =>
@@ -222,6 +228,12 @@ function changeTransaction(
           mayFetchRates,
           current,
         );
+        // A reconciled transaction's amount, date or accounts change only when forced (and audited).
+        await guardReconciledChange(manager, current, values, {
+          ...lock,
+          actorId: userId,
+          now: context.clock(),
+        });
         await updateTransaction(manager, current, values, context.clock());
         await publishTransactionChange(manager, 'updated', current);
         return current;
@@ -237,8 +249,9 @@ export function replaceTransaction(
   id: string,
   draft: TransactionDraft,
   check: VersionCheck,
+  lock: LockOverride = {},
 ): Promise<Transaction> {
-  return changeTransaction(context, userId, id, check, (current) => replacementDraft(current, draft));
+  return changeTransaction(context, userId, id, check, (current) => replacementDraft(current, draft), lock);
 }
 
 /** PATCH: a JSON merge onto the transaction, with the type rules of {@link patchedDraft}. */
@@ -248,8 +261,9 @@ export function patchTransaction(
   id: string,
   patch: TransactionPatch,
   check: VersionCheck,
+  lock: LockOverride = {},
 ): Promise<Transaction> {
-  return changeTransaction(context, userId, id, check, (current) => patchedDraft(current, patch));
+  return changeTransaction(context, userId, id, check, (current) => patchedDraft(current, patch), lock);
 }
 
 export async function deleteTransaction(
@@ -257,12 +271,18 @@ export async function deleteTransaction(
   userId: string,
   id: string,
   check: VersionCheck,
+  lock: LockOverride = {},
 ): Promise<void> {
   await context.dataSource.transaction(async (manager) => {
     await lockUserForWrite(manager, userId);
     const transaction = await findTransaction(manager, userId, id, { lock: true });
     if (!transaction) throw missing('Transaction');
     check(transaction.version);
+    await guardReconciledChange(manager, transaction, null, {
+      ...lock,
+      actorId: userId,
+      now: context.clock(),
+    });
     await deleteTransactionRow(manager, transaction);
     await publishTransactionChange(manager, 'deleted', transaction);
   });

@@ -8,6 +8,7 @@ import {
 } from '@finance/shared';
 import { missing } from '../../domain/problems';
 import { transactionState } from '../../events/payloads';
+import { guardReconciledChange } from '../../reconciliation/use-cases/locked-transactions';
 import type { LedgerContext } from '../../use-cases/context';
 import { withUserSettings } from '../../use-cases/context';
 import { withRates } from '../../use-cases/exchange-rates';
@@ -252,6 +253,10 @@ export async function undoImport(
           extensions: { changed_transaction_ids: changed.map((t) => t.id) },
         },
       );
+    // A forced undo deletes reconciled ones too: audited as any forced deletion.
+    const now = context.clock();
+    for (const t of created)
+      await guardReconciledChange(manager, t, null, { force: true, actorId: userId, now });
     await deleteTransactionsByIds(
       manager,
       userId,
