@@ -82,7 +82,7 @@ export async function bulkLoadTransactions(
   }
   await flush();
   for (const userId of users) await rebuildRollups(db, userId);
-  await db.query(`ANALYZE report_transactions, daily_rollups, daily_account_rollups`);
+  await db.query(`ANALYZE report_transactions, daily_rollups, daily_account_rollups, account_day_changes`);
   return { inserted, users: [...users] };
 }
 
