@@ -270,6 +270,8 @@ export function validRequests(side: Side): Record<string, ValidRequest> {
     'GET /analytics/budget-status': {},
     'GET /analytics/cashflow': { query: `account_id=${own.accounts[0]}` },
     'GET /analytics/income-vs-expense': {},
+    'GET /analytics/net-worth': { query: 'from=2026-01-01&to=2026-03-31&granularity=month' },
+    'GET /accounts/{id}/balance-history': { query: 'from=2026-01-01&to=2026-03-31' },
     'GET /analytics/spending': { query: `account_id=${own.accounts[0]}&category_id=${own.categories.own}` },
     'GET /analytics/trends': {},
     'POST /auth/login': { body: { username: person.username, password: 'not the password' } },
