@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EVENTS_EXCHANGE, type Broker, type FinanceEvent } from '@finance/shared';
 import { TestTokenIssuer, httpJson, startTestBroker, waitForInbox } from '@finance/shared/testing';
 import { AccountDayChanges1796710000000 } from '../src/data/migrations/1796710000000-account-day-changes';
-import { rebuildRollups } from '../src/data/rollups';
+import { rebuildDerivedTables } from '../src/data/bulk-load';
 import { account, apply, event, profile, startReports, transaction, type ReportsService } from './support';
 
 jest.setTimeout(120_000);
@@ -320,12 +320,12 @@ describe('net worth and balance history', () => {
       );
     }
     for (const e of setup) await broker.publish(e.type, e);
-    for (const e of setup) await waitForInbox(service.dataSource, service.consumerName, e.id);
+    for (const e of setup) await waitForInbox(service.dataSource, service.consumerName, e.id, 60_000);
     await broker.withChannel(async (channel) => {
       for (const e of txs)
         channel.publish(EVENTS_EXCHANGE, e.type, Buffer.from(JSON.stringify(e)), { persistent: true });
     });
-    for (const e of txs) await waitForInbox(service.dataSource, service.consumerName, e.id);
+    for (const e of txs) await waitForInbox(service.dataSource, service.consumerName, e.id, 60_000);
     const table = (userId: string) =>
       service.dataSource.query(
         `SELECT account_id, to_char(date, 'YYYY-MM-DD') AS date, currency, base_currency, change_minor::text,
@@ -336,9 +336,15 @@ describe('net worth and balance history', () => {
     const incremental = await table(batchUser);
     expect(incremental.length).toBeGreaterThan(50);
     const households = await table(user);
-    await rebuildRollups(service.dataSource, batchUser);
+    expect(
+      await service.dataSource.query(
+        `SELECT to_amount_minor::text, to_currency FROM report_transfer_arrivals WHERE user_id = $1`,
+        [user],
+      ),
+    ).toEqual([{ to_amount_minor: '10000', to_currency: 'EUR' }]);
+    await rebuildDerivedTables(service.dataSource, batchUser);
     expect(await table(batchUser)).toEqual(incremental);
-    await rebuildRollups(service.dataSource, user);
+    await rebuildDerivedTables(service.dataSource, user);
     expect(await table(user)).toEqual(households);
 
     // The migration recomputes the table from the read model (arrivals were not known before it:
@@ -356,5 +362,11 @@ describe('net worth and balance history', () => {
     expect(savings.body.periods.map((p: Record<string, string>) => p.balance)).toEqual(['500.00', '490.00']);
     const worth = await get('/analytics/net-worth?from=2026-03-01&to=2026-03-31');
     expect(worth.body.periods[0].net_worth).toBe('3628.55');
+
+    // A deleted user's day changes and arrivals go with the rest of their data.
+    expect((await table(user)).length).toBeGreaterThan(0);
+    await apply(service, event('auth.user.deleted', user, user, 2, {}));
+    for (const t of ['account_day_changes', 'report_transfer_arrivals'])
+      expect(await service.dataSource.query(`SELECT 1 FROM ${t} WHERE user_id = $1`, [user])).toEqual([]);
   });
 });

@@ -140,7 +140,7 @@ export async function writeBalanceChanges(
 
 /**
  * Recomputes a user's day changes from their stored transactions and arrivals in one pass (the
- * repair and bulk-load path, beside `rebuildRollups`), in the caller's transaction.
+ * repair and bulk-load path, `rebuildDerivedTables` in bulk-load.ts), in the caller's transaction.
  */
 export async function rebuildBalanceChanges(manager: EntityManager, userId: string): Promise<void> {
   await manager.query(`DELETE FROM account_day_changes WHERE user_id = $1`, [userId]);

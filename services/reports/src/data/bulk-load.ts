@@ -1,13 +1,14 @@
 import { SHARED_MIGRATIONS, createDataSource, openDatabase } from '@finance/shared';
 import type { DataSource } from 'typeorm';
 import { reportsMigrations } from './migrations';
+import { rebuildBalanceChanges } from './balance-changes';
 import { rebuildRollups } from './rollups';
 
 /**
  * Filling reports' read model without events: the bench's seeding (a million transactions in
  * seconds, not the hours the event path would take) and an operator's backfill. The rows land in
  * `report_transactions` exactly as their `ledger.transaction.created` events would leave them, and
- * the roll-ups are then rebuilt from them by the repair path (`rebuildRollups`), so reading them
+ * the roll-ups and day changes are then rebuilt from them by the repair path (`rebuildDerivedTables`), so reading them
  * back gives what consuming the events would have given. This module is reports' only surface for
  * it: nothing outside reports writes its tables.
  */
@@ -81,7 +82,7 @@ export async function bulkLoadTransactions(
     if (batch.length >= batchSize) await flush();
   }
   await flush();
-  for (const userId of users) await rebuildRollups(db, userId);
+  for (const userId of users) await rebuildDerivedTables(db, userId);
   await db.query(`ANALYZE report_transactions, daily_rollups, daily_account_rollups, account_day_changes`);
   return { inserted, users: [...users] };
 }
@@ -120,6 +121,16 @@ async function insertBatch(db: DataSource, batch: BulkTransaction[]): Promise<nu
     [JSON.stringify(rows)],
   )) as Array<{ inserted: number }>;
   return inserted;
+}
+
+/**
+ * Everything reports derives from a user's stored transactions, recomputed: the daily roll-ups
+ * (`rebuildRollups`), then net worth's per-account day changes (`rebuildBalanceChanges`). The path
+ * after a bulk insert into the read model, and the repair of both.
+ */
+export async function rebuildDerivedTables(db: DataSource, userId: string): Promise<void> {
+  await rebuildRollups(db, userId);
+  await db.transaction((manager) => rebuildBalanceChanges(manager, userId));
 }
 
 export { rebuildRollups };

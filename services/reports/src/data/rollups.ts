@@ -1,10 +1,8 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { UNCATEGORISED } from '../domain/analytics';
-import { rebuildBalanceChanges } from './balance-changes';
 
 /**
- * Recomputes a user's daily roll-ups (and net worth's per-account day changes) from their stored
- * transactions in one pass. The event
+ * Recomputes a user's daily roll-ups from their stored transactions in one pass. The event
  * handlers keep the roll-ups current incrementally; this is the repair / bulk-load path (after
  * a bulk insert into the read model, or to check that the increments never drifted). Rows are
  * kept per base currency and summed as numeric, exactly as the handlers keep them.
@@ -35,6 +33,5 @@ export async function rebuildRollups(db: DataSource, userId: string): Promise<vo
        GROUP BY user_id, account_id, date, category_key, type, base_currency`,
       [userId, UNCATEGORISED],
     );
-    await rebuildBalanceChanges(manager, userId);
   });
 }
