@@ -291,6 +291,50 @@ describe('net worth and balance history', () => {
     ]);
   });
 
+  it('a transfer between currencies: its arrival follows updates and goes with a delete', async () => {
+    const traveller = randomUUID();
+    const [dollars, yen, transfer] = [randomUUID(), randomUUID(), randomUUID()];
+    const payload = (toAmount: string) =>
+      usd({
+        accountId: dollars,
+        toAccountId: yen,
+        type: 'transfer',
+        amount: '100.00',
+        toAmount,
+        toCurrency: 'JPY',
+        date: '2026-05-02',
+      });
+    await apply(
+      service,
+      event('auth.user.registered', traveller, traveller, 1, profile('USD', 'UTC')),
+      event('ledger.account.created', traveller, dollars, 1, account('Dollars', 'USD', '500.00')),
+      event('ledger.account.created', traveller, yen, 1, account('Yen', 'JPY', '0')),
+      event('ledger.transaction.created', traveller, transfer, 1, payload('15000')),
+    );
+    const yenBalance = async () => {
+      const res = await get(`/accounts/${yen}/balance-history?from=2026-05-01&to=2026-05-31`, traveller);
+      return [res.body.periods[0].balance, res.body.other_currencies];
+    };
+    const arrival = () =>
+      service.dataSource.query(
+        `SELECT to_amount_minor::text FROM report_transfer_arrivals WHERE transaction_id = $1`,
+        [transfer],
+      );
+    expect(await yenBalance()).toEqual(['15000', []]);
+    await apply(service, event('ledger.transaction.updated', traveller, transfer, 2, payload('15200')));
+    expect(await yenBalance()).toEqual(['15200', []]);
+    expect(await arrival()).toEqual([{ to_amount_minor: '15200' }]);
+    // Net worth moved by neither: the same 100.00 USD left one account and arrived in the other.
+    const worth = await get('/analytics/net-worth?from=2026-05-01&to=2026-05-31', traveller);
+    expect(worth.body.periods[0].net_worth).toBe('500.00');
+    await apply(service, event('ledger.transaction.deleted', traveller, transfer, 3, payload('15200')));
+    expect(await yenBalance()).toEqual(['0', []]);
+    expect(await arrival()).toEqual([]);
+    expect(
+      await service.dataSource.query(`SELECT 1 FROM account_day_changes WHERE user_id = $1`, [traveller]),
+    ).toEqual([]);
+  });
+
   it('a batch over the real broker leaves exactly what a rebuild computes; so does the migration backfill', async () => {
     const batchUser = randomUUID();
     const accounts = [randomUUID(), randomUUID()];

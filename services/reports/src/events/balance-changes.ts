@@ -48,9 +48,9 @@ export function withBalanceChanges<E extends TransactionEvent>(
           to_amount_minor: arrival?.toAmountMinor.toString() ?? null,
           to_currency: arrival?.toCurrency ?? null,
         };
-        arrivals.set(id, { userId: now.user_id, arrival });
-      } else {
-        arrivals.set(id, { userId: old!.user_id, arrival: null });
+        if (arrival || old?.to_amount_minor) arrivals.set(id, { userId: now.user_id, arrival });
+      } else if (old?.to_amount_minor) {
+        arrivals.set(id, { userId: old.user_id, arrival: null });
       }
       if (old) legs.push(...balanceLegs(old, -1));
       if (now) legs.push(...balanceLegs(now, 1));

@@ -104,7 +104,12 @@ export function balancesRouter(context: ServiceContext<ReportsConfig>): ApiRoute
         transactionCountsByBaseCurrency(db, user.id, range.to),
       ]);
       const opening = { assets: 0n, liabilities: 0n };
-      const unconverted = [];
+      const unconverted: Array<{
+        account_id: string;
+        name: string;
+        currency: string;
+        opening_balance: string;
+      }> = [];
       for (const account of accounts) {
         const minor = BigInt(account.opening_balance_minor);
         if (account.currency !== currency) {
