@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { EVENTS_EXCHANGE, type Broker, type FinanceEvent } from '@finance/shared';
 import { TestTokenIssuer, httpJson, startTestBroker, waitForInbox } from '@finance/shared/testing';
 import { AccountDayChanges1796710000000 } from '../src/data/migrations/1796710000000-account-day-changes';
+import { rebuildBalanceChanges } from '../src/data/balance-changes';
 import { rebuildDerivedTables } from '../src/data/bulk-load';
+import { withBalanceChange, withBalanceChanges } from '../src/events/balance-changes';
+import { applyTransactionEvent, applyTransactionsCreated } from '../src/events/handlers';
 import { account, apply, event, profile, startReports, transaction, type ReportsService } from './support';
 
 jest.setTimeout(120_000);
@@ -333,6 +336,72 @@ describe('net worth and balance history', () => {
     expect(
       await service.dataSource.query(`SELECT 1 FROM account_day_changes WHERE user_id = $1`, [traveller]),
     ).toEqual([]);
+  });
+
+  it('random runs of duplicates, late versions, claimed ids, updates and deletes book exactly what a rebuild computes', async () => {
+    let seed = 21;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
+    const users = [randomUUID(), randomUUID()];
+    const accounts = [randomUUID(), randomUUID(), randomUUID()];
+    const ids: string[] = [];
+    const versions = new Map<string, number>();
+    type Tx = FinanceEvent<
+      'ledger.transaction.created' | 'ledger.transaction.updated' | 'ledger.transaction.deleted'
+    >;
+    const runs: Tx[][] = [];
+    for (let r = 0; r < 40; r++) {
+      const run: Tx[] = [];
+      const kind = pick(['created', 'created', 'updated', 'deleted'] as const);
+      for (let i = 0; i < (kind === 'created' ? 1 + Math.floor(next() * 12) : 1); i++) {
+        const reuse = ids.length > 0 && next() < 0.4;
+        const id = reuse ? pick(ids) : randomUUID();
+        if (!reuse) ids.push(id);
+        // Mostly newer; sometimes the same version again or an older one.
+        const version = Math.max(1, (versions.get(id) ?? 0) + pick([1, 1, 1, 0, -1]));
+        versions.set(id, Math.max(versions.get(id) ?? 0, version));
+        const type = pick(['income', 'expense', 'transfer', 'transfer'] as const);
+        const foreign = type === 'transfer' && next() < 0.5;
+        run.push(
+          event(
+            `ledger.transaction.${kind}`,
+            next() < 0.1 ? users[1] : users[ids.indexOf(id) % 2],
+            id,
+            version,
+            {
+              ...usd({
+                accountId: pick(accounts),
+                toAccountId: type === 'transfer' ? pick(accounts) : null,
+                type,
+                amount: `${Math.floor(next() * 1e6)}.${String(Math.floor(next() * 100)).padStart(2, '0')}`,
+                date: pick(['2026-07-01', '2026-07-02', '2026-08-31']),
+              }),
+              ...(foreign ? { toAmount: String(Math.floor(next() * 1e7)), toCurrency: 'JPY' } : {}),
+            },
+          ) as Tx,
+        );
+      }
+      runs.push(run);
+    }
+    const created = withBalanceChanges(applyTransactionsCreated);
+    const single = withBalanceChange(applyTransactionEvent);
+    for (const run of runs)
+      await service.dataSource.transaction(async (manager) => {
+        if (run[0].type === 'ledger.transaction.created')
+          await created(run as Array<FinanceEvent<'ledger.transaction.created'>>, manager);
+        else await single(run[0], manager);
+      });
+    const table = (userId: string) =>
+      service.dataSource.query(
+        `SELECT account_id, date, currency, base_currency, change_minor::text, base_change_minor::text, count
+         FROM account_day_changes WHERE user_id = $1 ORDER BY account_id, date, currency, base_currency`,
+        [userId],
+      );
+    const incremental = await Promise.all(users.map(table));
+    expect(incremental[0].length).toBeGreaterThan(3);
+    for (const userId of users)
+      await service.dataSource.transaction((manager) => rebuildBalanceChanges(manager, userId));
+    expect(await Promise.all(users.map(table))).toEqual(incremental);
   });
 
   it('a batch over the real broker leaves exactly what a rebuild computes; so does the migration backfill', async () => {

@@ -8,9 +8,9 @@ import { rebuildRollups } from './rollups';
  * Filling reports' read model without events: the bench's seeding (a million transactions in
  * seconds, not the hours the event path would take) and an operator's backfill. The rows land in
  * `report_transactions` exactly as their `ledger.transaction.created` events would leave them, and
- * the roll-ups and day changes are then rebuilt from them by the repair path (`rebuildDerivedTables`), so reading them
- * back gives what consuming the events would have given. This module is reports' only surface for
- * it: nothing outside reports writes its tables.
+ * the roll-ups and day changes are then rebuilt from them by the repair path
+ * (`rebuildDerivedTables`), so reading them back gives what consuming the events would have given.
+ * This module is reports' only surface for it: nothing outside reports writes its tables.
  */
 
 /**
