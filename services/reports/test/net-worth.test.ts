@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { EVENTS_EXCHANGE, type Broker, type FinanceEvent } from '@finance/shared';
+import { EVENTS_EXCHANGE, toMinorUnits, type Broker, type FinanceEvent } from '@finance/shared';
 import { TestTokenIssuer, httpJson, startTestBroker, waitForInbox } from '@finance/shared/testing';
 import { AccountDayChanges1796710000000 } from '../src/data/migrations/1796710000000-account-day-changes';
 import { rebuildBalanceChanges } from '../src/data/balance-changes';
-import { rebuildDerivedTables } from '../src/data/bulk-load';
+import { bulkLoadTransactions, openReportsDatabase, rebuildDerivedTables } from '../src/data/bulk-load';
 import { withBalanceChange, withBalanceChanges } from '../src/events/balance-changes';
 import { applyTransactionEvent, applyTransactionsCreated } from '../src/events/handlers';
 import { account, apply, event, profile, startReports, transaction, type ReportsService } from './support';
@@ -402,6 +402,64 @@ describe('net worth and balance history', () => {
     for (const userId of users)
       await service.dataSource.transaction((manager) => rebuildBalanceChanges(manager, userId));
     expect(await Promise.all(users.map(table))).toEqual(incremental);
+  });
+
+  it('a bulk load (arrivals included) leaves the day changes consuming the same transactions leaves', async () => {
+    const [viaEvents, viaBulk] = [randomUUID(), randomUUID()];
+    const [dollars, yen] = [randomUUID(), randomUUID()];
+    const shapes = Array.from({ length: 30 }, (_, n) => {
+      const type = (['income', 'expense', 'transfer'] as const)[n % 3];
+      return {
+        accountId: dollars,
+        toAccountId: type === 'transfer' ? yen : null,
+        type,
+        amount: `${n + 1}.${String((n * 37) % 100).padStart(2, '0')}`,
+        toAmount: type === 'transfer' ? String((n + 1) * 151) : undefined,
+        date: `2026-09-0${1 + (n % 9)}`,
+      };
+    });
+    await apply(
+      service,
+      ...shapes.map(({ toAmount, ...shape }) =>
+        event(
+          'ledger.transaction.created',
+          viaEvents,
+          randomUUID(),
+          1,
+          usd({ ...shape, ...(toAmount ? { toAmount, toCurrency: 'JPY' } : {}) }),
+        ),
+      ),
+    );
+    const bulk = await openReportsDatabase(service.config.DATABASE_URL);
+    try {
+      await bulkLoadTransactions(
+        bulk,
+        shapes.map(({ toAmount, amount, ...shape }) => ({
+          ...shape,
+          id: randomUUID(),
+          userId: viaBulk,
+          categoryId: null,
+          amountMinor: toMinorUnits(amount, 'USD'),
+          currency: 'USD',
+          baseAmountMinor: toMinorUnits(amount, 'USD'),
+          baseCurrency: 'USD',
+          description: 'bulk',
+          toAmountMinor: toAmount ? BigInt(toAmount) : null,
+          toCurrency: toAmount ? 'JPY' : null,
+        })),
+      );
+    } finally {
+      await bulk.destroy();
+    }
+    const contents = (userId: string) =>
+      service.dataSource.query(
+        `SELECT account_id, date, currency, base_currency, change_minor::text, base_change_minor::text, count
+         FROM account_day_changes WHERE user_id = $1 ORDER BY account_id, date, currency, base_currency`,
+        [userId],
+      );
+    const fromEvents = await contents(viaEvents);
+    expect(fromEvents.filter((row: { currency: string }) => row.currency === 'JPY')).toHaveLength(3);
+    expect(await contents(viaBulk)).toEqual(fromEvents);
   });
 
   it('a batch over the real broker leaves exactly what a rebuild computes; so does the migration backfill', async () => {
