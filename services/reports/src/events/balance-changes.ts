@@ -31,6 +31,13 @@ export function withBalanceChanges<E extends TransactionEvent>(
     await handler(events, manager);
     const after = await balanceStates(manager, ids);
 
+    // The event each stored row now comes from, by id and version (a run may hold several per id);
+    // of two with one version the first counts, as in the handler (the later one is not newer).
+    const byVersion = new Map<string, E>();
+    for (const event of events) {
+      const key = `${event.aggregateId.toLowerCase()}:${event.aggregateVersion}`;
+      if (!byVersion.has(key)) byVersion.set(key, event);
+    }
     const arrivals = new Map<string, { userId: string; arrival: TransferArrival | null }>();
     const legs: BalanceLeg[] = [];
     for (const id of ids) {
@@ -39,9 +46,7 @@ export function withBalanceChanges<E extends TransactionEvent>(
       if (old && now && old.version === now.version) continue; // the handler changed nothing
       if (!old && !now) continue;
       if (now) {
-        const source = events.find(
-          (event) => event.aggregateId.toLowerCase() === id && event.aggregateVersion === now!.version,
-        );
+        const source = byVersion.get(`${id}:${now.version}`);
         const arrival = source ? arrivalOf(source) : null;
         now = {
           ...now,
