@@ -16,6 +16,7 @@ import { lagBench } from './benches/lag';
 import { burstBench } from './benches/burst';
 import { paginationBench } from './benches/pagination';
 import { analyticsBench } from './benches/analytics';
+import { netWorthBench } from './benches/net-worth';
 import { importBench } from './benches/import';
 import { pdfBench } from './benches/pdf';
 import { footprintBench } from './benches/footprint';
@@ -36,6 +37,7 @@ const BENCHES: Bench[] = [
   recurringBench,
   paginationBench,
   analyticsBench,
+  netWorthBench,
   importBench,
   pdfBench,
   hostileBodyBench,

@@ -5,12 +5,12 @@
  * ledger (the source of truth) and in each read model, with deterministic ids
  * (`md5(user || n)` shaped as a version-4 uuid), so every read model holds exactly what consuming the N
  * `ledger.transaction.created` events would have left there. Reports' daily roll-ups are then
- * built in one pass by its own repair path, `rebuildRollups` (reports' surface for tools:
+ * (and net worth's day changes) built in one pass by its own repair path, `rebuildDerivedTables` (reports' surface for tools:
  * services/reports/src/data/bulk-load.ts);
  * budgets' read model is the row table itself. Events are not sent for bulk rows: the event path
  * is measured separately (the `lag` bench), at a steady rate, end to end.
  */
-import { openReportsDatabase, rebuildRollups } from '../../services/reports/src/data/bulk-load';
+import { openReportsDatabase, rebuildDerivedTables } from '../../services/reports/src/data/bulk-load';
 import type { Client } from 'pg';
 import { call, withPg, type System } from './system';
 import { timed } from './stats';
@@ -100,7 +100,7 @@ export async function bulkLoad(
 export async function rebuildReportRollups(system: System, userId: string): Promise<void> {
   const dataSource = await openReportsDatabase(system.databases.reports);
   try {
-    await rebuildRollups(dataSource, userId);
+    await rebuildDerivedTables(dataSource, userId);
     await dataSource.query('ANALYZE');
   } finally {
     await dataSource.destroy();

@@ -768,6 +768,11 @@ describe('hostile input through the gateway', () => {
       'GET /analytics/budget-status': { path: '/analytics/budget-status', token: a },
       'GET /analytics/cashflow': { path: '/analytics/cashflow', token: a },
       'GET /analytics/income-vs-expense': { path: '/analytics/income-vs-expense', token: a },
+      'GET /analytics/net-worth': { path: '/analytics/net-worth', token: a },
+      'GET /accounts/{id}/balance-history': {
+        path: `/accounts/${mine.accounts[0]}/balance-history`,
+        token: a,
+      },
       'GET /analytics/spending': { path: '/analytics/spending', token: a },
       'GET /analytics/trends': { path: '/analytics/trends', token: a },
       'POST /auth/login': {

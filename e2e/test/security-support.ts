@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import { createLogger, newId, type Logger } from '@finance/shared';
 import { httpJson, waitFor } from '@finance/shared/testing';
 import { insertReport } from '../../services/reports/src/data/monthly-reports';
-import { registeredServices } from '@finance/shared/registry';
+import { serviceRouting } from '@finance/shared/registry';
 import type { RecurringParts } from '../../services/ledger/src/jobs/recurring-scheduler';
 import { startSystem, type System } from './system';
 import {
@@ -273,6 +273,8 @@ export function validRequests(side: Side): Record<string, ValidRequest> {
     'GET /analytics/budget-status': {},
     'GET /analytics/cashflow': { query: `account_id=${own.accounts[0]}` },
     'GET /analytics/income-vs-expense': {},
+    'GET /analytics/net-worth': { query: 'from=2026-01-01&to=2026-03-31&granularity=month' },
+    'GET /accounts/{id}/balance-history': { query: 'from=2026-01-01&to=2026-03-31' },
     'GET /analytics/spending': { query: `account_id=${own.accounts[0]}&category_id=${own.categories.own}` },
     'GET /analytics/trends': {},
     'POST /auth/login': { body: { username: person.username, password: 'not the password' } },
@@ -393,15 +395,11 @@ export function uncovered(operations: DocumentedOperation[], table: Record<strin
   return operations.map((operation) => operation.key).filter((key) => !(key in table));
 }
 
-/** The service that answers a path: the registry's longest matching path prefix (what the gateway routes by). */
+/** The service that answers a path: the registry's most specific matching path (what the gateway routes by). */
 export function serviceOf(path: string): string {
-  const owner = registeredServices()
-    .filter((service) => service.role === 'api')
-    .flatMap((service) => service.paths.map((prefix) => ({ prefix, service: service.name })))
-    .sort((x, y) => y.prefix.length - x.prefix.length)
-    .find(({ prefix }) => path === prefix || path.startsWith(`${prefix}/`));
+  const owner = serviceRouting(path);
   if (!owner) throw new Error(`${path}: no service in the registry routes it`);
-  return owner.service;
+  return owner;
 }
 
 let credentialClients = 0;

@@ -1,6 +1,6 @@
 import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { registeredServices } from '@finance/shared/registry';
+import { registeredServices, serviceRouting } from '@finance/shared/registry';
 import { httpJson, waitFor } from '@finance/shared/testing';
 import {
   documentedOperations,
@@ -67,20 +67,16 @@ describe('tokens against the gateway and every service', () => {
     signingKid = key.kid;
     signingKey = createPrivateKey(key.private_key_pem);
     const document = (await httpJson('GET', `${system.gateway}/openapi.json`)).body as OpenApiDocument;
-    // The service answering a path: the registry's longest path prefix.
-    const prefixes = registeredServices()
-      .filter((service) => service.role === 'api')
-      .flatMap((service) => service.paths.map((prefix) => ({ prefix, service: service.name })))
-      .sort((x, y) => y.prefix.length - x.prefix.length);
     guarded = documentedOperations(document)
       .filter((op) => !isOpenOperation(op))
       .map((op) => {
         // The gateway's own answers (GET /admin/stats) are asked of the gateway alone.
         if ((op.operation as { 'x-answered-by'?: string })['x-answered-by'] === 'gateway')
           return { ...op, service: 'gateway' };
-        const owner = prefixes.find(({ prefix }) => op.path === prefix || op.path.startsWith(`${prefix}/`));
+        // The service answering a path: the registry's most specific matching path.
+        const owner = serviceRouting(op.path);
         if (!owner) throw new Error(`${op.key}: no service in the registry routes it`);
-        return { ...op, service: owner.service };
+        return { ...op, service: owner };
       });
   }, 120_000);
   afterAll(async () => {

@@ -12,6 +12,14 @@ import { z } from 'zod';
 const envName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'an environment variable name');
 const quantity = z.string().regex(/^\d+(\.\d+)?(m|Mi|Gi)?$/, 'a Kubernetes quantity like 100m, 1 or 192Mi');
 
+/** A registry path: whole segments, each a name or `*` (any one segment). */
+const routePathSchema = z
+  .string()
+  .regex(/^\/[A-Za-z0-9._/*-]*$/)
+  .refine((path) => path.split('/').every((segment) => segment === '*' || !segment.includes('*')), {
+    message: 'a `*` stands for one whole segment',
+  });
+
 export const registryEntrySchema = z
   .object({
     /** One line: what the service owns (comments in generated files). */
@@ -28,8 +36,9 @@ export const registryEntrySchema = z
     role: z.enum(['edge', 'api']).default('api'),
     /** Lower starts first: auth (everyone verifies tokens with its JWKS) 0, services 1, gateway 2. */
     startOrder: z.number().int().min(0).max(9).default(1),
-    /** Public path prefixes the gateway routes to this service (whole segments). */
-    paths: z.array(z.string().regex(/^\/[A-Za-z0-9._/-]*$/)).default([]),
+    // Public path prefixes the gateway routes to this service (whole segments; `*` stands for exactly
+    // one segment, as in `/accounts/*/balance-history`). The most specific one matching a path wins.
+    paths: z.array(routePathSchema).default([]),
     /** Routes reachable through the gateway without an access token. */
     openRoutes: z
       .array(
@@ -123,4 +132,37 @@ export function registeredService(name: string): RegisteredService {
   const found = registeredServices().find((service) => service.name === name);
   if (!found) throw new Error(`${name} is not in services.json`);
   return found;
+}
+
+// Whether the registry path `routePath` routes `path`: it matches whole segments (`/accounts` matches
+// `/accounts` and `/accounts/7`, never `/accountsX`), `*` any one non-empty segment
+// (`/accounts/*/balance-history` matches `/accounts/7/balance-history`; an OpenAPI template's
+// `{id}` is a segment too).
+export function matchesRoutePath(path: string, routePath: string): boolean {
+  if (!routePath.includes('*')) return path === routePath || path.startsWith(`${routePath}/`);
+  const pattern = routePath.split('/');
+  const segments = path.split('/');
+  if (segments.length < pattern.length) return false;
+  return pattern.every((segment, i) => (segment === '*' ? segments[i] !== '' : segment === segments[i]));
+}
+
+// Orders registry paths most specific first: more segments, then fewer `*`, then longer. Of the
+// paths matching one request, the first in this order is the one that routes it, so
+// `/accounts/*/balance-history` wins over `/accounts`, and `/analytics/budget-status` over `/analytics`.
+export function compareRouteSpecificity(a: string, b: string): number {
+  const segments = (path: string) => path.split('/').length;
+  const wildcards = (path: string) => path.split('/').filter((segment) => segment === '*').length;
+  return segments(b) - segments(a) || wildcards(a) - wildcards(b) || b.length - a.length;
+}
+
+/** The service the gateway routes `path` to, by the registry (the most specific matching path). */
+export function serviceRouting(
+  path: string,
+  services: readonly RegisteredService[] = registeredServices(),
+): string | undefined {
+  return services
+    .filter((service) => service.role === 'api')
+    .flatMap((service) => service.paths.map((routePath) => ({ routePath, service: service.name })))
+    .sort((x, y) => compareRouteSpecificity(x.routePath, y.routePath))
+    .find(({ routePath }) => matchesRoutePath(path, routePath))?.service;
 }

@@ -38,6 +38,23 @@ describe('route table', () => {
     expect(resolveUpstream(table, '/users/me2')).toBeUndefined();
   });
 
+  it('routes a path with a `*` segment to its service over a shorter prefix of another', () => {
+    const routed = buildRouteTable([
+      { name: 'ledger', url: 'http://ledger' },
+      { name: 'reports', url: 'http://reports' },
+    ]);
+    expect(matchesPrefix('/accounts/7/balance-history', '/accounts/*/balance-history')).toBe(true);
+    expect(matchesPrefix('/accounts//balance-history', '/accounts/*/balance-history')).toBe(false);
+    expect(matchesPrefix('/accounts/7/balance-historyX', '/accounts/*/balance-history')).toBe(false);
+    const id = '0190a000-0000-7000-8000-000000000000';
+    expect(resolveUpstream(routed, `/accounts/${id}/balance-history`)?.name).toBe('reports');
+    expect(resolveUpstream(routed, '/accounts/{id}/balance-history')?.name).toBe('reports');
+    expect(resolveUpstream(routed, `/accounts/${id}`)?.name).toBe('ledger');
+    expect(resolveUpstream(routed, '/accounts/balances')?.name).toBe('ledger');
+    expect(resolveUpstream(routed, `/accounts/${id}/reconcile`)?.name).toBe('ledger');
+    expect(resolveUpstream(routed, '/accounts')?.name).toBe('ledger');
+  });
+
   it('knows the public and credential routes by method and path', () => {
     expect(isPublicRoute('POST', '/auth/login')).toBe(true);
     expect(isPublicRoute('POST', '/auth/login/')).toBe(true);

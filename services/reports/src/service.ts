@@ -3,6 +3,7 @@ import { reportsConfigSchema, type ReportsConfig } from './config';
 import { reportsMigrations } from './data/migrations';
 import { purgeUser, reportsEventBatchHandlers, reportsEventHandlers } from './events/handlers';
 import { analyticsRouter } from './http/analytics-router';
+import { balancesRouter } from './http/balances-router';
 import { exportRouter } from './http/export-router';
 import { reportsRouter } from './http/reports-router';
 import { MonthlyReportJob } from './jobs/monthly-reports';
@@ -67,6 +68,7 @@ export default defineService<ReportsConfig, ReportsParts>({
   setup,
   routes: (context, parts) => [
     analyticsRouter(context),
+    balancesRouter(context),
     exportRouter(context),
     reportsRouter(context, parts),
   ],

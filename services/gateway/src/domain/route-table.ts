@@ -1,4 +1,9 @@
-import { registeredServices, type RegisteredService } from '@finance/shared/registry';
+import {
+  compareRouteSpecificity,
+  matchesRoutePath,
+  registeredServices,
+  type RegisteredService,
+} from '@finance/shared/registry';
 
 /**
  * The services behind the gateway and the public path prefixes each serves come from the service
@@ -26,7 +31,8 @@ export interface RouteRule {
 
 /**
  * The route table for the upstreams that are configured: a service without a URL simply
- * has no routes, so its paths answer 404 at the gateway. Longest prefix first.
+ * has no routes, so its paths answer 404 at the gateway. Most specific first (the registry's
+ * order: more segments, fewer `*`, longer), so the first rule matching a path routes it.
  */
 export function buildRouteTable(
   upstreams: Upstream[],
@@ -35,12 +41,13 @@ export function buildRouteTable(
   const prefixesOf = (name: string) => services.find((service) => service.name === name)?.paths ?? [];
   return upstreams
     .flatMap((upstream) => prefixesOf(upstream.name).map((prefix) => ({ prefix, upstream })))
-    .sort((a, b) => b.prefix.length - a.prefix.length);
+    .sort((a, b) => compareRouteSpecificity(a.prefix, b.prefix));
 }
 
-/** A prefix matches whole path segments only: `/accounts` matches `/accounts/1`, not `/accountsX`. */
+// A prefix matches whole path segments only: `/accounts` matches `/accounts/1`, not `/accountsX`;
+// a `*` segment matches any one segment (`/accounts/*/balance-history`).
 export function matchesPrefix(path: string, prefix: string): boolean {
-  return path === prefix || path.startsWith(`${prefix}/`);
+  return matchesRoutePath(path, prefix);
 }
 
 /** The upstream serving `path`, if any. */

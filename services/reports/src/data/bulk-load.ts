@@ -1,15 +1,16 @@
 import { SHARED_MIGRATIONS, createDataSource, openDatabase } from '@finance/shared';
 import type { DataSource } from 'typeorm';
 import { reportsMigrations } from './migrations';
+import { rebuildBalanceChanges } from './balance-changes';
 import { rebuildRollups } from './rollups';
 
 /**
  * Filling reports' read model without events: the bench's seeding (a million transactions in
  * seconds, not the hours the event path would take) and an operator's backfill. The rows land in
  * `report_transactions` exactly as their `ledger.transaction.created` events would leave them, and
- * the roll-ups are then rebuilt from them by the repair path (`rebuildRollups`), so reading them
- * back gives what consuming the events would have given. This module is reports' only surface for
- * it: nothing outside reports writes its tables.
+ * the roll-ups and day changes are then rebuilt from them by the repair path
+ * (`rebuildDerivedTables`), so reading them back gives what consuming the events would have given.
+ * This module is reports' only surface for it: nothing outside reports writes its tables.
  */
 
 /**
@@ -51,6 +52,9 @@ export interface BulkTransaction {
   tags?: string[];
   /** The transaction's version in the ledger (default 1). */
   version?: number;
+  /** A transfer between currencies: what arrived, in `toCurrency`'s minor units (else absent). */
+  toAmountMinor?: bigint | null;
+  toCurrency?: string | null;
 }
 
 /** Rows per INSERT: a million rows is 50 statements of ~5 MB each (measured: ~30 µs a row, indexes kept). */
@@ -81,8 +85,8 @@ export async function bulkLoadTransactions(
     if (batch.length >= batchSize) await flush();
   }
   await flush();
-  for (const userId of users) await rebuildRollups(db, userId);
-  await db.query(`ANALYZE report_transactions, daily_rollups, daily_account_rollups`);
+  for (const userId of users) await rebuildDerivedTables(db, userId);
+  await db.query(`ANALYZE report_transactions, daily_rollups, daily_account_rollups, account_day_changes`);
   return { inserted, users: [...users] };
 }
 
@@ -106,6 +110,15 @@ async function insertBatch(db: DataSource, batch: BulkTransaction[]): Promise<nu
     tags: t.tags ?? [],
     version: t.version ?? 1,
   }));
+  // What transfers between currencies delivered: kept beside the rows, as their events would.
+  const arrivals = batch
+    .filter((t) => t.type === 'transfer' && t.toAmountMinor != null && t.toCurrency)
+    .map((t) => ({
+      id: t.id,
+      user_id: t.userId,
+      to_amount_minor: t.toAmountMinor!.toString(),
+      to_currency: t.toCurrency,
+    }));
   const [{ inserted }] = (await db.query(
     `WITH added AS (INSERT INTO report_transactions (id, user_id, account_id, to_account_id, category_id, type, base_amount_minor,
        base_currency, amount_minor, currency, date, description, payee, notes, tags, version)
@@ -115,11 +128,26 @@ async function insertBatch(db: DataSource, batch: BulkTransaction[]): Promise<nu
        category_id uuid, type text, base_amount_minor bigint, base_currency char(3), amount_minor bigint,
        currency char(3), date date, description text, payee text, notes text, tags text[], version integer)
      ON CONFLICT (id) DO NOTHING
-     RETURNING 1)
+     RETURNING id)
+     , arrived AS (INSERT INTO report_transfer_arrivals (transaction_id, user_id, to_amount_minor, to_currency)
+       SELECT a.id, a.user_id, a.to_amount_minor, a.to_currency
+       FROM json_to_recordset($2::json) AS a(id uuid, user_id uuid, to_amount_minor bigint, to_currency char(3))
+       WHERE a.id IN (SELECT id FROM added)
+       ON CONFLICT (transaction_id) DO NOTHING)
      SELECT count(*)::int AS inserted FROM added`,
-    [JSON.stringify(rows)],
+    [JSON.stringify(rows), JSON.stringify(arrivals)],
   )) as Array<{ inserted: number }>;
   return inserted;
+}
+
+/**
+ * Everything reports derives from a user's stored transactions, recomputed: the daily roll-ups
+ * (`rebuildRollups`), then net worth's per-account day changes (`rebuildBalanceChanges`). The path
+ * after a bulk insert into the read model, and the repair of both.
+ */
+export async function rebuildDerivedTables(db: DataSource, userId: string): Promise<void> {
+  await rebuildRollups(db, userId);
+  await db.transaction((manager) => rebuildBalanceChanges(manager, userId));
 }
 
 export { rebuildRollups };

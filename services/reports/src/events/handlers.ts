@@ -8,6 +8,7 @@ import {
 import type { EntityManager } from 'typeorm';
 import { UNCATEGORISED } from '../domain/analytics';
 import { writeBudgetVersion, writeGoalVersion } from '../data/budgets-goals';
+import { withBalanceChange, withBalanceChanges } from './balance-changes';
 import {
   lockVersions,
   raiseVersions,
@@ -460,6 +461,8 @@ export async function purgeUser(
     'report_categories',
     'report_budget_versions',
     'report_goal_versions',
+    'account_day_changes',
+    'report_transfer_arrivals',
   ]) {
     await manager.query(`DELETE FROM ${table} WHERE user_id = $1`, [event.userId]);
   }
@@ -467,7 +470,7 @@ export async function purgeUser(
 
 /** Set-based handlers of runs: registered instead of the one-event handlers of these types. */
 export const reportsEventBatchHandlers: EventBatchHandlers = {
-  'ledger.transaction.created': applyTransactionsCreated,
+  'ledger.transaction.created': withBalanceChanges(applyTransactionsCreated),
 };
 
 /**
@@ -475,9 +478,10 @@ export const reportsEventBatchHandlers: EventBatchHandlers = {
  * settings and deletions come through the shared user directory and `purgeUser`).
  */
 export const reportsEventHandlers: EventHandlers = {
-  'ledger.transaction.created': applyTransactionEvent,
-  'ledger.transaction.updated': applyTransactionEvent,
-  'ledger.transaction.deleted': applyTransactionEvent,
+  // Net worth's per-account day changes are booked around the transaction handlers (balance-changes.ts).
+  'ledger.transaction.created': withBalanceChange(applyTransactionEvent),
+  'ledger.transaction.updated': withBalanceChange(applyTransactionEvent),
+  'ledger.transaction.deleted': withBalanceChange(applyTransactionEvent),
   'ledger.category.created': applyCategoryEvent,
   'ledger.category.updated': applyCategoryEvent,
   'ledger.category.deleted': applyCategoryEvent,
