@@ -15,6 +15,7 @@ import { runRecurringRound, scheduleRecurring, type RecurringParts } from './job
 import { csvFormat, statementFormats } from './import/formats-registry';
 import { importMappingsRouter, importsRouter } from './import/http/routes';
 import { ImportJobs } from './import/jobs/import-jobs';
+import { ruleRouter, rulesRouter } from './rules/http/routes';
 
 /** The ledger: accounts, categories and transactions, the source of truth for money. */
 export default defineService({
@@ -67,5 +68,7 @@ export default defineService({
     categoriesRouter(context),
     transactionsRouter(context),
     recurringRouter(context),
+    rulesRouter(context),
+    ruleRouter(context), // last: /rules/{id} after the fixed names under /rules/
   ],
 });

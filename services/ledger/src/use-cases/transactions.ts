@@ -35,6 +35,7 @@ import {
   updateTransaction,
 } from '../data/transactions';
 import { publishAccountChange, publishTransactionChange } from '../events/publish';
+import { applyRules } from '../rules/use-cases/rule-runs';
 import { withUserSettings, type LedgerContext, type SettingsOf } from './context';
 import { conversionsNeeded, fxContextOf } from './fx-conversions';
 import { quotesFor, withRates } from './exchange-rates';
@@ -141,7 +142,8 @@ export function createTransaction<A>(
 }
 
 /**
- * Books a new transaction in the caller's DB transaction: the rules, the row and its
+ * Books a new transaction in the caller's DB transaction: the user's rules run on the draft
+ * (before it is checked, see rules/), then the ledger's rules, the row and its
  * `ledger.transaction.created` (outbox), as POST /transactions books one. A recurring occurrence
  * is booked with it, in the transaction that also records the occurrence. Run it inside
  * `withRates` (`mayFetchRates`: a missing exchange rate may still be fetched; see quotesFor).
@@ -154,7 +156,8 @@ export async function recordTransaction(
   draft: TransactionDraft,
   mayFetchRates: boolean,
 ): Promise<Transaction> {
-  const values = await resolveDraft(context, manager, userId, settingsOf, draft, mayFetchRates);
+  const ruled = await applyRules(context, manager, userId, draft);
+  const values = await resolveDraft(context, manager, userId, settingsOf, ruled, mayFetchRates);
   const transaction = await insertTransaction(manager, userId, values, context.clock());
   await publishTransactionChange(manager, 'created', transaction);
   return transaction;
