@@ -16,6 +16,7 @@ import { csvFormat, statementFormats } from './import/formats-registry';
 import { importMappingsRouter, importsRouter } from './import/http/routes';
 import { ImportJobs } from './import/jobs/import-jobs';
 import { ruleRouter, rulesRouter } from './rules/http/routes';
+import { scheduleRuleJobs } from './rules/jobs/rule-jobs';
 
 /** The ledger: accounts, categories and transactions, the source of truth for money. */
 export default defineService({
@@ -44,14 +45,19 @@ export default defineService({
       maxAttempts: context.config.IMPORT_JOB_MAX_ATTEMPTS,
       logger: context.logger.child({ component: 'import-jobs' }),
     }).start();
+    const ruleJobs = scheduleRuleJobs(context, {
+      schedule: context.config.RULE_JOB_SCHEDULE,
+      maxAttempts: context.config.RULE_JOB_MAX_ATTEMPTS,
+    });
     const closers: Closer[] = [
       importJobs,
+      ruleJobs,
       scheduleIdempotencyKeyPurge(context),
       recurringScheduler,
       fx.job,
       fx.baseChangeJob,
     ];
-    return { ...recurring, exchangeRates: fx.exchangeRates, importJobs, closers };
+    return { ...recurring, exchangeRates: fx.exchangeRates, importJobs, ruleJobs, closers };
   },
   // For the admin's GET /admin/stats (gathered by the gateway from /internal/stats).
   stats: async ({ dataSource }) => {
@@ -68,7 +74,7 @@ export default defineService({
     categoriesRouter(context),
     transactionsRouter(context),
     recurringRouter(context),
-    rulesRouter(context),
+    rulesRouter(context, parts.ruleJobs, { syncLimit: context.config.RULE_APPLY_SYNC_LIMIT }),
     ruleRouter(context), // last: /rules/{id} after the fixed names under /rules/
   ],
 });

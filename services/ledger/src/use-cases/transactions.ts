@@ -35,14 +35,15 @@ import {
   updateTransaction,
 } from '../data/transactions';
 import { publishAccountChange, publishTransactionChange } from '../events/publish';
+import { recordRecategorisation } from '../rules/data/suggestions';
 import { applyRules } from '../rules/use-cases/rule-runs';
 import { withUserSettings, type LedgerContext, type SettingsOf } from './context';
 import { conversionsNeeded, fxContextOf } from './fx-conversions';
 import { quotesFor, withRates } from './exchange-rates';
 import type { VersionCheck } from './version-check';
 
-/** A stored transaction as a client sees it: what PUT and PATCH start from. */
-function stateOf(t: Transaction): TransactionState {
+/** A stored transaction as a client sees it: what PUT and PATCH (and rules applied to it) start from. */
+export function stateOf(t: Transaction): TransactionState {
   return {
     accountId: t.accountId,
     toAccountId: t.toAccountId,
@@ -216,21 +217,34 @@ function changeTransaction(
         check(current.version);
         const draft = change(stateOf(current));
         if (!draft) return current; // nothing to change: no new version, no event
-        const values = await resolveDraft(
-          context,
-          manager,
-          userId,
-          settingsOf,
-          draft,
-          mayFetchRates,
-          current,
-        );
-        await updateTransaction(manager, current, values, context.clock());
-        await publishTransactionChange(manager, 'updated', current);
+        const previousCategoryId = current.categoryId;
+        await rewriteTransaction(context, manager, userId, settingsOf, current, draft, mayFetchRates);
+        // A manual re-categorisation is what rule suggestions learn from.
+        if (current.categoryId !== previousCategoryId) await recordRecategorisation(manager, current);
         return current;
       }),
     ),
   );
+}
+
+/**
+ * Writes a draft onto a locked, stored transaction as its next version, checked as any write is,
+ * with its `ledger.transaction.updated` (outbox): PUT, PATCH and rules applied to existing
+ * transactions all change a transaction this way.
+ */
+export async function rewriteTransaction(
+  context: LedgerContext,
+  manager: EntityManager,
+  userId: string,
+  settingsOf: SettingsOf,
+  current: Transaction,
+  draft: TransactionDraft,
+  mayFetchRates: boolean,
+): Promise<Transaction> {
+  const values = await resolveDraft(context, manager, userId, settingsOf, draft, mayFetchRates, current);
+  await updateTransaction(manager, current, values, context.clock());
+  await publishTransactionChange(manager, 'updated', current);
+  return current;
 }
 
 /** PUT: every field replaced; a draft without account or date keeps the stored ones. */

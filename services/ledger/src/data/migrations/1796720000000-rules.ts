@@ -46,7 +46,9 @@ export class Rules1796720000000 implements MigrationInterface {
         updated_at timestamptz NOT NULL,
         finished_at timestamptz
       )`);
-    await q.query(`CREATE INDEX rule_jobs_to_run ON rule_jobs (created_at) WHERE status IN ('pending', 'running')`);
+    await q.query(
+      `CREATE INDEX rule_jobs_to_run ON rule_jobs (created_at) WHERE status IN ('pending', 'running')`,
+    );
     await q.query(`
       CREATE TABLE recategorisations (
         user_id uuid NOT NULL,

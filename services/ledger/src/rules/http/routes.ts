@@ -10,13 +10,20 @@ import {
   sendIdempotentAnswer,
   setETag,
   toPage,
+  type ScheduledJob,
   type ServiceContext,
 } from '@finance/shared';
 import { RuleViolation } from '../../domain/problems';
 import { MERGE_PATCH_DESCRIPTION, idParams, withETag } from '../../http/fields';
 import { ifMatchOf, problemOf } from '../../http/use-case-calls';
 import { ruleCursorAfter, ruleCursorSchema } from '../data/rules';
+import { draftOf } from '../../http/transaction-schemas';
+import { applyRule } from '../use-cases/rule-applications';
+import { testRules } from '../use-cases/rule-tests';
 import * as rules from '../use-cases/rules';
+import { dismissSuggestion, listSuggestions, SUGGESTION_THRESHOLD } from '../use-cases/suggestions';
+import { findRuleJob, type RuleJob } from '../data/rule-jobs';
+import { missing } from '../../domain/problems';
 import * as wire from './schemas';
 
 /** Runs a rules use case; a violation names its field under `body.` as the rule's wire body does. */
@@ -36,7 +43,11 @@ const RULE_DESCRIPTION =
   'Actions: set_category, set_payee, add_tags, remove_tags, set_notes, set_description, mark_transfer, split (percentages or fixed amounts). ' +
   'Rules run in position order on every new transaction (POST /transactions, recurring occurrences, imports); a rule fills what a transaction leaves empty and never overrides what it has, except a description rename and tags.';
 
-export function rulesRouter(context: ServiceContext): ApiRouter {
+export function rulesRouter(
+  context: ServiceContext,
+  ruleJobs: ScheduledJob,
+  options: { syncLimit: number },
+): ApiRouter {
   const api = new ApiRouter({ authenticate: context.authenticate });
   const tags = ['rules'];
 
@@ -97,7 +108,154 @@ export function rulesRouter(context: ServiceContext): ApiRouter {
     },
   );
 
+  api.post(
+    '/rules/test',
+    {
+      summary: 'Try rules without saving anything',
+      description:
+        'On a sample transaction (`transaction`, as POST /transactions takes it) or on your last N transactions (`last`), ' +
+        'with an unsaved `rule` or, without one, your enabled rules in order: per transaction the fields rules change, before and after, and what each matching rule did.',
+      tags,
+      body: wire.ruleTestBody,
+      responses: {
+        200: { description: 'What would change', schema: wire.ruleTestResultSchema },
+        400: { description: 'Invalid rule or transaction' },
+        404: { description: 'A category or account the rule names is not yours' },
+      },
+    },
+    async ({ body, user }) => {
+      const results = await callRules(() =>
+        testRules(context, user.id, {
+          rule: body.rule && wire.ruleContentOf(body.rule),
+          sample: body.transaction && draftOf(body.transaction),
+          last: body.last,
+        }),
+      );
+      return {
+        results: results.map((r) => ({
+          transaction_id: r.transactionId,
+          matched: r.effects.length > 0,
+          before: wire.ruledFields(r.before),
+          after: wire.ruledFields(r.after),
+          rules: r.effects.map(wire.presentEffect),
+        })),
+      };
+    },
+  );
+
+  api.post(
+    '/rules/:id/apply',
+    {
+      summary: 'Apply a rule to existing transactions',
+      description:
+        `The rule (enabled or not) on your transactions dated in [from, to] (open ends: all), changing them through the normal update path (new versions, ledger.transaction.updated). ` +
+        `Up to ${options.syncLimit} transactions: done at once (200, counts). More: a background job (202, Location: /rules/jobs/{id}).`,
+      tags,
+      params: idParams,
+      query: wire.applyQuery,
+      responses: {
+        200: { description: 'Applied', schema: wire.applyResultSchema },
+        202: { description: 'A background job; follow Location', schema: wire.ruleJobSchema },
+        404: { description: 'Rule not found' },
+      },
+    },
+    async ({ params, query, user }, _req, res) => {
+      const outcome = await callRules(() =>
+        applyRule(
+          context,
+          user.id,
+          params.id,
+          { from: query.from ?? null, to: query.to ?? null },
+          options.syncLimit,
+        ),
+      );
+      if (outcome.kind === 'done') return outcome.counts;
+      void ruleJobs.runNow();
+      res.status(202).location(`/rules/jobs/${outcome.job.id}`).json(presentJob(outcome.job));
+      return undefined;
+    },
+  );
+
+  api.get(
+    '/rules/jobs/:id',
+    {
+      summary: 'Progress of a background rule application',
+      tags,
+      params: idParams,
+      responses: {
+        200: { description: 'The job', schema: wire.ruleJobSchema },
+        404: { description: 'Not found' },
+      },
+    },
+    async ({ params, user }) => {
+      const job = await callRules(async () => {
+        const found = await findRuleJob(context.dataSource.manager, user.id, params.id);
+        if (!found) throw missing('Rule job');
+        return found;
+      });
+      return presentJob(job);
+    },
+  );
+
+  api.get(
+    '/rules/suggestions',
+    {
+      summary: 'Rules learned from your re-categorisations',
+      description:
+        `When you re-categorised at least ${SUGGESTION_THRESHOLD} transactions of the same payee (or, without one, the same description; compared normalised) to the same category, ` +
+        'and none of your enabled rules would categorise such a transaction, a rule is offered (never applied): its condition, action, how many examples, and a body ready to POST /rules.',
+      tags,
+      responses: {
+        200: { description: 'Suggestions, most examples first', schema: wire.suggestionListSchema },
+      },
+    },
+    async ({ user }) => ({
+      data: (await listSuggestions(context, user.id)).map((s) => {
+        const rule = wire.wireRuleContent(s.rule);
+        return {
+          id: s.id,
+          condition: rule.conditions[0],
+          action: rule.actions[0],
+          example_count: s.group.examples,
+          rule,
+        };
+      }),
+    }),
+  );
+
+  api.delete(
+    '/rules/suggestions/:id',
+    {
+      summary: 'Dismiss a suggestion',
+      description: 'It is not offered again.',
+      tags,
+      params: wire.suggestionParams,
+      responses: { 204: { description: 'Dismissed' }, 404: { description: 'No such suggestion' } },
+    },
+    async ({ params, user }) => {
+      await callRules(() => dismissSuggestion(context, user.id, params.id));
+      return undefined;
+    },
+  );
+
   return api;
+}
+
+function presentJob(job: RuleJob) {
+  return {
+    id: job.id,
+    rule_id: job.ruleId,
+    status: job.status,
+    from: job.range.from,
+    to: job.range.to,
+    total: job.total,
+    examined: job.examined,
+    changed: job.changed,
+    failed: job.failed,
+    failure: job.failure,
+    created_at: job.createdAt.toISOString(),
+    finished_at: job.finishedAt?.toISOString() ?? null,
+  };
 }
 
 /** GET, PUT, PATCH, DELETE /rules/{id}: after the routes under /rules/ with fixed names. */

@@ -386,7 +386,7 @@ const WIRE_ACTION: Record<RuleAction['type'], string> = {
 };
 
 export const ruleEffectSchema = z.object({
-  rule_id: z.string(),
+  rule_id: z.string().nullable().meta({ description: 'null: the unsaved rule of a test' }),
   rule_name: z.string(),
   changed: z
     .array(z.string())
@@ -398,7 +398,7 @@ export const ruleEffectSchema = z.object({
 
 export function presentEffect(e: RuleEffect) {
   return {
-    rule_id: e.ruleId,
+    rule_id: e.ruleId === '' ? null : e.ruleId, // an unsaved rule under test
     rule_name: e.ruleName,
     changed: e.changed.map((f) => WIRE_FIELD[f]),
     skipped: e.skipped.map((s) => ({ action: WIRE_ACTION[s.action], reason: s.reason })),
@@ -529,6 +529,8 @@ export const suggestionSchema = z
     rule: z.record(z.string(), z.unknown()).meta({ description: 'A rule body, ready to POST /rules' }),
   })
   .meta({ id: 'RuleSuggestion' });
+
+export const suggestionListSchema = z.object({ data: z.array(suggestionSchema).max(20) });
 
 export const suggestionParams = z.object({
   id: z

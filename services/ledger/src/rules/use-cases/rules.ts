@@ -33,7 +33,7 @@ async function lockRulesOf(manager: EntityManager, userId: string): Promise<void
 }
 
 /** Every category and account a rule names is the user's (404 naming the first that is not). */
-async function checkReferences(manager: EntityManager, userId: string, content: RuleContent) {
+export async function checkReferences(manager: EntityManager, userId: string, content: RuleContent) {
   const refs = referencesOf(content);
   const categories = await categoryKindsOf(manager, userId, refs.categoryIds);
   const accounts = await accountFactsOf(manager, userId, refs.accountIds);
