@@ -1,4 +1,5 @@
 import { waitFor } from '@finance/shared/testing';
+import { allTransactions, exportCsv, importCsv } from './import-support';
 import { LedgerHarness, type TestUser } from './support';
 
 /** Rules tried, applied to existing transactions (at once and as a background job), and learned. */
@@ -154,6 +155,73 @@ describe('rules: test, apply, suggestions', () => {
         version: 2,
       });
     expect((await h.call('GET', location, await h.user())).status).toBe(404);
+  });
+
+  it('runs on imported rows before duplicates are looked for; a dry run shows what they did', async () => {
+    const { user, category } = await userWithCategories();
+    const groceries = category('Groceries');
+    const dining = category('Dining');
+    await h.call('POST', '/rules', user, {
+      body: {
+        name: 'AH',
+        conditions: [{ field: 'description', operator: 'regex', value: '^albert heijn \\d+' }],
+        actions: [
+          { type: 'set_description', description: 'Albert Heijn' },
+          { type: 'set_category', category_id: groceries },
+        ],
+      },
+    });
+    const csv = exportCsv([
+      {
+        date: '2026-06-01',
+        transaction_type: 'expense',
+        amount: '20.00',
+        description: 'ALBERT HEIJN 1234 AMSTERDAM',
+      },
+      {
+        date: '2026-06-02',
+        transaction_type: 'expense',
+        amount: '8.00',
+        category: 'Dining',
+        description: 'ALBERT HEIJN 99 TO GO',
+      },
+      { date: '2026-06-03', transaction_type: 'expense', amount: '5.00', description: 'JUMBO' },
+    ]);
+    const preview = await importCsv(h, user, csv, 'dry_run=true');
+    expect(preview.status).toBe(200);
+    expect(preview.body.rule_effects).toEqual([
+      {
+        line: 2,
+        rules: [expect.objectContaining({ rule_name: 'AH', changed: ['description', 'category_id'] })],
+      },
+      {
+        line: 3,
+        rules: [
+          expect.objectContaining({
+            changed: ['description'],
+            skipped: [{ action: 'set_category', reason: 'The transaction already has a category' }],
+          }),
+        ],
+      },
+    ]);
+    expect(preview.body.transactions.map((t: { description: string }) => t.description)).toEqual([
+      'Albert Heijn',
+      'Albert Heijn',
+      'JUMBO',
+    ]);
+    expect(await allTransactions(h, user)).toEqual([]);
+
+    const imported = await importCsv(h, user, csv);
+    expect(imported.status).toBe(201);
+    const stored = await allTransactions(h, user);
+    expect(stored.map((t) => [t.description, t.category_id])).toEqual([
+      ['Albert Heijn', groceries],
+      ['Albert Heijn', dining],
+      ['JUMBO', null],
+    ]);
+    // The same file again: the renamed rows are recognised as the ones already imported.
+    const again = await importCsv(h, user, csv);
+    expect(again.body).toMatchObject({ imported: 0, duplicates: 3 });
   });
 
   it('suggests a rule after two manual re-categorisations, until a rule covers it or it is dismissed', async () => {
