@@ -21,9 +21,6 @@ export interface RuleTestResult {
   effects: RuleEffect[];
 }
 
-/** An unsaved rule's id in a test's answer. */
-export const UNSAVED_RULE_ID = null;
-
 /**
  * What rules would do, saving nothing: to a sample draft (as POST /transactions would see it) or
  * to the user's last N transactions (as an apply would change them).
@@ -39,7 +36,7 @@ export async function testRules(
     context,
     manager,
     userId,
-    request.rule ? [{ ...request.rule, id: '' }] : undefined,
+    request.rule ? [{ ...request.rule, id: '' }] : undefined, // '': the unsaved rule (null on the wire)
   );
   if (request.sample) {
     const { draft, effects } = runRuleSet(set, request.sample);
