@@ -137,6 +137,15 @@ describe('rules', () => {
       ['body.actions[0].category_id'],
       404,
     );
+    for (const unknown of [
+      { ...base, conditions: [{ field: 'description', operator: 'contains', value: 'x', bogus: 1 }] },
+      { ...base, actions: [{ type: 'set_payee', payee: 'x', bogus: 1 }] },
+    ])
+      expect((await h.call('POST', '/rules', alice, { body: unknown })).status).toBe(400);
+    const tried = await h.call('POST', '/rules/test', alice, {
+      body: { rule: { ...base, bogus: 1 }, last: 1 },
+    });
+    expect(tried.status).toBe(400);
     expect((await h.call('GET', '/rules', alice)).body.data).toEqual([]);
 
     const mine = await h.call('POST', '/rules', alice, { body: base });

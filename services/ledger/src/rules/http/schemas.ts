@@ -27,7 +27,7 @@ export const MAX_SPLIT_PARTS = 20;
 const tag = singleLineText({ max: 40 });
 const tags = z.array(tag).max(20);
 
-const textCondition = z.object({
+const textCondition = z.strictObject({
   field: z.enum(TEXT_FIELDS),
   operator: z.enum(TEXT_MODES).meta({
     description: `contains, starts_with, equals, or regex (RE2 syntax: linear-time, no backreferences or lookaround; ≤ ${MAX_PATTERN_LENGTH} chars)`,
@@ -36,7 +36,7 @@ const textCondition = z.object({
   case_sensitive: z.boolean().default(false).meta({ description: 'Default false: case-insensitive' }),
 });
 
-const amountCondition = z.object({
+const amountCondition = z.strictObject({
   field: z.literal('amount'),
   operator: z.enum(['eq', 'lt', 'gt', 'between']),
   value: decimalAmount.optional().meta({ description: 'eq, lt, gt: compared exactly with the amount' }),
@@ -44,7 +44,7 @@ const amountCondition = z.object({
   max: decimalAmount.optional().meta({ description: 'between: inclusive' }),
 });
 
-const dateCondition = z.object({
+const dateCondition = z.strictObject({
   field: z.literal('date'),
   operator: z.enum(['before', 'after', 'between']),
   value: calendarDateSchema.optional().meta({ description: 'before, after: exclusive' }),
@@ -57,8 +57,8 @@ const condition = z
     textCondition,
     amountCondition,
     dateCondition,
-    z.object({ field: z.literal('account_id'), value: z.uuid() }),
-    z.object({ field: z.literal('type'), value: z.enum(transactionTypes) }),
+    z.strictObject({ field: z.literal('account_id'), value: z.uuid() }),
+    z.strictObject({ field: z.literal('type'), value: z.enum(transactionTypes) }),
   ])
   .superRefine((c, ctx) => {
     const need = (names: string[]) => {
@@ -88,7 +88,7 @@ const condition = z
     }
   });
 
-const splitPart = z.object({
+const splitPart = z.strictObject({
   percent: z
     .string()
     .regex(
@@ -105,13 +105,13 @@ const splitPart = z.object({
 const splitRest = splitPart.pick({ category_id: true, notes: true, tags: true });
 
 const action = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('set_category'), category_id: z.uuid() }),
-  z.object({ type: z.literal('set_payee'), payee: singleLineText({ max: 200 }) }),
-  z.object({ type: z.literal('add_tags'), tags: tags.min(1) }),
-  z.object({ type: z.literal('remove_tags'), tags: tags.min(1) }),
-  z.object({ type: z.literal('set_notes'), notes: multiLineText({ max: 2000 }) }),
-  z.object({ type: z.literal('set_description'), description: singleLineText({ max: 500 }) }),
-  z.object({ type: z.literal('mark_transfer'), to_account_id: z.uuid() }),
+  z.strictObject({ type: z.literal('set_category'), category_id: z.uuid() }),
+  z.strictObject({ type: z.literal('set_payee'), payee: singleLineText({ max: 200 }) }),
+  z.strictObject({ type: z.literal('add_tags'), tags: tags.min(1) }),
+  z.strictObject({ type: z.literal('remove_tags'), tags: tags.min(1) }),
+  z.strictObject({ type: z.literal('set_notes'), notes: multiLineText({ max: 2000 }) }),
+  z.strictObject({ type: z.literal('set_description'), description: singleLineText({ max: 500 }) }),
+  z.strictObject({ type: z.literal('mark_transfer'), to_account_id: z.uuid() }),
   z
     .object({
       type: z.literal('split'),
@@ -447,10 +447,11 @@ export const MAX_TEST_LAST = 100;
 
 export const ruleTestBody = z
   .object({
-    rule: ruleBody.omit({ position: true }).optional().meta({
+    rule: ruleBody.omit({ position: true }).strict().optional().meta({
       description: 'An unsaved rule to try; omitted: your enabled rules, in order',
     }),
     transaction: transactionBody
+      .strict()
       .optional()
       .meta({ description: 'A sample transaction (as POST /transactions takes it)' }),
     last: z
