@@ -24,8 +24,22 @@ export function patternProblem(pattern: string): string | undefined {
   }
 }
 
-/** A saved (already checked) pattern, ready to test text with. */
+/** Compiled patterns kept for reuse (rules are loaded per request; compiling is most of their cost). */
+const COMPILED_KEPT = 2_000;
+const compiledPatterns = new Map<string, CompiledPattern>();
+
+/**
+ * A saved (already checked) pattern, ready to test text with. A compiled RE2 program is immutable
+ * (each test gets its own matcher), so one is shared by every request that uses the pattern; the
+ * cache forgets the oldest beyond COMPILED_KEPT.
+ */
 export function compilePattern(pattern: string, caseSensitive: boolean): CompiledPattern {
+  const key = `${caseSensitive ? 's' : 'i'}:${pattern}`;
+  const kept = compiledPatterns.get(key);
+  if (kept) return kept;
   const compiled = RE2JS.compile(pattern, caseSensitive ? 0 : RE2JS.CASE_INSENSITIVE);
-  return { test: (text) => compiled.matcher(text.slice(0, MAX_MATCHED_TEXT)).find() };
+  const made: CompiledPattern = { test: (text) => compiled.matcher(text.slice(0, MAX_MATCHED_TEXT)).find() };
+  if (compiledPatterns.size >= COMPILED_KEPT) compiledPatterns.delete(compiledPatterns.keys().next().value!);
+  compiledPatterns.set(key, made);
+  return made;
 }
