@@ -214,6 +214,22 @@ describe('rules', () => {
       expect(other.body).toMatchObject({ description: 'Jumbo 12', category_id: null, tags: [] });
     });
 
+    it('runs on a recurring occurrence too', async () => {
+      const template = await h.call('POST', '/recurring', user, {
+        body: {
+          amount: '30',
+          transaction_type: 'expense',
+          description: 'ALBERT HEIJN 1234 weekly',
+          frequency: 'weekly',
+          start_date: '2026-01-05',
+        },
+      });
+      expect(template.status).toBe(201);
+      const booked = await h.call('POST', `/recurring/${template.body.id}/process`, user, { body: {} });
+      expect(booked.status).toBe(201);
+      expect(booked.body).toMatchObject({ description: 'Albert Heijn', category_id: food, tags: ['food'] });
+    });
+
     it('skips a category that does not fit an income', async () => {
       const res = await h.call('POST', '/transactions', user, {
         body: { amount: '5', transaction_type: 'income', description: 'ALBERT HEIJN refund' },
