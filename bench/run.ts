@@ -25,11 +25,13 @@ import { hostileBodyBench } from './benches/hostile-body';
 import { goalsBench } from './benches/goals';
 import { notifierBench } from './benches/notifier';
 import { recurringBench } from './benches/recurring';
+import { rulesBench } from './benches/rules';
 
 // Footprint last: "after load" means after everything else ran.
 const BENCHES: Bench[] = [
   gatewayBench,
   writeBench,
+  rulesBench,
   lagBench,
   burstBench,
   goalsBench,

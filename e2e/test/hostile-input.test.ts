@@ -348,6 +348,8 @@ describe('hostile input through the gateway', () => {
       },
       // The monthly job would store a report (and notify) at the next quarter hour, mid-walk.
       reports: { REPORTS_CRON: 'off' },
+      // A rule applied to more than one transaction is a background job (the holdings have one).
+      ledger: { RULE_APPLY_SYNC_LIMIT: '1' },
     });
     api = system.gateway;
     [alice, bob] = await Promise.all([
@@ -415,6 +417,16 @@ describe('hostile input through the gateway', () => {
       deadline: '2027-06-30',
       account_id: mine.accounts[0],
       notes: 'n',
+    };
+    const rule = {
+      name: 'Hostile rule',
+      enabled: true,
+      match: 'all',
+      conditions: [
+        { field: 'description', operator: 'equals', value: 'nothing has this', case_sensitive: false },
+      ],
+      actions: [{ type: 'set_category', category_id: mine.categories.own }],
+      stop_processing: false,
     };
     const goalPath = `/goals/${mine.goals[0]}`;
     const contributionPath = `${goalPath}/contributions/${mine.contributions[0]}`;
@@ -870,6 +882,106 @@ describe('hostile input through the gateway', () => {
         token: a,
       },
       'DELETE /import/mappings/{id}': { path: `/import/mappings/${mine.mappings[0]}`, token: a },
+      'POST /rules': {
+        path: '/rules',
+        body: rule,
+        token: a,
+        extra: [
+          {
+            label: 'a regex with a backreference (RE2 has none: no backtracking)',
+            path: '/rules',
+            body: JSON.stringify({
+              ...rule,
+              conditions: [{ field: 'description', operator: 'regex', value: '(a+)\\1' }],
+            }),
+            field: 'body.conditions[0].value',
+          },
+          {
+            label: 'a regex with lookahead',
+            path: '/rules',
+            body: JSON.stringify({
+              ...rule,
+              conditions: [{ field: 'notes', operator: 'regex', value: '(?=a)a' }],
+            }),
+            field: 'body.conditions[0].value',
+          },
+          {
+            label: 'a pattern longer than 200 characters',
+            path: '/rules',
+            body: JSON.stringify({
+              ...rule,
+              conditions: [{ field: 'payee', operator: 'regex', value: '(a|b)*'.repeat(40) }],
+            }),
+            field: 'body.conditions[0].value',
+          },
+          {
+            label: 'split percentages not making 100',
+            path: '/rules',
+            body: JSON.stringify({
+              ...rule,
+              actions: [
+                { type: 'split', mode: 'percentages', parts: [{ percent: '50' }, { percent: '49.99' }] },
+              ],
+            }),
+            field: 'body.actions[0].parts',
+          },
+          {
+            label: 'an amount between a larger min and a smaller max',
+            path: '/rules',
+            body: JSON.stringify({
+              ...rule,
+              conditions: [{ field: 'amount', operator: 'between', min: '10', max: '9.99' }],
+            }),
+            field: 'body.conditions[0].max',
+          },
+          {
+            label: "another user's category in an action",
+            path: '/rules',
+            body: JSON.stringify({
+              ...rule,
+              actions: [{ type: 'set_category', category_id: theirs.categories.own }],
+            }),
+            field: 'body.actions[0].category_id',
+          },
+        ],
+      },
+      'GET /rules': { path: '/rules', token: a },
+      'GET /rules/{id}': { path: `/rules/${mine.rules[0]}`, token: a },
+      'PUT /rules/{id}': { path: `/rules/${mine.rules[0]}`, body: rule, token: a },
+      'PATCH /rules/{id}': {
+        path: `/rules/${mine.rules[0]}`,
+        body: { name: 'hostile', position: 0 },
+        token: a,
+      },
+      'DELETE /rules/{id}': { path: `/rules/${mine.rules[0]}`, token: a },
+      'POST /rules/test': {
+        path: '/rules/test',
+        body: { rule, last: 5 },
+        token: a,
+        forms: [{ path: '/rules/test', body: { transaction } }],
+        extra: [
+          {
+            label: 'more than 100 last transactions',
+            path: '/rules/test',
+            body: JSON.stringify({ rule, last: 101 }),
+            field: 'body.last',
+          },
+        ],
+      },
+      'POST /rules/{id}/apply': {
+        path: `/rules/${mine.rules[0]}/apply`,
+        token: a,
+        extra: [
+          {
+            label: 'a range that ends before it starts',
+            path: `/rules/${mine.rules[0]}/apply?from=2026-02-01&to=2026-01-01`,
+            field: 'query.to',
+          },
+        ],
+      },
+      'GET /rules/jobs/{id}': { path: `/rules/jobs/${mine.ruleJobs[0]}`, token: a },
+      'GET /rules/suggestions': { path: '/rules/suggestions', token: a },
+      'DELETE /rules/suggestions/{id}': { path: `/rules/suggestions/${mine.suggestions[0]}`, token: a },
       'GET /users/me': { path: '/users/me', token: a },
       'GET /users/me/security-events': { path: '/users/me/security-events', token: a },
       'PUT /users/me': {

@@ -129,6 +129,12 @@ export interface Holdings {
   imports: string[];
   /** A saved import mapping. */
   mappings: string[];
+  /** A rule that matches none of the person's transactions (so it changes nothing during a walk). */
+  rules: string[];
+  /** A completed background application of rules[0] (the worlds apply at once to one transaction only). */
+  ruleJobs: string[];
+  /** A rule suggestion, from two transactions re-categorised to Dining. */
+  suggestions: string[];
 }
 
 /** What a person's holdings are made of in their currency (the walk's JPY user and BHD user). */
@@ -217,6 +223,46 @@ export async function createHoldings(
       date: '2026-01-12',
     }),
   ];
+  // Two transactions re-categorised by hand to Dining: a rule suggestion. Done before the budgets
+  // and the goals, whose waits let the updates reach every read model before any snapshot.
+  for (const day of ['2026-01-13', '2026-01-14']) {
+    const coffee = await post('/transactions', {
+      account_id: main,
+      amount,
+      transaction_type: 'expense',
+      description: `${marker} coffee`,
+      date: day,
+    });
+    const recategorised = await httpJson('PATCH', `${api}/transactions/${coffee}`, {
+      token,
+      body: { category_id: named('Dining') },
+    });
+    if (recategorised.status !== 200)
+      throw new Error(`PATCH /transactions/${coffee} for ${person.username}: ${recategorised.status}`);
+  }
+  const rules = [
+    await post('/rules', {
+      name: `${marker} rule`,
+      conditions: [{ field: 'description', operator: 'equals', value: `${marker} nothing has this` }],
+      actions: [{ type: 'set_category', category_id: own }],
+    }),
+  ];
+  const applied = await httpJson('POST', `${api}/rules/${rules[0]}/apply`, { token });
+  if (applied.status !== 202)
+    throw new Error(`POST /rules/{id}/apply for ${person.username}: ${applied.status} (a job expected)`);
+  await waitFor(
+    async () =>
+      (await httpJson('GET', `${api}/rules/jobs/${applied.body.id}`, { token })).body?.status === 'completed',
+    { description: `${person.username}'s rule job` },
+  );
+  const suggestions = await waitFor(
+    async () => {
+      const res = await httpJson('GET', `${api}/rules/suggestions`, { token });
+      return res.body?.data?.length === 1 ? [res.body.data[0].id as string] : undefined;
+    },
+    { description: `${person.username}'s rule suggestion` },
+  );
+
   // Budgets learn the user's base currency and categories from events.
   const budgets = [
     await postOnceKnown('/budgets', {
@@ -352,6 +398,9 @@ export async function createHoldings(
     recurring,
     imports: [imported.body.id as string],
     mappings,
+    rules,
+    ruleJobs: [applied.body.id as string],
+    suggestions,
   };
 }
 
@@ -385,6 +434,9 @@ export async function snapshot(api: string, person: Person, holdings: Holdings):
     '/recurring?limit=200',
     '/recurring/due?limit=200',
     '/accounts/balances',
+    '/rules?limit=200',
+    '/rules/suggestions',
+    ...holdings.rules.map((id) => `/rules/${id}`),
     ...holdings.recurring.map((id) => `/recurring/${id}`),
     ...holdings.accounts.map((id) => `/accounts/${id}`),
     ...holdings.transactions.map((id) => `/transactions/${id}`),

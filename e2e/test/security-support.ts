@@ -102,6 +102,8 @@ export async function startSecurityWorld(
         ...extra.auth,
       },
       gateway: { RATE_LIMIT_PER_MINUTE: '1000000', ...extra.gateway },
+      // A rule applied to more than one transaction is a background job (the holdings have one).
+      ledger: { RULE_APPLY_SYNC_LIMIT: '1', ...extra.ledger },
       notifier: {
         WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/32',
         // Nothing is delivered: deliveries stay as written, so nothing changes between snapshots.
@@ -174,7 +176,13 @@ export interface ValidRequest {
  */
 export function pathIdsOf(side: Side, template: string): Record<string, string> | undefined {
   const { holdings } = side;
-  const resource = template.startsWith('/import/mappings/') ? 'import-mappings' : template.split('/')[1];
+  const resource = template.startsWith('/import/mappings/')
+    ? 'import-mappings'
+    : template.startsWith('/rules/jobs/')
+      ? 'rule-jobs'
+      : template.startsWith('/rules/suggestions/')
+        ? 'rule-suggestions'
+        : template.split('/')[1];
   const id = {
     import: holdings.imports[0],
     'import-mappings': holdings.mappings[0],
@@ -187,6 +195,9 @@ export function pathIdsOf(side: Side, template: string): Record<string, string> 
     webhooks: holdings.webhooks[0],
     reports: side.report,
     recurring: holdings.recurring[0],
+    rules: holdings.rules[0],
+    'rule-jobs': holdings.ruleJobs[0],
+    'rule-suggestions': holdings.suggestions[0],
   }[resource];
   if (!id) return undefined;
   // `date`: the first occurrence of recurring[0], awaiting approval after the world's scheduler round.
@@ -236,6 +247,11 @@ export function validRequests(side: Side): Record<string, ValidRequest> {
   const category = { name: 'Security', color: '#ABCDEF', kind: 'expense', parent_id: own.categories.own };
   const goal = { name: 'Security', target_amount: '5000', deadline: '2027-06-30' };
   const webhook = { url: 'http://127.0.0.1:9/security', event_types: ['import_completed'] };
+  const rule = {
+    name: 'Security rule',
+    conditions: [{ field: 'description', operator: 'equals', value: 'nothing has this' }],
+    actions: [{ type: 'set_category', category_id: own.categories.own }],
+  };
   const preferences = { quiet_hours: { start: '23:00', end: '06:30' } };
   const template = {
     account_id: own.accounts[0],
@@ -368,6 +384,17 @@ export function validRequests(side: Side): Record<string, ValidRequest> {
       body: { name: 'Security mapping 2', mapping: { columns: { date: 'date', amount: 'amount' } } },
     },
     'DELETE /import/mappings/{id}': {},
+    'POST /rules': { body: rule },
+    'GET /rules': {},
+    'GET /rules/{id}': {},
+    'PUT /rules/{id}': { body: rule },
+    'PATCH /rules/{id}': { body: { name: 'Security rule 2' } },
+    'DELETE /rules/{id}': {},
+    'POST /rules/test': { body: { rule, last: 5 } },
+    'POST /rules/{id}/apply': { query: 'from=2026-01-01&to=2026-01-31' },
+    'GET /rules/jobs/{id}': {},
+    'GET /rules/suggestions': {},
+    'DELETE /rules/suggestions/{id}': {},
     'POST /transactions/convert': { body: { transaction_id: own.transactions[0], to: 'USD' } },
     'POST /webhooks': { body: webhook },
     'GET /webhooks': {},

@@ -48,6 +48,12 @@ export const ledgerConfigSchema = serviceConfigSchema('ledger', {
   IMPORT_JOB_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(5_000),
   /** A job interrupted this many times (its process died each time) is failed instead of run again. */
   IMPORT_JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
+  /** POST /rules/{id}/apply changes up to this many transactions at once; more: a background job (202). */
+  RULE_APPLY_SYNC_LIMIT: z.coerce.number().int().min(1).max(5_000).default(500),
+  /** How often waiting or interrupted rule jobs are looked for (cron with seconds; also right after one is made). */
+  RULE_JOB_SCHEDULE: z.string().default('*/10 * * * * *').refine(isJobSchedule, 'a cron expression or off'),
+  /** A rule job taken up this many times without finishing is failed. */
+  RULE_JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
 });
 
 export type LedgerConfig = z.output<typeof ledgerConfigSchema>;

@@ -17,6 +17,8 @@ import { importMappingsRouter, importsRouter } from './import/http/routes';
 import { ImportJobs } from './import/jobs/import-jobs';
 import { reconciliationEntities } from './reconciliation/data/entities';
 import { reconciliationRouter } from './reconciliation/http/routes';
+import { ruleRouter, rulesRouter } from './rules/http/routes';
+import { scheduleRuleJobs } from './rules/jobs/rule-jobs';
 
 /** The ledger: accounts, categories and transactions, the source of truth for money. */
 export default defineService({
@@ -45,14 +47,19 @@ export default defineService({
       maxAttempts: context.config.IMPORT_JOB_MAX_ATTEMPTS,
       logger: context.logger.child({ component: 'import-jobs' }),
     }).start();
+    const ruleJobs = scheduleRuleJobs(context, {
+      schedule: context.config.RULE_JOB_SCHEDULE,
+      maxAttempts: context.config.RULE_JOB_MAX_ATTEMPTS,
+    });
     const closers: Closer[] = [
       importJobs,
+      ruleJobs,
       scheduleIdempotencyKeyPurge(context),
       recurringScheduler,
       fx.job,
       fx.baseChangeJob,
     ];
-    return { ...recurring, exchangeRates: fx.exchangeRates, importJobs, closers };
+    return { ...recurring, exchangeRates: fx.exchangeRates, importJobs, ruleJobs, closers };
   },
   // For the admin's GET /admin/stats (gathered by the gateway from /internal/stats).
   stats: async ({ dataSource }) => {
@@ -70,5 +77,7 @@ export default defineService({
     categoriesRouter(context),
     transactionsRouter(context),
     recurringRouter(context),
+    rulesRouter(context, parts.ruleJobs, { syncLimit: context.config.RULE_APPLY_SYNC_LIMIT }),
+    ruleRouter(context), // last: /rules/{id} after the fixed names under /rules/
   ],
 });

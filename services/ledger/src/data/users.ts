@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { forgetIdempotencyKeysOf } from '@finance/shared';
+import { deleteRulesOf } from '../rules/data/rules';
 import { deleteRecurringOf } from './recurring';
 
 /**
@@ -17,13 +18,15 @@ export async function lockUserUnlessDeleted(manager: EntityManager, userId: stri
 
 /**
  * Removes everything the ledger holds for a user: recurring templates and their occurrences,
- * transactions with their audit, reconciliations, categories, accounts and their Idempotency-Keys (the directory keeps its tombstone). No per-row events: every consumer purges on
+ * rules, transactions with their audit, reconciliations, categories, accounts and their Idempotency-Keys
+ * (the directory keeps its tombstone). No per-row events: every consumer purges on
  * the same auth.user.deleted.
  */
 export async function deleteLedgerDataOf(manager: EntityManager, userId: string): Promise<void> {
   await deleteRecurringOf(manager, userId);
   await manager.query(`DELETE FROM transaction_audit WHERE user_id = $1`, [userId]);
   await manager.query(`DELETE FROM reconciliations WHERE user_id = $1`, [userId]);
+  await deleteRulesOf(manager, userId);
   await manager.query(`DELETE FROM transactions WHERE user_id = $1`, [userId]);
   await manager.query(`DELETE FROM categories WHERE user_id = $1`, [userId]);
   await manager.query(`DELETE FROM accounts WHERE user_id = $1`, [userId]);

@@ -37,13 +37,15 @@ import {
 import { publishAccountChange, publishTransactionChange } from '../events/publish';
 import { clearedStatusViolation } from '../reconciliation/domain/reconciliation';
 import { guardReconciledChange, type LockOverride } from '../reconciliation/use-cases/locked-transactions';
+import { recordRecategorisation } from '../rules/data/suggestions';
+import { applyRules } from '../rules/use-cases/rule-runs';
 import { withUserSettings, type LedgerContext, type SettingsOf } from './context';
 import { conversionsNeeded, fxContextOf } from './fx-conversions';
 import { quotesFor, withRates } from './exchange-rates';
 import type { VersionCheck } from './version-check';
 
-/** A stored transaction as a client sees it: what PUT and PATCH start from. */
-function stateOf(t: Transaction): TransactionState {
+/** A stored transaction as a client sees it: what PUT and PATCH (and rules applied to it) start from. */
+export function stateOf(t: Transaction): TransactionState {
   return {
     accountId: t.accountId,
     toAccountId: t.toAccountId,
@@ -146,7 +148,8 @@ export function createTransaction<A>(
 }
 
 /**
- * Books a new transaction in the caller's DB transaction: the rules, the row and its
+ * Books a new transaction in the caller's DB transaction: the user's rules run on the draft
+ * (before it is checked, see rules/), then the ledger's rules, the row and its
  * `ledger.transaction.created` (outbox), as POST /transactions books one. A recurring occurrence
  * is booked with it, in the transaction that also records the occurrence. Run it inside
  * `withRates` (`mayFetchRates`: a missing exchange rate may still be fetched; see quotesFor).
@@ -159,7 +162,8 @@ export async function recordTransaction(
   draft: TransactionDraft,
   mayFetchRates: boolean,
 ): Promise<Transaction> {
-  const values = await resolveDraft(context, manager, userId, settingsOf, draft, mayFetchRates);
+  const ruled = await applyRules(context, manager, userId, draft);
+  const values = await resolveDraft(context, manager, userId, settingsOf, ruled, mayFetchRates);
   const transaction = await insertTransaction(manager, userId, values, context.clock());
   await publishTransactionChange(manager, 'created', transaction);
   return transaction;
@@ -219,27 +223,38 @@ function changeTransaction(
         check(current.version);
         const draft = change(stateOf(current));
         if (!draft) return current; // nothing to change: no new version, no event
-        const values = await resolveDraft(
-          context,
-          manager,
-          userId,
-          settingsOf,
-          draft,
-          mayFetchRates,
-          current,
-        );
-        // A reconciled transaction's amount, date or accounts change only when forced (and audited).
-        await guardReconciledChange(manager, current, values, {
-          ...lock,
-          actorId: userId,
-          now: context.clock(),
-        });
-        await updateTransaction(manager, current, values, context.clock());
-        await publishTransactionChange(manager, 'updated', current);
+        const previousCategoryId = current.categoryId;
+        await rewriteTransaction(context, manager, userId, settingsOf, current, draft, mayFetchRates, lock);
+        // A manual re-categorisation is what rule suggestions learn from.
+        if (current.categoryId !== previousCategoryId) await recordRecategorisation(manager, current);
         return current;
       }),
     ),
   );
+}
+
+/**
+ * Writes a draft onto a locked, stored transaction as its next version, checked as any write is,
+ * with its `ledger.transaction.updated` (outbox): PUT, PATCH and rules applied to existing
+ * transactions all change a transaction this way.
+ */
+export async function rewriteTransaction(
+  context: LedgerContext,
+  manager: EntityManager,
+  userId: string,
+  settingsOf: SettingsOf,
+  current: Transaction,
+  draft: TransactionDraft,
+  mayFetchRates: boolean,
+  lock: LockOverride = {},
+): Promise<Transaction> {
+  const values = await resolveDraft(context, manager, userId, settingsOf, draft, mayFetchRates, current);
+  // A reconciled transaction's amount, date or accounts change only when forced (and audited);
+  // a rule applied to existing transactions never forces: such a transaction counts as failed.
+  await guardReconciledChange(manager, current, values, { ...lock, actorId: userId, now: context.clock() });
+  await updateTransaction(manager, current, values, context.clock());
+  await publishTransactionChange(manager, 'updated', current);
+  return current;
 }
 
 /** PUT: every field replaced; a draft without account or date keeps the stored ones. */

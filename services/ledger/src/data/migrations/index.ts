@@ -6,6 +6,7 @@ import { ExchangeRates1796400000000 } from './1796400000000-exchange-rates';
 import { FxProviderDays1796450000000 } from './1796450000000-fx-provider-days';
 import { Imports1796500000000 } from './1796500000000-imports';
 import { Reconciliation1796710000000 } from './1796710000000-reconciliation';
+import { Rules1796720000000 } from './1796720000000-rules';
 
 /**
  * The ledger's own migrations, as classes (the compiled service needs no globs). startService adds
@@ -22,4 +23,5 @@ export const ledgerMigrations = [
   FxProviderDays1796450000000,
   Imports1796500000000,
   Reconciliation1796710000000,
+  Rules1796720000000,
 ];

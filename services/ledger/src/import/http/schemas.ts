@@ -5,6 +5,7 @@ import type { ImportRecord } from '../data/imports';
 import { timestamps } from '../../http/fields';
 import { presentTransaction, transactionSchema } from '../../http/transaction-schemas';
 import type { ImportOutcome } from '../use-cases/import-statement';
+import { presentEffect, ruleEffectSchema } from '../../rules/http/schemas';
 
 const flag = (description: string) =>
   z
@@ -85,6 +86,9 @@ export const previewSchema = z
       .boolean()
       .meta({ description: 'False when bad rows would refuse the file (no skip_invalid)' }),
     transactions: z.array(transactionSchema).meta({ description: 'The transactions it would create' }),
+    rule_effects: z.array(z.object({ line: z.number().int(), rules: z.array(ruleEffectSchema) })).meta({
+      description: 'What your rules did to each row they matched (before duplicates were looked for)',
+    }),
   })
   .meta({ id: 'ImportPreview' });
 
@@ -124,6 +128,7 @@ export function presentPreview(o: ImportOutcome) {
     dialect: o.dialect,
     would_import: !o.refused,
     transactions: o.transactions.map(presentTransaction),
+    rule_effects: o.ruleEffects.map((r) => ({ line: r.line, rules: r.effects.map(presentEffect) })),
   };
 }
 

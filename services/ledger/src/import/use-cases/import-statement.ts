@@ -28,6 +28,8 @@ import type { RowProblem, StatementDialect, StatementItem, StatementRow } from '
 import { StatementError } from '../formats/statement';
 import type { DuplicateRow, ImportRequestOptions } from '../data/imports';
 import { insertTransactions, storedEntries } from '../data/transactions';
+import type { RuleEffect } from '../../rules/domain/engine';
+import { loadRuleSet, runRuleSet } from '../../rules/use-cases/rule-runs';
 
 /**
  * A bank-file reader: the file's bytes in, statement items out (formats/: CSV, OFX, CAMT). Every
@@ -108,6 +110,13 @@ export interface ImportOutcome {
   dialect: StatementDialect | null;
   /** Bad rows and no skip_invalid: nothing was written. */
   refused: boolean;
+  /** What the user's rules did, per row they matched. */
+  ruleEffects: RowRuleEffects[];
+}
+
+export interface RowRuleEffects {
+  line: number;
+  effects: RuleEffect[];
 }
 
 const DEFAULT_CATEGORY_COLOR = '#9ca3af';
@@ -246,6 +255,20 @@ export async function importStatement(
     categories.set(key, { id: category.id, name: category.name, kind: category.kind });
   }
 
+  // The user's rules, loaded once per import, on every row before it is checked and before
+  // duplicates are looked for: a renamed description is what the duplicate check compares.
+  const ruleSet = await loadRuleSet(context, manager, userId);
+  const ruleEffects: RowRuleEffects[] = [];
+  const accountsById = new Map(accountRows.map((a) => [a.id, a] as const));
+  for (const d of drafts) {
+    if (d.newCategory !== null) d.draft.categoryId = categories.get(nameKey(d.newCategory))!.id;
+    const ruled = runRuleSet(ruleSet, d.draft, { accountId: d.account.id, currency: d.account.currency });
+    if (ruled.effects.length === 0) continue;
+    Object.assign(d.draft, ruled.draft); // rules change neither its account nor its date
+    if (d.draft.toAccountId !== null) d.toAccount = accountsById.get(d.draft.toAccountId);
+    ruleEffects.push({ line: d.line, effects: ruled.effects });
+  }
+
   // Stored rates, read once per day that needs one (a file in the base currency needs none).
   const today = localDate(now, settings.timezone);
   const needsByDate = new Map<string, Map<string, { from: string; to: string; date: string }>>();
@@ -265,7 +288,6 @@ export async function importStatement(
   const categoriesById = new Map([...categories.values()].map((c) => [c.id, c] as const));
   const valid: Array<{ values: TransactionValues; line: number; externalId: string | null }> = [];
   for (const d of drafts) {
-    if (d.newCategory !== null) d.draft.categoryId = categories.get(nameKey(d.newCategory))!.id;
     const category = d.draft.categoryId === null ? undefined : categoriesById.get(d.draft.categoryId);
     try {
       const values = resolveTransaction(d.draft, {
@@ -330,6 +352,7 @@ export async function importStatement(
     problems,
     dialect: statement.dialect,
     refused: problems.length > 0 && !options.skipInvalid,
+    ruleEffects,
   };
   if (outcome.refused) return outcome;
   await insertTransactions(manager, toWrite);
