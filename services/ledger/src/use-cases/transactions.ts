@@ -195,39 +195,48 @@ export async function listTransactionsPage(
   return listTransactions(manager, userId, filter, request.sort, request.after, request.limit);
 }
 
-/** Locks the user and the transaction, checks its version, and applies `change` (undefined: nothing to change). */
+/** A change of a stored transaction's fields: its new draft from its state (undefined: nothing to change). */
+type TransactionChange = (current: TransactionState) => TransactionDraft | undefined;
+
+/** Runs a change in a DB transaction of its own (PUT and PATCH). */
 function changeTransaction(
   context: LedgerContext,
   userId: string,
   id: string,
   check: VersionCheck,
-  change: (current: TransactionState) => TransactionDraft | undefined,
+  change: TransactionChange,
 ): Promise<Transaction> {
   return withRates(fxContextOf(context), (mayFetchRates) =>
     withUserSettings(context, userId, (settingsOf) =>
-      context.dataSource.transaction(async (manager) => {
-        // The user first, as every write and the deletion take them: no deadlock with a deletion.
-        await lockUserForWrite(manager, userId);
-        const current = await findTransaction(manager, userId, id, { lock: true });
-        if (!current) throw missing('Transaction');
-        check(current.version);
-        const draft = change(stateOf(current));
-        if (!draft) return current; // nothing to change: no new version, no event
-        const values = await resolveDraft(
-          context,
-          manager,
-          userId,
-          settingsOf,
-          draft,
-          mayFetchRates,
-          current,
-        );
-        await updateTransaction(manager, current, values, context.clock());
-        await publishTransactionChange(manager, 'updated', current);
-        return current;
-      }),
+      context.dataSource.transaction((manager) =>
+        changeTransactionIn(context, manager, userId, settingsOf, mayFetchRates, id, check, change),
+      ),
     ),
   );
+}
+
+/** Locks the user and the transaction, checks its version, and applies `change`, in the caller's DB transaction. */
+async function changeTransactionIn(
+  context: LedgerContext,
+  manager: EntityManager,
+  userId: string,
+  settingsOf: SettingsOf,
+  mayFetchRates: boolean,
+  id: string,
+  check: VersionCheck,
+  change: TransactionChange,
+): Promise<Transaction> {
+  // The user first, as every write and the deletion take them: no deadlock with a deletion.
+  await lockUserForWrite(manager, userId);
+  const current = await findTransaction(manager, userId, id, { lock: true });
+  if (!current) throw missing('Transaction');
+  check(current.version);
+  const draft = change(stateOf(current));
+  if (!draft) return current; // nothing to change: no new version, no event
+  const values = await resolveDraft(context, manager, userId, settingsOf, draft, mayFetchRates, current);
+  await updateTransaction(manager, current, values, context.clock());
+  await publishTransactionChange(manager, 'updated', current);
+  return current;
 }
 
 /** PUT: every field replaced; a draft without account or date keeps the stored ones. */
@@ -252,18 +261,46 @@ export function patchTransaction(
   return changeTransaction(context, userId, id, check, (current) => patchedDraft(current, patch));
 }
 
+/**
+ * PATCH in the caller's DB transaction (a bulk request's item), with everything PATCH checks. Run
+ * it inside `withRates` and `withUserSettings`, as {@link recordTransaction}.
+ */
+export function applyTransactionPatch(
+  context: LedgerContext,
+  manager: EntityManager,
+  userId: string,
+  settingsOf: SettingsOf,
+  mayFetchRates: boolean,
+  id: string,
+  patch: TransactionPatch,
+  check: VersionCheck,
+): Promise<Transaction> {
+  return changeTransactionIn(context, manager, userId, settingsOf, mayFetchRates, id, check, (current) =>
+    patchedDraft(current, patch),
+  );
+}
+
 export async function deleteTransaction(
   context: LedgerContext,
   userId: string,
   id: string,
   check: VersionCheck,
 ): Promise<void> {
-  await context.dataSource.transaction(async (manager) => {
-    await lockUserForWrite(manager, userId);
-    const transaction = await findTransaction(manager, userId, id, { lock: true });
-    if (!transaction) throw missing('Transaction');
-    check(transaction.version);
-    await deleteTransactionRow(manager, transaction);
-    await publishTransactionChange(manager, 'deleted', transaction);
-  });
+  await context.dataSource.transaction((manager) => removeTransaction(manager, userId, id, check));
+}
+
+/** DELETE in the caller's DB transaction: the row and its `ledger.transaction.deleted` (outbox). */
+export async function removeTransaction(
+  manager: EntityManager,
+  userId: string,
+  id: string,
+  check: VersionCheck,
+): Promise<Transaction> {
+  await lockUserForWrite(manager, userId);
+  const transaction = await findTransaction(manager, userId, id, { lock: true });
+  if (!transaction) throw missing('Transaction');
+  check(transaction.version);
+  await deleteTransactionRow(manager, transaction);
+  await publishTransactionChange(manager, 'deleted', transaction);
+  return transaction;
 }
