@@ -24,6 +24,7 @@ import { hostileBodyBench } from './benches/hostile-body';
 import { goalsBench } from './benches/goals';
 import { notifierBench } from './benches/notifier';
 import { recurringBench } from './benches/recurring';
+import { bulkBench } from './benches/bulk';
 
 // Footprint last: "after load" means after everything else ran.
 const BENCHES: Bench[] = [
@@ -34,6 +35,7 @@ const BENCHES: Bench[] = [
   goalsBench,
   notifierBench,
   recurringBench,
+  bulkBench,
   paginationBench,
   analyticsBench,
   importBench,
