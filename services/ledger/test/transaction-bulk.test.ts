@@ -216,6 +216,36 @@ describe('POST /transactions/bulk', () => {
     expect((await h.outbox({ aggregateId: twice.id })).map((e) => e.aggregateVersion)).toEqual([1, 2, 3, 4]);
   });
 
+  it('two batches naming the same rows in opposite orders both apply (rows are locked up front, in id order)', async () => {
+    const [x, y] = [await create('x'), await create('y')];
+    const batch = (ids: string[], notes: string) => ({
+      operations: ids.map((id) => ({ op: 'patch', id, body: { notes } })),
+    });
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => bulk(alice, batch(i % 2 ? [x.id, y.id] : [y.id, x.id], `n${i}`))),
+    );
+    for (const res of answers) expect([res.status, res.body.succeeded]).toEqual([207, 2]);
+    const versions = await Promise.all(
+      [x, y].map(async (t) => (await h.call('GET', `/transactions/${t.id}`, alice)).body.version),
+    );
+    expect(versions).toEqual([7, 7]);
+  });
+
+  it('a failed create leaves nothing of itself behind, not even the default account it made', async () => {
+    const newcomer = await h.user();
+    const categories = (await h.call('GET', '/categories?limit=200', newcomer)).body.data;
+    const income = categories.find((c: { name: string }) => c.name === 'Salary');
+    const events = await h.outboxCount(newcomer.id);
+    const res = await bulk(newcomer, {
+      operations: [
+        { op: 'create', body: { amount: '3', transaction_type: 'expense', category_id: income.id } },
+      ],
+    });
+    expect(res.body.results[0].status).toBe(422);
+    expect(await h.rowsOf(newcomer.id)).toMatchObject({ accounts: 0, transactions: 0 });
+    expect(await h.outboxCount(newcomer.id)).toBe(events);
+  });
+
   it('an empty patch changes nothing, as PATCH {} does', async () => {
     const same = await create('same');
     const res = await bulk(alice, { operations: [{ op: 'patch', id: same.id, body: {} }] });
