@@ -470,6 +470,7 @@ describe('hostile input through the gateway', () => {
         {
           label: '501 operations',
           path: '/transactions/bulk',
+          field: 'body.operations',
           body: JSON.stringify({
             operations: Array.from({ length: 501 }, () => patch(mine.transactions[0], { notes: 'n' })),
           }),

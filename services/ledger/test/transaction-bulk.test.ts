@@ -327,12 +327,12 @@ describe('POST /transactions/bulk', () => {
     expect(await aliceState()).toEqual(before);
   });
 
-  it(`answers 413 to more than 500 operations before looking at them, and changes nothing`, async () => {
+  it(`answers 400 naming body.operations to more than 500 operations, and changes nothing`, async () => {
     const before = await aliceState();
     const operations = Array.from({ length: 501 }, () => ({ op: 'delete', id: bobsTransaction.id }));
     const res = await bulk(alice, { operations });
-    expect(res.status).toBe(413);
-    expect(res.body.errors).toEqual([{ field: 'body.operations', message: expect.any(String) }]);
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ field: 'body.operations', message: 'At most 500 operations' }]);
     expect(await aliceState()).toEqual(before);
   });
 

@@ -39,7 +39,7 @@ export const bulkBody = z.object({
     .min(1)
     .max(MAX_BULK_OPERATIONS)
     .meta({
-      description: `1 to ${MAX_BULK_OPERATIONS} operations, applied in order (more: 413)`,
+      description: `1 to ${MAX_BULK_OPERATIONS} operations, applied in order`,
       example: [
         { op: 'create', body: { amount: '12.50', transaction_type: 'expense', description: 'Lunch' } },
         {

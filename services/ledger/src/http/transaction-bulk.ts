@@ -119,9 +119,12 @@ function atomicFailure(results: BulkResult[]): HttpProblem {
   );
 }
 
-/** More operations than one request may carry, refused before the body is validated (cheaper than validating thousands). */
+/**
+ * More operations than one request may carry: the 400 the schema's bound would give (as one past
+ * every documented bound is), but found before thousands of operations are validated one by one.
+ */
 function tooManyOperations(): HttpProblem {
-  return new HttpProblem(413, `A bulk request carries at most ${MAX_BULK_OPERATIONS} operations`, {
+  return new HttpProblem(400, 'The request body is invalid', {
     errors: [{ field: 'body.operations', message: `At most ${MAX_BULK_OPERATIONS} operations` }],
   });
 }
@@ -153,12 +156,12 @@ export function transactionBulkRouter(context: ServiceContext): ApiRouter {
         207: { description: 'Every operation’s result (default mode)', schema: bulkAnswerSchema },
         200: { description: 'Atomic: every operation succeeded', schema: bulkAnswerSchema },
         400: {
-          description: 'Invalid body (names the operation’s field), or an atomic request’s first failure',
+          description: `Invalid body (names the operation’s field; more than ${MAX_BULK_OPERATIONS} operations: body.operations), or an atomic request’s first failure`,
         },
         404: { description: 'Atomic: an operation’s transaction, account or category is not yours' },
         409: { description: 'Atomic: an operation touches an archived account' },
         412: { description: 'Atomic: an operation’s if_match is stale' },
-        413: { description: `More than ${MAX_BULK_OPERATIONS} operations, or a body over 100 kB` },
+        413: { description: 'A body over 100 kB' },
         422: {
           description:
             'Atomic: currency or category kind does not fit; or the Idempotency-Key was reused with another request',
