@@ -26,6 +26,7 @@ import { goalsBench } from './benches/goals';
 import { notifierBench } from './benches/notifier';
 import { recurringBench } from './benches/recurring';
 import { rulesBench } from './benches/rules';
+import { bulkBench } from './benches/bulk';
 
 // Footprint last: "after load" means after everything else ran.
 const BENCHES: Bench[] = [
@@ -37,6 +38,7 @@ const BENCHES: Bench[] = [
   goalsBench,
   notifierBench,
   recurringBench,
+  bulkBench,
   paginationBench,
   analyticsBench,
   netWorthBench,

@@ -461,6 +461,101 @@ describe('hostile input through the gateway', () => {
       is_active: true,
     };
     const templatePath = `/recurring/${mine.recurring[0]}`;
+    /** What only a bulk request's own rules refuse: each case is wrong in one operation, or atomic with one failing. */
+    const bulkCases = (): Array<Omit<HostileCase, 'operation' | 'token'>> => {
+      const patch = (id: string, body: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+        op: 'patch',
+        id,
+        body,
+        ...extra,
+      });
+      const mixed = (failing: Record<string, unknown>) =>
+        JSON.stringify({
+          operations: [
+            { op: 'create', body: transaction },
+            patch(mine.transactions[0], { description: 'hostile' }),
+            failing,
+          ],
+        });
+      const atomic = '/transactions/bulk?atomic=true';
+      return [
+        {
+          label: '501 operations',
+          path: '/transactions/bulk',
+          field: 'body.operations',
+          body: JSON.stringify({
+            operations: Array.from({ length: 501 }, () => patch(mine.transactions[0], { notes: 'n' })),
+          }),
+        },
+        {
+          label: "a bad amount in one operation's body",
+          path: '/transactions/bulk',
+          body: mixed({ op: 'create', body: { ...transaction, amount: '-5' } }),
+          field: 'body.operations[2].body.amount',
+        },
+        {
+          label: 'an unknown field in one operation',
+          path: '/transactions/bulk',
+          body: mixed({ ...patch(mine.transactions[1], {}), user_id: bob.userId }),
+          field: 'body.operations[2].user_id',
+        },
+        {
+          label: "an unknown field in one operation's body",
+          path: '/transactions/bulk',
+          body: mixed(patch(mine.transactions[1], { user_id: bob.userId })),
+          field: 'body.operations[2].body.user_id',
+        },
+        {
+          label: 'an unknown op',
+          path: '/transactions/bulk',
+          body: mixed({ op: 'replace', id: mine.transactions[1], body: transaction }),
+          field: 'body.operations[2]',
+        },
+        {
+          label: 'a delete with a body',
+          path: '/transactions/bulk',
+          body: mixed({ op: 'delete', id: mine.transactions[1], body: {} }),
+          field: 'body.operations[2].body',
+        },
+        {
+          label: 'a 10 kB if_match',
+          path: '/transactions/bulk',
+          body: mixed(patch(mine.transactions[1], {}, { if_match: HUGE })),
+          field: 'body.operations[2].if_match',
+        },
+        {
+          label: "atomic, another user's transaction",
+          path: atomic,
+          body: mixed(patch(theirs.transactions[0], {})),
+        },
+        {
+          label: "atomic, another user's category",
+          path: atomic,
+          body: mixed(patch(mine.transactions[1], { category_id: theirs.categories.own })),
+        },
+        {
+          label: "atomic, another user's account",
+          path: atomic,
+          body: mixed({ op: 'create', body: { ...transaction, account_id: theirs.accounts[0] } }),
+        },
+        {
+          label: 'atomic, a stale if_match',
+          path: atomic,
+          body: mixed(patch(mine.transactions[1], { notes: 'n' }, { if_match: '"99"' })),
+        },
+        {
+          label: 'atomic, a category of the wrong kind',
+          path: atomic,
+          body: mixed(patch(mine.transactions[0], { category_id: mine.categories.salary })),
+          field: 'body.operations[2].body.category_id',
+        },
+        {
+          label: "atomic, the delete of another user's transaction",
+          path: atomic,
+          body: mixed({ op: 'delete', id: theirs.transactions[1] }),
+        },
+      ];
+    };
     const occurrencePath = `${templatePath}/occurrences/2027-01-01`;
     const a = alice.token;
     return {
@@ -837,6 +932,17 @@ describe('hostile input through the gateway', () => {
       },
       'DELETE /transactions/{id}': { path: `/transactions/${mine.transactions[1]}`, token: a },
       'GET /transactions/{id}/audit': { path: `/transactions/${mine.transactions[0]}/audit`, token: a },
+      // One operation of each kind; the walk's cases each break one thing, so none of them applies.
+      'POST /transactions/bulk': {
+        path: '/transactions/bulk',
+        body: {
+          operations: [
+            { op: 'patch', id: mine.transactions[0], if_match: '"1"', body: { description: 'hostile' } },
+          ],
+        },
+        token: a,
+        extra: bulkCases(),
+      },
       'POST /transactions/convert': {
         path: '/transactions/convert',
         body: { amount: '1000', from: 'JPY', to: 'EUR', date: '2026-01-02' },

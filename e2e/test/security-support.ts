@@ -343,6 +343,9 @@ export function validRequests(side: Side): Record<string, ValidRequest> {
     'PATCH /transactions/{id}': { body: { description: 'security' } },
     'DELETE /transactions/{id}': {},
     'GET /transactions/{id}/audit': {},
+    'POST /transactions/bulk': {
+      body: { operations: [{ op: 'patch', id: own.transactions[0], body: { description: 'security' } }] },
+    },
     'GET /users/me': {},
     'PUT /users/me': { body: { timezone: 'UTC' } },
     'DELETE /users/me': { body: { password: 'not the password' } },

@@ -8,6 +8,7 @@ import { accountsRouter } from './http/accounts';
 import { categoriesRouter } from './http/categories';
 import { exchangeRatesRouter } from './http/exchange-rates';
 import { recurringRouter } from './http/recurring';
+import { transactionBulkRouter } from './http/transaction-bulk';
 import { transactionsRouter } from './http/transactions';
 import { startExchangeRates } from './jobs/exchange-rates';
 import { scheduleIdempotencyKeyPurge } from './jobs/purge-idempotency-keys';
@@ -76,6 +77,7 @@ export default defineService({
     reconciliationRouter(context),
     categoriesRouter(context),
     transactionsRouter(context),
+    transactionBulkRouter(context),
     recurringRouter(context),
     rulesRouter(context, parts.ruleJobs, { syncLimit: context.config.RULE_APPLY_SYNC_LIMIT }),
     ruleRouter(context), // last: /rules/{id} after the fixed names under /rules/

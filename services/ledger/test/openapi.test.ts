@@ -30,6 +30,7 @@ describe('OpenAPI document and operations', () => {
         'PATCH /categories/{id}',
         'DELETE /categories/{id}',
         'POST /transactions',
+        'POST /transactions/bulk',
         'GET /transactions',
         'GET /transactions/{id}',
         'PUT /transactions/{id}',
@@ -97,6 +98,13 @@ describe('OpenAPI document and operations', () => {
       ]),
     );
     expect(JSON.stringify(doc.paths['/transactions'].post.requestBody)).toContain('transaction_type');
+    // A bulk operation's body is documented as its single route's: one schema for both.
+    const bulk = doc.paths['/transactions/bulk'].post;
+    const bulkOperations = bulk.requestBody.content['application/json'].schema.properties.operations;
+    expect(bulkOperations).toMatchObject({ minItems: 1, maxItems: 500 });
+    expect(JSON.stringify(bulkOperations.items)).toContain('transaction_type');
+    expect(JSON.stringify(bulkOperations.items)).toContain('if_match');
+    expect(Object.keys(bulk.responses)).toEqual(expect.arrayContaining(['207', '200', '400']));
     // The statement upload: a streamed file, as multipart (part `file`) or the file's own media type.
     const upload = doc.paths['/import/csv'].post.requestBody.content;
     expect(Object.keys(upload)).toEqual(['text/csv', 'multipart/form-data']);

@@ -16,7 +16,14 @@ export function setETag(res: Response, version: number): void {
  * strong, quoted or bare) must be the current version, or `*`.
  */
 export function checkIfMatch(req: Request, currentVersion: number): void {
-  const header = req.header('if-match');
+  checkIfMatchValue(req.header('if-match'), currentVersion);
+}
+
+/**
+ * {@link checkIfMatch} for an If-Match value that arrived some other way than as the request's
+ * header (each operation of a bulk request carries its own).
+ */
+export function checkIfMatchValue(header: string | undefined, currentVersion: number): void {
   if (header === undefined) return;
   const tags = header.split(',').map((tag) =>
     tag

@@ -13,17 +13,19 @@ export function sendProblem(res: Response, problem: HttpProblem): void {
   res
     .status(problem.status)
     .type(PROBLEM_JSON)
-    .send(
-      JSON.stringify({
-        type: problem.type,
-        title: problem.title,
-        status: problem.status,
-        detail: problem.detail,
-        ...(problem.errors?.length ? { errors: problem.errors } : {}),
-        ...problem.extensions,
-        request_id: requestId,
-      }),
-    );
+    .send(JSON.stringify({ ...problemDocument(problem), request_id: requestId }));
+}
+
+/** A problem's RFC 9457 members, as answered (also inside another answer: a bulk request's item). */
+export function problemDocument(problem: HttpProblem) {
+  return {
+    type: problem.type,
+    title: problem.title,
+    status: problem.status,
+    detail: problem.detail,
+    ...(problem.errors?.length ? { errors: problem.errors } : {}),
+    ...problem.extensions,
+  };
 }
 
 /** Body-parser and friends signal client mistakes with `status`/`type`; map them to problems. */

@@ -130,3 +130,16 @@ export function transactionListQuery(
     .addOrderBy('t.id', direction)
     .limit(limit + 1);
 }
+
+/**
+ * Locks the user's transactions of these ids (others' and unknown ids are skipped) in id order, as
+ * one statement: a bulk request takes every row it will change up front, so two requests naming
+ * the same rows in different orders wait for each other instead of deadlocking.
+ */
+export async function lockTransactions(manager: EntityManager, userId: string, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await manager.query(
+    `SELECT id FROM transactions WHERE user_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`,
+    [userId, ids],
+  );
+}

@@ -4,6 +4,14 @@ import { setETag } from '@finance/shared';
 
 /** Wire fields every resource of the ledger shares. */
 
+/** A `?name=true|false` query parameter (default false), as a boolean. */
+export const queryFlag = (description: string) =>
+  z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true')
+    .meta({ description });
+
 export const idParams = z.object({ id: z.uuid().meta({ description: 'Resource id' }) });
 
 export const timestamps = {

@@ -204,33 +204,51 @@ export async function listTransactionsPage(
   return listTransactions(manager, userId, filter, request.sort, request.after, request.limit);
 }
 
-/** Locks the user and the transaction, checks its version, and applies `change` (undefined: nothing to change). */
+/** A change of a stored transaction's fields: its new draft from its state (undefined: nothing to change). */
+type TransactionChange = (current: TransactionState) => TransactionDraft | undefined;
+
+/** Runs a change in a DB transaction of its own (PUT and PATCH). */
 function changeTransaction(
   context: LedgerContext,
   userId: string,
   id: string,
   check: VersionCheck,
-  change: (current: TransactionState) => TransactionDraft | undefined,
+  change: TransactionChange,
   lock: LockOverride,
 ): Promise<Transaction> {
   return withRates(fxContextOf(context), (mayFetchRates) =>
     withUserSettings(context, userId, (settingsOf) =>
-      context.dataSource.transaction(async (manager) => {
-        // The user first, as every write and the deletion take them: no deadlock with a deletion.
-        await lockUserForWrite(manager, userId);
-        const current = await findTransaction(manager, userId, id, { lock: true });
-        if (!current) throw missing('Transaction');
-        check(current.version);
-        const draft = change(stateOf(current));
-        if (!draft) return current; // nothing to change: no new version, no event
-        const previousCategoryId = current.categoryId;
-        await rewriteTransaction(context, manager, userId, settingsOf, current, draft, mayFetchRates, lock);
-        // A manual re-categorisation is what rule suggestions learn from.
-        if (current.categoryId !== previousCategoryId) await recordRecategorisation(manager, current);
-        return current;
-      }),
+      context.dataSource.transaction((manager) =>
+        changeTransactionIn(context, manager, userId, settingsOf, mayFetchRates, id, check, change, lock),
+      ),
     ),
   );
+}
+
+/** Locks the user and the transaction, checks its version, and applies `change`, in the caller's DB transaction. */
+async function changeTransactionIn(
+  context: LedgerContext,
+  manager: EntityManager,
+  userId: string,
+  settingsOf: SettingsOf,
+  mayFetchRates: boolean,
+  id: string,
+  check: VersionCheck,
+  change: TransactionChange,
+  lock: LockOverride,
+): Promise<Transaction> {
+  // The user first, as every write and the deletion take them: no deadlock with a deletion.
+  await lockUserForWrite(manager, userId);
+  const current = await findTransaction(manager, userId, id, { lock: true });
+  if (!current) throw missing('Transaction');
+  check(current.version);
+  const draft = change(stateOf(current));
+  if (!draft) return current; // nothing to change: no new version, no event
+  const previousCategoryId = current.categoryId;
+  await rewriteTransaction(context, manager, userId, settingsOf, current, draft, mayFetchRates, lock);
+  // A manual re-categorisation is what rule suggestions learn from.
+  if (current.categoryId !== previousCategoryId) await recordRecategorisation(manager, current);
+  return current;
 }
 
 /**
@@ -281,6 +299,34 @@ export function patchTransaction(
   return changeTransaction(context, userId, id, check, (current) => patchedDraft(current, patch), lock);
 }
 
+/**
+ * PATCH in the caller's DB transaction (a bulk request's item), with everything PATCH checks. Run
+ * it inside `withRates` and `withUserSettings`, as {@link recordTransaction}.
+ */
+export function applyTransactionPatch(
+  context: LedgerContext,
+  manager: EntityManager,
+  userId: string,
+  settingsOf: SettingsOf,
+  mayFetchRates: boolean,
+  id: string,
+  patch: TransactionPatch,
+  check: VersionCheck,
+  lock: LockOverride = {},
+): Promise<Transaction> {
+  return changeTransactionIn(
+    context,
+    manager,
+    userId,
+    settingsOf,
+    mayFetchRates,
+    id,
+    check,
+    (current) => patchedDraft(current, patch),
+    lock,
+  );
+}
+
 export async function deleteTransaction(
   context: LedgerContext,
   userId: string,
@@ -288,17 +334,26 @@ export async function deleteTransaction(
   check: VersionCheck,
   lock: LockOverride = {},
 ): Promise<void> {
-  await context.dataSource.transaction(async (manager) => {
-    await lockUserForWrite(manager, userId);
-    const transaction = await findTransaction(manager, userId, id, { lock: true });
-    if (!transaction) throw missing('Transaction');
-    check(transaction.version);
-    await guardReconciledChange(manager, transaction, null, {
-      ...lock,
-      actorId: userId,
-      now: context.clock(),
-    });
-    await deleteTransactionRow(manager, transaction);
-    await publishTransactionChange(manager, 'deleted', transaction);
-  });
+  await context.dataSource.transaction((manager) =>
+    removeTransaction(context, manager, userId, id, check, lock),
+  );
+}
+
+/** DELETE in the caller's DB transaction: the row and its `ledger.transaction.deleted` (outbox). */
+export async function removeTransaction(
+  context: LedgerContext,
+  manager: EntityManager,
+  userId: string,
+  id: string,
+  check: VersionCheck,
+  lock: LockOverride = {},
+): Promise<Transaction> {
+  await lockUserForWrite(manager, userId);
+  const transaction = await findTransaction(manager, userId, id, { lock: true });
+  if (!transaction) throw missing('Transaction');
+  check(transaction.version);
+  await guardReconciledChange(manager, transaction, null, { ...lock, actorId: userId, now: context.clock() });
+  await deleteTransactionRow(manager, transaction);
+  await publishTransactionChange(manager, 'deleted', transaction);
+  return transaction;
 }

@@ -2,34 +2,27 @@ import { z } from 'zod';
 import { singleLineText } from '@finance/shared';
 import type { RowProblem } from '../formats/statement';
 import type { ImportRecord } from '../data/imports';
-import { timestamps } from '../../http/fields';
+import { queryFlag, timestamps } from '../../http/fields';
 import { presentTransaction, transactionSchema } from '../../http/transaction-schemas';
 import type { ImportOutcome } from '../use-cases/import-statement';
 import { presentEffect, ruleEffectSchema } from '../../rules/http/schemas';
-
-const flag = (description: string) =>
-  z
-    .enum(['true', 'false'])
-    .default('false')
-    .transform((v) => v === 'true')
-    .meta({ description });
 
 export const importQuery = z.object({
   account_id: z.uuid().optional().meta({
     description:
       "The account rows go to (default: the saved mapping's account, else your default account). Rows naming an account (our own export) go to your account of that name.",
   }),
-  dry_run: flag(
+  dry_run: queryFlag(
     '`true`: the full preview (rows, duplicates, problems, the transactions it would create); writes nothing',
   ),
   duplicates: z.enum(['skip', 'import']).default('skip').meta({
     description:
       'What to do with duplicates (see the rule in the README): skip (default) or import them anyway',
   }),
-  skip_invalid: flag(
+  skip_invalid: queryFlag(
     '`true`: import the valid rows and report the bad ones; otherwise a file with a bad row imports nothing',
   ),
-  create_categories: flag(
+  create_categories: queryFlag(
     '`true`: a category name you have no category for is created; otherwise such a row is a problem',
   ),
   mapping_name: singleLineText({ max: 100 })
