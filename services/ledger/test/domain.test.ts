@@ -219,6 +219,7 @@ describe('transactions', () => {
     account: checking,
     toAccount: undefined,
     category: undefined,
+    splitCategories: new Map(),
     baseCurrency: 'USD',
     today: '2024-06-01',
     quotes: new Map(),
@@ -256,6 +257,7 @@ describe('transactions', () => {
       payee: null,
       tags: ['a', 'b'],
       date: '2024-06-01',
+      splits: [],
     });
     expect(resolveTransaction({ ...draft, date: '2020-02-29' }, refs).date).toBe('2020-02-29');
   });
@@ -381,6 +383,7 @@ describe('transactions', () => {
     payee: null,
     tags: ['cash'],
     date: '2024-02-10',
+    splits: [],
   };
 
   it('merge a PATCH onto the stored state with the rules of its type', () => {

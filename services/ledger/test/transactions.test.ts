@@ -83,6 +83,8 @@ describe('transactions', () => {
       payee: 'Corner Market',
       notes: 'with coupons',
       tags: ['family', 'food'],
+      splits: [],
+      cleared: 'uncleared', // the contract's default (reconciliation sets it)
     });
   });
 

@@ -102,7 +102,7 @@ export function replacementTemplate(current: TemplateState, replacement: Templat
 export function patchedTemplate(current: TemplateState, patch: TemplatePatch): TemplateDraft | undefined {
   if (isEmptyPatch(patch)) return undefined;
   const { date: _date, ...transaction } = patchedDraft(
-    { ...current, date: current.startDate },
+    { ...current, date: current.startDate, splits: null }, // a template is never split
     {
       accountId: patch.accountId,
       toAccountId: patch.toAccountId,

@@ -13,8 +13,15 @@ import {
 } from '@finance/shared';
 import type { FilterField, TransactionFilterRequest } from '../domain/transaction-filter';
 import { TRANSACTION_SORTS } from '../domain/transaction-order';
-import type { TransactionDraft, TransactionField, TransactionPatch } from '../domain/transactions';
+import { SPLIT_PARTS_MAX, SPLIT_PARTS_MIN, type SplitField } from '../domain/splits';
+import type {
+  SplitDraft,
+  TransactionDraft,
+  TransactionField,
+  TransactionPatch,
+} from '../domain/transactions';
 import type { Transaction } from '../data/entities';
+import { partsOf } from '../data/transaction-splits';
 import { timestamps } from './fields';
 import type { WirePaths } from './use-case-calls';
 
@@ -50,6 +57,33 @@ const field = {
   to_account_id: z.uuid().nullable().meta({ description: 'Transfers only: the receiving account' }),
 };
 
+/** Strict like the body itself (the router makes only the top level strict). */
+const splitPart = z.strictObject({
+  amount: positiveAmount.meta({
+    description: "This part's share, > 0, in the transaction's currency",
+    example: '62.10',
+  }),
+  category_id: field.category_id.optional(),
+  notes: field.notes.optional(),
+  tags: field.tags.optional(),
+});
+
+/**
+ * The parts of a split (2 to 100, summing exactly to the amount). The rules are the domain's
+ * (resolveSplits), so they hold for parts a rule or an import makes too; the bound is here as
+ * well, so a huge list is refused before any work.
+ */
+const splits = z
+  .array(splitPart)
+  .max(SPLIT_PARTS_MAX)
+  .meta({
+    description: `Split the transaction into ${SPLIT_PARTS_MIN} to ${SPLIT_PARTS_MAX} parts, each with its own amount, category, notes and tags. The parts' amounts sum exactly to \`amount\`; the transaction's own category_id is then null. A transfer cannot be split. [] (or null in a PATCH) removes the split.`,
+    example: [
+      { amount: '62.10', category_id: '0190f5a0-7a1b-7c3d-8e4f-5a6b7c8d9e0f', notes: null, tags: [] },
+      { amount: '17.90', category_id: '0190f5a0-7a1b-7c3d-8e4f-5a6b7c8d9e10', notes: 'soap', tags: [] },
+    ],
+  });
+
 export const transactionBody = z.object({
   account_id: field.account_id.optional(),
   amount: field.amount,
@@ -62,6 +96,7 @@ export const transactionBody = z.object({
   payee: field.payee.optional(),
   tags: field.tags.optional(),
   to_account_id: field.to_account_id.optional(),
+  splits: splits.optional(),
 });
 
 export const transactionPatchBody = z.object({
@@ -76,6 +111,7 @@ export const transactionPatchBody = z.object({
   payee: field.payee.optional(),
   tags: field.tags.optional(),
   to_account_id: field.to_account_id.optional(),
+  splits: splits.nullable().optional(),
 });
 
 /** The value of `category_id` that lists uncategorised transactions. */
@@ -111,7 +147,8 @@ export const TRANSACTION_BODY_PATHS = {
   amount: 'body.amount',
   currency: 'body.currency',
   date: 'body.date',
-} satisfies WirePaths<TransactionField>;
+  splits: 'body.splits',
+} satisfies WirePaths<TransactionField | SplitField>;
 
 export const TRANSACTION_LIST_PATHS = {
   from: 'query.from',
@@ -136,6 +173,16 @@ export function draftOf(body: z.output<typeof transactionBody>): TransactionDraf
     payee: body.payee ?? null,
     tags: body.tags ?? [],
     date: body.date,
+    splits: body.splits?.map(splitDraftOf),
+  };
+}
+
+function splitDraftOf(part: z.output<typeof splitPart>): SplitDraft {
+  return {
+    amount: part.amount,
+    categoryId: part.category_id ?? null,
+    notes: part.notes ?? null,
+    tags: part.tags ?? [],
   };
 }
 
@@ -152,6 +199,7 @@ export function patchOf(body: z.output<typeof transactionPatchBody>): Transactio
     payee: body.payee,
     tags: body.tags,
     date: body.date,
+    splits: body.splits === null ? null : body.splits?.map(splitDraftOf),
   };
 }
 
@@ -210,6 +258,21 @@ export const transactionSchema = z
       .uuid()
       .nullable()
       .meta({ description: 'Imported: the import that created it (GET /import/{id})' }),
+    splits: z
+      .array(
+        z.object({
+          amount: z.string().meta({ example: '62.10' }),
+          base_amount: z.string().meta({
+            description:
+              "This part's share of base_amount: base_amount allocated over the parts in proportion to their amounts, largest remainder first, so the parts sum to it exactly",
+            example: '62.10',
+          }),
+          category_id: z.uuid().nullable(),
+          notes: z.string().nullable(),
+          tags: z.array(z.string()),
+        }),
+      )
+      .meta({ description: "A split transaction's parts, in order ([]: not split)" }),
     ...timestamps,
   })
   .meta({ id: 'Transaction' });
@@ -239,6 +302,13 @@ export function presentTransaction(t: Transaction) {
     tags: t.tags,
     external_id: t.externalId ?? null,
     import_id: t.importId ?? null,
+    splits: partsOf(t).map((s) => ({
+      amount: formatMinorUnits(s.amountMinor, t.currency),
+      base_amount: formatMinorUnits(s.baseAmountMinor, t.baseCurrency),
+      category_id: s.categoryId,
+      notes: s.notes,
+      tags: s.tags,
+    })),
     created_at: t.createdAt.toISOString(),
     updated_at: t.updatedAt.toISOString(),
     version: t.version,

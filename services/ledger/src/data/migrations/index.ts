@@ -5,6 +5,7 @@ import { RecurringTemplates1796300000000 } from './1796300000000-recurring';
 import { ExchangeRates1796400000000 } from './1796400000000-exchange-rates';
 import { FxProviderDays1796450000000 } from './1796450000000-fx-provider-days';
 import { Imports1796500000000 } from './1796500000000-imports';
+import { TransactionSplits1796700000000 } from './1796700000000-transaction-splits';
 
 /**
  * The ledger's own migrations, as classes (the compiled service needs no globs). startService adds
@@ -20,4 +21,5 @@ export const ledgerMigrations = [
   ExchangeRates1796400000000,
   FxProviderDays1796450000000,
   Imports1796500000000,
+  TransactionSplits1796700000000,
 ];

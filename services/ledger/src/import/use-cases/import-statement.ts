@@ -28,6 +28,7 @@ import type { RowProblem, StatementDialect, StatementItem, StatementRow } from '
 import { StatementError } from '../formats/statement';
 import type { DuplicateRow, ImportRequestOptions } from '../data/imports';
 import { insertTransactions, storedEntries } from '../data/transactions';
+import { insertSplitRows, splitRowsOf } from '../../data/transaction-splits';
 
 /**
  * A bank-file reader: the file's bytes in, statement items out (formats/: CSV, OFX, CAMT). Every
@@ -272,6 +273,7 @@ export async function importStatement(
         account: d.account,
         toAccount: d.toAccount,
         category,
+        splitCategories: new Map(),
         baseCurrency: settings.baseCurrency,
         today,
         quotes: quotesByDate.get(d.draft.date) ?? new Map(),
@@ -333,6 +335,10 @@ export async function importStatement(
   };
   if (outcome.refused) return outcome;
   await insertTransactions(manager, toWrite);
+  await insertSplitRows(
+    manager,
+    toWrite.flatMap((t) => t.splits ?? []),
+  );
   await publishEvents(
     manager,
     toWrite.map((t) => ({
@@ -353,8 +359,9 @@ function transactionOf(
   externalId: string | null,
   now: Date,
 ): Transaction {
-  return {
-    ...values,
+  const { splits, ...columns } = values;
+  const transaction: Transaction = {
+    ...columns,
     amountMinor: values.amountMinor.toString(),
     baseAmountMinor: values.baseAmountMinor.toString(),
     toAmountMinor: values.toAmountMinor === null ? null : values.toAmountMinor.toString(),
@@ -366,6 +373,8 @@ function transactionOf(
     createdAt: now,
     updatedAt: now,
   };
+  transaction.splits = splitRowsOf(transaction, splits);
+  return transaction;
 }
 
 /** `ledger.import.completed`, in the import's transaction. */
