@@ -64,7 +64,21 @@ function randomEvents(seed: number, count: number) {
       : random.int(12) === 0
         ? random.pick(users.slice(1))
         : users[1 + (ids.indexOf(id) % 3)];
-    const amount = `${random.int(40)}.${String(random.int(100)).padStart(2, '0')}`;
+    const cents = 1 + random.int(4000);
+    const amount = (cents / 100).toFixed(2); // exact: cents < 2^53, toFixed of a 2-place value
+    // One in five is split in two parts, each in its own category.
+    const split = random.int(5) === 0 && cents > 1;
+    const first = 1 + random.int(cents - 1);
+    const baseCurrency = random.int(10) === 0 ? 'EUR' : 'USD';
+    const splits = split
+      ? [first, cents - first].map((part) => ({
+          amount: (part / 100).toFixed(2),
+          baseAmount: (part / 100).toFixed(2),
+          categoryId: random.pick(categories),
+          notes: null,
+          tags: [],
+        }))
+      : [];
     events.push(
       parseEvent({
         id: randomUUID(),
@@ -82,13 +96,14 @@ function randomEvents(seed: number, count: number) {
           amount,
           currency: 'USD',
           baseAmount: amount,
-          baseCurrency: random.int(10) === 0 ? 'EUR' : 'USD',
-          categoryId: random.pick(categories),
+          baseCurrency,
+          categoryId: split ? null : random.pick(categories),
           date: random.pick(days),
           description: `t${events.length}`,
           payee: null,
           notes: null,
           tags: [],
+          splits,
         },
       }) as Created,
     );
@@ -99,6 +114,9 @@ function randomEvents(seed: number, count: number) {
 const TABLES = {
   spending_transactions: `SELECT id, user_id, category_id, type, base_amount_minor::text, base_currency,
       to_char(date, 'YYYY-MM-DD') AS date, version, deleted FROM spending_transactions ORDER BY id`,
+  spending_transaction_parts: `SELECT transaction_id, position, user_id, category_id, type,
+      base_amount_minor::text, base_currency, to_char(date, 'YYYY-MM-DD') AS date
+      FROM spending_transaction_parts ORDER BY 1, 2`,
   budget_alerts: `SELECT budget_id, to_char(window_start, 'YYYY-MM-DD') AS window_start, threshold FROM budget_alerts ORDER BY 1, 2, 3`,
   // The announcements in the order they were published, without their own ids and times.
   outbox: `SELECT type, envelope->>'aggregateId' AS aggregate, envelope->'payload' AS payload FROM outbox ORDER BY position`,
@@ -113,7 +131,7 @@ async function snapshot(db: DataSource): Promise<Record<string, unknown[]>> {
 
 async function reset(db: DataSource, budgetedUser: string, deletedUser: string): Promise<void> {
   await db.query(
-    `TRUNCATE spending_transactions, budget_alerts, budgets, outbox, inbox, deleted_users CASCADE`,
+    `TRUNCATE spending_transactions, spending_transaction_parts, budget_alerts, budgets, outbox, inbox, deleted_users CASCADE`,
   );
   await db.query(`INSERT INTO deleted_users (user_id) VALUES ($1)`, [deletedUser]);
   await db.query(
@@ -186,6 +204,7 @@ describe('the batch handler of ledger.transaction.created', () => {
       const expected = await snapshot(one);
       expect(await snapshot(batched)).toEqual(expected);
       expect(expected.spending_transactions.length).toBeGreaterThan(100);
+      expect(expected.spending_transaction_parts.length).toBeGreaterThan(20);
       // Thresholds crossed and announced (the budgeted user's runs are judged event by event).
       expect(expected.budget_alerts.length).toBeGreaterThanOrEqual(2);
       expect(expected.outbox.length).toBeGreaterThanOrEqual(1);

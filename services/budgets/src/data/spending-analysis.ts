@@ -57,7 +57,9 @@ export interface SumRange {
  * 46,000 windows of spending in its "before" range):
  * - ranges are grouped by what they count (category or all expenses, currency);
  * - per group, the spending is summed per day once, over the span of the group's ranges (by index:
- *   (user_id, category_id, date) for a category, (user_id, date) for all expenses);
+ *   (user_id, category_id, date) for a category, (user_id, date) for all expenses); a category
+ *   counts its transactions and the parts of split transactions in it (spending_transaction_parts,
+ *   same index), all expenses count each transaction whole;
  * - a running total per group, in date order, is read at each range's edges: a range's sum is the
  *   total up to its last day minus the total before its first (`edge` orders, on the same date,
  *   a range's start before that day's spending and its end after it).
@@ -102,6 +104,13 @@ export async function sumRanges(
          WHERE t.category_id = g.category_id AND t.user_id = $1 AND NOT t.deleted AND t.type = 'expense'
            AND t.date BETWEEN g.from_date AND g.to_date
          GROUP BY t.date
+         UNION ALL
+         SELECT p.date, COALESCE(SUM(p.base_amount_minor) FILTER (WHERE p.base_currency = g.currency), 0) AS total,
+                COUNT(*) FILTER (WHERE p.base_currency <> g.currency) AS uncounted
+         FROM spending_transaction_parts p
+         WHERE p.category_id = g.category_id AND p.user_id = $1 AND p.type = 'expense'
+           AND p.date BETWEEN g.from_date AND g.to_date
+         GROUP BY p.date
        ) d
      ), points AS (
        SELECT category_id, currency, date, 0 AS edge, total, uncounted, NULL::int AS slot FROM daily
