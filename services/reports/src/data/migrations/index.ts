@@ -2,6 +2,7 @@ import { ReadModel1700000000000 } from './1700000000000-ReadModel';
 import { RollupsPerBaseCurrency1750000000000 } from './1750000000000-RollupsPerBaseCurrency';
 import { MoveUserSettingsToDirectory1796300000000 } from './1796300000000-user-directory';
 import { BudgetsAndGoals1796400000000 } from './1796400000000-budgets-goals';
+import { TransactionSplits1796700000000 } from './1796700000000-transaction-splits';
 
 /** Reports' own migrations, in order (the shared tables' come first, added by startService). Classes, not globs. */
 export const reportsMigrations = [
@@ -9,4 +10,5 @@ export const reportsMigrations = [
   RollupsPerBaseCurrency1750000000000,
   MoveUserSettingsToDirectory1796300000000,
   BudgetsAndGoals1796400000000,
+  TransactionSplits1796700000000,
 ];
