@@ -68,8 +68,18 @@ export function decodeTags(cell: string): string[] {
  */
 export const CSV_BASE_COLUMNS = ['base_amount', 'base_currency'] as const;
 
-/** Every column of an exported file, in order: {@link CSV_COLUMNS}, then {@link CSV_BASE_COLUMNS}. */
-export const CSV_EXPORT_COLUMNS = [...CSV_COLUMNS, ...CSV_BASE_COLUMNS] as const;
+/**
+ * Columns the export writes last, for split transactions: the ledger's `transaction_id` on every
+ * row, and `split_part` (1, 2, … on the rows of a split transaction's parts, which share its
+ * transaction_id; empty when not split). A split transaction is one row per part: `amount`,
+ * `base_amount`, `category`, `notes` and `tags` are the part's, the other columns the
+ * transaction's, so the amount column still sums to what was spent. Informative like the base
+ * columns (an import does not require them).
+ */
+export const CSV_SPLIT_COLUMNS = ['transaction_id', 'split_part'] as const;
+
+/** Every column of an exported file, in order: {@link CSV_COLUMNS}, {@link CSV_BASE_COLUMNS}, {@link CSV_SPLIT_COLUMNS}. */
+export const CSV_EXPORT_COLUMNS = [...CSV_COLUMNS, ...CSV_BASE_COLUMNS, ...CSV_SPLIT_COLUMNS] as const;
 
 export type CsvExportColumn = (typeof CSV_EXPORT_COLUMNS)[number];
 export type CsvExportRecord = Record<CsvExportColumn, string>;

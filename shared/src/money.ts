@@ -196,6 +196,33 @@ export function convertMinorUnits(minor: bigint, from: string, to: string, rate:
   return convertMinorUnitsAt(minor, from, to, rateRatio(rate));
 }
 
+/**
+ * Splits `total` minor units over parts in proportion to non-negative `weights`, exactly: each part
+ * first gets floor(total × weight / Σweights), then the units still missing go one each to the parts
+ * with the largest remainders (ties: the earlier part). The result sums to `total`, and a part of
+ * weight 0 gets 0. (Largest-remainder, the Hamilton method; a split transaction's base amounts.)
+ */
+export function allocateProportionally(total: bigint, weights: readonly bigint[]): bigint[] {
+  if (weights.some((w) => w < 0n)) throw new MoneyError('Weights must not be negative');
+  const sum = weights.reduce((a, w) => a + w, 0n);
+  if (sum === 0n) {
+    if (total !== 0n) throw new MoneyError('Cannot allocate over weights that sum to zero');
+    return weights.map(() => 0n);
+  }
+  const negative = total < 0n;
+  const magnitude = negative ? -total : total;
+  const shares = weights.map((w) => (magnitude * w) / sum);
+  const remainders = weights.map((w, index) => ({ index, rest: (magnitude * w) % sum }));
+  let missing = magnitude - shares.reduce((a, s) => a + s, 0n);
+  remainders.sort((a, b) => (a.rest === b.rest ? a.index - b.index : a.rest > b.rest ? -1 : 1));
+  for (const { index } of remainders) {
+    if (missing === 0n) break;
+    shares[index] += 1n;
+    missing -= 1n;
+  }
+  return negative ? shares.map((s) => -s) : shares;
+}
+
 /** Exact percentage `part / whole * 100` as a decimal string with `places` digits (half-even). */
 export function percentOf(part: bigint, whole: bigint, places = 2): string {
   if (whole === 0n) return (0).toFixed(places);

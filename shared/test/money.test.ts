@@ -1,5 +1,6 @@
 import {
   CURRENCY_MINOR_DIGITS,
+  allocateProportionally,
   MoneyError,
   convertMinorUnitsAt,
   currencyCode,
@@ -144,5 +145,37 @@ describe('exact conversion at a ratio', () => {
     expect(() => convertMinorUnitsAt(1n, 'USD', 'EUR', { numerator: 0n, denominator: 1n })).toThrow(
       MoneyError,
     );
+  });
+});
+
+describe('allocateProportionally (largest remainder)', () => {
+  it('splits exactly, the leftover units to the largest remainders', () => {
+    // 10.00 over 1:1:1 → 3.34, 3.33, 3.33 (the tie goes to the first part)
+    expect(allocateProportionally(1000n, [1n, 1n, 1n])).toEqual([334n, 333n, 333n]);
+    // 73.60 EUR base of a 80.00 USD receipt split 62.10 + 17.90
+    const parts = allocateProportionally(7360n, [6210n, 1790n]);
+    expect(parts).toEqual([5713n, 1647n]);
+    expect(parts[0] + parts[1]).toBe(7360n);
+    expect(allocateProportionally(5n, [1n, 2n, 2n])).toEqual([1n, 2n, 2n]);
+    expect(allocateProportionally(2n, [1n, 1n, 1n])).toEqual([1n, 1n, 0n]);
+  });
+
+  it('keeps the sign and zero weights get nothing', () => {
+    expect(allocateProportionally(-1000n, [1n, 1n, 1n])).toEqual([-334n, -333n, -333n]);
+    expect(allocateProportionally(7n, [0n, 3n, 4n])).toEqual([0n, 3n, 4n]);
+    expect(allocateProportionally(0n, [0n, 0n])).toEqual([0n, 0n]);
+  });
+
+  it('always sums to the total', () => {
+    for (let total = 0n; total < 300n; total += 7n) {
+      const weights = [13n, 1n, 999n, 250n, 0n, 4n];
+      const parts = allocateProportionally(total, weights);
+      expect(parts.reduce((a, p) => a + p, 0n)).toBe(total);
+    }
+  });
+
+  it('refuses weights it cannot allocate over', () => {
+    expect(() => allocateProportionally(1n, [0n, 0n])).toThrow(MoneyError);
+    expect(() => allocateProportionally(1n, [-1n, 2n])).toThrow(MoneyError);
   });
 });

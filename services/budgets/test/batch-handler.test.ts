@@ -65,7 +65,21 @@ function randomEvents(seed: number, count: number) {
       : random.int(12) === 0
         ? random.pick(users.slice(1))
         : users[1 + (ids.indexOf(id) % 3)];
-    const amount = `${random.int(40)}.${String(random.int(100)).padStart(2, '0')}`;
+    const cents = 1 + random.int(4000);
+    const amount = (cents / 100).toFixed(2); // exact: cents < 2^53, toFixed of a 2-place value
+    // One in five is split in two parts, each in its own category.
+    const split = random.int(5) === 0 && cents > 1;
+    const first = 1 + random.int(cents - 1);
+    const baseCurrency = random.int(10) === 0 ? 'EUR' : 'USD';
+    const splits = split
+      ? [first, cents - first].map((part) => ({
+          amount: (part / 100).toFixed(2),
+          baseAmount: (part / 100).toFixed(2),
+          categoryId: random.pick(categories),
+          notes: null,
+          tags: [],
+        }))
+      : [];
     events.push(
       parseEvent({
         id: randomUUID(),
@@ -83,13 +97,14 @@ function randomEvents(seed: number, count: number) {
           amount,
           currency: 'USD',
           baseAmount: amount,
-          baseCurrency: random.int(10) === 0 ? 'EUR' : 'USD',
-          categoryId: random.pick(categories),
+          baseCurrency,
+          categoryId: split ? null : random.pick(categories),
           date: random.pick(days),
           description: `t${events.length}`,
           payee: null,
           notes: null,
           tags: [],
+          splits,
         },
       }) as Created,
     );
@@ -100,6 +115,9 @@ function randomEvents(seed: number, count: number) {
 const TABLES = {
   spending_transactions: `SELECT id, user_id, category_id, type, base_amount_minor::text, base_currency,
       to_char(date, 'YYYY-MM-DD') AS date, version, deleted FROM spending_transactions ORDER BY id`,
+  spending_transaction_parts: `SELECT transaction_id, position, user_id, category_id, type,
+      base_amount_minor::text, base_currency, to_char(date, 'YYYY-MM-DD') AS date
+      FROM spending_transaction_parts ORDER BY 1, 2`,
   budget_alerts: `SELECT budget_id, to_char(window_start, 'YYYY-MM-DD') AS window_start, threshold FROM budget_alerts ORDER BY 1, 2, 3`,
   // The announcements in the order they were published, without their own ids and times.
   outbox: `SELECT type, envelope->>'aggregateId' AS aggregate, envelope->'payload' AS payload FROM outbox ORDER BY position`,
@@ -119,16 +137,18 @@ async function reset(
   categories: ReadonlyArray<string | null>,
 ): Promise<void> {
   await db.query(
-    `TRUNCATE spending_transactions, budget_alerts, budgets, outbox, inbox, deleted_users CASCADE`,
+    `TRUNCATE spending_transactions, spending_transaction_parts, budget_alerts, budgets, outbox, inbox, deleted_users CASCADE`,
   );
   await db.query(`INSERT INTO deleted_users (user_id) VALUES ($1)`, [deletedUser]);
   // Every expense; one category weekly with rollover (carries move with earlier windows' rows);
   // another monthly, ending before the last day the events use.
   await db.query(
-    `INSERT INTO budgets (id, user_id, name, category_id, amount_minor, currency, period, start_date, end_date, rollover)
-     VALUES ($1, $4, 'Everything', NULL, 10000, 'USD', 'monthly', '2026-01-01', NULL, false),
-            ($2, $4, 'Weekly', $5, 500, 'USD', 'weekly', '2026-04-27', NULL, true),
-            ($3, $4, 'Until June', $6, 2000, 'USD', 'monthly', '2026-05-01', '2026-06-30', false)`,
+    // Creation times stated: budgets are judged (and announced) in creation order, and the default
+    // (the clock, in milliseconds) could tie in one database and not in the other.
+    `INSERT INTO budgets (id, user_id, name, category_id, amount_minor, currency, period, start_date, end_date, rollover, created_at)
+     VALUES ($1, $4, 'Everything', NULL, 10000, 'USD', 'monthly', '2026-01-01', NULL, false, '2026-01-01T00:00:01Z'),
+            ($2, $4, 'Weekly', $5, 500, 'USD', 'weekly', '2026-04-27', NULL, true, '2026-01-01T00:00:02Z'),
+            ($3, $4, 'Until June', $6, 2000, 'USD', 'monthly', '2026-05-01', '2026-06-30', false, '2026-01-01T00:00:03Z')`,
     [...budgetIds, budgetedUser, categories[1], categories[2]],
   );
 }
@@ -197,6 +217,7 @@ describe('the batch handler of ledger.transaction.created', () => {
       const expected = await snapshot(one);
       expect(await snapshot(batched)).toEqual(expected);
       expect(expected.spending_transactions.length).toBeGreaterThan(100);
+      expect(expected.spending_transaction_parts.length).toBeGreaterThan(20);
       // Thresholds crossed and announced (the budgeted user's runs are judged event by event).
       expect(expected.budget_alerts.length).toBeGreaterThanOrEqual(4);
       for (const { aggregate } of expected.outbox as Array<{ aggregate: string }>) announced.add(aggregate);

@@ -143,6 +143,8 @@ export interface TransactionState {
   baseCurrency?: string;
   categoryId: string | null;
   date: string;
+  /** A split transaction's parts (base currency = the transaction's); its categoryId is then null. */
+  splits?: Array<{ baseAmount: string; categoryId: string | null }>;
 }
 
 export function transactionEvent(
@@ -171,6 +173,13 @@ export function transactionEvent(
       payee: null,
       notes: null,
       tags: [],
+      splits: (state.splits ?? []).map((part) => ({
+        amount: part.baseAmount,
+        baseAmount: part.baseAmount,
+        categoryId: part.categoryId,
+        notes: null,
+        tags: [],
+      })),
     },
   });
 }

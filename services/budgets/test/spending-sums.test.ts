@@ -25,7 +25,11 @@ describe('sums of spending per range', () => {
   });
 
   const day = fc.integer({ min: 0, max: 40 }).map((n) => addDays(base, n));
-  const transaction = fc.record({
+  const part = fc.record({
+    categoryId: fc.constantFrom(null, ...categories),
+    baseAmountMinor: fc.bigInt({ min: 1n, max: 1_000_000_000_000n }),
+  });
+  const whole = fc.record({
     categoryId: fc.constantFrom(null, ...categories),
     type: fc.constantFrom('expense', 'expense', 'income', 'transfer') as fc.Arbitrary<
       SpendingTransactionState['type']
@@ -35,6 +39,24 @@ describe('sums of spending per range', () => {
     date: day,
     deleted: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
   });
+  // Some are split: their parts (2–4) in their own categories, summing to the amount.
+  const transaction = fc
+    .record({
+      t: whole,
+      a: fc.boolean(),
+      b: fc.boolean(),
+      parts: fc.array(part, { minLength: 2, maxLength: 4 }),
+    })
+    .map(({ t, a, b, parts }) =>
+      a && b // one in four
+        ? {
+            ...t,
+            categoryId: null,
+            baseAmountMinor: parts.reduce((sum, p) => sum + p.baseAmountMinor, 0n),
+            parts,
+          }
+        : { ...t, parts: [] },
+    );
   const range: fc.Arbitrary<SumRange> = fc
     .record({
       categoryId: fc.constantFrom(null, ...categories),
@@ -64,14 +86,21 @@ describe('sums of spending per range', () => {
                 version: 1,
               });
           const expected = ranges.map((r) => {
-            const counted = transactions.filter(
-              (t) =>
-                !t.deleted &&
-                t.type === 'expense' &&
-                (r.categoryId === null || t.categoryId === r.categoryId) &&
-                compareDates(r.from, t.date) <= 0 &&
-                compareDates(t.date, r.to) <= 0,
-            );
+            // What a range counts: a transaction whole, or (a category's range) each part in it.
+            const counted = transactions
+              .filter(
+                (t) =>
+                  !t.deleted &&
+                  t.type === 'expense' &&
+                  compareDates(r.from, t.date) <= 0 &&
+                  compareDates(t.date, r.to) <= 0,
+              )
+              .flatMap((t) =>
+                r.categoryId === null || t.parts.length === 0
+                  ? [t]
+                  : t.parts.map((p) => ({ ...p, baseCurrency: t.baseCurrency })),
+              )
+              .filter((t) => r.categoryId === null || t.categoryId === r.categoryId);
             const inCurrency = counted.filter((t) => t.baseCurrency === r.currency);
             return {
               spent: inCurrency.reduce((sum, t) => sum + t.baseAmountMinor, 0n),

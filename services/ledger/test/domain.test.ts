@@ -219,6 +219,7 @@ describe('transactions', () => {
     account: checking,
     toAccount: undefined,
     category: undefined,
+    splitCategories: new Map(),
     baseCurrency: 'USD',
     today: '2024-06-01',
     quotes: new Map(),
@@ -257,6 +258,7 @@ describe('transactions', () => {
       tags: ['a', 'b'],
       date: '2024-06-01',
       cleared: 'uncleared',
+      splits: [],
     });
     expect(resolveTransaction({ ...draft, date: '2020-02-29' }, refs).date).toBe('2020-02-29');
   });
@@ -383,6 +385,7 @@ describe('transactions', () => {
     tags: ['cash'],
     date: '2024-02-10',
     cleared: 'uncleared',
+    splits: [],
   };
 
   it('merge a PATCH onto the stored state with the rules of its type', () => {

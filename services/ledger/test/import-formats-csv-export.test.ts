@@ -24,6 +24,8 @@ const record = (overrides: Partial<CsvExportRecord> = {}): CsvExportRecord => ({
   tags: '',
   base_amount: '3.50',
   base_currency: 'EUR',
+  transaction_id: '0190f5a0-7a1b-7c3d-8e4f-5a6b7c8d9e0f',
+  split_part: '',
   ...overrides,
 });
 

@@ -69,6 +69,7 @@ describe('reconciliation rules', () => {
       tags: [],
       date: '2026-01-05',
       cleared: 'reconciled',
+      splits: [],
     };
     const put = replacementDraft(current, {
       toAccountId: null,

@@ -27,6 +27,7 @@ describe('CSV export', () => {
   const checking = randomUUID();
   const savings = randomUUID();
   const food = randomUUID();
+  const ids = { cafe: randomUUID(), ramen: randomUUID(), save: randomUUID(), outside: randomUUID() };
 
   beforeAll(async () => {
     await issuer.start();
@@ -44,7 +45,7 @@ describe('CSV export', () => {
       event(
         'ledger.transaction.created',
         me,
-        randomUUID(),
+        ids.cafe,
         1,
         transaction({
           accountId: checking,
@@ -61,7 +62,7 @@ describe('CSV export', () => {
       event(
         'ledger.transaction.created',
         me,
-        randomUUID(),
+        ids.ramen,
         1,
         transaction({
           accountId: checking,
@@ -76,7 +77,7 @@ describe('CSV export', () => {
       event(
         'ledger.transaction.created',
         me,
-        randomUUID(),
+        ids.save,
         1,
         transaction({
           accountId: checking,
@@ -91,7 +92,7 @@ describe('CSV export', () => {
       event(
         'ledger.transaction.created',
         me,
-        randomUUID(),
+        ids.outside,
         1,
         transaction({
           accountId: checking,
@@ -119,11 +120,11 @@ describe('CSV export', () => {
       'attachment; filename="transactions-2026-04-01-to-2026-04-30.csv"',
     );
     expect(await res.text()).toBe(
-      'date,transaction_type,amount,currency,account,to_account,category,description,payee,notes,tags,base_amount,base_currency\r\n' +
-        // The original currency and amount, then the base amount the ledger converted it to.
-        '2026-04-01,expense,1200,JPY,"Main, ""daily""",,,Ramen,,,,7.40,EUR\r\n' +
-        '2026-04-02,expense,3.50,EUR,"Main, ""daily""",,Food,"Café ""Le Zinc"", Paris",Le Zinc,"line one\nline two","[""coffee"",""work""]",3.50,EUR\r\n' +
-        '2026-04-03,transfer,250.00,EUR,"Main, ""daily""",Savings,,Save,,,,250.00,EUR\r\n',
+      'date,transaction_type,amount,currency,account,to_account,category,description,payee,notes,tags,base_amount,base_currency,transaction_id,split_part\r\n' +
+        // The original currency and amount, then the base amount the ledger converted it to, then the id (none is split).
+        `2026-04-01,expense,1200,JPY,"Main, ""daily""",,,Ramen,,,,7.40,EUR,${ids.ramen},\r\n` +
+        `2026-04-02,expense,3.50,EUR,"Main, ""daily""",,Food,"Café ""Le Zinc"", Paris",Le Zinc,"line one\nline two","[""coffee"",""work""]",3.50,EUR,${ids.cafe},\r\n` +
+        `2026-04-03,transfer,250.00,EUR,"Main, ""daily""",Savings,,Save,,,,250.00,EUR,${ids.save},\r\n`,
     );
   });
 
@@ -230,7 +231,8 @@ describe('CSV export', () => {
     it('neutralises every cell a spreadsheet would run as a formula (OWASP); amounts untouched', async () => {
       const { status, text } = await exportOf('from=2026-06-01&to=2026-06-30');
       expect(status).toBe(200);
-      expect(text.split('\r\n')[1]).toBe(
+      // Without the last two columns (the ledger's transaction_id; split_part empty).
+      expect(text.split('\r\n')[1].replace(/,[0-9a-f-]{36},$/, '')).toBe(
         `2026-06-01,expense,12.50,EUR,"'=HYPERLINK(""http://evil"",""x"")",,'@SUM(A1),'=cmd|' /C calc'!A0,'=payee(),'-2+3,"[""=tag"",""b;c""]",12.50,EUR`,
       );
       const rows = parse(text, { columns: true }) as Array<Record<string, string>>;
@@ -301,7 +303,8 @@ describe('CSV export', () => {
     const expectedLine = (n: number) => {
       const date = new Date(Date.UTC(2020, 0, 1) + (n % 1500) * 86_400_000).toISOString().slice(0, 10);
       const amount = `${Math.floor(n / 100)}.${String(n % 100).padStart(2, '0')}`;
-      return `${date},expense,${amount},EUR,"Main, ""daily""",,,Row ${n},"Payee, ${n}",,"[""t${n % 7}""]",${amount},EUR`;
+      const id = `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+      return `${date},expense,${amount},EUR,"Main, ""daily""",,,Row ${n},"Payee, ${n}",,"[""t${n % 7}""]",${amount},EUR,${id},`;
     };
 
     const insertedAt = Date.now();

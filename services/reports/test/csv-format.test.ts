@@ -28,6 +28,8 @@ const record = (overrides: Partial<CsvExportRecord> = {}): CsvExportRecord => ({
   tags: '',
   base_amount: '3.50',
   base_currency: 'EUR',
+  transaction_id: '0190f5a0-7a1b-7c3d-8e4f-5a6b7c8d9e0f',
+  split_part: '',
   ...overrides,
 });
 
@@ -38,7 +40,9 @@ describe('CSV cells', () => {
     );
     expect(csvLines([['a'], ['b']])).toBe('a\r\nb\r\n');
     expect(csvLines([])).toBe('');
-    expect(CSV_HEADER).toBe(`${CSV_COLUMNS.join(',')},base_amount,base_currency\r\n`);
+    expect(CSV_HEADER).toBe(
+      `${CSV_COLUMNS.join(',')},base_amount,base_currency,transaction_id,split_part\r\n`,
+    );
     // The import's columns first, in their order; the base-currency ones after them.
     expect(CSV_EXPORT_COLUMNS.slice(0, CSV_COLUMNS.length)).toEqual([...CSV_COLUMNS]);
   });

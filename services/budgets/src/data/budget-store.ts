@@ -127,7 +127,8 @@ export async function budgetsCovering(
     .andWhere(activeOn('b', 'date'), { date: spending.date });
   if (spending.categoryId === null) qb.andWhere('b.category_id IS NULL');
   else qb.andWhere('(b.category_id IS NULL OR b.category_id = :categoryId)', spending);
-  return qb.getMany();
+  // In creation order: the order their alerts are announced in (the batch handler keeps it too).
+  return qb.orderBy('b.createdAt', 'ASC').addOrderBy('b.id', 'ASC').getMany();
 }
 
 /** {@link budgetsCovering}'s rule for budgets already loaded (a run of events judged in memory). */
@@ -149,7 +150,12 @@ export async function budgetsOfUsers(
   manager: EntityManager,
   userIds: readonly string[],
 ): Promise<BudgetRecord[]> {
-  return manager.createQueryBuilder(Budget, 'b').where('b.user_id IN (:...userIds)', { userIds }).getMany();
+  return manager
+    .createQueryBuilder(Budget, 'b')
+    .where('b.user_id IN (:...userIds)', { userIds })
+    .orderBy('b.createdAt', 'ASC')
+    .addOrderBy('b.id', 'ASC')
+    .getMany();
 }
 
 /** A deleted category's budgets follow its transactions to the category they were reassigned to; answers them as changed. */

@@ -58,7 +58,9 @@ export interface SumRange {
  * 46,000 windows of spending in its "before" range):
  * - ranges are grouped by what they count (category or all expenses, currency);
  * - per group, the spending is summed per day once, over the span of the group's ranges (by index:
- *   (user_id, category_id, date) for a category, (user_id, date) for all expenses);
+ *   (user_id, category_id, date) for a category, (user_id, date) for all expenses); a category
+ *   counts its transactions and the parts of split transactions in it (spending_transaction_parts,
+ *   same index), all expenses count each transaction whole;
  * - a running total per group, in date order, is read at each range's edges: a range's sum is the
  *   total up to its last day minus the total before its first (`edge` orders, on the same date,
  *   a range's start before that day's spending and its end after it).
@@ -103,6 +105,13 @@ export async function sumRanges(
          WHERE t.category_id = g.category_id AND t.user_id = $1 AND NOT t.deleted AND t.type = 'expense'
            AND t.date BETWEEN g.from_date AND g.to_date
          GROUP BY t.date
+         UNION ALL
+         SELECT p.date, COALESCE(SUM(p.base_amount_minor) FILTER (WHERE p.base_currency = g.currency), 0) AS total,
+                COUNT(*) FILTER (WHERE p.base_currency <> g.currency) AS uncounted
+         FROM spending_transaction_parts p
+         WHERE p.category_id = g.category_id AND p.user_id = $1 AND p.type = 'expense'
+           AND p.date BETWEEN g.from_date AND g.to_date
+         GROUP BY p.date
        ) d
      ), points AS (
        SELECT category_id, currency, date, 0 AS edge, total, uncounted, NULL::int AS slot FROM daily
@@ -133,19 +142,30 @@ export async function sumRanges(
 }
 
 /**
- * What one read-model row adds to a range's sum: {@link sumRanges}'s rule for a single row (an
- * expense, not deleted, in the range's category or any for an all-expenses range, dated in the
- * range; in the range's currency it is spent, in another it is uncounted), for sums kept in memory
- * while a run of events is applied.
+ * What one read-model row adds to a range's sum: {@link sumRanges}'s rule for a single row, for
+ * sums kept in memory while a run of events is applied. An expense, not deleted, dated in the
+ * range; an all-expenses range counts it whole, a category's range its own category and each of
+ * its parts in that category; in the range's currency an amount is spent, in another each counted
+ * amount is one uncounted.
  */
 export function rangeShare(range: SumRange, row: SpendingTransactionState): RangeSum | undefined {
   if (row.deleted || row.type !== 'expense' || row.date < range.from || row.date > range.to) return undefined;
-  if (range.categoryId !== null && row.categoryId?.toLowerCase() !== range.categoryId.toLowerCase())
-    return undefined;
+  const counted =
+    range.categoryId === null
+      ? [row.baseAmountMinor]
+      : [
+          ...(sameId(row.categoryId, range.categoryId) ? [row.baseAmountMinor] : []),
+          ...row.parts.filter((p) => sameId(p.categoryId, range.categoryId)).map((p) => p.baseAmountMinor),
+        ];
+  if (counted.length === 0) return undefined;
   return row.baseCurrency === range.currency
-    ? { spent: row.baseAmountMinor, uncounted: 0 }
-    : { spent: 0n, uncounted: 1 };
+    ? { spent: counted.reduce((a, b) => a + b, 0n), uncounted: 0 }
+    : { spent: 0n, uncounted: counted.length };
 }
+
+/** uuids as PostgreSQL compares them (case-insensitively). */
+const sameId = (a: string | null, b: string | null) =>
+  a !== null && b !== null && a.toLowerCase() === b.toLowerCase();
 
 /** What one analysis sums: its windows and the slots of their ranges in a list of ranges. */
 export interface AnalysisPlan {

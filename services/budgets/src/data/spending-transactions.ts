@@ -12,6 +12,16 @@ export interface SpendingTransactionState {
   /** The ledger's row version. */
   version: number;
   deleted: boolean;
+  /**
+   * A split transaction's parts: each part's share of the base amount in its own category ([]: not
+   * split, the whole amount is in `categoryId`). A split transaction has no category of its own.
+   */
+  parts: SpendingPart[];
+}
+
+export interface SpendingPart {
+  categoryId: string | null;
+  baseAmountMinor: bigint;
 }
 
 /**
@@ -30,13 +40,15 @@ export async function writeSpendingTransaction(
     ? 'spending_transactions.version <= EXCLUDED.version'
     : 'spending_transactions.version < EXCLUDED.version';
   const written: unknown[] = await manager.query(
-    `INSERT INTO spending_transactions (id, user_id, category_id, type, base_amount_minor, base_currency, date, version, deleted)
+    `WITH written AS (
+     INSERT INTO spending_transactions (id, user_id, category_id, type, base_amount_minor, base_currency, date, version, deleted)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
      ON CONFLICT (id) DO UPDATE SET user_id = EXCLUDED.user_id, category_id = EXCLUDED.category_id, type = EXCLUDED.type,
        base_amount_minor = EXCLUDED.base_amount_minor, base_currency = EXCLUDED.base_currency, date = EXCLUDED.date,
        version = EXCLUDED.version, deleted = EXCLUDED.deleted
      WHERE ${newer}
-     RETURNING 1`,
+     RETURNING id), ${CLEAR_PARTS}
+     SELECT id FROM written`,
     [
       t.id,
       t.userId,
@@ -49,7 +61,52 @@ export async function writeSpendingTransaction(
       t.deleted,
     ],
   );
-  return written.length === 1;
+  if (written.length !== 1) return false;
+  await insertSpendingParts(manager, [t]);
+  return true;
+}
+
+/**
+ * The tail of a statement whose CTE `written` upserts transaction rows: it drops the parts of the
+ * rows written (of the version they replace), in the same round trip; insertSpendingParts then adds
+ * the new version's. So the parts always belong to the version the row holds, and a transaction
+ * that is not split costs no statement more.
+ */
+const CLEAR_PARTS = `cleared AS (
+       DELETE FROM spending_transaction_parts WHERE transaction_id IN (SELECT id FROM written))`;
+
+/**
+ * The parts of just-written transaction rows (a deletion has none), in one statement however
+ * many. Each part carries its transaction's user, type, currency and date, so a category's sum
+ * reads the parts by index as it reads the rows.
+ */
+async function insertSpendingParts(
+  manager: EntityManager,
+  rows: readonly SpendingTransactionState[],
+): Promise<void> {
+  const parts = rows.flatMap((t) =>
+    t.deleted
+      ? []
+      : t.parts.map((p, position) => ({
+          transaction_id: t.id,
+          position,
+          user_id: t.userId,
+          category_id: p.categoryId,
+          type: t.type,
+          base_amount_minor: p.baseAmountMinor.toString(),
+          base_currency: t.baseCurrency,
+          date: t.date,
+        })),
+  );
+  if (parts.length === 0) return;
+  await manager.query(
+    `INSERT INTO spending_transaction_parts
+       (transaction_id, position, user_id, category_id, type, base_amount_minor, base_currency, date)
+     SELECT transaction_id, position, user_id, category_id, type, base_amount_minor, base_currency, date
+     FROM jsonb_to_recordset($1::jsonb) AS p(transaction_id uuid, position int, user_id uuid, category_id uuid,
+       type text, base_amount_minor bigint, base_currency text, date date)`,
+    [JSON.stringify(parts)],
+  );
 }
 
 /**
@@ -62,8 +119,9 @@ export async function writeSpendingTransactions(
 ): Promise<void> {
   if (rows.length === 0) return;
   if (rows.some((t) => t.deleted)) throw new Error('writeSpendingTransactions writes no deletions');
-  await manager.query(
-    `INSERT INTO spending_transactions (id, user_id, category_id, type, base_amount_minor, base_currency, date, version, deleted)
+  const written: Array<{ id: string }> = await manager.query(
+    `WITH written AS (
+     INSERT INTO spending_transactions (id, user_id, category_id, type, base_amount_minor, base_currency, date, version, deleted)
      SELECT id, user_id, category_id, type, base_amount_minor, base_currency, date, version, false
      FROM jsonb_to_recordset($1::jsonb) AS t(id uuid, user_id uuid, category_id uuid, type text,
        base_amount_minor bigint, base_currency text, date date, version int)
@@ -71,7 +129,9 @@ export async function writeSpendingTransactions(
      ON CONFLICT (id) DO UPDATE SET user_id = EXCLUDED.user_id, category_id = EXCLUDED.category_id, type = EXCLUDED.type,
        base_amount_minor = EXCLUDED.base_amount_minor, base_currency = EXCLUDED.base_currency, date = EXCLUDED.date,
        version = EXCLUDED.version, deleted = EXCLUDED.deleted
-     WHERE spending_transactions.version < EXCLUDED.version`,
+     WHERE spending_transactions.version < EXCLUDED.version
+     RETURNING id), ${CLEAR_PARTS}
+     SELECT id FROM written`,
     [
       JSON.stringify(
         rows.map((t) => ({
@@ -86,6 +146,12 @@ export async function writeSpendingTransactions(
         })),
       ),
     ],
+  );
+  // Only the rows written get their parts (a row over an equal or newer version keeps its own).
+  const writtenIds = new Set(written.map((w) => w.id.toLowerCase()));
+  await insertSpendingParts(
+    manager,
+    rows.filter((t) => writtenIds.has(t.id.toLowerCase())),
   );
 }
 
@@ -123,6 +189,20 @@ export async function spendingTransactionsLocked(
        FROM spending_transactions WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
     [ids],
   );
+  const parts: Array<{ transaction_id: string; category_id: string | null; base_amount_minor: string }> =
+    rows.length === 0
+      ? []
+      : await manager.query(
+          `SELECT transaction_id, category_id, base_amount_minor::text FROM spending_transaction_parts
+            WHERE transaction_id = ANY($1::uuid[]) ORDER BY transaction_id, position`,
+          [rows.map((r) => r.id)],
+        );
+  const partsOf = new Map<string, SpendingPart[]>();
+  for (const part of parts)
+    partsOf.set(part.transaction_id, [
+      ...(partsOf.get(part.transaction_id) ?? []),
+      { categoryId: part.category_id, baseAmountMinor: BigInt(part.base_amount_minor) },
+    ]);
   return rows.map((r) => ({
     id: r.id,
     userId: r.user_id,
@@ -133,5 +213,6 @@ export async function spendingTransactionsLocked(
     date: r.date,
     version: r.version,
     deleted: r.deleted,
+    parts: partsOf.get(r.id) ?? [],
   }));
 }

@@ -12,6 +12,6 @@ export async function lockUserEvents(manager: EntityManager, userId: string): Pr
 /** Everything budgets holds of a user: their budgets (alerts cascade) and read-model rows. */
 export async function purgeUserData(manager: EntityManager, userId: string): Promise<void> {
   await lockUserEvents(manager, userId);
-  for (const table of ['budgets', 'spending_transactions', 'known_categories'])
+  for (const table of ['budgets', 'spending_transaction_parts', 'spending_transactions', 'known_categories'])
     await manager.query(`DELETE FROM ${table} WHERE user_id = $1`, [userId]);
 }

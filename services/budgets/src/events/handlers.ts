@@ -63,6 +63,11 @@ function spendingStateOf(event: AnyTransactionEvent, deleted: boolean): Spending
     date: p.date,
     version: event.aggregateVersion,
     deleted,
+    // Each part counts in its own category; the transaction's whole amount only in budgets on all expenses.
+    parts: p.splits.map((part) => ({
+      categoryId: part.categoryId,
+      baseAmountMinor: toMinorUnits(part.baseAmount, p.baseCurrency),
+    })),
   };
 }
 
@@ -80,11 +85,17 @@ export async function onTransactionChanged(event: TransactionEvent, manager: Ent
   const p = event.payload;
   // Budgets only live inside the date domain; an older event dated outside it is kept, never judged.
   if (p.type === 'expense' && isInDateDomain(p.date))
-    await checkThresholds(manager, event.userId, {
-      categoryId: p.categoryId,
-      date: p.date,
-      currency: p.baseCurrency,
-    });
+    for (const categoryId of categoriesCounting(p))
+      await checkThresholds(manager, event.userId, { categoryId, date: p.date, currency: p.baseCurrency });
+}
+
+/**
+ * The categories whose budgets an expense may move: its own, or each of its parts' (a budget on
+ * all expenses is judged with each; an alert is recorded once per window, so never twice).
+ */
+function categoriesCounting(p: TransactionEvent['payload']): Array<string | null> {
+  if (p.splits.length === 0) return [p.categoryId];
+  return [...new Set(p.splits.map((part) => part.categoryId))];
 }
 
 /**
@@ -157,11 +168,14 @@ async function judgeRun(
     const p = event.payload;
     if (p.type !== 'expense' || !isInDateDomain(p.date) || baseOf.get(event.userId) !== p.baseCurrency)
       return [];
-    const spending = { categoryId: p.categoryId, date: p.date, currency: p.baseCurrency };
-    return (budgetsOf.get(event.userId) ?? []).flatMap((budget) => {
-      if (!budgetCovers(budget, spending)) return [];
-      const window = windowContaining(scheduleOf(budget), p.date);
-      return window ? [{ budget, window, key: `${budget.id}:${window.start}` }] : [];
+    // Each category it counts in, in the order onTransactionChanged judges them.
+    return categoriesCounting(p).flatMap((categoryId) => {
+      const spending = { categoryId, date: p.date, currency: p.baseCurrency };
+      return (budgetsOf.get(event.userId) ?? []).flatMap((budget) => {
+        if (!budgetCovers(budget, spending)) return [];
+        const window = windowContaining(scheduleOf(budget), p.date);
+        return window ? [{ budget, window, key: `${budget.id}:${window.start}` }] : [];
+      });
     });
   };
   const sumsOf = new Map<string, UserSums>();

@@ -4,6 +4,7 @@ import { changedRows, newId, uniqueViolation } from '@finance/shared';
 import type { CategoryKind, CategoryState, DefaultCategory } from '../domain/categories';
 import type { TransactionType } from '../domain/transactions';
 import { Category, Transaction } from './entities';
+import { moveSplitsToCategory, withSplits } from './transaction-splits';
 
 export async function findCategory(
   manager: EntityManager,
@@ -89,7 +90,10 @@ export async function liftChildrenOf(
   return lifted.length ? manager.findBy(Category, { id: In(lifted.map((r) => r.id)) }) : [];
 }
 
-/** Moves a category's transactions to another (or none), each as a new version; returns them. */
+/**
+ * Moves a category's transactions, and the parts of split transactions in it, to another (or
+ * none), each transaction as a new version; returns them with their parts.
+ */
 export async function moveTransactions(
   manager: EntityManager,
   from: Category,
@@ -102,7 +106,14 @@ export async function moveTransactions(
      WHERE user_id = $1 AND category_id = $2 RETURNING id`,
     [from.userId, from.id, to, now],
   );
-  return moved.length ? manager.findBy(Transaction, { id: In(moved.map((r) => r.id)) }) : [];
+  const split = await moveSplitsToCategory(manager, from.userId, from.id, to);
+  if (split.length)
+    await manager.query(
+      `UPDATE transactions SET version = version + 1, updated_at = $3 WHERE user_id = $1 AND id = ANY($2::uuid[])`,
+      [from.userId, split, now],
+    );
+  const ids = [...moved.map((r) => r.id), ...split];
+  return ids.length ? withSplits(manager, await manager.findBy(Transaction, { id: In(ids) })) : [];
 }
 
 /**
@@ -132,14 +143,17 @@ export async function hasChildren(manager: EntityManager, userId: string, id: st
   return (await manager.countBy(Category, { userId, parentId: id })) > 0;
 }
 
-/** The transaction types filed under a category (to check a kind change or a reassignment fits). */
+/** The transaction types filed under a category, directly or by a part (to check a kind change or a reassignment fits). */
 export async function transactionTypesIn(
   manager: EntityManager,
   userId: string,
   categoryId: string,
 ): Promise<TransactionType[]> {
   const rows: Array<{ transaction_type: TransactionType }> = await manager.query(
-    `SELECT DISTINCT transaction_type FROM transactions WHERE user_id = $1 AND category_id = $2`,
+    `SELECT transaction_type FROM transactions WHERE user_id = $1 AND category_id = $2
+     UNION
+     SELECT t.transaction_type FROM transaction_splits s JOIN transactions t ON t.id = s.transaction_id
+      WHERE s.user_id = $1 AND s.category_id = $2`,
     [userId, categoryId],
   );
   return rows.map((r) => r.transaction_type);

@@ -26,6 +26,8 @@ export interface DraftReferences {
   user: WritingUser;
   accounts: Map<string, AccountReference>;
   category: CategoryReference | undefined;
+  /** The categories the parts of a split name (absent: not the user's). */
+  splitCategories: Map<string, CategoryReference>;
 }
 
 interface ReferenceRow {
@@ -53,7 +55,7 @@ interface ReferenceRow {
 export async function draftReferences(
   manager: EntityManager,
   userId: string,
-  ids: { accountIds: string[]; categoryId: string | null },
+  ids: { accountIds: string[]; categoryId: string | null; splitCategoryIds?: string[] },
 ): Promise<DraftReferences> {
   const rows: ReferenceRow[] = await manager.query(
     `WITH new_user AS (
@@ -65,17 +67,19 @@ export async function draftReferences(
        SELECT id, name, currency, archived FROM accounts
         WHERE user_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR SHARE),
      locked_category AS (
-       SELECT id, name, kind FROM categories WHERE user_id = $1 AND id = $3::uuid FOR SHARE)
+       SELECT id, name, kind FROM categories
+        WHERE user_id = $1 AND (id = $3::uuid OR id = ANY($4::uuid[])) ORDER BY id FOR SHARE)
      SELECT 'user' AS ref, NULL::uuid AS id, base_currency AS name, timezone AS detail,
             is_active AS flag, deleted_at IS NOT NULL AS gone FROM new_user
      UNION ALL SELECT 'user', NULL, base_currency, timezone, is_active, deleted_at IS NOT NULL FROM locked_user
      UNION ALL SELECT 'account', id, name, currency, archived, NULL FROM locked_accounts
      UNION ALL SELECT 'category', id, name, kind, NULL, NULL FROM locked_category`,
-    [userId, ids.accountIds, ids.categoryId],
+    [userId, ids.accountIds, ids.categoryId, ids.splitCategoryIds ?? []],
   );
   let user: WritingUser | undefined;
   const accounts = new Map<string, AccountReference>();
   let category: CategoryReference | undefined;
+  const splitCategories = new Map<string, CategoryReference>();
   for (const row of rows) {
     if (row.ref === 'user') {
       if (row.gone || row.flag === false) throw userGoneProblem();
@@ -87,12 +91,16 @@ export async function draftReferences(
         currency: row.detail!,
         archived: row.flag === true,
       });
-    else category = { id: row.id!, name: row.name!, kind: row.detail as CategoryKind };
+    else {
+      const found = { id: row.id!, name: row.name!, kind: row.detail as CategoryKind };
+      if (found.id === ids.categoryId) category = found;
+      if (ids.splitCategoryIds?.includes(found.id)) splitCategories.set(found.id, found);
+    }
   }
   // Neither inserted nor seen: another transaction inserted the row after this statement's
   // snapshot. Rare (two first writes of a new user at once); lockUserForWrite reads it afresh.
   user ??= await lockUserForWrite(manager, userId);
-  return { user, accounts, category };
+  return { user, accounts, category, splitCategories };
 }
 
 function writingUser(baseCurrency: string | null, timezone: string | null): WritingUser {

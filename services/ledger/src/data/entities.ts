@@ -69,6 +69,25 @@ export class Transaction {
   @Column('int') version: number;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
+  /**
+   * The parts of a split transaction, in order ([]: not split). Not a column: loaded with the
+   * transaction by `withSplits` (one query for a whole page) and written by the transaction writes.
+   */
+  splits?: TransactionSplit[];
 }
 
-export const ledgerEntities = [Account, Category, Transaction];
+/** One part of a split transaction (`transaction_splits`). */
+@Entity({ name: 'transaction_splits' })
+export class TransactionSplit {
+  @PrimaryColumn('uuid', { name: 'transaction_id' }) transactionId: string;
+  /** 0-based order of the part within its transaction. */
+  @PrimaryColumn('int') position: number;
+  @Column('uuid', { name: 'user_id' }) userId: string;
+  @Column('bigint', { name: 'amount_minor' }) amountMinor: MinorUnits;
+  @Column('bigint', { name: 'base_amount_minor' }) baseAmountMinor: MinorUnits;
+  @Column('uuid', { name: 'category_id', nullable: true }) categoryId: string | null;
+  @Column('text', { nullable: true }) notes: string | null;
+  @Column('text', { array: true }) tags: string[];
+}
+
+export const ledgerEntities = [Account, Category, Transaction, TransactionSplit];

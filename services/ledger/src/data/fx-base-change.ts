@@ -1,5 +1,6 @@
 import { MoreThan, type EntityManager } from 'typeorm';
 import { Transaction } from './entities';
+import { repriceSplits, withSplits } from './transaction-splits';
 
 /** A user's base-currency change being applied to their transactions. */
 export interface BaseCurrencyChange {
@@ -115,24 +116,27 @@ export async function lockRunningChange(manager: EntityManager): Promise<BaseCur
 }
 
 /** The next transactions of the change's user after where it got to, locked, by id. */
-export function nextTransactionsOf(
+export async function nextTransactionsOf(
   manager: EntityManager,
   change: BaseCurrencyChange,
   limit: number,
 ): Promise<Transaction[]> {
-  return manager.find(Transaction, {
+  const rows = await manager.find(Transaction, {
     where: { userId: change.userId, ...(change.lastId ? { id: MoreThan(change.lastId) } : {}) },
     order: { id: 'ASC' },
     take: limit,
     lock: { mode: 'pessimistic_write' },
   });
+  return withSplits(manager, rows);
 }
 
+/** Saves a transaction's new base amount, its parts re-priced from it. */
 export async function saveRecomputedTransaction(
   manager: EntityManager,
   transaction: Transaction,
 ): Promise<void> {
   await manager.save(Transaction, transaction);
+  await repriceSplits(manager, transaction);
 }
 
 export async function recordBaseChangeProgress(

@@ -4,21 +4,24 @@ import type { TransactionFilter } from '../domain/transaction-filter';
 import { sortPlan, type TransactionCursor, type TransactionSort } from '../domain/transaction-order';
 import type { TransactionValues } from '../domain/transactions';
 import { Transaction } from './entities';
+import { insertSplitRows, replaceSplits, splitRowsOf, withSplits } from './transaction-splits';
 
+/** A transaction of the user's with its parts (the parts are locked with it: only its writes change them). */
 export async function findTransaction(
   manager: EntityManager,
   userId: string,
   id: string,
   options: { lock?: boolean } = {},
 ): Promise<Transaction | null> {
-  return manager.findOne(Transaction, {
+  const transaction = await manager.findOne(Transaction, {
     where: { id, userId },
     ...(options.lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
   });
+  return transaction && withSplits(manager, transaction);
 }
 
 /** Stored form of the values (bigint minor units travel as strings, as TypeORM reads them). */
-function columnsOf(values: TransactionValues) {
+function columnsOf({ splits: _parts, ...values }: TransactionValues) {
   return {
     ...values,
     amountMinor: values.amountMinor.toString(),
@@ -42,6 +45,8 @@ export async function insertTransaction(
     updatedAt: now,
   });
   await manager.insert(Transaction, transaction);
+  transaction.splits = splitRowsOf(transaction, values.splits);
+  await insertSplitRows(manager, transaction.splits);
   return transaction;
 }
 
@@ -53,7 +58,8 @@ export async function updateTransaction(
   now: Date,
 ): Promise<Transaction> {
   Object.assign(transaction, columnsOf(values), { version: transaction.version + 1, updatedAt: now });
-  await manager.save(Transaction, transaction);
+  await manager.save(Transaction, transaction); // `splits` is no column: written next
+  await replaceSplits(manager, transaction, values.splits);
   return transaction;
 }
 
@@ -77,7 +83,10 @@ export async function listTransactions(
   after: TransactionCursor | undefined,
   limit: number,
 ): Promise<Transaction[]> {
-  return transactionListQuery(manager, userId, filter, sort, after, limit).getMany();
+  return withSplits(
+    manager,
+    await transactionListQuery(manager, userId, filter, sort, after, limit).getMany(),
+  );
 }
 
 /** The list query itself (exposed so tests can EXPLAIN exactly what the endpoint runs). */
@@ -97,8 +106,18 @@ export function transactionListQuery(
     qb.andWhere('(t.account_id = :accountId OR t.to_account_id = :accountId)', {
       accountId: filter.accountId,
     });
-  if (filter.categoryId === null) qb.andWhere('t.category_id IS NULL');
-  else if (filter.categoryId) qb.andWhere('t.category_id = :categoryId', { categoryId: filter.categoryId });
+  // A split transaction is in each of its parts' categories, and uncategorised when a part is.
+  if (filter.categoryId === null)
+    qb.andWhere(
+      `t.category_id IS NULL AND (NOT EXISTS (SELECT 1 FROM transaction_splits s WHERE s.transaction_id = t.id)
+        OR EXISTS (SELECT 1 FROM transaction_splits s WHERE s.transaction_id = t.id AND s.category_id IS NULL))`,
+    );
+  else if (filter.categoryId)
+    qb.andWhere(
+      `(t.category_id = :categoryId OR t.id IN (SELECT s.transaction_id FROM transaction_splits s
+        WHERE s.user_id = :userId AND s.category_id = :categoryId))`,
+      { categoryId: filter.categoryId },
+    );
   if (filter.minBaseAmount !== undefined)
     qb.andWhere('t.base_amount_minor >= CAST(:minAmount AS bigint)', {
       minAmount: filter.minBaseAmount.toString(),

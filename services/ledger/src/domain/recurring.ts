@@ -103,7 +103,7 @@ export function patchedTemplate(current: TemplateState, patch: TemplatePatch): T
   if (isEmptyPatch(patch)) return undefined;
   // A template's occurrences are booked uncleared: it has no status of its own.
   const { date: _date, ...transaction } = patchedDraft(
-    { ...current, date: current.startDate, cleared: 'uncleared' },
+    { ...current, date: current.startDate, cleared: 'uncleared', splits: null }, // a template is never split
     {
       accountId: patch.accountId,
       toAccountId: patch.toAccountId,

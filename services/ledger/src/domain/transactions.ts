@@ -4,12 +4,14 @@ import { convertWith, formatRate, noRateMessage, type FxQuote } from './fx';
 import { isEmptyPatch, mergePatch, type MergePatch } from './merge-patch';
 import { storableMinorUnits } from './money';
 import { RuleViolation, notFoundIn, type FieldProblem } from './problems';
+import { resolveSplits, type SplitValues } from './splits';
 
 export type TransactionType = (typeof transactionTypes)[number];
 
 /** Where a transaction stands against the bank: `reconciled` only ever comes from a reconciliation. */
 export type ClearedStatus = (typeof clearedStatuses)[number];
 
+/** The fields a transaction rule may name (the parts' own: {@link SplitField}). */
 export type TransactionField =
   'accountId' | 'toAccountId' | 'categoryId' | 'type' | 'amount' | 'currency' | 'date';
 
@@ -61,6 +63,8 @@ export interface TransactionState {
   tags: string[];
   date: string;
   cleared: ClearedStatus;
+  /** The parts of a split transaction ([] or null: not split). */
+  splits: SplitDraft[] | null;
 }
 
 /**
@@ -83,8 +87,11 @@ export type TransactionPatch = MergePatch<TransactionState>;
 /**
  * A PATCH (JSON merge onto the stored state), or undefined when it changes nothing. The type
  * decides what goes with it: turning a transfer into income/expense drops its to_account_id,
- * turning one into a transfer drops its category (unless the patch sets them); moving to another
- * account without naming a currency takes that account's.
+ * turning one into a transfer drops its category and its parts (unless the patch sets them);
+ * moving to another account without naming a currency takes that account's. `splits` replaces
+ * the parts whole (null or [] removes the split); splitting a transaction drops its own category
+ * (the parts carry the categories) unless the patch names one. The stored parts stay otherwise, so
+ * a new amount without new parts no longer sums and is refused (400 on `splits`).
  */
 export function patchedDraft(
   current: TransactionState,
@@ -94,10 +101,15 @@ export function patchedDraft(
   const merged = mergePatch(current, patch);
   const type = merged.type;
   const accountChanged = merged.accountId !== current.accountId;
+  const splits = patch.splits !== undefined || type !== 'transfer' ? (merged.splits ?? []) : [];
+  const splitting = patch.splits !== undefined && splits.length > 0;
   return {
     accountId: merged.accountId,
     toAccountId: patch.toAccountId !== undefined || type === 'transfer' ? (merged.toAccountId ?? null) : null,
-    categoryId: patch.categoryId !== undefined || type !== 'transfer' ? (merged.categoryId ?? null) : null,
+    categoryId:
+      patch.categoryId !== undefined || (type !== 'transfer' && !splitting)
+        ? (merged.categoryId ?? null)
+        : null,
     type,
     amount: merged.amount,
     currency: patch.currency !== undefined || !accountChanged ? merged.currency : undefined,
@@ -107,6 +119,7 @@ export function patchedDraft(
     tags: merged.tags,
     date: merged.date,
     cleared: merged.cleared,
+    splits,
   };
 }
 
@@ -161,6 +174,8 @@ export interface TransactionReferences {
   account: AccountFacts | undefined;
   toAccount: AccountFacts | undefined;
   category: CategoryFacts | undefined;
+  /** The categories the draft's parts name, by id (absent: not the user's). */
+  splitCategories: ReadonlyMap<string, CategoryFacts>;
   baseCurrency: string;
   /** Today in the user's timezone, for a draft without a date. */
   today: string;
@@ -196,12 +211,15 @@ export interface TransactionValues {
   tags: string[];
   date: string;
   cleared: ClearedStatus;
+  /** The parts, in order ([]: not split). */
+  splits: SplitValues[];
 }
 
 /**
  * The reference and money rules, in the order a client meets them: the accounts are theirs (404),
  * a transfer goes elsewhere (400), no account is archived (409), the amount fits the currency
- * (400), the currencies fit (422), and the category is theirs (404) and fits the type (422).
+ * (400), the currencies fit (422), and the category is theirs (404) and fits the type (422);
+ * then the parts of a split ({@link resolveSplits}), whose transaction has no category of its own.
  */
 export function resolveTransaction(draft: TransactionDraft, refs: TransactionReferences): TransactionValues {
   const { account } = refs;
@@ -231,6 +249,12 @@ export function resolveTransaction(draft: TransactionDraft, refs: TransactionRef
   const date = draft.date ?? refs.today;
   const base = baseAmountOf({ amountMinor, currency, date }, account, { ...refs, toAccount });
 
+  if (draft.splits?.length && draft.categoryId !== null)
+    throw new RuleViolation<TransactionField>(
+      'invalid',
+      "A split transaction's categories are in its parts; send category_id: null with splits",
+      [{ field: 'categoryId', message: 'Must be null when the transaction is split' }],
+    );
   if (draft.categoryId !== null) {
     const { category } = refs;
     if (!category) throw notFoundIn<TransactionField>('Category', 'categoryId');
@@ -241,6 +265,12 @@ export function resolveTransaction(draft: TransactionDraft, refs: TransactionRef
         [{ field: 'categoryId', message: `A ${category.kind} category cannot hold a ${draft.type}` }],
       );
   }
+
+  const splits = resolveSplits(
+    draft.splits,
+    { type: draft.type, currency, amountMinor, baseAmountMinor: base.baseAmountMinor },
+    refs.splitCategories,
+  );
 
   return {
     accountId: account.id,
@@ -256,6 +286,7 @@ export function resolveTransaction(draft: TransactionDraft, refs: TransactionRef
     tags: [...new Set(draft.tags)],
     date,
     cleared: draft.cleared ?? 'uncleared',
+    splits,
   };
 }
 

@@ -1,5 +1,6 @@
 import { formatMinorUnits } from '@finance/shared';
 import type { Account, Category, Transaction } from '../data/entities';
+import { partsOf } from '../data/transaction-splits';
 
 /** Event payloads carry the full state after the change (camelCase, amounts as decimal strings). */
 export function accountState(a: Account) {
@@ -35,5 +36,12 @@ export function transactionState(t: Transaction) {
     notes: t.notes,
     tags: t.tags,
     cleared: t.cleared,
+    splits: partsOf(t).map((s) => ({
+      amount: formatMinorUnits(s.amountMinor, t.currency),
+      baseAmount: formatMinorUnits(s.baseAmountMinor, t.baseCurrency),
+      categoryId: s.categoryId,
+      notes: s.notes,
+      tags: s.tags,
+    })),
   };
 }

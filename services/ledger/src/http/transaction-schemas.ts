@@ -14,9 +14,16 @@ import {
 } from '@finance/shared';
 import type { FilterField, TransactionFilterRequest } from '../domain/transaction-filter';
 import { TRANSACTION_SORTS } from '../domain/transaction-order';
-import type { TransactionDraft, TransactionField, TransactionPatch } from '../domain/transactions';
+import { SPLIT_PARTS_MAX, SPLIT_PARTS_MIN, type SplitField } from '../domain/splits';
+import type {
+  SplitDraft,
+  TransactionDraft,
+  TransactionField,
+  TransactionPatch,
+} from '../domain/transactions';
 import type { Transaction } from '../data/entities';
 import type { ClearedField } from '../reconciliation/domain/reconciliation';
+import { partsOf } from '../data/transaction-splits';
 import { timestamps } from './fields';
 import type { WirePaths } from './use-case-calls';
 
@@ -57,6 +64,33 @@ const field = {
   }),
 };
 
+/** Strict like the body itself (the router makes only the top level strict). */
+const splitPart = z.strictObject({
+  amount: positiveAmount.meta({
+    description: "This part's share, > 0, in the transaction's currency",
+    example: '62.10',
+  }),
+  category_id: field.category_id.optional(),
+  notes: field.notes.optional(),
+  tags: field.tags.optional(),
+});
+
+/**
+ * The parts of a split (2 to 100, summing exactly to the amount). The rules are the domain's
+ * (resolveSplits), so they hold for parts a rule or an import makes too; the bound is here as
+ * well, so a huge list is refused before any work.
+ */
+const splits = z
+  .array(splitPart)
+  .max(SPLIT_PARTS_MAX)
+  .meta({
+    description: `Split the transaction into ${SPLIT_PARTS_MIN} to ${SPLIT_PARTS_MAX} parts, each with its own amount, category, notes and tags. The parts' amounts sum exactly to \`amount\`; the transaction's own category_id is then null. A transfer cannot be split. [] (or null in a PATCH) removes the split.`,
+    example: [
+      { amount: '62.10', category_id: '0190f5a0-7a1b-7c3d-8e4f-5a6b7c8d9e0f', notes: null, tags: [] },
+      { amount: '17.90', category_id: '0190f5a0-7a1b-7c3d-8e4f-5a6b7c8d9e10', notes: 'soap', tags: [] },
+    ],
+  });
+
 export const transactionBody = z.object({
   account_id: field.account_id.optional(),
   amount: field.amount,
@@ -70,6 +104,7 @@ export const transactionBody = z.object({
   tags: field.tags.optional(),
   to_account_id: field.to_account_id.optional(),
   cleared: field.cleared.optional(),
+  splits: splits.optional(),
 });
 
 export const transactionPatchBody = z.object({
@@ -85,6 +120,7 @@ export const transactionPatchBody = z.object({
   tags: field.tags.optional(),
   to_account_id: field.to_account_id.optional(),
   cleared: field.cleared.optional(),
+  splits: splits.nullable().optional(),
 });
 
 /** The value of `category_id` that lists uncategorised transactions. */
@@ -122,7 +158,8 @@ export const TRANSACTION_BODY_PATHS = {
   currency: 'body.currency',
   date: 'body.date',
   cleared: 'body.cleared',
-} satisfies WirePaths<TransactionField | ClearedField>;
+  splits: 'body.splits',
+} satisfies WirePaths<TransactionField | ClearedField | SplitField>;
 
 export const TRANSACTION_LIST_PATHS = {
   from: 'query.from',
@@ -148,6 +185,16 @@ export function draftOf(body: z.output<typeof transactionBody>): TransactionDraf
     tags: body.tags ?? [],
     date: body.date,
     cleared: body.cleared,
+    splits: body.splits?.map(splitDraftOf),
+  };
+}
+
+function splitDraftOf(part: z.output<typeof splitPart>): SplitDraft {
+  return {
+    amount: part.amount,
+    categoryId: part.category_id ?? null,
+    notes: part.notes ?? null,
+    tags: part.tags ?? [],
   };
 }
 
@@ -165,6 +212,7 @@ export function patchOf(body: z.output<typeof transactionPatchBody>): Transactio
     tags: body.tags,
     date: body.date,
     cleared: body.cleared,
+    splits: body.splits === null ? null : body.splits?.map(splitDraftOf),
   };
 }
 
@@ -228,6 +276,21 @@ export const transactionSchema = z
       description:
         'uncleared, cleared, or reconciled (a statement confirmed it: amount, date and accounts are locked)',
     }),
+    splits: z
+      .array(
+        z.object({
+          amount: z.string().meta({ example: '62.10' }),
+          base_amount: z.string().meta({
+            description:
+              "This part's share of base_amount: base_amount allocated over the parts in proportion to their amounts, largest remainder first, so the parts sum to it exactly",
+            example: '62.10',
+          }),
+          category_id: z.uuid().nullable(),
+          notes: z.string().nullable(),
+          tags: z.array(z.string()),
+        }),
+      )
+      .meta({ description: "A split transaction's parts, in order ([]: not split)" }),
     ...timestamps,
   })
   .meta({ id: 'Transaction' });
@@ -258,6 +321,13 @@ export function presentTransaction(t: Transaction) {
     external_id: t.externalId ?? null,
     import_id: t.importId ?? null,
     cleared: t.cleared,
+    splits: partsOf(t).map((s) => ({
+      amount: formatMinorUnits(s.amountMinor, t.currency),
+      base_amount: formatMinorUnits(s.baseAmountMinor, t.baseCurrency),
+      category_id: s.categoryId,
+      notes: s.notes,
+      tags: s.tags,
+    })),
     created_at: t.createdAt.toISOString(),
     updated_at: t.updatedAt.toISOString(),
     version: t.version,

@@ -10,10 +10,21 @@ export type WirePaths<Field extends string> = Readonly<Record<Field, string>>;
 
 /** A rule violation as the problem+json answer naming the wire's field paths. */
 export function problemOf(violation: RuleViolation, paths: Readonly<Record<string, string>>): HttpProblem {
-  const errors = violation.problems.map((p) => ({ field: paths[p.field] ?? p.field, message: p.message }));
+  const errors = violation.problems.map((p) => ({ field: wirePathOf(p.field, paths), message: p.message }));
   return new HttpProblem(STATUS_OF[violation.kind], violation.detail, {
     errors: errors.length ? errors : undefined,
   });
+}
+
+/**
+ * A field's wire path; a field inside a list item (`splits[1].categoryId`) maps its list through
+ * `paths` and names the item's member as the wire does (`body.splits[1].category_id`).
+ */
+function wirePathOf(field: string, paths: Readonly<Record<string, string>>): string {
+  if (paths[field]) return paths[field];
+  const item = /^(\w+)(\[\d+\])\.(\w+)$/.exec(field);
+  if (!item || !paths[item[1]]) return field;
+  return `${paths[item[1]]}${item[2]}.${item[3].replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`;
 }
 
 /** Runs a use case; a rule it finds broken becomes the problem answer, fields named as the route takes them. */

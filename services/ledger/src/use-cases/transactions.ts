@@ -18,15 +18,18 @@ import {
   transactionShapeProblems,
   type AccountFacts,
   type RecordedMoney,
+  type SplitDraft,
   type TransactionDraft,
   type TransactionField,
   type TransactionPatch,
   type TransactionState,
 } from '../domain/transactions';
+import { splitCategoryIds } from '../domain/splits';
 import { defaultAccountOf, findAccount } from '../data/accounts';
 import { findCategory } from '../data/categories';
 import { draftReferences } from '../data/draft-references';
 import type { Transaction } from '../data/entities';
+import { partsOf } from '../data/transaction-splits';
 import {
   deleteTransaction as deleteTransactionRow,
   findTransaction,
@@ -59,7 +62,23 @@ export function stateOf(t: Transaction): TransactionState {
     tags: t.tags,
     date: t.date,
     cleared: t.cleared,
+    splits: splitDraftsOf(t),
   };
+}
+
+/** A stored transaction as a draft restating all of it (what rules run on when applied to it). */
+export function draftOfStored(t: Transaction): TransactionDraft {
+  return { ...stateOf(t), splits: splitDraftsOf(t) };
+}
+
+/** The stored parts as a client states them (what a PATCH that leaves `splits` alone keeps). */
+function splitDraftsOf(t: Transaction): SplitDraft[] {
+  return partsOf(t).map((s) => ({
+    amount: formatMinorUnits(s.amountMinor, t.currency),
+    categoryId: s.categoryId,
+    notes: s.notes,
+    tags: s.tags,
+  }));
 }
 
 function recordedMoneyOf(t: Transaction): RecordedMoney {
@@ -102,6 +121,7 @@ export async function resolveDraft(
   const references = await draftReferences(manager, userId, {
     accountIds: [draft.accountId, draft.toAccountId].filter((id): id is string => Boolean(id)),
     categoryId: draft.categoryId,
+    splitCategoryIds: splitCategoryIds(draft.splits),
   });
   const settings = settingsOf(references.user);
   const now = context.clock();
@@ -118,6 +138,7 @@ export async function resolveDraft(
     account,
     toAccount,
     category: references.category,
+    splitCategories: references.splitCategories,
     baseCurrency: settings.baseCurrency,
     today,
     recorded: replacing && recordedMoneyOf(replacing),

@@ -62,6 +62,17 @@ export interface TransactionRow {
   notes: string | null;
   tags: string[];
   version: number;
+  /** A split transaction's parts ([]: not split). */
+  splits: StoredSplit[];
+}
+
+/** A part as report_transactions.splits stores it (minor units as decimal strings). */
+export interface StoredSplit {
+  categoryId: string | null;
+  amountMinor: string;
+  baseAmountMinor: string;
+  notes: string | null;
+  tags: string[];
 }
 
 /** The stored rows of these ids. */
@@ -73,7 +84,7 @@ export async function storedTransactions(
   const rows: TransactionRow[] = await manager.query(
     `SELECT id, user_id, account_id, to_account_id, category_id, type, base_amount_minor::text AS base_amount_minor,
             base_currency, amount_minor::text AS amount_minor, currency, to_char(date, 'YYYY-MM-DD') AS date,
-            description, payee, notes, tags, version
+            description, payee, notes, tags, version, splits
      FROM report_transactions WHERE id = ANY($1::uuid[])`,
     [ids],
   );
@@ -95,7 +106,7 @@ export interface RollupDelta {
 
 const RECORD_COLUMNS = `id uuid, user_id uuid, account_id uuid, to_account_id uuid, category_id uuid, type text,
   base_amount_minor bigint, base_currency text, amount_minor bigint, currency text, date date, description text,
-  payee text, notes text, tags text[], version int`;
+  payee text, notes text, tags text[], version int, splits jsonb`;
 
 /** Roll-up deltas summed in SQL per row key, then added to the table in one upsert. */
 function rollupPart(table: RollupDelta['table'], param: number): string {
@@ -139,13 +150,14 @@ export async function writeTransactionRun(
   await manager.query(
     `WITH upserted AS (
        INSERT INTO report_transactions (id, user_id, account_id, to_account_id, category_id, type,
-         base_amount_minor, base_currency, amount_minor, currency, date, description, payee, notes, tags, version)
+         base_amount_minor, base_currency, amount_minor, currency, date, description, payee, notes, tags, version,
+         splits)
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(${RECORD_COLUMNS}) ORDER BY id
        ON CONFLICT (id) DO UPDATE SET account_id = EXCLUDED.account_id, to_account_id = EXCLUDED.to_account_id,
          category_id = EXCLUDED.category_id, type = EXCLUDED.type, base_amount_minor = EXCLUDED.base_amount_minor,
          base_currency = EXCLUDED.base_currency, amount_minor = EXCLUDED.amount_minor, currency = EXCLUDED.currency,
          date = EXCLUDED.date, description = EXCLUDED.description, payee = EXCLUDED.payee, notes = EXCLUDED.notes,
-         tags = EXCLUDED.tags, version = EXCLUDED.version
+         tags = EXCLUDED.tags, version = EXCLUDED.version, splits = EXCLUDED.splits
        RETURNING 1
      ), daily AS (${rollupPart('daily_rollups', 2)} RETURNING 1),
      account AS (${rollupPart('daily_account_rollups', 3)} RETURNING 1)

@@ -15,6 +15,7 @@ import {
   storedTransactions,
   writeTransactionRun,
   type RollupDelta,
+  type StoredSplit,
   type TransactionRow,
 } from '../data/transaction-runs';
 
@@ -32,6 +33,8 @@ interface Contribution {
   baseAmountMinor: bigint;
   baseCurrency: string;
   date: string;
+  /** A split transaction's parts: each adds its base amount to its own category ([]: not split). */
+  parts: ReadonlyArray<{ categoryId: string | null; baseAmountMinor: bigint }>;
 }
 
 interface StoredTransaction {
@@ -43,12 +46,21 @@ interface StoredTransaction {
   base_amount_minor: string;
   base_currency: string;
   date: string;
+  splits: StoredSplit[];
+}
+
+/** The parts of a stored row as a contribution counts them. */
+function storedParts(splits: readonly StoredSplit[]): Contribution['parts'] {
+  return splits.map((part) => ({
+    categoryId: part.categoryId,
+    baseAmountMinor: BigInt(part.baseAmountMinor),
+  }));
 }
 
 /** Takes a stored transaction's contribution back out of its roll-ups; rows left empty go. */
 async function removeFromRollups(manager: EntityManager, c: Contribution): Promise<void> {
   for (const row of rollupRows(c)) {
-    await manager.query(...rollupUpsert(row, (-c.baseAmountMinor).toString(), -1, true));
+    await manager.query(...rollupUpsert(row, (-row.amountMinor).toString(), -1, true));
     const account = row.accountId === undefined ? '' : ' AND account_id = $6';
     await manager.query(
       `DELETE FROM ${row.table}
@@ -77,7 +89,7 @@ export async function applyTransactionEvent(event: TransactionEvent, manager: En
   if (!(await acceptAggregateVersion(manager, event))) return;
   const [stored] = (await manager.query(
     `SELECT user_id, account_id, to_account_id, category_id, type, base_amount_minor, base_currency,
-            to_char(date, 'YYYY-MM-DD') AS date
+            to_char(date, 'YYYY-MM-DD') AS date, splits
      FROM report_transactions WHERE id = $1`,
     [event.aggregateId],
   )) as StoredTransaction[];
@@ -94,6 +106,7 @@ export async function applyTransactionEvent(event: TransactionEvent, manager: En
       baseAmountMinor: BigInt(stored.base_amount_minor),
       baseCurrency: stored.base_currency,
       date: stored.date,
+      parts: storedParts(stored.splits),
     });
   }
 
@@ -109,13 +122,13 @@ export async function applyTransactionEvent(event: TransactionEvent, manager: En
   statement.add(
     `INSERT INTO report_transactions (id, user_id, account_id, to_account_id, category_id, type,
        base_amount_minor, base_currency, amount_minor, currency, date, description, payee, notes, tags,
-       version)
-     VALUES (#, #, #, #, #, #, #, #, #, #, #, #, #, #, #, #)
+       version, splits)
+     VALUES (#, #, #, #, #, #, #, #, #, #, #, #, #, #, #, #, #)
      ON CONFLICT (id) DO UPDATE SET account_id = EXCLUDED.account_id, to_account_id = EXCLUDED.to_account_id,
        category_id = EXCLUDED.category_id, type = EXCLUDED.type, base_amount_minor = EXCLUDED.base_amount_minor,
        base_currency = EXCLUDED.base_currency, amount_minor = EXCLUDED.amount_minor, currency = EXCLUDED.currency,
        date = EXCLUDED.date, description = EXCLUDED.description, payee = EXCLUDED.payee, notes = EXCLUDED.notes,
-       tags = EXCLUDED.tags, version = EXCLUDED.version`,
+       tags = EXCLUDED.tags, version = EXCLUDED.version, splits = EXCLUDED.splits`,
     [
       event.aggregateId,
       event.userId,
@@ -133,6 +146,7 @@ export async function applyTransactionEvent(event: TransactionEvent, manager: En
       p.notes,
       p.tags,
       event.aggregateVersion,
+      JSON.stringify(storedSplitsOf(p)),
     ],
   );
   for (const rollup of rollupRows({
@@ -144,8 +158,9 @@ export async function applyTransactionEvent(event: TransactionEvent, manager: En
     baseAmountMinor,
     baseCurrency: p.baseCurrency,
     date: p.date,
+    parts: storedParts(storedSplitsOf(p)),
   }))
-    statement.add(...rollupUpsert(rollup, baseAmountMinor.toString(), 1));
+    statement.add(...rollupUpsert(rollup, rollup.amountMinor.toString(), 1));
   await statement.run(manager);
 }
 
@@ -233,22 +248,38 @@ function rowOf(event: CreatedEvent): TransactionRow {
     notes: p.notes,
     tags: p.tags,
     version: event.aggregateVersion,
+    splits: storedSplitsOf(p),
   };
+}
+
+/** An event's parts as the read model stores them (category ids in lower case, as stored). */
+function storedSplitsOf(p: TransactionEvent['payload']): StoredSplit[] {
+  return p.splits.map((part) => ({
+    categoryId: part.categoryId?.toLowerCase() ?? null,
+    amountMinor: toMinorUnits(part.amount, p.currency).toString(),
+    baseAmountMinor: toMinorUnits(part.baseAmount, p.baseCurrency).toString(),
+    notes: part.notes,
+    tags: part.tags,
+  }));
 }
 
 /** A stored row's roll-up contributions, added (+1) or taken out (−1). */
 function deltasOf(row: TransactionRow, sign: 1 | -1): RollupDelta[] {
-  const amount = BigInt(row.base_amount_minor);
   return rollupRows({
     userId: row.user_id,
     accountId: row.account_id,
     toAccountId: row.to_account_id,
     categoryId: row.category_id,
     type: row.type,
-    baseAmountMinor: amount,
+    baseAmountMinor: BigInt(row.base_amount_minor),
     baseCurrency: row.base_currency,
     date: row.date,
-  }).map((rollup) => ({ ...rollup, amountMinor: sign === 1 ? amount : -amount, count: sign }));
+    parts: storedParts(row.splits),
+  }).map((rollup) => ({
+    ...rollup,
+    amountMinor: sign === 1 ? rollup.amountMinor : -rollup.amountMinor,
+    count: sign,
+  }));
 }
 
 /**
@@ -263,15 +294,37 @@ interface RollupRow {
   categoryKey: string;
   type: string;
   baseCurrency: string;
+  /** What the transaction adds to this row (its whole base amount, or its parts' in this category). */
+  amountMinor: bigint;
 }
 
-/** The roll-up rows of one transaction; transfers only move money between the user's accounts. */
+/**
+ * The roll-up rows of one transaction; transfers only move money between the user's accounts. A
+ * split transaction adds to each of its parts' categories the parts' base amounts there (summed
+ * when two parts share one), and counts once in each.
+ */
 function rollupRows(c: Contribution): RollupRow[] {
+  if (c.type !== 'transfer' && c.parts.length > 0) {
+    const byCategory = new Map<string, bigint>();
+    for (const part of c.parts) {
+      const key = part.categoryId ?? UNCATEGORISED;
+      byCategory.set(key, (byCategory.get(key) ?? 0n) + part.baseAmountMinor);
+    }
+    return [...byCategory].flatMap(([categoryKey, amountMinor]) =>
+      rollupRows({
+        ...c,
+        categoryId: categoryKey === UNCATEGORISED ? null : categoryKey,
+        baseAmountMinor: amountMinor,
+        parts: [],
+      }),
+    );
+  }
   const base = {
     userId: c.userId,
     date: c.date,
     categoryKey: c.categoryId ?? UNCATEGORISED,
     baseCurrency: c.baseCurrency,
+    amountMinor: c.baseAmountMinor,
   };
   if (c.type === 'transfer') {
     const rows: RollupRow[] = [

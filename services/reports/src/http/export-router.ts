@@ -33,6 +33,8 @@ function toCsvRecord(row: ExportRow): CsvExportRecord {
     tags: encodeTags(row.tags),
     base_amount: formatMinorUnits(BigInt(row.base_amount_minor), row.base_currency),
     base_currency: row.base_currency,
+    transaction_id: row.id,
+    split_part: row.split_part === null ? '' : String(row.split_part),
   };
 }
 

@@ -7,6 +7,7 @@ import { FxProviderDays1796450000000 } from './1796450000000-fx-provider-days';
 import { Imports1796500000000 } from './1796500000000-imports';
 import { Reconciliation1796710000000 } from './1796710000000-reconciliation';
 import { Rules1796720000000 } from './1796720000000-rules';
+import { TransactionSplits1796700000000 } from './1796700000000-transaction-splits';
 
 /**
  * The ledger's own migrations, as classes (the compiled service needs no globs). startService adds
@@ -22,6 +23,7 @@ export const ledgerMigrations = [
   ExchangeRates1796400000000,
   FxProviderDays1796450000000,
   Imports1796500000000,
+  TransactionSplits1796700000000,
   Reconciliation1796710000000,
   Rules1796720000000,
 ];

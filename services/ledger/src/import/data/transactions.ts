@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { Transaction } from '../../data/entities';
+import { withSplits } from '../../data/transaction-splits';
 
 /** Rows per multi-row INSERT / DELETE of an import. */
 export const ROWS_PER_STATEMENT = 1_000;
@@ -94,11 +95,12 @@ export async function transactionsOfImport(
   userId: string,
   importId: string,
 ): Promise<Transaction[]> {
-  return manager.find(Transaction, {
+  const rows = await manager.find(Transaction, {
     where: { userId, importId },
     order: { id: 'ASC' },
     lock: { mode: 'pessimistic_write' },
   });
+  return withSplits(manager, rows);
 }
 
 export async function deleteTransactionsByIds(

@@ -30,6 +30,7 @@ import type { DuplicateRow, ImportRequestOptions } from '../data/imports';
 import { insertTransactions, storedEntries } from '../data/transactions';
 import type { RuleEffect } from '../../rules/domain/engine';
 import { loadRuleSet, runRuleSet } from '../../rules/use-cases/rule-runs';
+import { insertSplitRows, splitRowsOf } from '../../data/transaction-splits';
 
 /**
  * A bank-file reader: the file's bytes in, statement items out (formats/: CSV, OFX, CAMT). Every
@@ -294,6 +295,7 @@ export async function importStatement(
         account: d.account,
         toAccount: d.toAccount,
         category,
+        splitCategories: categoriesById, // parts a rule made name the user's categories
         baseCurrency: settings.baseCurrency,
         today,
         quotes: quotesByDate.get(d.draft.date) ?? new Map(),
@@ -356,6 +358,10 @@ export async function importStatement(
   };
   if (outcome.refused) return outcome;
   await insertTransactions(manager, toWrite);
+  await insertSplitRows(
+    manager,
+    toWrite.flatMap((t) => t.splits ?? []),
+  );
   await publishEvents(
     manager,
     toWrite.map((t) => ({
@@ -376,8 +382,9 @@ function transactionOf(
   externalId: string | null,
   now: Date,
 ): Transaction {
-  return {
-    ...values,
+  const { splits, ...columns } = values;
+  const transaction: Transaction = {
+    ...columns,
     amountMinor: values.amountMinor.toString(),
     baseAmountMinor: values.baseAmountMinor.toString(),
     toAmountMinor: values.toAmountMinor === null ? null : values.toAmountMinor.toString(),
@@ -389,6 +396,8 @@ function transactionOf(
     createdAt: now,
     updatedAt: now,
   };
+  transaction.splits = splitRowsOf(transaction, splits);
+  return transaction;
 }
 
 /** `ledger.import.completed`, in the import's transaction. */

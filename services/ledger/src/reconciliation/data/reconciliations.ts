@@ -1,3 +1,4 @@
+import { withSplits } from '../../data/transaction-splits';
 import type { EntityManager } from 'typeorm';
 import { In } from 'typeorm';
 import { newId, pageInCreationOrder, type CreationCursor } from '@finance/shared';
@@ -44,7 +45,10 @@ export async function markReconciled(
       [userId, batch, now],
     );
     marked.push(
-      ...(await manager.find(Transaction, { where: { userId, id: In(batch) }, order: { id: 'ASC' } })),
+      ...(await withSplits(
+        manager,
+        await manager.find(Transaction, { where: { userId, id: In(batch) }, order: { id: 'ASC' } }),
+      )),
     );
   }
   return marked;
@@ -61,16 +65,19 @@ export async function unclearedCandidates(
   upTo: string,
   limit: number,
 ): Promise<{ candidates: Transaction[]; total: number }> {
-  const candidates = await manager
-    .createQueryBuilder(Transaction, 't')
-    .where('t.user_id = :userId', { userId })
-    .andWhere('(t.account_id = :accountId OR t.to_account_id = :accountId)', { accountId })
-    .andWhere(`t.cleared = 'uncleared'`)
-    .andWhere('t.date <= :upTo', { upTo })
-    .orderBy('t.date', 'ASC')
-    .addOrderBy('t.id', 'ASC')
-    .limit(limit)
-    .getMany();
+  const candidates = await withSplits(
+    manager,
+    await manager
+      .createQueryBuilder(Transaction, 't')
+      .where('t.user_id = :userId', { userId })
+      .andWhere('(t.account_id = :accountId OR t.to_account_id = :accountId)', { accountId })
+      .andWhere(`t.cleared = 'uncleared'`)
+      .andWhere('t.date <= :upTo', { upTo })
+      .orderBy('t.date', 'ASC')
+      .addOrderBy('t.id', 'ASC')
+      .limit(limit)
+      .getMany(),
+  );
   const [{ total }]: Array<{ total: number }> = await manager.query(
     `SELECT count(*)::int AS total FROM transactions
       WHERE user_id = $1 AND ${ON_ACCOUNT} AND cleared = 'uncleared' AND date <= $3::date`,

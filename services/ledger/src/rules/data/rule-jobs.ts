@@ -1,3 +1,4 @@
+import { withSplits } from '../../data/transaction-splits';
 import type { EntityManager } from 'typeorm';
 import { changedRows, newId } from '@finance/shared';
 import { Transaction } from '../../data/entities';
@@ -15,14 +16,19 @@ export interface ApplyCursor {
 }
 
 /** The user's last `n` transactions (latest date first). */
-export function lastTransactions(manager: EntityManager, userId: string, n: number): Promise<Transaction[]> {
-  return manager
+export async function lastTransactions(
+  manager: EntityManager,
+  userId: string,
+  n: number,
+): Promise<Transaction[]> {
+  const rows = await manager
     .createQueryBuilder(Transaction, 't')
     .where('t.user_id = :userId', { userId })
     .orderBy('t.date', 'DESC')
     .addOrderBy('t.id', 'DESC')
     .limit(n)
     .getMany();
+  return withSplits(manager, rows);
 }
 
 export async function countInRange(
@@ -38,8 +44,8 @@ export async function countInRange(
   return count;
 }
 
-/** The next `limit` transactions of the range after `after`, in (date, id) order, locked for update. */
-export function transactionsInRange(
+/** The next `limit` transactions of the range after `after`, in (date, id) order, locked for update, with their parts. */
+export async function transactionsInRange(
   manager: EntityManager,
   userId: string,
   range: DateRange,
@@ -53,7 +59,10 @@ export function transactionsInRange(
   if (range.from) qb.andWhere('t.date >= :from', { from: range.from });
   if (range.to) qb.andWhere('t.date <= :to', { to: range.to });
   if (after) qb.andWhere('(t.date, t.id) > (:date, CAST(:id AS uuid))', after);
-  return qb.orderBy('t.date', 'ASC').addOrderBy('t.id', 'ASC').limit(limit).getMany();
+  return withSplits(
+    manager,
+    await qb.orderBy('t.date', 'ASC').addOrderBy('t.id', 'ASC').limit(limit).getMany(),
+  );
 }
 
 export type RuleJobStatus = 'pending' | 'running' | 'completed' | 'failed';

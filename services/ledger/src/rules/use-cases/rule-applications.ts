@@ -5,7 +5,7 @@ import { RuleViolation } from '../../domain/problems';
 import { withUserSettings, type LedgerContext, type SettingsOf } from '../../use-cases/context';
 import { withRates } from '../../use-cases/exchange-rates';
 import { fxContextOf } from '../../use-cases/fx-conversions';
-import { rewriteTransaction, stateOf } from '../../use-cases/transactions';
+import { draftOfStored, rewriteTransaction } from '../../use-cases/transactions';
 import { findRule, type RuleRecord } from '../data/rules';
 import {
   countInRange,
@@ -53,7 +53,10 @@ export async function applyToTransactions(
   const counts: ApplyCounts = { examined: 0, changed: 0, failed: 0 };
   for (const t of transactions) {
     counts.examined += 1;
-    const { draft, effects } = runRuleSet(set, stateOf(t), { accountId: t.accountId, currency: t.currency });
+    const { draft, effects } = runRuleSet(set, draftOfStored(t), {
+      accountId: t.accountId,
+      currency: t.currency,
+    });
     if (!effects.some((e) => e.changed.length > 0)) continue;
     try {
       await rewriteTransaction(context, manager, t.userId, settingsOf, t, draft, mayFetchRates);

@@ -1,6 +1,6 @@
 import type { TransactionDraft } from '../../domain/transactions';
 import type { LedgerContext } from '../../use-cases/context';
-import { stateOf } from '../../use-cases/transactions';
+import { draftOfStored } from '../../use-cases/transactions';
 import type { RuleContent } from '../data/rules';
 import { lastTransactions } from '../data/rule-jobs';
 import type { RuleEffect } from '../domain/engine';
@@ -43,7 +43,7 @@ export async function testRules(
     return [{ transactionId: null, before: request.sample, after: draft, effects }];
   }
   return (await lastTransactions(manager, userId, request.last ?? 0)).map((t) => {
-    const before: TransactionDraft = stateOf(t);
+    const before: TransactionDraft = draftOfStored(t);
     const { draft, effects } = runRuleSet(set, before);
     return { transactionId: t.id, before, after: draft, effects };
   });
