@@ -8,7 +8,9 @@ import { withBalanceChange, withBalanceChanges } from '../src/events/balance-cha
 import { applyTransactionEvent, applyTransactionsCreated } from '../src/events/handlers';
 import { account, apply, event, profile, startReports, transaction, type ReportsService } from './support';
 
-jest.setTimeout(120_000);
+// The events exchange is shared with every test file running at once: this file's consumer also
+// works through their events, so its waits are long on a loaded machine.
+jest.setTimeout(300_000);
 
 /**
  * Net worth and balance history over the per-account day changes, fed through the service's real
@@ -491,12 +493,12 @@ describe('net worth and balance history', () => {
       );
     }
     for (const e of setup) await broker.publish(e.type, e);
-    for (const e of setup) await waitForInbox(service.dataSource, service.consumerName, e.id, 60_000);
+    for (const e of setup) await waitForInbox(service.dataSource, service.consumerName, e.id, 240_000);
     await broker.withChannel(async (channel) => {
       for (const e of txs)
         channel.publish(EVENTS_EXCHANGE, e.type, Buffer.from(JSON.stringify(e)), { persistent: true });
     });
-    for (const e of txs) await waitForInbox(service.dataSource, service.consumerName, e.id, 60_000);
+    for (const e of txs) await waitForInbox(service.dataSource, service.consumerName, e.id, 240_000);
     const table = (userId: string) =>
       service.dataSource.query(
         `SELECT account_id, to_char(date, 'YYYY-MM-DD') AS date, currency, base_currency, change_minor::text,
