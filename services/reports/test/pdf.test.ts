@@ -253,7 +253,7 @@ describe('reports started as on a fresh machine (no system package: the browser 
   });
 
   afterAll(async () => {
-    await reports?.stop();
+    await reports?.close(); // its queues and database too: a stopped service's queue keeps every event the exchange routes
     await issuer.stop();
   });
 
@@ -318,7 +318,7 @@ describe('reports started where no browser can be had', () => {
   });
 
   afterAll(async () => {
-    await reports?.stop();
+    await reports?.close(); // its queues and database too: a stopped service's queue keeps every event the exchange routes
     await issuer.stop();
   });
 
